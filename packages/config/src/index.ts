@@ -1,0 +1,22 @@
+export type {
+  Attribute,
+  Block,
+  BodyItem,
+  BoolLiteral,
+  Comment,
+  Document,
+  Expression,
+  Label,
+  ListExpression,
+  MapEntry,
+  MapExpression,
+  NumberLiteral,
+  Position,
+  Reference,
+  Span,
+  StringLiteral,
+  TemplateLiteral,
+  TemplatePart,
+} from './ast';
+export type { ConfigErrorCode, ConfigErrorOptions } from './errors';
+export { ConfigError } from './errors';

@@ -1,0 +1,36 @@
+/**
+ * How providers reach hosts. Core only defines the contract; `@stratum/provider-ssh`
+ * implements it on a pooled ssh2 connection, tests may use the in-memory
+ * recorder from `@stratum/core/test`. Providers never open connections themselves.
+ */
+
+/** Bytes to stream into the command's stdin. Binary safe; async iterables stream in constant memory. */
+export type StdinSource = string | Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface ExecOptions {
+  stdin?: StdinSource | undefined;
+  /** Kill the command (and fail with a timeout error) after this long. The transport has a default. */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /**
+   * The command only reads. A read may be retried after a dropped connection;
+   * a mutation never is (it may already have run).
+   */
+  idempotent?: boolean | undefined;
+}
+
+/** A finished command. A non-zero exit is data, not an exception: the caller decides. */
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Transport {
+  /**
+   * Run `command` through the remote user's shell on `host`, where `host` is the
+   * resource's `host` attribute (`user@addr`, an ssh config alias, ...).
+   * Rejects only when the command could not run (unreachable, auth, timeout).
+   */
+  exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult>;
+}

@@ -1,0 +1,129 @@
+/**
+ * The data that flows through stratum: config → desired resources → plan
+ * against prior state → apply → new state. Names say which state a value is:
+ * `prior` (recorded in state), `desired` (from config), `observed` (read from
+ * the live host), `planned` (what the plan decided).
+ */
+
+/** Any JSON value. Resource attributes are JSON all the way down. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+/** Identifies one resource: `<kind>.<name>`, e.g. `docker_container.traefik`. */
+export interface ResourceAddr {
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** One tracked resource as recorded in the state file. */
+export interface ResourceState {
+  addr: ResourceAddr;
+  /** The provider that owns the kind (the kind's prefix before the first `_`). */
+  provider: string;
+  /** What the provider returned from its last create / update, secrets redacted. */
+  attrs: JsonValue;
+}
+
+/** The state file's content. `resources` is keyed by `<kind>.<name>`. */
+export interface State {
+  version: number;
+  resources: Record<string, ResourceState>;
+}
+
+/** Where a config value came from, for messages like `app.strat:12:5`. */
+export interface SourceLocation {
+  file?: string | undefined;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+/** A resource as the config declares it: the input to the planner. */
+export interface DesiredResource {
+  addr: ResourceAddr;
+  provider: string;
+  /** Evaluated attributes. Secrets are plaintext here; redaction happens before print and persist. */
+  attrs: JsonObject;
+  /**
+   * Where the resource block and each top-level attribute were declared, when
+   * the resource came from a config file. Diagnostics use it; the planner ignores it.
+   */
+  source?: ResourceSource | undefined;
+}
+
+export interface ResourceSource {
+  block: SourceLocation;
+  attrs: Record<string, SourceLocation>;
+}
+
+export type Action = 'create' | 'update' | 'delete' | 'noop';
+
+/** One changed field. `field` is a dotted path (`env.PORT`), or `<root>` for the whole value. */
+export interface FieldChange {
+  field: string;
+  from: JsonValue;
+  to: JsonValue;
+}
+
+/** What a provider's read saw on the host. */
+export type Observed =
+  /** The resource exists; `attrs` is normalised to the same shape as state attrs. */
+  | { readonly status: 'present'; readonly attrs: JsonValue }
+  /** Confirmed gone on the host. */
+  | { readonly status: 'absent' }
+  /** The provider cannot tell; `reason` says why (no read for the kind, or the read failed). */
+  | { readonly status: 'unknown'; readonly reason: string };
+
+/** Drift of one resource between state and the live host, set by a refresh. */
+export interface Drift {
+  changes: readonly FieldChange[];
+  /** State says the resource exists, the host says it does not. */
+  missing: boolean;
+  /** Set when the read returned `unknown` or failed. */
+  unreadable?: string | undefined;
+}
+
+/** One step of a plan. */
+export interface PlannedResource {
+  readonly addr: ResourceAddr;
+  readonly provider: string;
+  /** Desired attrs (null for a delete). */
+  readonly desired: JsonValue;
+  /** Prior attrs from state (null for a create). */
+  readonly prior: JsonValue;
+  readonly action: Action;
+  /** Field changes of an update (empty for other actions). */
+  readonly changes: readonly FieldChange[];
+  /** Present only after a refresh, on steps that have prior state. */
+  readonly drift?: Drift | undefined;
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  noop: number;
+  /** Steps whose refresh found differing fields. */
+  drifted: number;
+  /** Steps (other than deletes) whose resource is gone on the host. */
+  missing: number;
+  /** Steps whose refresh could not read the resource. */
+  unreadable: number;
+}
+
+/**
+ * A plan: an immutable value. Printing, JSON output and apply all read the
+ * same object; apply never recomputes what the plan decided.
+ */
+export interface Plan {
+  /** Create / update / noop steps in dependency order, then deletes in teardown order. */
+  readonly steps: readonly PlannedResource[];
+  /** Non-fatal findings of the planner (e.g. a port range that was not checked). */
+  readonly warnings: readonly string[];
+  summary(): PlanSummary;
+  /** True when any step carries a drift annotation. */
+  wasRefreshed(): boolean;
+}
