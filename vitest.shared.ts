@@ -1,5 +1,22 @@
+import { readdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+const packagesDir = resolve(import.meta.dirname, 'packages');
+
+/**
+ * Tests import sibling packages from source, not from their built dist, so a
+ * test run never depends on (or races with) a build of another package.
+ */
+function workspaceAliases(): { find: string; replacement: string }[] {
+  const aliases = [
+    { find: '@stratum/core/test', replacement: resolve(packagesDir, 'core/src/test/index.ts') },
+  ];
+  for (const dir of readdirSync(packagesDir)) {
+    aliases.push({ find: `@stratum/${dir}`, replacement: resolve(packagesDir, dir, 'src/index.ts') });
+  }
+  return aliases;
+}
 
 /**
  * Every package's vitest config. Besides the console reporter it writes a JSON
@@ -12,6 +29,7 @@ export function packageTestConfig(
 ) {
   const name = basename(packageDir);
   return defineConfig({
+    resolve: { alias: workspaceAliases() },
     test: {
       include: ['src/**/*.test.ts'],
       reporters: ['default', 'json'],

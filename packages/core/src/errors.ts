@@ -18,7 +18,8 @@ export interface StratumErrorOptions {
 export class StratumError<Code extends string = string> extends Error {
   readonly code: Code;
   readonly hint: string | undefined;
-  private readonly [BRAND] = true;
+  /** The brand `isInstance` checks; not part of the API. */
+  readonly [BRAND] = true;
 
   constructor(code: Code, message: string, options: StratumErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

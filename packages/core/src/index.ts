@@ -11,6 +11,8 @@ export type {
   ReadRequest,
   UpdateRequest,
 } from './provider';
+export type { KnownSecret } from './secrets/redaction-map';
+export { RedactionMap, sha256Hex, sha256Tagged } from './secrets/redaction-map';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {
   Action,
