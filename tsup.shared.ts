@@ -8,7 +8,10 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
   return {
     entry,
     format: ['esm', 'cjs'],
-    dts: true,
+    // Typecheck resolves sibling packages to their sources (tsconfig `paths`);
+    // declaration bundles must instead reference the published packages, so the
+    // paths are dropped here and `@stratum/*` stays an external import.
+    dts: { compilerOptions: { paths: {} } },
     clean: true,
     sourcemap: true,
     target: 'node22',

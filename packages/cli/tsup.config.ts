@@ -1,4 +1,8 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig(packageBuild());
+// The CLI is a program first: ESM only, with the `stratum` binary as its own entry.
+export default defineConfig({
+  ...packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts' }),
+  format: ['esm'],
+});

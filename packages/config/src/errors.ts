@@ -33,6 +33,8 @@ export type ConfigErrorCode =
   | 'DuplicateResource'
   | 'DuplicateSecret'
   | 'DuplicateNamespace'
+  | 'ReservedResourceName'
+  | 'BadHostTuning'
   // Secrets
   | 'BadSecretBody'
   | 'SecretEnvMissing'
@@ -46,6 +48,7 @@ export type ConfigErrorCode =
   | 'ContentFileNoBaseDir'
   | 'SourceDirMissing'
   | 'SourceDirNoBaseDir'
+  | 'BadLocalPath'
   | 'ConfigFileUnreadable'
   // Namespaces
   | 'BadNamespaceLabels'

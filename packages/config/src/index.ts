@@ -20,3 +20,17 @@ export type {
 } from './ast';
 export type { ConfigErrorCode, ConfigErrorOptions } from './errors';
 export { ConfigError } from './errors';
+export { providerOfKind, RESERVED_NAME_PREFIX } from './evaluate/resources';
+export { unresolvedPlaceholder } from './evaluate/secrets';
+export type {
+  Extracted,
+  HostDecl,
+  LoadOptions,
+  NamespaceDecl,
+  ProviderDecl,
+  SecretDecl,
+  SecretSource,
+} from './extracted';
+export { format } from './format';
+export { loadFile, loadFiles, loadStr } from './load';
+export { parse } from './parse';

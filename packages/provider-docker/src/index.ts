@@ -1,1 +1,13 @@
-export {};
+export { containerHealthInspector } from './container/health';
+export { dockerContainerKind } from './container/kind';
+export type { ContainerAttrs, HealthcheckAttrs } from './container/schema';
+export { containerSchema, healthcheckSchema } from './container/schema';
+export { dockerImageKind } from './image/kind';
+export type { ImageAttrs } from './image/schema';
+export { imageSchema } from './image/schema';
+export { dockerNetworkKind } from './network/kind';
+export type { NetworkAttrs } from './network/schema';
+export { networkSchema } from './network/schema';
+export { createDockerProvider } from './provider';
+export type { DockerErrorCode } from './shared/errors';
+export { DockerError } from './shared/errors';

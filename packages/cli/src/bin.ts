@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Kept free of static imports: on a Node too old for our dependencies the
+// import itself would crash with a SyntaxError, so check the version first.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  process.stderr.write(
+    `Error: stratum needs Node.js 22 or newer; this is Node.js ${process.versions.node}.\nhint: install a current Node.js (for example \`npm install -g node@24\`) and retry.\n`,
+  );
+  process.exitCode = 1;
+} else {
+  // A computed specifier, so the bundler leaves the import to run time.
+  const entry = new URL('./index.js', import.meta.url).href;
+  import(entry)
+    .then(({ main }: typeof import('./index')) => main(process.argv.slice(2)))
+    .then((code) => {
+      process.exitCode = code;
+    });
+}

@@ -1,0 +1,90 @@
+import {
+  addrKey,
+  type Drift,
+  type Plan,
+  type PlannedResource,
+  type PlanSummary,
+  renderChange,
+  renderValue,
+} from '@stratum/core';
+import type { Styler } from '../io';
+
+/**
+ * The plan as people read it. Expects a REDACTED plan (`redactPlan`): this
+ * module only prints what it is given.
+ *
+ *     + docker_network.edge
+ *     ~ docker_container.db
+ *         ~ env.POSTGRES_PASSWORD: <secret:pg sha:f7c3bc> -> <secret:pg sha:9a1e44>
+ *       system_package.curl
+ *     - system_ufw_rule.old
+ *
+ *     1 create, 1 update, 1 delete, 1 no-op
+ */
+const SYMBOL: Record<PlannedResource['action'], string> = { create: '+', update: '~', delete: '-', noop: ' ' };
+
+export function renderPlanLines(plan: Plan, style: Styler): string[] {
+  const lines: string[] = [];
+  for (const warning of plan.warnings) lines.push(style.yellow(`warning: ${warning}`));
+  for (const step of plan.steps) {
+    lines.push(stepHeadline(step, style));
+    for (const change of step.action === 'update' ? step.changes : []) {
+      lines.push(`    ${style.yellow('~')} ${renderChange(change)}`);
+    }
+    if (step.drift) lines.push(...driftLines(step, step.drift, style));
+  }
+  lines.push('');
+  lines.push(summaryLine(plan.summary()));
+  if (plan.wasRefreshed()) lines.push(driftFooter(plan.summary()));
+  return lines;
+}
+
+function stepHeadline(step: PlannedResource, style: Styler): string {
+  const text = `${SYMBOL[step.action]} ${addrKey(step.addr)}`;
+  switch (step.action) {
+    case 'create':
+      return style.green(text);
+    case 'update':
+      return style.yellow(text);
+    case 'delete':
+      return style.red(text);
+    default:
+      return style.dim(text);
+  }
+}
+
+function driftLines(step: PlannedResource, drift: Drift, style: Styler): string[] {
+  const lines: string[] = [];
+  if (drift.missing) {
+    lines.push(
+      step.action === 'delete'
+        ? style.dim('    (already gone on host; delete will noop)')
+        : style.red('    ! DRIFT: resource missing on host (state says exists)'),
+    );
+  }
+  for (const change of drift.changes) {
+    lines.push(
+      style.red(`    ! DRIFT: ${change.field}: state=${renderValue(change.from)} observed=${renderValue(change.to)}`),
+    );
+  }
+  if (drift.unreadable !== undefined) lines.push(style.dim(`    ? unreadable: ${drift.unreadable}`));
+  return lines;
+}
+
+export function summaryLine(summary: PlanSummary): string {
+  return `${summary.create} create, ${summary.update} update, ${summary.delete} delete, ${summary.noop} no-op`;
+}
+
+/** `drift: clean`, or the non-zero counts: `drift: 2 differ, 1 missing, 4 unreadable`. */
+export function driftFooter(summary: PlanSummary, prefix = 'drift'): string {
+  const parts = driftParts(summary);
+  return parts.length === 0 ? `${prefix}: clean` : `${prefix}: ${parts.join(', ')}`;
+}
+
+export function driftParts(summary: PlanSummary): string[] {
+  const parts: string[] = [];
+  if (summary.drifted > 0) parts.push(`${summary.drifted} differ`);
+  if (summary.missing > 0) parts.push(`${summary.missing} missing`);
+  if (summary.unreadable > 0) parts.push(`${summary.unreadable} unreadable`);
+  return parts;
+}

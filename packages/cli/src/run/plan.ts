@@ -1,0 +1,39 @@
+import { type Plan, redactPlan, refreshPlan } from '@stratum/core';
+import { type CliIo, styler } from '../io';
+import { planDocument } from '../output/plan-json';
+import { renderPlanLines } from '../output/plan-text';
+import { type Loaded, loadConfig, loadStateFor, type PlanFlags, planFor } from '../pipeline';
+import { openHostRuntime } from '../runtime';
+
+export interface PlanCommandFlags extends PlanFlags {
+  refresh?: boolean | undefined;
+  json?: boolean | undefined;
+  detailedExitcode?: boolean | undefined;
+}
+
+/** `stratum plan`: read-only; contacts hosts only with `--refresh`. */
+export async function runPlan(flags: PlanCommandFlags, io: CliIo, loaded = loadConfig(flags, io)): Promise<number> {
+  const state = await loadStateFor(loaded.sources);
+  let plan = planFor(loaded, state);
+  if (flags.refresh) plan = await refreshed(plan, loaded, io, flags.verbose);
+  const shown = redactPlan(plan);
+  if (flags.json) {
+    io.out(JSON.stringify(planDocument(shown, loaded.sources), null, 2));
+  } else {
+    io.out('stratum plan');
+    io.out('============');
+    for (const line of renderPlanLines(shown, styler(io.isTTY))) io.out(line);
+  }
+  if (!flags.detailedExitcode) return 0;
+  const s = shown.summary();
+  return s.create + s.update + s.delete > 0 ? 2 : 0;
+}
+
+export async function refreshed(plan: Plan, loaded: Loaded, io: CliIo, verbose?: boolean): Promise<Plan> {
+  const runtime = openHostRuntime(loaded.extracted, io, { verbose });
+  try {
+    return await refreshPlan(plan, loaded.registry, runtime.ctx);
+  } finally {
+    await runtime.close();
+  }
+}

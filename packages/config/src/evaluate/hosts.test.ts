@@ -1,0 +1,119 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat sources hold ${...} interpolations
+import { describe, expect, it } from 'vitest';
+import { expectConfigError, strat } from '../__tests__/config-error';
+import { loadStr } from '../load';
+
+describe('host blocks', () => {
+  it('evaluates hosts with any attributes, readable by reference (the spec example)', () => {
+    const out = loadStr(
+      strat(
+        'host "prod" { addr = "root@192.0.2.10" }',
+        'host "staging" { addr = "root@5.6.7.8" }',
+        'resource "ssh_exec" "uptime_prod" {',
+        '  host = host.prod.addr',
+        '  command = "uptime"',
+        '}',
+        'resource "ssh_exec" "uptime_staging" {',
+        '  host = host.staging.addr',
+        '  command = "uptime"',
+        '}',
+      ),
+      { file: 'hosts.strat' },
+    );
+    expect(out.hosts).toEqual([
+      {
+        name: 'prod',
+        attrs: { addr: 'root@192.0.2.10' },
+        file: 'hosts.strat',
+        location: { file: 'hosts.strat', line: 1, column: 1 },
+      },
+      {
+        name: 'staging',
+        attrs: { addr: 'root@5.6.7.8' },
+        file: 'hosts.strat',
+        location: { file: 'hosts.strat', line: 2, column: 1 },
+      },
+    ]);
+    const user = out.resources.filter((r) => !r.addr.name.startsWith('_stratum_'));
+    expect(user.map((r) => r.attrs.host)).toEqual(['root@192.0.2.10', 'root@5.6.7.8']);
+  });
+
+  it('folds nested blocks in a host body', () => {
+    const out = loadStr(strat('host "h" {', '  addr = "a"', '  labels "x" { k = "v" }', '}'));
+    expect(out.hosts[0]?.attrs).toEqual({ addr: 'a', labels_x: { k: 'v' } });
+  });
+
+  it.each([
+    ['a bare reference', '  addr = host.staging.addr', 10],
+    ['a reference inside ${...}', '  addr = "root@${host.staging.ip}"', 18],
+    ['a reference in a list', '  tags = ["a", secret.s.value]', 16],
+    ['a reference in a nested block', '  ssh { user = host.x.y }', 16],
+  ])('refuses %s: hosts are literal-only', (_what, line, column) => {
+    expectConfigError(() => loadStr(strat('host "staging" { ip = "5.6.7.8" }', 'host "prod" {', line, '}')), {
+      code: 'RefInHostBlock',
+      message: 'references not allowed inside host blocks',
+      line: 3,
+      column,
+    });
+  });
+
+  it.each([
+    ['no label', 'host {\n}', 'host block needs exactly 1 label, found 0', 1, 1],
+    ['two labels', 'host "a" "b" {\n}', 'host block needs exactly 1 label, found 2', 1, 10],
+  ])('rejects %s', (_what, source, message, line, column) => {
+    expectConfigError(() => loadStr(source), { code: 'BadBlockLabels', message, line, column });
+  });
+
+  it('rejects a host declared twice in one input, naming both lines', () => {
+    expectConfigError(
+      () =>
+        loadStr(strat('host "primary" { addr = "a" }', '', 'host "primary" { addr = "b" }'), {
+          file: 'hosts.strat',
+        }),
+      {
+        code: 'DuplicateHost',
+        message: 'duplicate host `primary`: defined in hosts.strat:1 and hosts.strat:3',
+        line: 3,
+        column: 6,
+      },
+    );
+  });
+
+  it('names anonymous input <input> in duplicate messages', () => {
+    expectConfigError(() => loadStr(strat('host "a" {}', 'host "a" {}')), {
+      code: 'DuplicateHost',
+      message: 'duplicate host `a`: defined in <input>:1 and <input>:2',
+    });
+  });
+});
+
+describe('host `tuning`', () => {
+  it('accepts true and false and keeps the attribute readable by reference', () => {
+    const out = loadStr(
+      strat(
+        'host "a" {',
+        '  addr = "root@a"',
+        '  tuning = false',
+        '}',
+        'resource "ssh_exec" "x" {',
+        '  command = "echo ${host.a.tuning}"',
+        '}',
+      ),
+    );
+    expect(out.hosts[0]?.attrs.tuning).toBe(false);
+    expect(out.resources.at(-1)?.attrs.command).toBe('echo false');
+  });
+
+  it.each([
+    ['a string', '"no"'],
+    ['a number', '0'],
+    ['a list', '[]'],
+  ])('rejects %s', (what, value) => {
+    expectConfigError(() => loadStr(strat('host "a" {', '  addr = "root@a"', `  tuning = ${value}`, '}')), {
+      code: 'BadHostTuning',
+      message: `host \`a\`: \`tuning\` must be true or false, found ${what}`,
+      line: 3,
+      column: 3,
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import type { DesiredResource, JsonObject, RedactionMap, SourceLocation } from '@stratum/core';
+
+/** A `host "<name>" { ... }` block, evaluated. Hosts are literal-only. */
+export interface HostDecl {
+  name: string;
+  /** Every attribute of the body (nested blocks folded in), as JSON. */
+  attrs: JsonObject;
+  /** The file the block was declared in, when it came from a file. */
+  file?: string | undefined;
+  /** Where the block starts. */
+  location: SourceLocation;
+}
+
+/** Where a secret's value comes from. */
+export type SecretSource =
+  | { kind: 'env'; name: string }
+  /** `path` is the path that was read: `~` expanded and made absolute. */
+  | { kind: 'file'; path: string };
+
+/**
+ * A `secret "<name>" { ... }` block. Deliberately holds no plaintext: the
+ * value only reaches resource attrs (through references) and the
+ * {@link Extracted.redaction} map.
+ */
+export interface SecretDecl {
+  name: string;
+  source: SecretSource;
+  /** `false` opts the value out of redaction. Default `true`. */
+  sensitive: boolean;
+  /**
+   * `false` only with {@link LoadOptions.allowUnresolvedSecrets}, when the
+   * source was missing and references got the `<unresolved-secret:NAME>` placeholder.
+   */
+  resolved: boolean;
+  file?: string | undefined;
+}
+
+/** A `provider "<name>" { ... }` block, evaluated with the host and secret scope. */
+export interface ProviderDecl {
+  name: string;
+  attrs: JsonObject;
+  file?: string | undefined;
+}
+
+/** A `namespace "<name>" { ... }` block of a manifest. */
+export interface NamespaceDecl {
+  name: string;
+  /** The namespace's config files, absolute (resolved against the manifest's directory). */
+  configs: string[];
+  /** An explicit state file, absolute; absent when the body sets none. */
+  state?: string | undefined;
+  file?: string | undefined;
+}
+
+/** The result of loading one or more `.strat` files. */
+export interface Extracted {
+  hosts: HostDecl[];
+  secrets: SecretDecl[];
+  providers: ProviderDecl[];
+  /**
+   * Desired resources in document order, preceded by the implicit per-host
+   * `_stratum_*` resources (three per host, in host order).
+   */
+  resources: DesiredResource[];
+  namespaces: NamespaceDecl[];
+  /** Plaintexts to redact: sensitive, resolved secrets of 8+ characters. */
+  redaction: RedactionMap;
+  /** Non-fatal findings, one line each (e.g. `[secrets] warning: ...`). */
+  warnings: string[];
+  /** The config files that were loaded, as given (empty for `loadStr` without `file`). */
+  files: string[];
+}
+
+/** Options of `loadStr`, `loadFile` and `loadFiles`. */
+export interface LoadOptions {
+  /**
+   * Turn a missing secret source (unset env var, unreadable file) into the
+   * placeholder `<unresolved-secret:NAME>` instead of an error. For reviewing a
+   * config without its secrets at hand; apply refuses such plans.
+   */
+  allowUnresolvedSecrets?: boolean | undefined;
+  /** The environment `from_env` reads, and where `HOME` comes from. Default `process.env`. */
+  env?: Record<string, string | undefined> | undefined;
+  /** What `~` in `from_file` expands to. Default: `HOME`, then `USERPROFILE`, of {@link env}. */
+  homeDir?: string | undefined;
+  /** `loadStr` only: the file name used in spans and messages. */
+  file?: string | undefined;
+  /**
+   * `loadStr` only: the directory relative `content_file`, `source_dir`,
+   * `from_file` and namespace paths resolve against. Without it, relative
+   * local paths are errors (namespace paths then resolve against the working directory).
+   */
+  baseDir?: string | undefined;
+}

@@ -1,0 +1,81 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
+import { describe, expect, it } from 'vitest';
+import { stratLexer } from './lexer';
+
+function lex(source: string) {
+  const result = stratLexer.tokenize(source);
+  return {
+    tokens: result.tokens.map((t) => [t.tokenType.name, t.image]),
+    comments: (result.groups.comments ?? []).map((t) => t.image),
+    errors: result.errors.map((e) => e.offset),
+  };
+}
+
+describe('lexer', () => {
+  it('splits a block into tokens and skips whitespace', () => {
+    expect(lex('host "prod" {\n  port = 22\n}').tokens).toEqual([
+      ['Identifier', 'host'],
+      ['StringLiteral', '"prod"'],
+      ['LCurly', '{'],
+      ['Identifier', 'port'],
+      ['Equals', '='],
+      ['NumberLiteral', '22'],
+      ['RCurly', '}'],
+    ]);
+  });
+
+  it('lexes true and false as keywords, but not as prefixes of names', () => {
+    expect(lex('true false trueish false_x').tokens).toEqual([
+      ['True', 'true'],
+      ['False', 'false'],
+      ['Identifier', 'trueish'],
+      ['Identifier', 'false_x'],
+    ]);
+  });
+
+  it('lexes identifiers with digits, underscores and dashes', () => {
+    expect(lex('_a b-1 c_d-e9').tokens.map((t) => t[1])).toEqual(['_a', 'b-1', 'c_d-e9']);
+  });
+
+  it('lexes signed decimal numbers', () => {
+    expect(lex('-3 4000 1.5 -0.25').tokens).toEqual([
+      ['NumberLiteral', '-3'],
+      ['NumberLiteral', '4000'],
+      ['NumberLiteral', '1.5'],
+      ['NumberLiteral', '-0.25'],
+    ]);
+  });
+
+  it('lexes a reference as names and dots', () => {
+    expect(lex('host.prod.addr').tokens.map((t) => t[0])).toEqual([
+      'Identifier',
+      'Dot',
+      'Identifier',
+      'Dot',
+      'Identifier',
+    ]);
+  });
+
+  it('puts # and // comments in their own group, up to the end of the line', () => {
+    const out = lex('# one\na = 1 // two\r\n// three');
+    expect(out.comments).toEqual(['# one', '// two', '// three']);
+    expect(out.tokens.map((t) => t[1])).toEqual(['a', '=', '1']);
+  });
+
+  it('keeps a string with escapes and placeholders as one token', () => {
+    expect(lex('"a \\" b \\\\ ${host.x.y} \\${z}"').tokens).toEqual([
+      ['StringLiteral', '"a \\" b \\\\ ${host.x.y} \\${z}"'],
+    ]);
+  });
+
+  it('marks a string cut by a line break or the end of input as broken', () => {
+    expect(lex('"abc\n"').tokens[0]).toEqual(['BrokenString', '"abc']);
+    expect(lex('"abc').tokens[0]).toEqual(['BrokenString', '"abc']);
+    expect(lex('"abc\\').tokens[0]).toEqual(['BrokenString', '"abc\\']);
+  });
+
+  it('reports characters that start no token', () => {
+    expect(lex('a = @').errors).toEqual([4]);
+    expect(lex("a = 'x'").errors.length).toBeGreaterThan(0);
+  });
+});

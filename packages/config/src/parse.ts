@@ -1,0 +1,129 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
+import { EOF, type ILexingError, type IToken } from 'chevrotain';
+import type { Block, Comment, Document } from './ast';
+import { ConfigError } from './errors';
+import { BrokenString, stratLexer } from './lexer';
+import { LineIndex } from './line-index';
+import { StratParser } from './parser';
+
+/** Built on first use and reused: building a chevrotain parser analyses the whole grammar. */
+let sharedParser: StratParser | undefined;
+
+/**
+ * Parses `.strat` source text into a {@link Document}. Every node carries a
+ * span with `file` (when given), 1-based line and column, and offset.
+ *
+ * @param source the text of a `.strat` file.
+ * @param file the path to record in spans and errors.
+ * @throws ConfigError for the first lexical or syntax error in the text (codes
+ *   `LexError`, `UnterminatedString`, `NewlineInString`, `BadEscape`,
+ *   `ParseError`, `BareIdentifier`, `BadInterpolation`), with its position
+ *   and the source for a code frame. Nothing else is thrown for any input.
+ */
+export function parse(source: string, file?: string): Document {
+  const lexed = stratLexer.tokenize(source);
+  sharedParser ??= new StratParser();
+  const parser = sharedParser;
+  const lines = new LineIndex(source, file);
+  parser.begin(lexed.tokens, lines);
+
+  let blocks: Block[] | undefined;
+  let thrown: ConfigError | undefined;
+  try {
+    blocks = parser.document();
+  } catch (error) {
+    // Decoding a string or spotting a bare identifier stops the parse with a
+    // ConfigError of its own; anything else is a bug and must surface.
+    if (!(error instanceof ConfigError)) throw error;
+    thrown = error;
+  }
+
+  // Report whichever problem comes first in the text.
+  let first: ConfigError | undefined = thrown;
+  if (first === undefined && parser.errors.length > 0) {
+    first = syntaxError(parser, parser.errors[0]!.token, lines);
+  }
+  const lexError = lexed.errors[0];
+  if (lexError !== undefined && (first === undefined || lexError.offset <= first.span!.start.offset)) {
+    first = unexpectedCharacter(lexError, lines);
+  }
+  if (first !== undefined) throw first;
+
+  const comments: Comment[] = (lexed.groups.comments ?? []).map((tok) => ({
+    text: tok.image,
+    span: lines.span(tok.startOffset, tok.image.length),
+  }));
+  return {
+    type: 'document',
+    file,
+    blocks: blocks!,
+    comments,
+    span: { file, start: { offset: 0, line: 1, column: 1 }, end: lines.end() },
+  };
+}
+
+function syntaxError(parser: StratParser, token: IToken, lines: LineIndex): ConfigError {
+  const problem = parser.problem;
+  const at = problem?.at ?? token;
+  if (at.tokenType === BrokenString) return brokenString(at, lines);
+  // Chevrotain's end-of-input token has no usable offset.
+  const span =
+    at.tokenType === EOF
+      ? { file: lines.file, start: lines.end(), end: lines.end() }
+      : lines.span(at.startOffset, at.image.length);
+  return new ConfigError('ParseError', problem?.message ?? 'syntax error', span, {
+    source: lines.source,
+    hint: problem?.hint ?? 'see docs/reference/language.md for the syntax',
+  });
+}
+
+/** A string the lexer could only match up to a line break or the end of input. */
+function brokenString(tok: IToken, lines: LineIndex): ConfigError {
+  const span = lines.span(tok.startOffset, tok.image.length);
+  const source = lines.source;
+  if (tok.startOffset + tok.image.length >= source.length) {
+    return new ConfigError(
+      'UnterminatedString',
+      'unterminated string: no closing `"` before the end of the file',
+      span,
+      {
+        source,
+        hint: 'close the string with `"`',
+      },
+    );
+  }
+  return new ConfigError(
+    'NewlineInString',
+    'unterminated string: a string cannot contain a line break',
+    span,
+    {
+      source,
+      hint: 'close the string with `"` on the same line, or write `\\n` for a line break inside it',
+    },
+  );
+}
+
+function unexpectedCharacter(error: ILexingError, lines: LineIndex): ConfigError {
+  const source = lines.source;
+  const char = String.fromCodePoint(source.codePointAt(error.offset)!);
+  return new ConfigError(
+    'LexError',
+    `unexpected character \`${char}\``,
+    lines.span(error.offset, char.length),
+    {
+      source,
+      hint: charHint(char, source, error.offset),
+    },
+  );
+}
+
+function charHint(char: string, source: string, offset: number): string {
+  if (char === "'") return 'strings use double quotes: "like this"';
+  if (char === '/') return 'comments start with `//` or `#`';
+  if (char === ':') return 'attributes and map entries use `=`, as in `port = 22`';
+  if (char === '-' || char === '+' || char === '.') {
+    return 'numbers are written like `4000`, `-3` or `1.5`';
+  }
+  if (char === '$' && source[offset + 1] === '{') return '`${...}` only works inside a "string"';
+  return 'outside strings a .strat file holds only names, numbers, `{ } [ ] = , .` and comments';
+}

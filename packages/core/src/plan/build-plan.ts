@@ -1,0 +1,124 @@
+import { addrKey } from '../addr';
+import { diffObserved } from '../diff';
+import { normalizeForPlan } from '../secrets/normalize';
+import { dropRedactionCancelled } from '../secrets/redact';
+import type { RedactionMap } from '../secrets/redaction-map';
+import type { DesiredResource, Plan, PlannedResource, ResourceState, SourceLocation, State } from '../types';
+import { deleteOrder } from './delete-order';
+import { PlanError } from './errors';
+import { createPlan } from './plan';
+import { checkPortConflicts } from './port-conflicts';
+import { topoSortDesired } from './topo-sort';
+
+/** Options of {@link buildPlan}. */
+export interface BuildPlanOptions {
+  /**
+   * The secrets whose plaintext the desired attrs carry. The plan keeps the
+   * map privately so printing or serialising it shows markers, never the
+   * plaintext (see `redactPlan`).
+   */
+  redaction?: RedactionMap | undefined;
+}
+
+/**
+ * Plans `desired` against `state`:
+ *
+ * 1. rejects two desired resources with one address (`DuplicateDesired`);
+ * 2. checks `docker_container.ports` for collisions (`PortConflict`; port
+ *    ranges become warnings);
+ * 3. orders desired resources by `depends_on` (`UnknownDependency`,
+ *    `DependencyCycle`);
+ * 4. classifies each: no prior state → `create`; otherwise
+ *    `diffObserved(prior, normalizeForPlan(desired))` decides `noop` or
+ *    `update` with its changes (minus any change that redaction would cancel,
+ *    so the plan and its redacted view agree). Steps keep the original desired attrs
+ *    (plaintext secrets included: apply needs them);
+ * 5. appends a `delete` for every state resource no longer desired, in
+ *    teardown order.
+ *
+ * @throws PlanError before any step is classified.
+ */
+export function buildPlan(
+  desired: readonly DesiredResource[],
+  state: State,
+  options: BuildPlanOptions = {},
+): Plan {
+  rejectDuplicates(desired);
+  const warnings = checkPortConflicts(desired);
+  const ordered = topoSortDesired(desired);
+
+  const steps: PlannedResource[] = [];
+  const desiredKeys = new Set<string>();
+  for (const resource of ordered) {
+    const key = addrKey(resource.addr);
+    desiredKeys.add(key);
+    const prior = Object.hasOwn(state.resources, key) ? state.resources[key] : undefined;
+    if (prior === undefined) {
+      steps.push(step(resource, null, 'create', []));
+      continue;
+    }
+    let changes = diffObserved(prior.attrs, normalizeForPlan(resource.addr.kind, resource.attrs));
+    if (changes.length > 0 && options.redaction !== undefined) {
+      changes = dropRedactionCancelled(changes, options.redaction);
+    }
+    steps.push(step(resource, prior.attrs, changes.length === 0 ? 'noop' : 'update', changes));
+  }
+
+  const leaving: ResourceState[] = [];
+  for (const [key, resource] of Object.entries(state.resources)) {
+    if (!desiredKeys.has(key)) leaving.push(resource);
+  }
+  for (const resource of deleteOrder(leaving)) {
+    steps.push({
+      addr: resource.addr,
+      provider: resource.provider,
+      action: 'delete',
+      desired: null,
+      prior: resource.attrs,
+      changes: [],
+    });
+  }
+  return createPlan(steps, warnings, { redaction: options.redaction });
+}
+
+function step(
+  resource: DesiredResource,
+  prior: PlannedResource['prior'],
+  action: PlannedResource['action'],
+  changes: PlannedResource['changes'],
+): PlannedResource {
+  return {
+    addr: resource.addr,
+    provider: resource.provider,
+    action,
+    desired: resource.attrs,
+    prior,
+    changes,
+  };
+}
+
+function where(location: SourceLocation | undefined): string {
+  return location === undefined ? '' : `${location.file ?? '<input>'}:${location.line}:${location.column}`;
+}
+
+function locations(first: DesiredResource, second: DesiredResource): string {
+  const a = where(first.source?.block);
+  const b = where(second.source?.block);
+  return a === '' && b === '' ? '' : `: at ${a || '<unknown>'} and at ${b || '<unknown>'}`;
+}
+
+function rejectDuplicates(desired: readonly DesiredResource[]): void {
+  const seen = new Map<string, DesiredResource>();
+  for (const resource of desired) {
+    const key = addrKey(resource.addr);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new PlanError(
+        'DuplicateDesired',
+        `resource \`${key}\` is declared twice${locations(first, resource)}`,
+        { addresses: [key], hint: 'rename or remove one of the two declarations' },
+      );
+    }
+    seen.set(key, resource);
+  }
+}

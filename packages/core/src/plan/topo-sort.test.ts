@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StratumError } from '../errors';
+import type { DesiredResource } from '../types';
+import type { PlanError } from './errors';
+import { topoSortDesired } from './topo-sort';
+
+function res(key: string, dependsOn?: string[]): DesiredResource {
+  const [kind, name] = key.split('.') as [string, string];
+  return {
+    addr: { kind, name },
+    provider: kind.split('_')[0]!,
+    attrs: dependsOn === undefined ? {} : { depends_on: dependsOn },
+  };
+}
+
+const keys = (rs: DesiredResource[]) => rs.map((r) => `${r.addr.kind}.${r.addr.name}`);
+
+function thrown(fn: () => unknown): PlanError {
+  try {
+    fn();
+  } catch (err) {
+    return err as PlanError;
+  }
+  throw new Error('expected an error');
+}
+
+describe('topoSortDesired', () => {
+  it('keeps input order without edges', () => {
+    const input = ['docker_container.z', 'docker_container.a', 'system_file.m'].map((k) => res(k));
+    expect(keys(topoSortDesired(input))).toEqual([
+      'docker_container.z',
+      'docker_container.a',
+      'system_file.m',
+    ]);
+  });
+
+  it('moves a dependent after its dependencies, otherwise keeping file order', () => {
+    const input = [
+      res('docker_container.api', ['docker_container.db', 'docker_container.cache']),
+      res('docker_container.db'),
+      res('docker_container.cache'),
+      res('docker_container.web'),
+    ];
+    expect(keys(topoSortDesired(input))).toEqual([
+      'docker_container.db',
+      'docker_container.cache',
+      'docker_container.api',
+      'docker_container.web',
+    ]);
+  });
+
+  it('keeps implicit _stratum_ resources at the front', () => {
+    const input = [
+      res('ssh_exec._stratum_swap_primary'),
+      res('system_file._stratum_sshd_oom_primary'),
+      res('docker_container.app', ['docker_container.db']),
+      res('docker_container.db'),
+      res('ssh_exec._stratum_sshd_reload_primary'),
+    ];
+    expect(keys(topoSortDesired(input))).toEqual([
+      'ssh_exec._stratum_swap_primary',
+      'system_file._stratum_sshd_oom_primary',
+      'ssh_exec._stratum_sshd_reload_primary',
+      'docker_container.db',
+      'docker_container.app',
+    ]);
+  });
+
+  it('rejects an unknown dependency with the spec message', () => {
+    const err = thrown(() => topoSortDesired([res('docker_container.api', ['docker_container.db'])]));
+    expect(StratumError.hasCode(err, 'UnknownDependency')).toBe(true);
+    expect(err.message).toBe(
+      'depends_on edge: `docker_container.api` references unknown resource `docker_container.db`',
+    );
+    expect(err.addresses).toEqual(['docker_container.api', 'docker_container.db']);
+  });
+
+  it('rejects a cycle, citing its path', () => {
+    const err = thrown(() =>
+      topoSortDesired([
+        res('docker_container.web', ['docker_container.a']),
+        res('docker_container.a', ['docker_container.b']),
+        res('docker_container.b', ['docker_container.a']),
+      ]),
+    );
+    expect(StratumError.hasCode(err, 'DependencyCycle')).toBe(true);
+    expect(err.message).toBe(
+      'depends_on cycle: `docker_container.a` -> `docker_container.b` -> `docker_container.a`',
+    );
+    expect(err.cycle).toEqual(['docker_container.a', 'docker_container.b', 'docker_container.a']);
+  });
+
+  it('rejects a resource depending on itself', () => {
+    const err = thrown(() => topoSortDesired([res('docker_container.a', ['docker_container.a'])]));
+    expect(err.message).toBe('depends_on cycle: `docker_container.a` -> `docker_container.a`');
+  });
+
+  it('ignores duplicate edges and non-string entries', () => {
+    const input = [
+      res('docker_container.b', ['docker_container.a', 'docker_container.a']),
+      res('docker_container.a'),
+    ];
+    expect(keys(topoSortDesired(input))).toEqual(['docker_container.a', 'docker_container.b']);
+  });
+
+  /** A random DAG: edges only point to lower node numbers, then the input is shuffled. */
+  const dag = fc.integer({ min: 1, max: 40 }).chain((n) =>
+    fc.record({
+      n: fc.constant(n),
+      edges: fc.array(fc.tuple(fc.nat(n - 1), fc.nat(n - 1)), { maxLength: n * 2 }),
+      order: fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }),
+    }),
+  );
+
+  it('respects every edge and keeps edgeless resources in input order (property)', () => {
+    fc.assert(
+      fc.property(dag, ({ n, edges, order }) => {
+        const deps = Array.from({ length: n }, () => new Set<number>());
+        for (const [a, b] of edges) if (a !== b) deps[Math.max(a, b)]!.add(Math.min(a, b));
+        const input = order.map((i) =>
+          res(
+            `docker_container.r${i}`,
+            [...deps[i]!].map((d) => `docker_container.r${d}`),
+          ),
+        );
+        const out = keys(topoSortDesired(input));
+        const pos = new Map(out.map((k, i) => [k, i]));
+        expect(out).toHaveLength(n);
+        for (let i = 0; i < n; i++) {
+          for (const d of deps[i]!) {
+            expect(pos.get(`docker_container.r${d}`)!).toBeLessThan(pos.get(`docker_container.r${i}`)!);
+          }
+        }
+        const touched = new Set<number>();
+        deps.forEach((ds, i) => {
+          if (ds.size > 0) touched.add(i);
+          for (const d of ds) touched.add(d);
+        });
+        const edgelessIn = keys(input).filter((_, j) => !touched.has(order[j]!));
+        const edgelessOut = out.filter((k) => edgelessIn.includes(k));
+        expect(edgelessOut).toEqual(edgelessIn);
+      }),
+    );
+  });
+});

@@ -1,0 +1,101 @@
+import { addrKey } from '../addr';
+import type { DesiredResource } from '../types';
+import { dependsOn } from './depends-on';
+import { PlanError } from './errors';
+import { MinHeap } from './min-heap';
+
+/** The reserved name prefix of the resources stratum adds per host (swap, sshd tuning). */
+export const IMPLICIT_PREFIX = '_stratum_';
+
+/**
+ * Orders desired resources so every resource comes after everything its
+ * `depends_on` names (any kind may carry `depends_on`; docker_container is the
+ * one that documents it).
+ *
+ * Kahn's algorithm with a ready set ordered by position in the input: among
+ * the resources that could go next, the one declared first goes first. So
+ * resources without edges keep their file order, a dependent lands right after
+ * its last dependency, and implicit `_stratum_*` resources (declared first,
+ * never depending on anything) stay at the front — they are also preferred
+ * explicitly, wherever they appear.
+ *
+ * @throws PlanError `UnknownDependency` for an edge to an address not in the
+ *   desired set; `DependencyCycle` with the cycle's path.
+ */
+export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]): R[] {
+  const n = desired.length;
+  const indexByKey = new Map<string, number>();
+  const keys = desired.map((r, i) => {
+    const key = addrKey(r.addr);
+    indexByKey.set(key, i);
+    return key;
+  });
+
+  const deps: number[][] = new Array(n);
+  const dependents: number[][] = Array.from({ length: n }, () => []);
+  const inDegree = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const mine: number[] = [];
+    for (const target of dependsOn(desired[i]!.attrs)) {
+      const j = indexByKey.get(target);
+      if (j === undefined) {
+        throw new PlanError(
+          'UnknownDependency',
+          `depends_on edge: \`${keys[i]}\` references unknown resource \`${target}\``,
+          {
+            addresses: [keys[i]!, target],
+            hint: `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s depends_on`,
+          },
+        );
+      }
+      mine.push(j);
+      dependents[j]!.push(i);
+      inDegree[i]!++;
+    }
+    deps[i] = mine;
+  }
+
+  const implicit = desired.map((r) => r.addr.name.startsWith(IMPLICIT_PREFIX));
+  const ready = new MinHeap((a, b) => (implicit[a] !== implicit[b] ? implicit[a]! : a < b));
+  for (let i = 0; i < n; i++) if (inDegree[i] === 0) ready.push(i);
+
+  const order: R[] = [];
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    order.push(desired[i]!);
+    for (const d of dependents[i]!) {
+      if (--inDegree[d]! === 0) ready.push(d);
+    }
+  }
+  if (order.length < n) {
+    const cycle = findCycle(deps, inDegree).map((i) => keys[i]!);
+    throw new PlanError('DependencyCycle', `depends_on cycle: ${cycle.map((k) => `\`${k}\``).join(' -> ')}`, {
+      addresses: cycle.slice(0, -1),
+      cycle,
+      hint: 'remove one of the depends_on edges in the cycle',
+    });
+  }
+  return order;
+}
+
+/**
+ * One cycle among the resources Kahn could not place (those still with
+ * incoming edges), as indexes with the first repeated at the end. Starts at
+ * the earliest-declared unplaced resource and follows its first unplaced
+ * dependency until a resource repeats.
+ */
+function findCycle(deps: readonly number[][], inDegree: Int32Array): number[] {
+  let start = 0;
+  while (inDegree[start] === 0) start++;
+  const path: number[] = [];
+  const at = new Map<number, number>();
+  let current = start;
+  while (!at.has(current)) {
+    at.set(current, path.length);
+    path.push(current);
+    // An unplaced resource always has an unplaced dependency: that edge is why it is unplaced.
+    current = deps[current]!.find((d) => inDegree[d]! > 0)!;
+  }
+  const cycle = path.slice(at.get(current));
+  cycle.push(current);
+  return cycle;
+}

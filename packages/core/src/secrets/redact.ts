@@ -1,0 +1,163 @@
+import { jsonEqual, setKey } from '../json';
+import type { FieldChange, JsonObject, JsonValue, PlannedResource } from '../types';
+import { inlineMarker, inlineMarkerSpans, isSecretMarker, markerFromDigest } from './markers';
+import type { KnownSecret, RedactionMap } from './redaction-map';
+
+/**
+ * Replaces known secret plaintexts in any JSON value with markers:
+ *
+ * - a string that IS a secret's plaintext becomes the object marker
+ *   `{ "__secret": NAME, "__secret_sha256": "sha256:<hex>" }`;
+ * - otherwise every occurrence of every secret inside the string becomes the
+ *   inline marker `<secret:NAME:sha256:HEX>`, longest secret first, each
+ *   secret's occurrences left to right and never overlapping what was already
+ *   replaced.
+ *
+ * Idempotent: object markers and inline markers already present are left
+ * alone (a plaintext that happens to occur inside an existing marker's text is
+ * not touched). Object keys are not redacted. Never mutates `value`; unchanged
+ * subtrees are returned as they are.
+ */
+export function redactInto<T extends JsonValue>(value: T, redaction: RedactionMap): T {
+  return new Redactor(redaction).value(value) as T;
+}
+
+/**
+ * The redacted form of plan steps: `desired`, `prior`, every change's
+ * `from`/`to` and every drift change redacted; changes whose two sides became
+ * equal dropped; an `update` left without changes downgraded to `noop`.
+ * Returns plain (unfrozen) objects; `redactPlan` wraps them in a plan.
+ */
+export function redactSteps(steps: readonly PlannedResource[], redaction: RedactionMap): PlannedResource[] {
+  const redactor = new Redactor(redaction);
+  return steps.map((step) => {
+    const changes = redactor.changes(step.changes);
+    const action = step.action === 'update' && changes.length === 0 ? 'noop' : step.action;
+    const redacted: PlannedResource = {
+      addr: step.addr,
+      provider: step.provider,
+      action,
+      desired: redactor.value(step.desired),
+      prior: redactor.value(step.prior),
+      changes,
+      ...(step.drift === undefined
+        ? {}
+        : { drift: { ...step.drift, changes: redactor.changes(step.drift.changes) } }),
+    };
+    return redacted;
+  });
+}
+
+/**
+ * The changes that survive redaction, unredacted: those whose `from` and `to`
+ * still differ once both are redacted. The planner uses it so that a plan and
+ * its redacted view always agree on which steps are updates.
+ */
+export function dropRedactionCancelled(changes: FieldChange[], redaction: RedactionMap): FieldChange[] {
+  const redactor = new Redactor(redaction);
+  return changes.filter((c) => !jsonEqual(redactor.value(c.from), redactor.value(c.to)));
+}
+
+/** One redaction pass's precomputed view of a {@link RedactionMap}. */
+class Redactor {
+  readonly #secrets: readonly KnownSecret[];
+  readonly #byPlaintext = new Map<string, KnownSecret>();
+
+  constructor(redaction: RedactionMap) {
+    this.#secrets = redaction.secrets().filter((s) => s.plaintext.length > 0);
+    // Two secrets with one plaintext: the first in `secrets()` order names the marker.
+    for (const secret of this.#secrets) {
+      if (!this.#byPlaintext.has(secret.plaintext)) this.#byPlaintext.set(secret.plaintext, secret);
+    }
+  }
+
+  value(value: JsonValue): JsonValue {
+    if (this.#secrets.length === 0) return value;
+    if (typeof value === 'string') return this.string(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (Array.isArray(value)) {
+      let out: JsonValue[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const v = value[i] as JsonValue;
+        const r = this.value(v);
+        if (r !== v && out === undefined) out = value.slice(0, i);
+        out?.push(r);
+      }
+      return out ?? value;
+    }
+    if (isSecretMarker(value)) return value;
+    let out: JsonObject | undefined;
+    const keys = Object.keys(value);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = value[k] as JsonValue;
+      const r = this.value(v);
+      if (r !== v && out === undefined) {
+        out = {};
+        for (let j = 0; j < i; j++) setKey(out, keys[j]!, value[keys[j]!] as JsonValue);
+      }
+      if (out !== undefined) setKey(out, k, r);
+    }
+    return out ?? value;
+  }
+
+  changes(changes: readonly FieldChange[]): FieldChange[] {
+    const out: FieldChange[] = [];
+    for (const c of changes) {
+      const from = this.value(c.from);
+      const to = this.value(c.to);
+      // Both sides collapsing to one marker means the change was only plaintext vs marker.
+      if (!jsonEqual(from, to)) out.push({ field: c.field, from, to });
+    }
+    return out;
+  }
+
+  string(value: string): JsonValue {
+    const whole = this.#byPlaintext.get(value);
+    if (whole !== undefined) return markerFromDigest(whole.name, whole.digest);
+    const found = this.#secrets.filter((s) => value.includes(s.plaintext));
+    return found.length === 0 ? value : substitute(value, found);
+  }
+}
+
+/** A piece of a string being redacted: free text, or marker text that must not be searched again. */
+interface Piece {
+  text: string;
+  marked: boolean;
+}
+
+/** Inline-redacts `value` with `secrets` (longest first), leaving marker text alone. */
+function substitute(value: string, secrets: readonly KnownSecret[]): string {
+  let pieces: Piece[] = splitExistingMarkers(value);
+  for (const secret of secrets) {
+    const next: Piece[] = [];
+    const token = inlineMarker(secret.name, secret.digest);
+    for (const piece of pieces) {
+      if (piece.marked || !piece.text.includes(secret.plaintext)) {
+        next.push(piece);
+        continue;
+      }
+      const parts = piece.text.split(secret.plaintext);
+      parts.forEach((part, i) => {
+        if (i > 0) next.push({ text: token, marked: true });
+        if (part !== '') next.push({ text: part, marked: false });
+      });
+    }
+    pieces = next;
+  }
+  return pieces.map((p) => p.text).join('');
+}
+
+function splitExistingMarkers(value: string): Piece[] {
+  const spans = inlineMarkerSpans(value);
+  if (spans.length === 0) return [{ text: value, marked: false }];
+  const pieces: Piece[] = [];
+  let at = 0;
+  for (const span of spans) {
+    if (span.start > at) pieces.push({ text: value.slice(at, span.start), marked: false });
+    pieces.push({ text: value.slice(span.start, span.end), marked: true });
+    at = span.end;
+  }
+  if (at < value.length) pieces.push({ text: value.slice(at), marked: false });
+  return pieces;
+}

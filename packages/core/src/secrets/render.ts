@@ -1,0 +1,39 @@
+import type { FieldChange, JsonValue } from '../types';
+import { INLINE_MARKER, isSecretMarker } from './markers';
+
+/** How many hex digits of a digest are shown: enough to notice a rotation, too few to attack offline. */
+export const SHOWN_DIGEST_CHARS = 6;
+
+/** `<secret:NAME sha:abc123>`: the printed form of a marker. */
+export function renderMarker(name: string, digest: string): string {
+  const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : digest;
+  return `<secret:${name} sha:${hex.slice(0, SHOWN_DIGEST_CHARS)}>`;
+}
+
+/** Rewrites every inline marker inside `text` to its printed form. */
+export function renderSecretMarkers(text: string): string {
+  if (!text.includes('<secret:')) return text;
+  return text.replace(INLINE_MARKER, (_m, name: string, digest: string) => renderMarker(name, digest));
+}
+
+/**
+ * A JSON value as plan output prints it: compact JSON, except that object
+ * markers print bare as `<secret:NAME sha:abc123>` and inline markers inside
+ * strings print the same way. Expects an already redacted value: it hides
+ * markers, it does not find plaintext.
+ */
+export function renderValue(value: JsonValue): string {
+  if (isSecretMarker(value)) return renderMarker(value.__secret, value.__secret_sha256);
+  if (typeof value === 'string') return renderSecretMarkers(JSON.stringify(value));
+  if (Array.isArray(value)) return `[${value.map(renderValue).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${renderValue(v)}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** `field: <from> -> <to>`, the line an update prints per changed field (without indent or symbol). */
+export function renderChange(change: FieldChange): string {
+  return `${change.field}: ${renderValue(change.from)} -> ${renderValue(change.to)}`;
+}

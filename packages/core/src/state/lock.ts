@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { type LockInfo, StateError, StateLockedError } from './errors';
+import { errorText } from './load';
+
+/** Options of {@link acquireStateLock}. */
+export interface StateLockOptions {
+  /** What the run is doing, recorded in the lock for others' error messages (e.g. `stratum apply`). */
+  command?: string | undefined;
+  /** Called when a lock left by a dead process on this machine is taken over. */
+  onStaleLock?: ((stale: LockInfo, lockPath: string) => void) | undefined;
+}
+
+/** A held state lock. */
+export interface StateLock {
+  /** The lock file, `<state>.lock`. */
+  readonly path: string;
+  /** What the lock file records about us. */
+  readonly info: LockInfo;
+  /**
+   * Removes the lock file if it is still ours (same pid, host and start time).
+   * Idempotent; never removes a lock another run has since taken.
+   */
+  release(): Promise<void>;
+}
+
+/** The lock file guarding the state file at `statePath`. */
+export function lockPathFor(statePath: string): string {
+  return `${statePath}.lock`;
+}
+
+/**
+ * Takes the lock of the state file at `statePath`: creates `<state>.lock`
+ * exclusively (`O_EXCL`), holding `{ pid, host, startedAt, command }` as JSON.
+ *
+ * When the lock exists:
+ * - held by a process on this machine that no longer runs (`kill(pid, 0)` says
+ *   ESRCH) — the lock is stale: it is taken over and `onStaleLock` is told;
+ * - otherwise (a live process, another machine, or a lock file we cannot parse)
+ *   a {@link StateLockedError} names the holder; stratum never guesses that a
+ *   lock it cannot check is abandoned.
+ */
+export async function acquireStateLock(
+  statePath: string,
+  options: StateLockOptions = {},
+): Promise<StateLock> {
+  const path = lockPathFor(statePath);
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: new Date().toISOString(),
+    ...(options.command === undefined ? {} : { command: options.command }),
+  };
+  const text = `${JSON.stringify(info, null, 2)}\n`;
+  await mkdir(dirname(path), { recursive: true }).catch(() => undefined);
+
+  // Two rounds: one try, and one more after removing a stale lock. Losing the
+  // second round means another run took the lock in between, which is contention.
+  for (let round = 0; round < 2; round++) {
+    if (await tryCreate(path, text)) return heldLock(path, info);
+    const holderText = await readLock(path);
+    if (holderText === undefined) continue; // Released between our create and our read.
+    const holder = parseLockInfo(holderText);
+    if (holder === undefined || !isStale(holder) || round > 0) throw lockedError(path, holder);
+    if (await removeStaleLock(path, holderText)) options.onStaleLock?.(holder, path);
+  }
+  const holderText = await readLock(path);
+  throw lockedError(path, holderText === undefined ? undefined : parseLockInfo(holderText));
+}
+
+async function tryCreate(path: string, text: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx', 0o644);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new StateError('StateLockFailed', path, `cannot create lock file ${path}: ${errorText(error)}`, {
+      hint: 'check that the state directory is writable',
+      cause: error,
+    });
+  }
+}
+
+async function readLock(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StateError('StateLockFailed', path, `cannot read lock file ${path}: ${errorText(error)}`, {
+      hint: 'check the permissions of the state directory',
+      cause: error,
+    });
+  }
+}
+
+/** Parses a lock file; undefined when it is not one (empty, truncated, foreign). */
+export function parseLockInfo(text: string): LockInfo | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { pid, host, startedAt, command } = raw as Record<string, unknown>;
+  if (!Number.isSafeInteger(pid) || (pid as number) <= 0) return undefined;
+  if (typeof host !== 'string' || typeof startedAt !== 'string') return undefined;
+  return { pid: pid as number, host, startedAt, ...(typeof command === 'string' ? { command } : {}) };
+}
+
+/** Stale: the holder ran on this machine and its process is gone. Another machine's lock is never stale to us. */
+function isStale(holder: LockInfo): boolean {
+  if (holder.host !== hostname()) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user — alive.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Removes a stale lock without ever removing a live one. A plain unlink could
+ * race another run that removed the same stale lock and created its own in the
+ * meantime; so the lock is first moved aside (atomic), and only deleted if what
+ * was moved is the stale lock we inspected. If it was someone's fresh lock, it
+ * is put back (link fails rather than overwrite, if yet another lock appeared).
+ */
+async function removeStaleLock(path: string, staleText: string): Promise<boolean> {
+  const aside = `${path}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
+  try {
+    await rename(path, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new StateError(
+      'StateLockFailed',
+      path,
+      `cannot remove stale lock file ${path}: ${errorText(error)}`,
+      {
+        hint: 'remove the lock file by hand once you are sure no stratum run uses this state',
+        cause: error,
+      },
+    );
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved !== staleText) await link(aside, path).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+  return moved === staleText;
+}
+
+function lockedError(path: string, holder: LockInfo | undefined): StateLockedError {
+  if (holder === undefined) {
+    return new StateLockedError(
+      path,
+      `state is locked: lock file ${path} exists but cannot be parsed`,
+      undefined,
+      `if no stratum run is using this state, remove ${path} and retry`,
+    );
+  }
+  const by = holder.command === undefined ? '' : ` (${holder.command})`;
+  return new StateLockedError(
+    path,
+    `state is locked by pid ${holder.pid} on ${holder.host} since ${holder.startedAt}${by}`,
+    holder,
+    `wait for that run to finish; if it is gone (e.g. the machine crashed), remove ${path} and retry`,
+  );
+}
+
+function heldLock(path: string, info: LockInfo): StateLock {
+  let released = false;
+  return {
+    path,
+    info,
+    async release() {
+      if (released) return;
+      released = true;
+      const text = await readFile(path, 'utf8').catch(() => undefined);
+      const current = text === undefined ? undefined : parseLockInfo(text);
+      if (current?.pid === info.pid && current.host === info.host && current.startedAt === info.startedAt) {
+        await unlink(path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return;
+          throw new StateError(
+            'StateLockFailed',
+            path,
+            `cannot remove lock file ${path}: ${errorText(error)}`,
+            {
+              hint: `remove ${path} by hand before the next run`,
+              cause: error,
+            },
+          );
+        });
+      }
+    },
+  };
+}

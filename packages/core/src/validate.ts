@@ -1,0 +1,271 @@
+import type { ZodType } from 'zod';
+import { didYouMean } from './did-you-mean';
+import { StratumError } from './errors';
+import type { KindHandler } from './provider';
+import type { Registry } from './registry';
+import { describeSchema, describeValueType, knownKeysAt, schemaAt } from './schema-describe';
+import type { DesiredResource, JsonObject, ResourceAddr, SourceLocation } from './types';
+
+/** Codes of the attribute diagnostics {@link validateDesired} produces. */
+export type DiagnosticCode =
+  | 'MissingAttribute'
+  | 'UnknownAttribute'
+  | 'WrongType'
+  | 'InvalidValue'
+  | 'UnknownProvider'
+  | 'UnknownKind';
+
+/** One finding about a desired resource, with where in the config it was found. */
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly code: DiagnosticCode | (string & {});
+  /** Complete sentence, prefixed with the resource address: `docker_container.web: missing required attribute \`image\``. */
+  readonly message: string;
+  readonly addr: ResourceAddr;
+  /** The attribute's position when known, else the resource block's; absent for resources not from a file. */
+  readonly location?: SourceLocation | undefined;
+  readonly hint?: string | undefined;
+}
+
+/** One attribute problem, before it is tied to a resource. */
+interface AttrProblem {
+  code: DiagnosticCode;
+  text: string;
+  /** Top-level attribute the problem is in (for its source position); undefined for the whole block. */
+  attr: string | undefined;
+  hint?: string | undefined;
+}
+
+/**
+ * Checks every desired resource's attributes against its kind's zod schema
+ * (see {@link KindHandler.schema}) and returns every problem found — none of
+ * them stops the others being reported. A kind no loaded provider has is a
+ * diagnostic too. Messages never contain attribute values (they may be secrets),
+ * only names and types.
+ */
+export function validateDesired(resources: readonly DesiredResource[], registry: Registry): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const resource of resources) {
+    const prefix = `${resource.addr.kind}.${resource.addr.name}`;
+    let handler: KindHandler<unknown>;
+    try {
+      handler = registry.forKind(resource.addr.kind).handler;
+    } catch (error) {
+      if (!StratumError.isInstance(error)) throw error;
+      diagnostics.push({
+        severity: 'error',
+        code: error.code,
+        message: `${prefix}: ${error.message}`,
+        addr: resource.addr,
+        location: resource.source?.block,
+        hint: error.hint,
+      });
+      continue;
+    }
+    for (const problem of attrProblems(handler.schema, resource.attrs)) {
+      diagnostics.push({
+        severity: 'error',
+        code: problem.code,
+        message: `${prefix}: ${problem.text}`,
+        addr: resource.addr,
+        location: locate(resource, problem.attr),
+        hint: problem.hint,
+      });
+    }
+  }
+  return diagnostics;
+}
+
+/** Thrown by {@link parseAttrs}; `problems` holds one plain message per problem. */
+export class AttributeError extends StratumError<'InvalidAttributes'> {
+  readonly problems: readonly string[];
+
+  constructor(prefix: string, problems: readonly string[]) {
+    super('InvalidAttributes', problems.map((p) => (prefix === '' ? p : `${prefix}: ${p}`)).join('\n'), {
+      hint: 'fix the attributes in the config; `stratum validate` lists every problem with its position',
+    });
+    this.name = 'AttributeError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses `attrs` with the handler's schema and returns the result (defaults
+ * filled in). On failure throws an {@link AttributeError} whose message lists
+ * the same plain-words problems {@link validateDesired} reports, prefixed with
+ * `addr` when given.
+ */
+export function parseAttrs<A>(handler: KindHandler<A>, attrs: JsonObject, addr?: ResourceAddr): A {
+  const result = handler.schema.safeParse(attrs);
+  if (result.success) return result.data;
+  const problems = describeIssues(handler.schema, attrs, result.error.issues).map((p) => p.text);
+  throw new AttributeError(addr === undefined ? '' : `${addr.kind}.${addr.name}`, problems);
+}
+
+function attrProblems(schema: ZodType, attrs: JsonObject): AttrProblem[] {
+  const result = schema.safeParse(attrs);
+  return result.success ? [] : describeIssues(schema, attrs, result.error.issues);
+}
+
+type Issue = {
+  code?: string | undefined;
+  path: PropertyKey[];
+  message: string;
+  expected?: string;
+  keys?: string[];
+  values?: unknown[];
+  origin?: string;
+  minimum?: number | bigint;
+  maximum?: number | bigint;
+  inclusive?: boolean;
+  exact?: boolean;
+  format?: string;
+  pattern?: string;
+  divisor?: number;
+};
+
+function describeIssues(schema: ZodType, attrs: JsonObject, issues: readonly unknown[]): AttrProblem[] {
+  const problems: AttrProblem[] = [];
+  for (const raw of issues) {
+    const issue = raw as Issue;
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys ?? []) problems.push(unknownAttribute(schema, attrs, issue.path, key));
+      continue;
+    }
+    problems.push(describeIssue(schema, attrs, issue));
+  }
+  return problems;
+}
+
+function unknownAttribute(schema: ZodType, attrs: JsonObject, path: PropertyKey[], key: string): AttrProblem {
+  const known = knownKeysAt(schema, path);
+  const present = valueAt(attrs, path);
+  // A key the user already wrote is no suggestion: they meant something else.
+  const candidates = known.filter((k) => !(isPlainObject(present) && Object.hasOwn(present, k)));
+  const suggestion = didYouMean(key, candidates);
+  const name = formatPath([...path, key]);
+  return {
+    code: 'UnknownAttribute',
+    text: `unknown attribute \`${name}\`${suggestion === undefined ? '' : ` (did you mean \`${formatPath([...path, suggestion])}\`?)`}`,
+    attr: topAttr([...path, key]),
+    hint: suggestion === undefined && known.length > 0 ? `known attributes: ${known.join(', ')}` : undefined,
+  };
+}
+
+function describeIssue(schema: ZodType, attrs: JsonObject, issue: Issue): AttrProblem {
+  const name = formatPath(issue.path);
+  const attr = topAttr(issue.path);
+  const subject = issue.path.length === 0 ? 'the resource' : `attribute \`${name}\``;
+  const expected = schemaAt(schema, issue.path);
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.path.length > 0 && isMissing(attrs, issue.path)) {
+        // A missing top-level attribute has no position of its own: point at the block.
+        const at = issue.path.length > 1 ? attr : undefined;
+        return { code: 'MissingAttribute', text: `missing required attribute \`${name}\``, attr: at };
+      }
+      const got = valueAt(attrs, issue.path);
+      const gotText =
+        issue.expected === 'int' && typeof got === 'number' ? 'fractional number' : describeValueType(got);
+      const wanted = expected === undefined ? `of type ${issue.expected}` : describeSchema(expected);
+      return { code: 'WrongType', text: `${subject} must be ${wanted}, got ${gotText}`, attr };
+    }
+    case 'invalid_union': {
+      const wanted = expected === undefined ? 'a valid value' : describeSchema(expected);
+      const got = describeValueType(valueAt(attrs, issue.path));
+      return { code: 'WrongType', text: `${subject} must be ${wanted}, got ${got}`, attr };
+    }
+    case 'invalid_value': {
+      const values = (issue.values ?? []).map((v) => `\`${String(v)}\``).join(', ');
+      return { code: 'InvalidValue', text: `${subject} must be one of ${values}`, attr };
+    }
+    case 'too_small':
+    case 'too_big':
+      return { code: 'InvalidValue', text: `${subject} ${boundText(issue)}`, attr };
+    case 'invalid_format':
+      return {
+        code: 'InvalidValue',
+        text:
+          issue.format === 'regex'
+            ? `${subject} must match the pattern ${issue.pattern}`
+            : `${subject} is not valid: ${lowerFirst(issue.message)}`,
+        attr,
+      };
+    case 'not_multiple_of':
+      return { code: 'InvalidValue', text: `${subject} must be a multiple of ${issue.divisor}`, attr };
+    default:
+      // Custom refinements carry the provider's own message.
+      return {
+        code: 'InvalidValue',
+        text: issue.path.length === 0 ? issue.message : `${subject}: ${issue.message}`,
+        attr,
+      };
+  }
+}
+
+function boundText(issue: Issue): string {
+  const small = issue.code === 'too_small';
+  const bound = String(small ? issue.minimum : issue.maximum);
+  const bounded = issue.origin === 'string' || issue.origin === 'array' || issue.origin === 'set';
+  const limit = issue.exact
+    ? 'exactly'
+    : issue.inclusive
+      ? small
+        ? 'at least'
+        : 'at most'
+      : small
+        ? bounded
+          ? 'more than'
+          : 'greater than'
+        : bounded
+          ? 'fewer than'
+          : 'less than';
+  if (issue.origin === 'string') return `must be ${limit} ${bound} characters long`;
+  if (bounded) return `must have ${limit} ${bound} items`;
+  return `must be ${limit} ${bound}`;
+}
+
+function lowerFirst(text: string): string {
+  return text.length === 0 ? text : text[0]!.toLowerCase() + text.slice(1);
+}
+
+/** `env.PORT`, `ports[1]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function topAttr(path: readonly PropertyKey[]): string | undefined {
+  return typeof path[0] === 'string' ? path[0] : undefined;
+}
+
+function locate(resource: DesiredResource, attr: string | undefined): SourceLocation | undefined {
+  if (resource.source === undefined) return undefined;
+  if (attr !== undefined && Object.hasOwn(resource.source.attrs, attr)) return resource.source.attrs[attr];
+  return resource.source.block;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (Array.isArray(current) && typeof key === 'number') current = current[key];
+    else if (isPlainObject(current) && Object.hasOwn(current, key)) current = current[key as string];
+    else return undefined;
+  }
+  return current;
+}
+
+/** True when the path's last key is absent from an object that exists. */
+function isMissing(root: unknown, path: readonly PropertyKey[]): boolean {
+  const parent = valueAt(root, path.slice(0, -1));
+  const last = path[path.length - 1];
+  return isPlainObject(parent) && typeof last === 'string' && !Object.hasOwn(parent, last);
+}

@@ -1,0 +1,354 @@
+import { connect as tcpConnect } from 'node:net';
+import type { ExecResult, StdinSource } from '@stratum/core';
+import type { ClientChannel } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { AuthSession } from './auth';
+import { runOnChannel } from './channel-exec';
+import { AuthFailedError, ConnectionLostError, SshError, commandSummary } from './errors';
+import type { KnownHosts } from './known-hosts';
+import { Semaphore } from './semaphore';
+import type { ResolvedTarget } from './ssh-config';
+
+/** Where log lines of the transport go. Never receives secrets (commands are shown by their first line only). */
+export interface TransportLogger {
+  debug(line: string): void;
+  warn?(line: string): void;
+}
+
+export interface ConnectionSettings {
+  connectTimeoutMs: number;
+  keepaliveIntervalMs: number;
+  keepaliveCountMax: number;
+  maxChannels: number;
+  knownHosts: KnownHosts;
+  /** known_hosts files to check, the first is where new hosts are recorded. */
+  knownHostsFiles: readonly string[];
+  /** Builds the identities to offer; called once per connect. */
+  prepareAuth: () => Promise<AuthSession>;
+  logger: TransportLogger | undefined;
+}
+
+export interface ConnectionExecOptions {
+  stdin: StdinSource | undefined;
+  timeoutMs: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Refusals to open a channel are retried this many times (the semaphore should make them rare). */
+const CHANNEL_OPEN_ATTEMPTS = 6;
+
+type ErrorWithLevel = Error & { level?: string; code?: string };
+
+/**
+ * One ssh2 client to one `(user, host, port)`, shared by every command to that
+ * target. Commands run on their own channels, at most `maxChannels` at once;
+ * when the server refuses a channel anyway (its MaxSessions is lower), the
+ * limit is lowered to what the server accepted and the command retried.
+ */
+export class SshConnection {
+  readonly target: ResolvedTarget;
+  readonly #settings: ConnectionSettings;
+  readonly #client = new ssh2.Client();
+  readonly #channels: Semaphore;
+  readonly #lost = new AbortController();
+  #state: 'new' | 'connecting' | 'ready' | 'closed' = 'new';
+  #connecting: Promise<void> | undefined;
+  #failConnect: ((err: Error) => void) | undefined;
+  /** Set once ssh2 owns a socket, whose 'close' then always arrives. */
+  #hadSocket = false;
+  readonly #closed: Promise<void>;
+
+  constructor(target: ResolvedTarget, settings: ConnectionSettings) {
+    this.target = target;
+    this.#settings = settings;
+    this.#channels = new Semaphore(settings.maxChannels);
+    this.#closed = new Promise((resolve) => this.#client.once('close', () => resolve()));
+    this.#client.on('close', () => this.#onClose());
+  }
+
+  /** True until the connection closed (or failed to open). */
+  get alive(): boolean {
+    return this.#state !== 'closed';
+  }
+
+  /** The channel limit in force (lowered when the server refused channels). */
+  get channelLimit(): number {
+    return this.#channels.limit;
+  }
+
+  /** Opens the connection; concurrent calls share one attempt. */
+  connect(): Promise<void> {
+    this.#connecting ??= this.#connect();
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    const { target } = this;
+    const settings = this.#settings;
+    this.#state = 'connecting';
+    const knownName = target.hostKeyAlias ?? (target.port === 22 ? target.hostname : `[${target.hostname}]:${target.port}`);
+    const [auth, serverHostKey] = await Promise.all([
+      settings.prepareAuth(),
+      settings.knownHosts.preferredAlgorithms(settings.knownHostsFiles, knownName),
+    ]);
+    // close() may have run while the identities were loading.
+    if (!this.alive) throw closedError(target.key);
+    settings.logger?.debug(`[ssh] connecting to ${target.key}`);
+
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let hostKeyError: Error | undefined;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#client.destroy();
+        socket.destroy();
+        this.#state = 'closed';
+        reject(err);
+      };
+      this.#failConnect = fail;
+      const timer = setTimeout(
+        () =>
+          fail(
+            new SshError(
+              'ConnectTimeout',
+              `ssh: connecting to ${target.key} timed out after ${settings.connectTimeoutMs} ms`,
+              {
+                target: target.key,
+                hint: 'Check that the host is up, that the port is right and sshd answers on it, and that no firewall drops the traffic.',
+              },
+            ),
+          ),
+        settings.connectTimeoutMs,
+      );
+
+      // Our own socket, so Nagle is off from the first byte: every command is a
+      // few small packets, and delayed ACKs would otherwise cost ~40 ms each.
+      const socket = tcpConnect({ host: target.hostname, port: target.port, noDelay: true });
+
+      this.#client.on('error', (err: ErrorWithLevel) => {
+        if (settled) {
+          settings.logger?.debug(`[ssh] ${target.key}: ${err.message}`);
+          return;
+        }
+        if (err.level === 'agent') {
+          auth.noteAgentError(err);
+          return;
+        }
+        if (hostKeyError) return fail(hostKeyError);
+        if (err.level === 'client-authentication') return fail(new AuthFailedError(target.key, auth.attempts));
+        if (err.level === 'client-socket') return fail(socketError(target.key, err));
+        fail(
+          new SshError('SshHandshakeFailed', `ssh: handshake with ${target.key} failed: ${err.message}`, {
+            target: target.key,
+            cause: err,
+            hint: 'Check that the port speaks ssh and that the server allows modern algorithms (ed25519/ecdsa/rsa-sha2, curve25519/ecdh).',
+          }),
+        );
+      });
+      this.#client.once('ready', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#state = 'ready';
+        this.#failConnect = undefined;
+        settings.logger?.debug(`[ssh] connected to ${target.key}`);
+        resolve();
+      });
+      this.#client.once('close', () =>
+        fail(
+          new SshError('SshHandshakeFailed', `ssh: ${target.key} closed the connection during the handshake`, {
+            target: target.key,
+            hint: 'Check the server log: it may refuse our address (MaxStartups, tcp wrappers) or not speak ssh.',
+          }),
+        ),
+      );
+
+      try {
+        this.#client.connect({
+          sock: socket,
+          host: target.hostname,
+          port: target.port,
+          username: target.user,
+          authHandler: auth.handler,
+          hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+            settings.knownHosts.verify(settings.knownHostsFiles, knownName, key, target.key).then(
+              (recorded) => {
+                if (recorded) settings.logger?.debug(`[ssh] recorded the host key of ${knownName} in ${settings.knownHostsFiles[0]}`);
+                verify(true);
+              },
+              (err: Error) => {
+                hostKeyError = err;
+                verify(false);
+              },
+            );
+          },
+          algorithms: { serverHostKey: serverHostKey as never },
+          keepaliveInterval: settings.keepaliveIntervalMs,
+          keepaliveCountMax: settings.keepaliveCountMax,
+          // Our timer above covers TCP, handshake and auth together.
+          readyTimeout: 0,
+        });
+        this.#hadSocket = true;
+      } catch (err) {
+        socket.destroy();
+        fail(
+          new SshError('SshHandshakeFailed', `ssh: cannot start a connection to ${target.key}: ${(err as Error).message}`, {
+            target: target.key,
+            cause: err,
+          }),
+        );
+      }
+    });
+  }
+
+  #onClose(): void {
+    const wasReady = this.#state === 'ready';
+    this.#state = 'closed';
+    const reason = new Error(`connection to ${this.target.key} closed`);
+    this.#lost.abort(reason);
+    this.#channels.rejectAll(reason);
+    if (wasReady) this.#settings.logger?.debug(`[ssh] connection to ${this.target.key} closed`);
+  }
+
+  /**
+   * Runs `command` on a new channel. Rejects with {@link ConnectionLostError}
+   * (`mayHaveRun: false`) when the connection dropped before the command could
+   * start, so the caller knows a retry is safe.
+   */
+  async exec(command: string, options: ConnectionExecOptions): Promise<ExecResult> {
+    const { target } = this;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#channels.acquire(options.signal);
+      } catch (err) {
+        if (options.signal?.aborted) throw abortedError(target.key, command, options.signal.reason);
+        throw new ConnectionLostError(target.key, command, false, err);
+      }
+      let channel: ClientChannel;
+      try {
+        channel = await this.#openChannel(command);
+      } catch (err) {
+        this.#channels.release();
+        if (!this.alive || !isChannelRefusal(err)) {
+          throw new ConnectionLostError(target.key, command, false, err);
+        }
+        if (attempt >= CHANNEL_OPEN_ATTEMPTS) {
+          throw new SshError(
+            'ChannelRefused',
+            `ssh: ${target.key} refused to open a session channel ${attempt} times (${(err as Error).message})`,
+            {
+              target: target.key,
+              cause: err,
+              hint: "Raise MaxSessions in the server's sshd_config, or lower maxChannelsPerConnection.",
+            },
+          );
+        }
+        // The server allowed exactly the channels still open: that is its limit.
+        const open = this.#channels.active;
+        if (open >= 1 && open < this.#channels.limit) {
+          this.#channels.shrink(open);
+          this.#settings.logger?.debug(`[ssh] ${target.key} allows ${open} sessions per connection; using that limit`);
+        }
+        await delay(25 * 2 ** (attempt - 1), options.signal).catch(() => {
+          throw abortedError(target.key, command, options.signal?.reason);
+        });
+        continue;
+      }
+      const run = runOnChannel(channel, {
+        target: target.key,
+        command,
+        stdin: options.stdin,
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        lost: this.#lost.signal,
+      });
+      // The slot is held until the server confirms the close, which for a killed
+      // command can come after the result.
+      run.closed.then(() => this.#channels.release());
+      return run.result;
+    }
+  }
+
+  #openChannel(command: string): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+      } catch (err) {
+        // ssh2 throws synchronously when the socket is already gone.
+        reject(err);
+      }
+    });
+  }
+
+  /** Ends the connection and waits until its socket is closed. Safe in any state. */
+  async close(): Promise<void> {
+    if (this.#state === 'connecting') {
+      // Makes a connect still preparing bail out, and one under way fail now.
+      this.#state = 'closed';
+      this.#failConnect?.(closedError(this.target.key));
+    } else if (this.#state === 'ready') {
+      this.#client.end();
+    } else {
+      this.#state = 'closed';
+    }
+    await this.#connecting?.catch(() => undefined);
+    if (!this.#hadSocket) return;
+    // A peer that never answers our disconnect must not keep close() waiting.
+    const force = setTimeout(() => this.#client.destroy(), 2000);
+    await this.#closed;
+    clearTimeout(force);
+  }
+}
+
+function isChannelRefusal(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('(SSH) Channel open failure');
+}
+
+function closedError(target: string): SshError<'TransportClosed'> {
+  return new SshError('TransportClosed', `ssh: the transport was closed while connecting to ${target}`, {
+    target,
+    hint: 'Do not run commands after closing the transport.',
+  });
+}
+
+function abortedError(target: string, command: string, cause: unknown): SshError<'CommandAborted'> {
+  return new SshError('CommandAborted', `ssh: command \`${commandSummary(command)}\` on ${target} was interrupted before it started`, {
+    target,
+    cause,
+  });
+}
+
+function socketError(target: string, err: ErrorWithLevel): SshError {
+  const reason =
+    err.code === 'ECONNREFUSED'
+      ? 'connection refused (is sshd running on that port?)'
+      : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+        ? 'the host name does not resolve'
+        : err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH'
+          ? 'no route to the host'
+          : err.code === 'ECONNRESET'
+            ? 'the connection was reset'
+            : err.message;
+  return new SshError('HostUnreachable', `ssh: cannot reach ${target}: ${reason}`, {
+    target,
+    cause: err,
+    hint: 'Check the address and port (host block `port`, or Port in ~/.ssh/config) and that sshd is running there.',
+  });
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

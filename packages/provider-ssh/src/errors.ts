@@ -1,0 +1,177 @@
+import { StratumError } from '@stratum/core';
+
+/**
+ * Every code the ssh transport can fail with. A command that ran and exited
+ * non-zero is not among them: that is an `ExecResult`, not an error.
+ */
+export type SshErrorCode =
+  /** TCP could not reach the host (refused, no route, name does not resolve). */
+  | 'HostUnreachable'
+  /** TCP or the ssh handshake did not finish within the connect timeout. */
+  | 'ConnectTimeout'
+  /** The server rejected every identity we offered. */
+  | 'AuthFailed'
+  /** The host presented a key other than the one known_hosts records for it. */
+  | 'HostKeyChanged'
+  /** The host presented a key that known_hosts marks `@revoked`. */
+  | 'HostKeyRevoked'
+  /** known_hosts could not be read or appended to. */
+  | 'KnownHostsUnwritable'
+  /** The ssh handshake failed for another reason (no common algorithm, protocol error). */
+  | 'SshHandshakeFailed'
+  /** The server kept refusing to open a session channel. */
+  | 'ChannelRefused'
+  /** The connection dropped while a command was in flight. */
+  | 'ConnectionLost'
+  /** The command ran past its timeout and was killed. */
+  | 'CommandTimeout'
+  /** The caller's AbortSignal fired. */
+  | 'CommandAborted'
+  /** The ssh config asks for something this transport does not do (ProxyJump, ...). */
+  | 'SshConfigUnsupported'
+  /** A target or an ssh config value is malformed (empty host, bad Port). */
+  | 'SshConfigInvalid'
+  /** An ssh config or identity file could not be read. */
+  | 'SshConfigUnreadable'
+  /** `exec` was called after `close()`. */
+  | 'TransportClosed';
+
+export interface SshErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** `user@host:port`, when the error concerns one target. */
+  target?: string;
+}
+
+/** Every error the ssh transport throws. `target` names the connection it concerns. */
+export class SshError<Code extends SshErrorCode = SshErrorCode> extends StratumError<Code> {
+  readonly target: string | undefined;
+
+  constructor(code: Code, message: string, options: SshErrorOptions = {}) {
+    super(code, message, { hint: options.hint, cause: options.cause });
+    this.name = 'SshError';
+    this.target = options.target;
+  }
+}
+
+/** One identity the client offered (or could not offer) during authentication. */
+export interface IdentityAttempt {
+  /** `ssh-agent (<socket>)` or the identity file's path. */
+  readonly source: string;
+  /** What became of it: `rejected`, `not found`, `encrypted: ...`, `agent error: ...`. */
+  readonly outcome: string;
+}
+
+export class AuthFailedError extends SshError<'AuthFailed'> {
+  readonly identities: readonly IdentityAttempt[];
+
+  constructor(target: string, identities: readonly IdentityAttempt[]) {
+    const tried =
+      identities.length === 0
+        ? 'no identity was available (no ssh-agent, no identity file found)'
+        : `tried ${identities.map((i) => `${i.source} (${i.outcome})`).join(', ')}`;
+    super('AuthFailed', `ssh: permission denied for ${target}: ${tried}`, {
+      target,
+      hint:
+        "Add your public key to the remote user's ~/.ssh/authorized_keys, load the right key into " +
+        'ssh-agent (ssh-add), or point IdentityFile at it in ~/.ssh/config. Passwords are not supported.',
+    });
+    this.name = 'AuthFailedError';
+    this.identities = identities;
+  }
+}
+
+export interface HostKeyChangedDetails {
+  target: string;
+  /** The name looked up in known_hosts: `host`, or `[host]:port` off port 22. */
+  knownHostsName: string;
+  knownHostsFile: string;
+  /** 1-based line of the entry that no longer matches. */
+  line: number;
+  expectedFingerprint: string;
+  actualFingerprint: string;
+  /** The key type the host presented (`ssh-ed25519`, ...). */
+  actualKeyType: string;
+}
+
+export class HostKeyChangedError extends SshError<'HostKeyChanged'> {
+  readonly knownHostsName: string;
+  readonly knownHostsFile: string;
+  readonly line: number;
+  readonly expectedFingerprint: string;
+  readonly actualFingerprint: string;
+
+  constructor(d: HostKeyChangedDetails) {
+    super(
+      'HostKeyChanged',
+      `ssh: the host key of ${d.knownHostsName} has changed: known_hosts expects ${d.expectedFingerprint} ` +
+        `(${d.knownHostsFile}:${d.line}) but the host presented ${d.actualKeyType} ${d.actualFingerprint}; ` +
+        'refusing to connect (this could be a man-in-the-middle attack)',
+      {
+        target: d.target,
+        hint:
+          `Verify the new key with the host's administrator; if it is legitimate, remove line ${d.line} from ` +
+          `${d.knownHostsFile} (or run: ssh-keygen -R '${d.knownHostsName}' -f ${d.knownHostsFile}) and retry.`,
+      },
+    );
+    this.name = 'HostKeyChangedError';
+    this.knownHostsName = d.knownHostsName;
+    this.knownHostsFile = d.knownHostsFile;
+    this.line = d.line;
+    this.expectedFingerprint = d.expectedFingerprint;
+    this.actualFingerprint = d.actualFingerprint;
+  }
+}
+
+export class CommandTimeoutError extends SshError<'CommandTimeout'> {
+  /** The first line of the command, shortened. */
+  readonly command: string;
+  readonly timeoutMs: number;
+
+  constructor(target: string, command: string, timeoutMs: number) {
+    const summary = commandSummary(command);
+    super('CommandTimeout', `ssh: command \`${summary}\` on ${target} timed out after ${timeoutMs} ms and was killed`, {
+      target,
+      hint: 'Raise the timeout for this command if it is expected to run that long, or check why it hangs (is it waiting for input?).',
+    });
+    this.name = 'CommandTimeoutError';
+    this.command = summary;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+export class ConnectionLostError extends SshError<'ConnectionLost'> {
+  readonly command: string;
+  /** False only when we know the command never started (the channel never opened). */
+  readonly mayHaveRun: boolean;
+
+  constructor(target: string, command: string, mayHaveRun: boolean, cause?: unknown) {
+    const summary = commandSummary(command);
+    super(
+      'ConnectionLost',
+      mayHaveRun
+        ? `ssh: the connection to ${target} dropped while \`${summary}\` was running; the command may or may not have run`
+        : `ssh: the connection to ${target} dropped before \`${summary}\` could start`,
+      {
+        target,
+        cause,
+        hint: mayHaveRun
+          ? 'Check the host to see whether the change was made, then run again; a change is never replayed automatically.'
+          : 'Check that the host is up and sshd is running, then run again.',
+      },
+    );
+    this.name = 'ConnectionLostError';
+    this.command = summary;
+    this.mayHaveRun = mayHaveRun;
+  }
+}
+
+/** The first line of `command`, cut to a length an error message can carry. */
+export function commandSummary(command: string): string {
+  const lines = command.split('\n');
+  let first = (lines.find((l) => l.trim() !== '') ?? '').trim();
+  const more = lines.filter((l) => l.trim() !== '').length > 1;
+  if (first.length > 120) first = `${first.slice(0, 117)}...`;
+  else if (more) first = `${first} ...`;
+  return first;
+}

@@ -1,0 +1,232 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { HostKeyChangedError, SshError } from './errors';
+
+/** One key line of a known_hosts file. */
+export interface KnownHostEntry {
+  file: string;
+  /** 1-based. */
+  line: number;
+  marker: 'cert-authority' | 'revoked' | undefined;
+  /** The host field: a comma-separated pattern list, or one `|1|salt|hash` hashed name. */
+  hosts: string;
+  keyType: string;
+  /** The decoded key blob (what the server sends during key exchange). */
+  key: Buffer;
+}
+
+/**
+ * The name ssh looks up in known_hosts: the bare host on port 22, `[host]:port`
+ * elsewhere.
+ */
+export function knownHostsName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/** OpenSSH's fingerprint of a key blob: `SHA256:` and unpadded base64 of its SHA-256. */
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named inside a key blob (its first ssh string), e.g. `ssh-ed25519`. */
+export function keyTypeOf(key: Buffer): string {
+  if (key.length < 4) return 'unknown';
+  const len = key.readUInt32BE(0);
+  return key.subarray(4, 4 + len).toString('latin1');
+}
+
+/** Parses known_hosts text. Comments, blank and malformed lines are skipped, as ssh does. */
+export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const fields = lines[i]!.trim().split(/\s+/);
+    if (fields[0] === undefined || fields[0] === '' || fields[0].startsWith('#')) continue;
+    let marker: KnownHostEntry['marker'];
+    if (fields[0] === '@cert-authority' || fields[0] === '@revoked') {
+      marker = fields[0] === '@revoked' ? 'revoked' : 'cert-authority';
+      fields.shift();
+    }
+    const [hosts, keyType, base64] = fields;
+    if (hosts === undefined || keyType === undefined || base64 === undefined) continue;
+    const key = Buffer.from(base64, 'base64');
+    if (key.length === 0 || keyTypeOf(key) !== keyType) continue;
+    entries.push({ file, line: i + 1, marker, hosts, keyType, key });
+  }
+  return entries;
+}
+
+/** Glob match with `*` and `?`, case-insensitive, as ssh's match_pattern. */
+function globMatch(pattern: string, name: string): boolean {
+  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${re}$`, 'i').test(name);
+}
+
+/**
+ * True when a known_hosts host field names `name`: a hashed `|1|salt|hash`
+ * (HMAC-SHA1 of the name keyed with the salt), or a comma-separated pattern
+ * list where any negated (`!`) match vetoes the line.
+ */
+export function hostFieldMatches(hosts: string, name: string): boolean {
+  if (hosts.startsWith('|1|')) {
+    const [, , salt, hash] = hosts.split('|');
+    if (salt === undefined || hash === undefined) return false;
+    const expected = Buffer.from(hash, 'base64');
+    const actual = createHmac('sha1', Buffer.from(salt, 'base64')).update(name).digest();
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+  let matched = false;
+  for (const pattern of hosts.split(',')) {
+    if (pattern.startsWith('!')) {
+      if (globMatch(pattern.slice(1), name)) return false;
+    } else if (globMatch(pattern, name)) {
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+export type HostKeyVerdict =
+  | { status: 'match' }
+  /** No key of any type is known for the name: accept-new may record it. */
+  | { status: 'new' }
+  /** A different key is known: `entry` is the one it contradicts. */
+  | { status: 'changed'; entry: KnownHostEntry }
+  | { status: 'revoked'; entry: KnownHostEntry };
+
+/**
+ * Decides what a presented host key means against known_hosts entries.
+ *
+ * Stricter than OpenSSH in one case: when the name is known only with keys of
+ * other types, a key of a new type is treated as changed rather than new. The
+ * transport asks the server for the known types first, so an honest server
+ * presents one of those; one that cannot is not silently trusted.
+ */
+export function checkHostKey(entries: readonly KnownHostEntry[], name: string, key: Buffer): HostKeyVerdict {
+  const forName = entries.filter((e) => hostFieldMatches(e.hosts, name));
+  const revoked = forName.find((e) => e.marker === 'revoked' && e.key.equals(key));
+  if (revoked) return { status: 'revoked', entry: revoked };
+  const plain = forName.filter((e) => e.marker === undefined);
+  if (plain.some((e) => e.key.equals(key))) return { status: 'match' };
+  const type = keyTypeOf(key);
+  const sameType = plain.find((e) => e.keyType === type);
+  if (sameType) return { status: 'changed', entry: sameType };
+  if (plain[0]) return { status: 'changed', entry: plain[0] };
+  return { status: 'new' };
+}
+
+/** Host key algorithms ssh2 can negotiate, in its default order. */
+const HOST_KEY_ALGORITHMS = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+function algorithmsForKeyType(keyType: string): string[] {
+  return keyType === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [keyType];
+}
+
+/**
+ * Reads and appends known_hosts files for the transport. Lookups read every
+ * file afresh; appends go to the first file. Operations are serialised so two
+ * connections accepting the same new host do not both append it.
+ */
+export class KnownHosts {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** The entries of `files` (missing files contribute nothing). */
+  async read(files: readonly string[]): Promise<KnownHostEntry[]> {
+    const all: KnownHostEntry[] = [];
+    for (const file of files) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw new SshError('KnownHostsUnwritable', `cannot read known_hosts ${file}: ${(err as Error).message}`, {
+          cause: err,
+          hint: 'Fix the file permissions, or pass another knownHostsPath.',
+        });
+      }
+      all.push(...parseKnownHosts(text, file));
+    }
+    return all;
+  }
+
+  /**
+   * ssh2's host key algorithm list with the types known for `name` first, so the
+   * server presents a key we can check rather than a new one.
+   */
+  async preferredAlgorithms(files: readonly string[], name: string): Promise<string[]> {
+    const known = (await this.read(files)).filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
+    const first = [...new Set(known.flatMap((e) => algorithmsForKeyType(e.keyType)))].filter((a) =>
+      HOST_KEY_ALGORITHMS.includes(a),
+    );
+    return [...first, ...HOST_KEY_ALGORITHMS.filter((a) => !first.includes(a))];
+  }
+
+  /**
+   * Accept-new: a known key passes, an unknown host is recorded in `files[0]`
+   * and passes, a changed or revoked key throws.
+   *
+   * @returns true when the key was new and got recorded.
+   */
+  verify(files: readonly string[], name: string, key: Buffer, target: string): Promise<boolean> {
+    const run = this.#queue.then(() => this.#verify(files, name, key, target));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #verify(files: readonly string[], name: string, key: Buffer, target: string): Promise<boolean> {
+    const verdict = checkHostKey(await this.read(files), name, key);
+    switch (verdict.status) {
+      case 'match':
+        return false;
+      case 'revoked':
+        throw new SshError(
+          'HostKeyRevoked',
+          `ssh: the host key ${fingerprint(key)} presented by ${name} is marked @revoked in ` +
+            `${verdict.entry.file}:${verdict.entry.line}; refusing to connect`,
+          { target, hint: 'The host must be given a new key; ask its administrator.' },
+        );
+      case 'changed':
+        throw new HostKeyChangedError({
+          target,
+          knownHostsName: name,
+          knownHostsFile: verdict.entry.file,
+          line: verdict.entry.line,
+          expectedFingerprint: fingerprint(verdict.entry.key),
+          actualFingerprint: fingerprint(key),
+          actualKeyType: keyTypeOf(key),
+        });
+      case 'new':
+        await this.#append(files[0]!, `${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, target);
+        return true;
+    }
+  }
+
+  async #append(file: string, line: string, target: string): Promise<void> {
+    try {
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+      let prefix = '';
+      try {
+        const existing = await readFile(file);
+        if (existing.length > 0 && existing[existing.length - 1] !== 0x0a) prefix = '\n';
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      await appendFile(file, prefix + line, { mode: 0o644 });
+    } catch (err) {
+      throw new SshError('KnownHostsUnwritable', `cannot record the host key of ${target} in ${file}: ${(err as Error).message}`, {
+        target,
+        cause: err,
+        hint: 'Make the known_hosts file writable, or pass another knownHostsPath.',
+      });
+    }
+  }
+}

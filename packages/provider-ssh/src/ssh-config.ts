@@ -1,0 +1,228 @@
+import { readFile } from 'node:fs/promises';
+import { globSync } from 'node:fs';
+import { hostname as localHostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import SSHConfig from 'ssh-config';
+import { SshError } from './errors';
+
+/** Extra settings for one target, taken from a `.strat` host block. */
+export interface HostSettings {
+  /** The target string resources use (`host.<name>.addr`): `user@host` or an ssh config alias. */
+  addr: string;
+  /** Overrides ssh config's `Port` for this target. */
+  port?: number | undefined;
+}
+
+/** Where and as whom to connect, after ssh config and host settings were applied. */
+export interface ResolvedTarget {
+  /** The target string the caller passed. */
+  readonly addr: string;
+  readonly user: string;
+  readonly hostname: string;
+  readonly port: number;
+  /** Identity files named by ssh config (`IdentityFile`), `~` and tokens expanded. */
+  readonly identityFiles: readonly string[];
+  /** ssh config `IdentitiesOnly yes`: do not offer agent keys. */
+  readonly identitiesOnly: boolean;
+  /** ssh config `IdentityAgent`: a socket path, `null` for `none`, `undefined` when unset. */
+  readonly identityAgent: string | null | undefined;
+  /** ssh config `UserKnownHostsFile`, expanded; empty when unset. */
+  readonly knownHostsFiles: readonly string[];
+  /** ssh config `HostKeyAlias`: the name to look up in known_hosts instead of the hostname. */
+  readonly hostKeyAlias: string | undefined;
+  /** ssh config `ConnectTimeout`, in ms. */
+  readonly connectTimeoutMs: number | undefined;
+  /** `user@hostname:port`: the pool's key and what messages show. */
+  readonly key: string;
+}
+
+export interface ResolveContext {
+  /** The parsed ssh config, or undefined when there is none. */
+  config: SSHConfig | undefined;
+  /** Its path, for messages. */
+  configPath: string;
+  /** Host block settings, by `addr`. */
+  hosts: ReadonlyMap<string, HostSettings>;
+  homeDir: string;
+  localUser: string;
+}
+
+/** Splits `user@host` (the last `@` separates, like ssh) and strips `[...]` around an IPv6 address. */
+export function parseTargetAddr(addr: string): { user: string | undefined; host: string } {
+  const at = addr.lastIndexOf('@');
+  const user = at > 0 ? addr.slice(0, at) : undefined;
+  let host = at >= 0 ? addr.slice(at + 1) : addr;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { user, host };
+}
+
+/**
+ * Reads an ssh config file, inlining `Include` directives. A missing file is no
+ * config (undefined), as for ssh.
+ */
+export async function loadSshConfig(path: string, homeDir: string): Promise<SSHConfig | undefined> {
+  const text = await readConfigText(path, homeDir, 0);
+  return text === undefined ? undefined : SSHConfig.parse(text);
+}
+
+const INCLUDE = /^\s*include\s*[=\s]\s*(.+?)\s*$/i;
+
+async function readConfigText(path: string, homeDir: string, depth: number): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && depth === 0) return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw new SshError('SshConfigUnreadable', `cannot read ssh config ${path}: ${(err as Error).message}`, {
+      cause: err,
+      hint: 'Fix the file permissions, or point the transport at another ssh config.',
+    });
+  }
+  if (depth > 16) {
+    throw new SshError('SshConfigUnsupported', `ssh config ${path}: Include nested more than 16 deep`, {
+      hint: 'Look for an Include that includes itself.',
+    });
+  }
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const include = INCLUDE.exec(line);
+    if (!include) {
+      out.push(line);
+      continue;
+    }
+    // ssh resolves relative Include paths against ~/.ssh for the user's config.
+    for (const pattern of splitArgs(include[1]!)) {
+      const expanded = expandTilde(pattern, homeDir);
+      const absolute = isAbsolute(expanded) ? expanded : join(homeDir, '.ssh', expanded);
+      for (const file of globSync(absolute).sort()) {
+        const included = await readConfigText(file, homeDir, depth + 1);
+        if (included !== undefined) out.push(included);
+      }
+    }
+  }
+  return out.join('\n');
+}
+
+/** Splits a directive's value on whitespace, honouring double quotes. */
+function splitArgs(value: string): string[] {
+  const args: string[] = [];
+  for (const m of value.matchAll(/"([^"]*)"|(\S+)/g)) args.push(m[1] ?? m[2]!);
+  return args;
+}
+
+function expandTilde(path: string, homeDir: string): string {
+  if (path === '~') return homeDir;
+  if (path.startsWith('~/')) return join(homeDir, path.slice(2));
+  return path;
+}
+
+/** Expands ssh_config(5) tokens (the subset that makes sense without a running ssh). */
+function expandTokens(value: string, tokens: Record<string, string>): string {
+  return value.replace(/%(.)/g, (whole, letter: string) => (letter === '%' ? '%' : (tokens[letter] ?? whole)));
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function list(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap(splitArgs);
+}
+
+/**
+ * Resolves a target string the way `ssh <addr>` would: `user@` in the addr beats
+ * ssh config `User` beats the local user; a host block's `port` beats ssh config
+ * `Port` beats 22; `HostName`, `IdentityFile`, `IdentitiesOnly`, `IdentityAgent`,
+ * `UserKnownHostsFile`, `HostKeyAlias` and `ConnectTimeout` come from the first
+ * matching `Host`/`Match` blocks (first value wins). `Match exec` blocks are not
+ * evaluated (they never match), so resolving never runs a command.
+ *
+ * @throws SshError `SshConfigUnsupported` for `ProxyJump`/`ProxyCommand`, which
+ *   this transport cannot honour (connecting directly instead would be wrong).
+ */
+export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget {
+  const { user: addrUser, host } = parseTargetAddr(addr);
+  if (host === '') {
+    throw new SshError('SshConfigInvalid', `\`${addr}\` has no host name`, {
+      hint: 'Write the target as user@host or as a Host alias from ~/.ssh/config.',
+    });
+  }
+  const computed: Record<string, string | string[]> = ctx.config
+    ? ctx.config.compute(addrUser ? { Host: host, User: addrUser } : { Host: host }, {
+        ignoreCase: true,
+        matchExec: false,
+      })
+    : {};
+
+  for (const option of ['proxyjump', 'proxycommand']) {
+    const value = single(computed[option]);
+    if (value !== undefined && value.toLowerCase() !== 'none') {
+      throw new SshError(
+        'SshConfigUnsupported',
+        `ssh config ${ctx.configPath} sets ${option === 'proxyjump' ? 'ProxyJump' : 'ProxyCommand'} for \`${host}\`; ` +
+          'the stratum ssh transport connects directly and cannot go through a jump host yet',
+        { hint: 'Target a host that is reachable directly, or remove the proxy setting for this Host.' },
+      );
+    }
+  }
+
+  const hostname = expandTokens(single(computed.hostname) ?? host, { h: host });
+  const user = addrUser ?? single(computed.user) ?? ctx.localUser;
+  const port = ctx.hosts.get(addr)?.port ?? parsePort(single(computed.port), host, ctx.configPath) ?? 22;
+
+  const tokens: Record<string, string> = {
+    d: ctx.homeDir,
+    u: ctx.localUser,
+    r: user,
+    h: hostname,
+    n: host,
+    p: String(port),
+    l: localHostname(),
+  };
+  const expandPath = (p: string) => resolve(expandTilde(expandTokens(p, tokens), ctx.homeDir));
+
+  const agent = single(computed.identityagent);
+  const timeout = single(computed.connecttimeout);
+  const hostKeyAlias = single(computed.hostkeyalias);
+  return {
+    addr,
+    user,
+    hostname,
+    port,
+    identityFiles: list(computed.identityfile).map(expandPath),
+    identitiesOnly: single(computed.identitiesonly)?.toLowerCase() === 'yes',
+    identityAgent:
+      agent === undefined
+        ? undefined
+        : agent.toLowerCase() === 'none'
+          ? null
+          : agent === 'SSH_AUTH_SOCK'
+            ? undefined
+            : expandPath(agent),
+    knownHostsFiles: list(computed.userknownhostsfile)
+      .filter((f) => f.toLowerCase() !== 'none')
+      .map(expandPath),
+    hostKeyAlias,
+    connectTimeoutMs: timeout !== undefined && /^\d+$/.test(timeout) ? Number(timeout) * 1000 : undefined,
+    key: `${user}@${hostname}:${port}`,
+  };
+}
+
+function parsePort(value: string | undefined, host: string, configPath: string): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new SshError('SshConfigInvalid', `ssh config ${configPath}: Port \`${value}\` for \`${host}\` is not a port number`, {
+      hint: 'Set Port to a number between 1 and 65535.',
+    });
+  }
+  return port;
+}
+
+/** Default ssh config path for a home directory. */
+export function defaultSshConfigPath(homeDir: string): string {
+  return join(homeDir, '.ssh', 'config');
+}

@@ -1,0 +1,205 @@
+import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { JsonObject, KindHandler, Probe, ProviderContext } from '@stratum/core';
+import { shellQuote } from '@stratum/core';
+import { z } from 'zod';
+import { absolutePathSchema, accountSchema, addrOf, hostSchema, priorObject, priorTarget } from './attrs';
+import { isSafeRelpath, type Manifest, manifestDigest, readLocalTree } from './dir-manifest';
+import { DIR_READ_FILE_CAP, dirProbeScript, parseDirProbe } from './dir-probe';
+import { octalModeSchema, sameMode } from './octal-mode';
+import { runLoose, runStep } from './run-step';
+import type { TarEntry } from './tar-writer';
+import { tarStream } from './tar-writer';
+
+/** `system_dir`: a directory, either uploaded from a local tree or just created empty. */
+export const systemDirSchema = z.strictObject({
+  host: hostSchema,
+  path: absolutePathSchema,
+  source_dir: z.string().min(1).optional(),
+  mode: octalModeSchema.default('0644'),
+  dir_mode: octalModeSchema.default('0755'),
+  owner: accountSchema.default('root'),
+  group: accountSchema.default('root'),
+  delete_extra: z.boolean().default(false),
+});
+
+export type SystemDirAttrs = z.output<typeof systemDirSchema>;
+
+/** Uploads of large trees over slow links take a while; well beyond the transport's default. */
+const UPLOAD_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * Extracts a gzipped tar from stdin into PATH, then sets ownership and modes
+ * on the whole tree.
+ */
+export function uploadCommand(
+  attrs: Pick<SystemDirAttrs, 'path' | 'mode' | 'dir_mode' | 'owner' | 'group'>,
+): string {
+  const p = shellQuote(attrs.path);
+  return [
+    `mkdir -p -- ${p}`,
+    `tar -xzf - -C ${p}`,
+    `chown -R -- ${shellQuote(`${attrs.owner}:${attrs.group}`)} ${p}`,
+    `find ${p} -type f -exec chmod ${shellQuote(attrs.mode)} {} +`,
+    `find ${p} -type d -exec chmod ${shellQuote(attrs.dir_mode)} {} +`,
+  ].join(' && ');
+}
+
+/** Empty-dir mode: create PATH and set its owner and mode, nothing below it. */
+export function emptyDirCommand(
+  attrs: Pick<SystemDirAttrs, 'path' | 'dir_mode' | 'owner' | 'group'>,
+): string {
+  const p = shellQuote(attrs.path);
+  return [
+    `mkdir -p -- ${p}`,
+    `chown -- ${shellQuote(`${attrs.owner}:${attrs.group}`)} ${p}`,
+    `chmod -- ${shellQuote(attrs.dir_mode)} ${p}`,
+  ].join(' && ');
+}
+
+/** Removes the NUL-separated relpaths on stdin from under PATH (no argv length limit). */
+export function deleteExtraCommand(path: string): string {
+  return `cd -- ${shellQuote(path)} && xargs -0 -r rm -f --`;
+}
+
+export function removeDirCommand(path: string): string {
+  return `rm -rf -- ${shellQuote(path)}`;
+}
+
+/** Files the prior manifest lists that the new one does not, restricted to paths inside the directory. */
+export function extraFiles(prior: unknown, next: Manifest): string[] {
+  if (prior === null || typeof prior !== 'object' || Array.isArray(prior)) return [];
+  return Object.keys(prior).filter((relpath) => !(relpath in next) && isSafeRelpath(relpath));
+}
+
+function gzipped(entries: TarEntry[]): AsyncIterable<Uint8Array> {
+  const gzip = createGzip();
+  // Errors reading a source file end the gzip stream with that error, which the transport surfaces.
+  pipeline(Readable.from(tarStream(entries)), gzip).catch(() => {});
+  return gzip;
+}
+
+function permsMatch(prior: JsonObject, attrs: SystemDirAttrs): boolean {
+  return (
+    typeof prior.mode === 'string' &&
+    typeof prior.dir_mode === 'string' &&
+    sameMode(prior.mode, attrs.mode) &&
+    sameMode(prior.dir_mode, attrs.dir_mode) &&
+    prior.owner === attrs.owner &&
+    prior.group === attrs.group
+  );
+}
+
+async function applyDir(
+  request: { kind: string; name: string; attrs: SystemDirAttrs },
+  prior: JsonObject | undefined,
+  ctx: ProviderContext,
+): Promise<JsonObject> {
+  const { attrs } = request;
+  const resource = addrOf(request);
+  const where = `${attrs.host}:${attrs.path}`;
+  const sourceDir = attrs.source_dir === undefined ? null : resolve(attrs.source_dir);
+  const tree = sourceDir === null ? undefined : await readLocalTree(sourceDir);
+  const manifest = tree?.manifest ?? {};
+  const digest = manifestDigest(manifest);
+  const fileCount = Object.keys(manifest).length;
+  const state: JsonObject = {
+    host: attrs.host,
+    source_dir: sourceDir,
+    path: attrs.path,
+    mode: attrs.mode,
+    dir_mode: attrs.dir_mode,
+    owner: attrs.owner,
+    group: attrs.group,
+    delete_extra: attrs.delete_extra,
+    file_count: fileCount,
+    manifest_sha256: digest,
+    manifest,
+  };
+  const unchanged =
+    prior !== undefined &&
+    prior.host === attrs.host &&
+    prior.path === attrs.path &&
+    prior.manifest_sha256 === digest &&
+    (prior.source_dir === null || prior.source_dir === undefined) === (sourceDir === null) &&
+    permsMatch(prior, attrs);
+  if (unchanged) {
+    ctx.log.trace(
+      `[system] DIR \`${request.name}\` -> ${where} unchanged (${fileCount} files, manifest match)`,
+    );
+    return state;
+  }
+  if (tree === undefined) {
+    await runStep(ctx, emptyDirCommand(attrs), {
+      resource,
+      host: attrs.host,
+      step: `creating directory ${attrs.path}`,
+      hint: 'Check that the owner and group exist on the host and that the parent path is writable.',
+    });
+    ctx.log.trace(
+      `[system] DIR \`${request.name}\` -> ${where} (empty dir, dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+    );
+    return state;
+  }
+  for (const relpath of tree.skipped) {
+    ctx.log.warn(`${resource}: ${relpath} in ${sourceDir} is not a regular file or directory; not uploaded`);
+  }
+  await runStep(ctx, uploadCommand(attrs), {
+    resource,
+    host: attrs.host,
+    step: `upload of ${sourceDir} to ${attrs.path}`,
+    stdin: gzipped(tree.entries),
+    timeoutMs: UPLOAD_TIMEOUT_MS,
+    hint: 'Check that tar and gzip exist on the host, that the owner and group exist, and that there is disk space.',
+  });
+  if (attrs.delete_extra && prior !== undefined) {
+    const extra = extraFiles(prior.manifest, manifest);
+    if (extra.length > 0) {
+      await runStep(ctx, deleteExtraCommand(attrs.path), {
+        resource,
+        host: attrs.host,
+        step: `removal of ${extra.length} files no longer in ${sourceDir}`,
+        stdin: extra.map((relpath) => `${relpath}\0`).join(''),
+      });
+    }
+  }
+  ctx.log.trace(
+    `[system] DIR \`${request.name}\` -> ${where} (${fileCount} files, mode=${attrs.mode} dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+  );
+  return state;
+}
+
+function capProbe(host: string, fileCount: number): Probe {
+  const reason = `system_dir read skipped: file_count ${fileCount} > cap ${DIR_READ_FILE_CAP}`;
+  return { host, script: ':', parse: () => ({ status: 'unknown', reason }) };
+}
+
+export const systemDirKind: KindHandler<SystemDirAttrs> = {
+  schema: systemDirSchema,
+
+  create: (request, ctx) => applyDir(request, undefined, ctx),
+  update: (request, ctx) => applyDir(request, priorObject(request.prior), ctx),
+
+  async delete(request, ctx) {
+    const { host, path } = priorTarget(request);
+    const result = await runLoose(ctx, removeDirCommand(path), { host });
+    if (result.exitCode !== 0) {
+      ctx.log.warn(`${addrOf(request)}: rm -rf ${path} on ${host} failed (exit ${result.exitCode}); ignored`);
+    }
+  },
+
+  probe(request) {
+    const { host, path } = priorTarget(request);
+    const prior = priorObject(request.prior);
+    const fileCount = typeof prior.file_count === 'number' ? prior.file_count : 0;
+    if (fileCount > DIR_READ_FILE_CAP) return capProbe(host, fileCount);
+    const withManifest = typeof prior.source_dir === 'string';
+    return {
+      host,
+      script: dirProbeScript(path, withManifest),
+      parse: (output, exitCode) => parseDirProbe({ host, path }, output, exitCode),
+    };
+  },
+};

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StratumError } from '@stratum/core';
+import type { TarEntry } from './tar-writer';
+
+/** `{ relpath → sha256 }` of every regular file under a tree, relpaths with `/` separators. */
+export type Manifest = Record<string, string>;
+
+/** Orders relpaths by their UTF-8 bytes, the order `LC_ALL=C sort` gives on the host. */
+export function compareRelpaths(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/**
+ * The one digest of a manifest: sha256 of the UTF-8 text made of one line per
+ * file, `<sha256>  <relpath>\n` (the `sha256sum` line format), ordered by
+ * relpath bytes. The empty manifest digests the empty string.
+ */
+export function manifestDigest(manifest: Manifest): string {
+  const hash = createHash('sha256');
+  for (const relpath of Object.keys(manifest).sort(compareRelpaths)) {
+    hash.update(`${manifest[relpath]}  ${relpath}\n`, 'utf8');
+  }
+  return hash.digest('hex');
+}
+
+/** A manifest as a plain object with its keys inserted in relpath order. */
+export function sortedManifest(entries: Iterable<[string, string]>): Manifest {
+  const out: Manifest = {};
+  for (const [relpath, sha] of [...entries].sort(([a], [b]) => compareRelpaths(a, b))) out[relpath] = sha;
+  return out;
+}
+
+/** A relpath that stays inside the directory it is relative to. */
+export function isSafeRelpath(relpath: string): boolean {
+  return (
+    relpath !== '' &&
+    !relpath.startsWith('/') &&
+    !relpath.includes('\0') &&
+    relpath.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
+}
+
+export interface LocalTree {
+  /** Directories then files, each parent before its children, in relpath order. */
+  entries: TarEntry[];
+  manifest: Manifest;
+  /** Symlinks, sockets and the like, which are not uploaded. */
+  skipped: string[];
+}
+
+function sha256OfFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+/**
+ * Walks `root` without following symlinks, hashing every regular file. Only
+ * regular files and directories are uploaded; anything else is listed in
+ * `skipped` for the caller to warn about.
+ */
+export async function readLocalTree(root: string): Promise<LocalTree> {
+  const rootStat = await lstat(root).catch(() => undefined);
+  if (!rootStat?.isDirectory()) {
+    throw new StratumError('SourceDirMissing', `source_dir ${root} does not exist or is not a directory`, {
+      hint: 'Point source_dir at an existing local directory (relative paths resolve from the .strat file).',
+    });
+  }
+  const entries: TarEntry[] = [];
+  const hashes: [string, string][] = [];
+  const skipped: string[] = [];
+  async function walk(dir: string, prefix: string): Promise<void> {
+    const children = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      compareRelpaths(a.name, b.name),
+    );
+    for (const child of children) {
+      const relpath = prefix === '' ? child.name : `${prefix}/${child.name}`;
+      const full = join(dir, child.name);
+      if (child.isDirectory()) {
+        const info = await lstat(full);
+        entries.push({ type: 'dir', path: relpath, mode: 0o755, mtime: info.mtimeMs / 1000 });
+        await walk(full, relpath);
+      } else if (child.isFile()) {
+        const info = await lstat(full);
+        entries.push({
+          type: 'file',
+          path: relpath,
+          mode: 0o644,
+          mtime: info.mtimeMs / 1000,
+          size: info.size,
+          source: full,
+        });
+        hashes.push([relpath, await sha256OfFile(full)]);
+      } else {
+        skipped.push(relpath);
+      }
+    }
+  }
+  await walk(root, '');
+  return { entries, manifest: sortedManifest(hashes), skipped };
+}

@@ -1,0 +1,28 @@
+import { Registry } from '@stratum/core';
+import { describe, expect, it } from 'vitest';
+import { createSystemProvider } from './system-provider';
+
+describe('createSystemProvider', () => {
+  it('owns the six system kinds and registers cleanly', () => {
+    const provider = createSystemProvider();
+    expect(provider.name).toBe('system');
+    expect(Object.keys(provider.kinds).sort()).toEqual([
+      'system_dir',
+      'system_file',
+      'system_package',
+      'system_secret_file',
+      'system_service',
+      'system_ufw_rule',
+    ]);
+    const registry = new Registry([provider]);
+    expect(registry.forKind('system_dir').handler).toBe(provider.kinds.system_dir);
+    for (const handler of Object.values(provider.kinds)) expect(handler.probe).toBeTypeOf('function');
+  });
+
+  it('a read of a state entry without host fails clearly', () => {
+    const kind = createSystemProvider().kinds.system_file!;
+    expect(() => kind.probe!({ kind: 'system_file', name: 'x', prior: { path: '/x' } })).toThrow(
+      expect.objectContaining({ code: 'InvalidState' }),
+    );
+  });
+});
