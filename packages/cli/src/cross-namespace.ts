@@ -18,13 +18,17 @@ interface Claim {
   addr: string;
 }
 
-export function checkCrossNamespace(current: NamespaceResources, siblings: readonly NamespaceResources[]): void {
+export function checkCrossNamespace(
+  current: NamespaceResources,
+  siblings: readonly NamespaceResources[],
+): void {
   const ports = new Map<string, Claim>();
   const names = new Map<string, Claim>();
   for (const sibling of siblings) {
     for (const c of containers(sibling.resources)) {
       const claim = { namespace: sibling.namespace, addr: addrKey(c.addr) };
-      for (const port of hostPorts(c)) ports.set(`${c.host}\u0000${port}`, ports.get(`${c.host}\u0000${port}`) ?? claim);
+      for (const port of hostPorts(c))
+        ports.set(`${c.host}\u0000${port}`, ports.get(`${c.host}\u0000${port}`) ?? claim);
       names.set(`${c.host}\u0000${c.name}`, names.get(`${c.host}\u0000${c.name}`) ?? claim);
     }
   }
@@ -67,7 +71,9 @@ function containers(resources: readonly DesiredResource[]): Container[] {
   const out: Container[] = [];
   for (const r of resources) {
     if (r.addr.kind !== 'docker_container' || typeof r.attrs.host !== 'string') continue;
-    const ports = Array.isArray(r.attrs.ports) ? r.attrs.ports.filter((p): p is string => typeof p === 'string') : [];
+    const ports = Array.isArray(r.attrs.ports)
+      ? r.attrs.ports.filter((p): p is string => typeof p === 'string')
+      : [];
     const name = typeof r.attrs.name === 'string' ? r.attrs.name : r.addr.name;
     out.push({ addr: r.addr, host: r.attrs.host, name, ports });
   }

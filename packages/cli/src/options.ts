@@ -6,6 +6,7 @@ export interface GlobalFlags {
   namespace?: string | undefined;
   manifest?: string | undefined;
   verbose?: boolean | undefined;
+  sshConfig?: string | undefined;
 }
 
 export function withGlobalOptions<T>(yargs: Argv<T>) {
@@ -14,7 +15,8 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       type: 'string',
       array: true,
       global: true,
-      describe: 'Load env vars from this .env-style file before resolving secrets (repeatable; default: ./.env if present)',
+      describe:
+        'Load env vars from this .env-style file before resolving secrets (repeatable; default: ./.env if present)',
     })
     .option('namespace', {
       alias: 'n',
@@ -26,6 +28,11 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       type: 'string',
       global: true,
       describe: 'Manifest used by -n (default ./stratum.strat)',
+    })
+    .option('ssh-config', {
+      type: 'string',
+      global: true,
+      describe: 'ssh config file to use instead of ~/.ssh/config (like ssh -F; env STRATUM_SSH_CONFIG)',
     })
     .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' });
 }

@@ -6,6 +6,7 @@ import {
   loadMerged,
   loadState,
   type Plan,
+  planViews,
   type Registry,
   type State,
   saveSplit,
@@ -17,6 +18,7 @@ import { loadEnvFiles } from './env-files';
 import { CliError } from './errors';
 import type { CliIo } from './io';
 import type { GlobalFlags } from './options';
+import { loadThirdPartyProviders } from './provider-loader';
 import { builtinRegistry } from './runtime';
 import { resolveSources, type SourceFlags, type Sources } from './sources';
 
@@ -36,17 +38,24 @@ export interface PlanFlags extends GlobalFlags, SourceFlags {
   allowUnresolvedSecrets?: boolean | undefined;
 }
 
-export function loadConfig(flags: PlanFlags, io: CliIo): Loaded {
+export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   const { env, loaded } = loadEnvFiles(flags.envFile, { cwd: io.cwd, processEnv: io.env });
   for (const path of loaded) io.err(`[env] loaded ${path}`);
-  const sources = resolveSources(flags, io.cwd, (manifest) =>
-    loadFile(manifest, { env, allowUnresolvedSecrets: true }).namespaces,
+  const sources = resolveSources(
+    flags,
+    io.cwd,
+    (manifest) => loadFile(manifest, { env, allowUnresolvedSecrets: true }).namespaces,
   );
-  const extracted = loadFiles(sources.configs, { env, allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false });
+  const extracted = loadFiles(sources.configs, {
+    env,
+    allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false,
+  });
   io.redaction = extracted.redaction;
   for (const warning of extracted.warnings) io.err(warning);
   if (sources.mode === 'namespace') checkSiblings(sources, extracted, env, io);
   const registry = builtinRegistry();
+  for (const provider of await loadThirdPartyProviders(extracted.providers, io.cwd))
+    registry.register(provider);
   reportDiagnostics(validateDesired(extracted.resources, registry), io);
   return { env, sources, extracted, registry };
 }
@@ -61,15 +70,21 @@ function checkSiblings(sources: Sources, extracted: Extracted, env: Loaded['env'
       siblings.push({ namespace: sibling.name, resources: loaded.resources.filter(own) });
     } catch (error) {
       // A broken sibling must not block an unrelated namespace: say so and go on.
-      io.err(`[namespace] skipping sibling \`${sibling.name}\` in the conflict check: ${(error as Error).message}`);
+      io.err(
+        `[namespace] skipping sibling \`${sibling.name}\` in the conflict check: ${(error as Error).message}`,
+      );
     }
   }
-  checkCrossNamespace({ namespace: sources.namespace!, resources: extracted.resources.filter(own) }, siblings);
+  checkCrossNamespace(
+    { namespace: sources.namespace!, resources: extracted.resources.filter(own) },
+    siblings,
+  );
 }
 
 function reportDiagnostics(diagnostics: Diagnostic[], io: CliIo): void {
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  for (const d of diagnostics.filter((d) => d.severity !== 'error')) io.err(`warning: ${formatDiagnostic(d, io)}`);
+  for (const d of diagnostics.filter((d) => d.severity !== 'error'))
+    io.err(`warning: ${formatDiagnostic(d, io)}`);
   if (errors.length === 0) return;
   throw new CliError(
     'InvalidAttributes',
@@ -99,6 +114,7 @@ export async function saveStateFor(sources: Sources, state: State): Promise<void
   else await saveState(sources.statePath, state);
 }
 
-export function planFor(loaded: Loaded, state: State): Plan {
-  return buildPlan(loaded.extracted.resources, state, { redaction: loaded.extracted.redaction });
+export async function planFor(loaded: Loaded, state: State): Promise<Plan> {
+  const views = await planViews(loaded.extracted.resources, loaded.registry);
+  return buildPlan(loaded.extracted.resources, state, { redaction: loaded.extracted.redaction, views });
 }

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { ConfigError } from '@stratum/config';
-import { type RedactionMap, StratumError, redactInto, renderSecretMarkers } from '@stratum/core';
+import { type RedactionMap, redactInto, renderSecretMarkers, StratumError } from '@stratum/core';
 import { CliError } from './errors';
 import type { CliIo, Styler } from './io';
 
@@ -37,7 +37,9 @@ export function reportError(
   } else {
     const message = error instanceof Error ? error.message : String(error);
     lines.push(`${style.red('Error:')} internal error: ${message}`);
-    lines.push('This is a bug in stratum; please report it with the command you ran (re-run with --verbose for the stack).');
+    lines.push(
+      'This is a bug in stratum; please report it with the command you ran (re-run with --verbose for the stack).',
+    );
   }
   const hint = StratumError.isInstance(error) ? error.hint : undefined;
   if (hint) lines.push(`${style.cyan('hint:')} ${hint}`);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Extracted } from '@stratum/config';
 import { type Provider, type ProviderContext, type ProviderLogger, Registry } from '@stratum/core';
 import { createDockerProvider } from '@stratum/provider-docker';
@@ -8,7 +9,12 @@ import type { CliIo } from './io';
 
 /** The four providers stratum ships, in a fresh registry. */
 export function builtinRegistry(): Registry {
-  const providers: Provider[] = [createSshProvider(), createSystemProvider(), createDockerProvider(), createGitProvider()];
+  const providers: Provider[] = [
+    createSshProvider(),
+    createSystemProvider(),
+    createDockerProvider(),
+    createGitProvider(),
+  ];
   return new Registry(providers);
 }
 
@@ -19,7 +25,17 @@ export interface HostRuntime {
   close(): Promise<void>;
 }
 
-export function openHostRuntime(extracted: Extracted, io: CliIo, options: { verbose?: boolean } = {}): HostRuntime {
+export interface HostRuntimeOptions {
+  verbose?: boolean | undefined;
+  /** An ssh config file to use instead of `~/.ssh/config`. */
+  sshConfig?: string | undefined;
+}
+
+export function openHostRuntime(
+  extracted: Extracted,
+  io: CliIo,
+  options: HostRuntimeOptions = {},
+): HostRuntime {
   const hosts = extracted.hosts.flatMap((h) =>
     typeof h.attrs.addr === 'string'
       ? [{ addr: h.attrs.addr, ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}) }]
@@ -32,8 +48,10 @@ export function openHostRuntime(extracted: Extracted, io: CliIo, options: { verb
       if (options.verbose) io.err(line);
     },
   };
+  const sshConfigPath = options.sshConfig ?? io.env.STRATUM_SSH_CONFIG;
   const transport = createSshTransport({
     hosts,
+    ...(sshConfigPath ? { sshConfigPath: resolve(io.cwd, sshConfigPath) } : {}),
     logger: { debug: log.debug, warn: log.warn },
   });
   const abort = new AbortController();

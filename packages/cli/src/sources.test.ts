@@ -19,7 +19,9 @@ describe('resolveSources', () => {
       configs: [join(cwd, 'stratum.strat')],
       statePath: join(cwd, '.stratum/state.json'),
     });
-    expect(resolveSources({ config: ['a.strat', 'b.strat'], state: 's.json' }, cwd, readManifest)).toMatchObject({
+    expect(
+      resolveSources({ config: ['a.strat', 'b.strat'], state: 's.json' }, cwd, readManifest),
+    ).toMatchObject({
       configs: [join(cwd, 'a.strat'), join(cwd, 'b.strat')],
       statePath: join(cwd, 's.json'),
     });
@@ -31,7 +33,9 @@ describe('resolveSources', () => {
     expect(infra.statePath).toBe(join(cwd, '.stratum/infra.json'));
     expect(infra.sharedStatePath).toBe(join(cwd, '.stratum/_shared.json'));
     expect(infra.siblings?.map((s) => s.name)).toEqual(['app']);
-    expect(resolveSources({ namespace: 'app' }, cwd, readManifest).statePath).toBe(join(cwd, 'custom/app.json'));
+    expect(resolveSources({ namespace: 'app' }, cwd, readManifest).statePath).toBe(
+      join(cwd, 'custom/app.json'),
+    );
     expect(resolveSources({ namespace: 'app', state: 'x.json' }, cwd, readManifest).statePath).toBe(
       join(cwd, 'x.json'),
     );

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stripSpans } from './__tests__/arbitraries';
 import { expectConfigError, strat } from './__tests__/config-error';
 import type { ConfigErrorCode } from './errors';
+import { format } from './format';
 import { parse } from './parse';
+import { MAX_NESTING } from './parser';
 
 /** The blocks of `source`, without spans. */
 function blocks(source: string) {
@@ -649,6 +651,26 @@ describe('parse: errors', () => {
     );
     expect(error.frame()).toBe(['  |', '2 |   host = prod', '  |          ^^^^'].join('\n'));
     expect(error.hint).toBe('quote it as a string: "prod"');
+  });
+
+  it('accepts nesting up to MAX_NESTING levels and refuses deeper nesting', () => {
+    const lists = (n: number) => `a { b = ${'['.repeat(n)}${']'.repeat(n)} }`;
+    expect(() => parse(lists(MAX_NESTING - 1))).not.toThrow();
+    expect(() => format(lists(MAX_NESTING - 1))).not.toThrow();
+    expectConfigError(() => parse(lists(MAX_NESTING)), {
+      code: 'ParseError',
+      message: `nesting deeper than ${MAX_NESTING} levels`,
+      line: 1,
+      column: 9 + MAX_NESTING - 1,
+    });
+    const blocks = (n: number) => `${'a { '.repeat(n)}${'}'.repeat(n)}`;
+    expect(() => parse(blocks(MAX_NESTING))).not.toThrow();
+    expectConfigError(() => parse(blocks(10_000)), {
+      code: 'ParseError',
+      line: 1,
+      column: 4 * MAX_NESTING + 1,
+    });
+    expectConfigError(() => parse(`a { m = ${'{ k = '.repeat(10_000)}`), { code: 'ParseError' });
   });
 
   it('keeps working after an error', () => {

@@ -1,6 +1,7 @@
 import {
   EmbeddedActionsParser,
   EOF,
+  type IOrAlt,
   type IParserErrorMessageProvider,
   type IToken,
   type TokenType,
@@ -64,6 +65,13 @@ interface OpenBlock {
 
 const MAX_SHOWN = 40;
 
+/**
+ * How deeply blocks, lists and maps may nest. Far beyond any real config, and
+ * far below the depth at which the recursive parser, formatter or evaluator
+ * would overflow the stack.
+ */
+export const MAX_NESTING = 256;
+
 /** How a token is named in a message: `` `image` `` or "the end of the file". */
 export function describeToken(tok: IToken): string {
   if (tok.tokenType === EOF) return 'the end of the file';
@@ -88,6 +96,7 @@ export class StratParser extends EmbeddedActionsParser {
   private lines!: LineIndex;
   /** Blocks opened and not yet closed, innermost last (for messages). */
   private open: OpenBlock[] = [];
+  private depth = 0;
   problem: ParseProblem | undefined;
 
   constructor() {
@@ -113,6 +122,7 @@ export class StratParser extends EmbeddedActionsParser {
     this.source = lines.source;
     this.file = lines.file;
     this.open = [];
+    this.depth = 0;
     this.problem = undefined;
   }
 
@@ -138,7 +148,10 @@ export class StratParser extends EmbeddedActionsParser {
     const openBlock: OpenBlock | undefined = recording ? undefined : { kind: kind!, labels: [] };
     // Spans are taken in source order: the line cursor only walks forward.
     const kindSpan = recording ? undefined : this.span(kind!);
-    if (openBlock) this.open.push(openBlock);
+    if (openBlock) {
+      this.nest(kind!);
+      this.open.push(openBlock);
+    }
     const labels: Label[] = [];
     this.MANY(() => {
       const tok = this.CONSUME(StringToken);
@@ -156,6 +169,7 @@ export class StratParser extends EmbeddedActionsParser {
     const close = this.CONSUME(RCurly);
     if (recording) return undefined as unknown as Block;
     this.open.pop();
+    this.depth--;
     return {
       type: 'block',
       kind: kind!.image,
@@ -166,65 +180,82 @@ export class StratParser extends EmbeddedActionsParser {
     };
   });
 
-  private bodyItem = this.RULE('bodyItem', (): BodyItem => {
-    const name = this.CONSUME(Identifier);
-    return this.OR([
-      {
-        ALT: (): BodyItem => {
-          this.CONSUME(Equals);
-          const nameSpan = this.RECORDING_PHASE ? undefined! : this.span(name);
-          const value = this.SUBRULE(this.value);
-          if (this.RECORDING_PHASE) return undefined as unknown as Attribute;
-          return {
-            type: 'attribute',
-            name: name.image,
-            nameSpan,
-            value,
-            span: { file: this.file, start: nameSpan.start, end: value.span.end },
-          };
-        },
+  /**
+   * The alternatives of `bodyItem`, `value` and map keys are built once: an
+   * `OR([...])` literal would allocate them afresh for every value parsed.
+   * The attribute or block name reaches them through `pendingName`.
+   */
+  private pendingName: IToken | undefined;
+
+  private readonly bodyItemAlts: IOrAlt<BodyItem>[] = [
+    {
+      ALT: (): BodyItem => {
+        const name = this.pendingName!;
+        this.CONSUME(Equals);
+        const nameSpan = this.RECORDING_PHASE ? undefined! : this.span(name);
+        const value = this.SUBRULE(this.value);
+        if (this.RECORDING_PHASE) return undefined as unknown as Attribute;
+        return {
+          type: 'attribute',
+          name: name.image,
+          nameSpan,
+          value,
+          span: { file: this.file, start: nameSpan.start, end: value.span.end },
+        };
       },
-      { ALT: (): BodyItem => this.SUBRULE(this.blockRest, { ARGS: [name] }) },
-    ]);
+    },
+    { ALT: (): BodyItem => this.SUBRULE(this.blockRest, { ARGS: [this.pendingName!] }) },
+  ];
+
+  private readonly valueAlts: IOrAlt<Expression>[] = [
+    {
+      ALT: (): Expression => {
+        const tok = this.CONSUME(StringToken);
+        return this.RECORDING_PHASE ? (undefined as unknown as Expression) : this.string(tok);
+      },
+    },
+    {
+      ALT: (): Expression => {
+        const tok = this.CONSUME(NumberLiteral);
+        if (this.RECORDING_PHASE) return undefined as unknown as Expression;
+        return { type: 'number', value: Number(tok.image), raw: tok.image, span: this.span(tok) };
+      },
+    },
+    {
+      ALT: (): Expression => {
+        const tok = this.CONSUME(True);
+        if (this.RECORDING_PHASE) return undefined as unknown as Expression;
+        return { type: 'bool', value: true, span: this.span(tok) };
+      },
+    },
+    {
+      ALT: (): Expression => {
+        const tok = this.CONSUME(False);
+        if (this.RECORDING_PHASE) return undefined as unknown as Expression;
+        return { type: 'bool', value: false, span: this.span(tok) };
+      },
+    },
+    { ALT: (): Expression => this.SUBRULE(this.list) },
+    { ALT: (): Expression => this.SUBRULE(this.map) },
+    { ALT: (): Expression => this.SUBRULE(this.reference) },
+  ];
+
+  private readonly mapKeyAlts: IOrAlt<IToken>[] = [
+    { ALT: () => this.CONSUME(Identifier) },
+    { ALT: () => this.CONSUME(StringToken) },
+  ];
+
+  private bodyItem = this.RULE('bodyItem', (): BodyItem => {
+    this.pendingName = this.CONSUME(Identifier);
+    return this.OR(this.bodyItemAlts);
   });
 
-  private value = this.RULE('value', (): Expression => {
-    return this.OR([
-      {
-        ALT: (): Expression => {
-          const tok = this.CONSUME(StringToken);
-          return this.RECORDING_PHASE ? (undefined as unknown as Expression) : this.string(tok);
-        },
-      },
-      {
-        ALT: (): Expression => {
-          const tok = this.CONSUME(NumberLiteral);
-          if (this.RECORDING_PHASE) return undefined as unknown as Expression;
-          return { type: 'number', value: Number(tok.image), raw: tok.image, span: this.span(tok) };
-        },
-      },
-      {
-        ALT: (): Expression => {
-          const tok = this.CONSUME(True);
-          if (this.RECORDING_PHASE) return undefined as unknown as Expression;
-          return { type: 'bool', value: true, span: this.span(tok) };
-        },
-      },
-      {
-        ALT: (): Expression => {
-          const tok = this.CONSUME(False);
-          if (this.RECORDING_PHASE) return undefined as unknown as Expression;
-          return { type: 'bool', value: false, span: this.span(tok) };
-        },
-      },
-      { ALT: (): Expression => this.SUBRULE(this.list) },
-      { ALT: (): Expression => this.SUBRULE(this.map) },
-      { ALT: (): Expression => this.SUBRULE(this.reference) },
-    ]);
-  });
+  private value = this.RULE('value', (): Expression => this.OR(this.valueAlts));
 
   private list = this.RULE('list', (): ListExpression => {
     const open = this.CONSUME(LSquare);
+    const start = this.RECORDING_PHASE ? undefined! : this.start(open);
+    if (!this.RECORDING_PHASE) this.nest(open);
     const items: Expression[] = [];
     this.OPTION(() => {
       items.push(this.SUBRULE(this.value));
@@ -236,17 +267,17 @@ export class StratParser extends EmbeddedActionsParser {
     });
     const close = this.CONSUME(RSquare);
     if (this.RECORDING_PHASE) return undefined as unknown as ListExpression;
-    return { type: 'list', items, span: { file: this.file, start: this.start(open), end: this.end(close) } };
+    this.depth--;
+    return { type: 'list', items, span: { file: this.file, start, end: this.end(close) } };
   });
 
   private map = this.RULE('map', (): MapExpression => {
     const open = this.CONSUME(LCurly);
+    const start = this.RECORDING_PHASE ? undefined! : this.start(open);
+    if (!this.RECORDING_PHASE) this.nest(open);
     const entries: MapEntry[] = [];
     this.MANY(() => {
-      const key = this.OR([
-        { ALT: () => this.CONSUME(Identifier) },
-        { ALT: () => this.CONSUME(StringToken) },
-      ]);
+      const key = this.OR(this.mapKeyAlts);
       this.CONSUME(Equals);
       const keySpan = this.RECORDING_PHASE ? undefined! : this.span(key);
       const value = this.SUBRULE(this.value);
@@ -254,7 +285,8 @@ export class StratParser extends EmbeddedActionsParser {
     });
     const close = this.CONSUME(RCurly);
     if (this.RECORDING_PHASE) return undefined as unknown as MapExpression;
-    return { type: 'map', entries, span: { file: this.file, start: this.start(open), end: this.end(close) } };
+    this.depth--;
+    return { type: 'map', entries, span: { file: this.file, start, end: this.end(close) } };
   });
 
   private reference = this.RULE('reference', (): Reference => {
@@ -283,6 +315,16 @@ export class StratParser extends EmbeddedActionsParser {
   });
 
   // ---- AST helpers ----------------------------------------------------------
+
+  /** Counts one more level of nesting at `tok`, refusing to go past {@link MAX_NESTING}. */
+  private nest(tok: IToken): void {
+    if (++this.depth > MAX_NESTING) {
+      throw new ConfigError('ParseError', `nesting deeper than ${MAX_NESTING} levels`, this.span(tok), {
+        source: this.source,
+        hint: 'flatten the structure: blocks, lists and maps this deep are not supported',
+      });
+    }
+  }
 
   private start(tok: IToken): Position {
     return this.lines.position(tok.startOffset);

@@ -10,6 +10,7 @@ export type { PlanErrorCode, PlanErrorDetails } from './plan/errors';
 export { PlanError } from './plan/errors';
 export type { CreatePlanOptions } from './plan/plan';
 export { createPlan, summarize, withDrift } from './plan/plan';
+export { planViews } from './plan/plan-views';
 export type { PortSpec } from './plan/port-conflicts';
 export { checkPortConflicts, parsePortSpec } from './plan/port-conflicts';
 export { redactPlan } from './plan/redact-plan';

@@ -70,6 +70,14 @@ export interface KindHandler<A = JsonObject> {
   /** Make an existing resource match; return the attrs to record in state. */
   update(request: UpdateRequest<A>, ctx: ProviderContext): Promise<JsonObject>;
   delete(request: DeleteRequest, ctx: ProviderContext): Promise<void>;
+  /**
+   * Desired attrs in the shape this kind records in state, for the plan's diff
+   * only — never passed to create/update. For kinds whose state holds a digest
+   * or a summary of something the config names (a content hash, the manifest of
+   * a local directory), so that a plan compares like with like. May read local
+   * files; must not touch hosts.
+   */
+  planView?(attrs: JsonObject, request: { kind: string; name: string }): JsonObject | Promise<JsonObject>;
   /** A non-destructive read, as a probe (preferred: batched per host). */
   probe?(request: ReadRequest): Probe;
   /** A non-destructive read, for kinds a single probe cannot express. */

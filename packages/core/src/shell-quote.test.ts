@@ -73,6 +73,7 @@ const shellString = fc
       "''",
       '$(id)',
       '`id`',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is what the shell must not expand
       '${HOME}',
       '~',
       '~root',

@@ -53,7 +53,7 @@ async function head(path: string): Promise<string> {
   return (await runGit(['-C', path, 'rev-parse', 'HEAD'])).stdout.trim();
 }
 
-describe('git_repo create', () => {
+describe('git_repo create', { timeout: 120_000 }, () => {
   it('clones a branch, records the state shape and traces the clone', async () => {
     const path = checkoutPath();
     const ctx = lo.ctx();
@@ -107,7 +107,7 @@ describe('git_repo create', () => {
   });
 });
 
-describe('git_repo drift and update', () => {
+describe('git_repo drift and update', { timeout: 120_000 }, () => {
   it('shows a new upstream commit as commit_sha drift, and the update lands on it', async () => {
     await git.createRepo('moving', { branches: { main: { 'a.txt': '1\n' } } });
     const url = git.url('moving');
@@ -220,7 +220,7 @@ describe('git_repo drift and update', () => {
   });
 });
 
-describe('git_repo delete and absence', () => {
+describe('git_repo delete and absence', { timeout: 120_000 }, () => {
   it('reads a checkout deleted by hand as absent', async () => {
     const path = checkoutPath();
     const raw = { host: lo.host, path, url: app.url, ref: 'main' };

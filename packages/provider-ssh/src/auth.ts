@@ -1,6 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, NextAuthHandler, ParsedKey } from 'ssh2';
+import type {
+  AnyAuthMethod,
+  AuthenticationType,
+  AuthHandlerMiddleware,
+  NextAuthHandler,
+  ParsedKey,
+} from 'ssh2';
 import ssh2 from 'ssh2';
 import type { IdentityAttempt } from './errors';
 
@@ -34,7 +40,11 @@ export class AuthSession {
   readonly #attempts: { source: string; outcome: string }[];
   #next = 0;
 
-  private constructor(user: string, candidates: Candidate[], attempts: { source: string; outcome: string }[]) {
+  private constructor(
+    user: string,
+    candidates: Candidate[],
+    attempts: { source: string; outcome: string }[],
+  ) {
     this.#user = user;
     this.#candidates = candidates;
     this.#attempts = attempts;
@@ -115,7 +125,9 @@ async function isSocket(path: string): Promise<boolean> {
   }
 }
 
-async function loadIdentity(path: string): Promise<{ key: ParsedKey; problem?: undefined } | { key?: undefined; problem: string }> {
+async function loadIdentity(
+  path: string,
+): Promise<{ key: ParsedKey; problem?: undefined } | { key?: undefined; problem: string }> {
   let data: Buffer;
   try {
     data = await readFile(path);
@@ -130,6 +142,6 @@ async function loadIdentity(path: string): Promise<{ key: ParsedKey; problem?: u
       : { problem: `skipped: not a private key ssh2 can read (${parsed.message})` };
   }
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (!key || !key.isPrivateKey()) return { problem: 'skipped: not a private key' };
+  if (!key?.isPrivateKey()) return { problem: 'skipped: not a private key' };
   return { key };
 }

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import type { ExecResult, StdinSource } from '@stratum/core';
 import type { ClientChannel } from 'ssh2';
-import { CommandTimeoutError, ConnectionLostError, SshError, commandSummary } from './errors';
+import { CommandTimeoutError, ConnectionLostError, commandSummary, SshError } from './errors';
 
 export interface ChannelRunOptions {
   target: string;
@@ -11,7 +11,7 @@ export interface ChannelRunOptions {
   signal: AbortSignal | undefined;
   /** Aborted when the connection carrying the channel closes. */
   lost: AbortSignal;
-  /** How long to wait for the server to confirm the close of a killed channel before giving up on it. */
+  /** How long to wait for the server to confirm the close of a killed channel before giving up on it (default 1 s). */
   killGraceMs?: number;
 }
 
@@ -19,9 +19,9 @@ export interface ChannelRun {
   /** The command's result, or why it has none. */
   result: Promise<ExecResult>;
   /**
-   * Settles when the server has closed the channel. Usually together with
-   * `result`; later when a killed command's close is slow, so the caller can
-   * keep counting the channel against the server's session limit until then.
+   * Settles when the channel no longer counts against the server's session
+   * limit: when the server closed it, or when a killed command's close did not
+   * come within the grace period.
    */
   closed: Promise<void>;
 }
@@ -65,7 +65,8 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
       stderr += errDecoder.decode();
       if (failure) reject(failure);
       else if (exitCode !== undefined) resolve({ exitCode, stdout, stderr });
-      else if (opts.lost.aborted) reject(new ConnectionLostError(opts.target, opts.command, true, opts.lost.reason));
+      else if (opts.lost.aborted)
+        reject(new ConnectionLostError(opts.target, opts.command, true, opts.lost.reason));
       // The server closed the channel without an exit status (it could not start the
       // shell, say): 255, as the ssh client reports it.
       else resolve({ exitCode: 255, stdout, stderr });
@@ -75,18 +76,31 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
       failure ??= why;
       sendKill(channel);
       channel.close();
-      // A server that never confirms the close must not hang the caller.
-      graceTimer = setTimeout(finish, opts.killGraceMs ?? 3000);
+      // sshd confirms the close only once the command has exited. If KILL did not
+      // reach it (OpenSSH does not deliver signals to root sessions), stop waiting
+      // after a grace period and free the slot; should sshd still count the
+      // session, the next channel open is refused and retried.
+      graceTimer = setTimeout(() => {
+        closedResolve();
+        finish();
+      }, opts.killGraceMs ?? 1000);
     };
 
-    const timer = setTimeout(() => kill(new CommandTimeoutError(opts.target, opts.command, opts.timeoutMs)), opts.timeoutMs);
+    const timer = setTimeout(
+      () => kill(new CommandTimeoutError(opts.target, opts.command, opts.timeoutMs)),
+      opts.timeoutMs,
+    );
     const onAbort = () =>
       kill(
-        new SshError('CommandAborted', `ssh: command \`${commandSummary(opts.command)}\` on ${opts.target} was interrupted`, {
-          target: opts.target,
-          cause: opts.signal?.reason,
-          hint: 'The command was sent KILL; check the host if it was making a change.',
-        }),
+        new SshError(
+          'CommandAborted',
+          `ssh: command \`${commandSummary(opts.command)}\` on ${opts.target} was interrupted`,
+          {
+            target: opts.target,
+            cause: opts.signal?.reason,
+            hint: 'The command was sent KILL; check the host if it was making a change.',
+          },
+        ),
       );
     const onLost = () => {
       failure ??= new ConnectionLostError(opts.target, opts.command, true, opts.lost.reason);
@@ -112,11 +126,15 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
 
     pumpStdin(channel, opts.stdin).catch((err: unknown) => {
       kill(
-        new SshError('CommandAborted', `ssh: reading stdin for \`${commandSummary(opts.command)}\` failed: ${String(err)}`, {
-          target: opts.target,
-          cause: err,
-          hint: 'The stdin source threw; the command was killed.',
-        }),
+        new SshError(
+          'CommandAborted',
+          `ssh: reading stdin for \`${commandSummary(opts.command)}\` failed: ${String(err)}`,
+          {
+            target: opts.target,
+            cause: err,
+            hint: 'The stdin source threw; the command was killed.',
+          },
+        ),
       );
     });
   });
@@ -131,11 +149,12 @@ interface ChannelInternals {
 
 /**
  * Sends the `signal` channel request for KILL. OpenSSH's sshd delivers it to the
- * command's process group; without it the command would keep running after we
- * give up on it, and sshd would keep the session (and our channel slot) until
- * it ended. ssh2's public `channel.signal()` sends nothing once stdin has been
- * closed (it checks `writable`), which it always is here, so we call the
- * protocol method it wraps, under the same condition it checks otherwise.
+ * command's process group, but only for sessions of non-root users (a root
+ * session has no privilege-separated child, and sshd refuses: "session
+ * signalling requires privilege separation"); there the command keeps running
+ * until it ends by itself. ssh2's public `channel.signal()` sends nothing once
+ * stdin has been closed (it checks `writable`), which it always is here, so we
+ * call the protocol method it wraps, under the same condition it checks otherwise.
  */
 function sendKill(channel: ClientChannel): void {
   const internals = channel as unknown as ChannelInternals;

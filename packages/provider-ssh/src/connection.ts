@@ -3,8 +3,8 @@ import type { ExecResult, StdinSource } from '@stratum/core';
 import type { ClientChannel } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { AuthSession } from './auth';
-import { runOnChannel } from './channel-exec';
-import { AuthFailedError, ConnectionLostError, SshError, commandSummary } from './errors';
+import { type ChannelRun, runOnChannel } from './channel-exec';
+import { AuthFailedError, ConnectionLostError, commandSummary, SshError } from './errors';
 import type { KnownHosts } from './known-hosts';
 import { Semaphore } from './semaphore';
 import type { ResolvedTarget } from './ssh-config';
@@ -35,7 +35,7 @@ export interface ConnectionExecOptions {
 }
 
 /** Refusals to open a channel are retried this many times (the semaphore should make them rare). */
-const CHANNEL_OPEN_ATTEMPTS = 6;
+const CHANNEL_OPEN_ATTEMPTS = 8;
 
 type ErrorWithLevel = Error & { level?: string; code?: string };
 
@@ -43,7 +43,8 @@ type ErrorWithLevel = Error & { level?: string; code?: string };
  * One ssh2 client to one `(user, host, port)`, shared by every command to that
  * target. Commands run on their own channels, at most `maxChannels` at once;
  * when the server refuses a channel anyway (its MaxSessions is lower), the
- * limit is lowered to what the server accepted and the command retried.
+ * limit is lowered to what the server accepted and the command retried after a
+ * short backoff.
  */
 export class SshConnection {
   readonly target: ResolvedTarget;
@@ -52,6 +53,9 @@ export class SshConnection {
   readonly #channels: Semaphore;
   readonly #lost = new AbortController();
   #state: 'new' | 'connecting' | 'ready' | 'closed' = 'new';
+  #opensSinceRefusal = 0;
+  /** Channels the server opened for us and has not closed yet. */
+  #openChannels = 0;
   #connecting: Promise<void> | undefined;
   #failConnect: ((err: Error) => void) | undefined;
   /** Set once ssh2 owns a socket, whose 'close' then always arrives. */
@@ -86,7 +90,8 @@ export class SshConnection {
     const { target } = this;
     const settings = this.#settings;
     this.#state = 'connecting';
-    const knownName = target.hostKeyAlias ?? (target.port === 22 ? target.hostname : `[${target.hostname}]:${target.port}`);
+    const knownName =
+      target.hostKeyAlias ?? (target.port === 22 ? target.hostname : `[${target.hostname}]:${target.port}`);
     const [auth, serverHostKey] = await Promise.all([
       settings.prepareAuth(),
       settings.knownHosts.preferredAlgorithms(settings.knownHostsFiles, knownName),
@@ -137,7 +142,8 @@ export class SshConnection {
           return;
         }
         if (hostKeyError) return fail(hostKeyError);
-        if (err.level === 'client-authentication') return fail(new AuthFailedError(target.key, auth.attempts));
+        if (err.level === 'client-authentication')
+          return fail(new AuthFailedError(target.key, auth.attempts));
         if (err.level === 'client-socket') return fail(socketError(target.key, err));
         fail(
           new SshError('SshHandshakeFailed', `ssh: handshake with ${target.key} failed: ${err.message}`, {
@@ -158,10 +164,14 @@ export class SshConnection {
       });
       this.#client.once('close', () =>
         fail(
-          new SshError('SshHandshakeFailed', `ssh: ${target.key} closed the connection during the handshake`, {
-            target: target.key,
-            hint: 'Check the server log: it may refuse our address (MaxStartups, tcp wrappers) or not speak ssh.',
-          }),
+          new SshError(
+            'SshHandshakeFailed',
+            `ssh: ${target.key} closed the connection during the handshake`,
+            {
+              target: target.key,
+              hint: 'Check the server log: it may refuse our address (MaxStartups, tcp wrappers) or not speak ssh.',
+            },
+          ),
         ),
       );
 
@@ -175,7 +185,10 @@ export class SshConnection {
           hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
             settings.knownHosts.verify(settings.knownHostsFiles, knownName, key, target.key).then(
               (recorded) => {
-                if (recorded) settings.logger?.debug(`[ssh] recorded the host key of ${knownName} in ${settings.knownHostsFiles[0]}`);
+                if (recorded)
+                  settings.logger?.debug(
+                    `[ssh] recorded the host key of ${knownName} in ${settings.knownHostsFiles[0]}`,
+                  );
                 verify(true);
               },
               (err: Error) => {
@@ -194,10 +207,14 @@ export class SshConnection {
       } catch (err) {
         socket.destroy();
         fail(
-          new SshError('SshHandshakeFailed', `ssh: cannot start a connection to ${target.key}: ${(err as Error).message}`, {
-            target: target.key,
-            cause: err,
-          }),
+          new SshError(
+            'SshHandshakeFailed',
+            `ssh: cannot start a connection to ${target.key}: ${(err as Error).message}`,
+            {
+              target: target.key,
+              cause: err,
+            },
+          ),
         );
       }
     });
@@ -226,9 +243,18 @@ export class SshConnection {
         if (options.signal?.aborted) throw abortedError(target.key, command, options.signal.reason);
         throw new ConnectionLostError(target.key, command, false, err);
       }
-      let channel: ClientChannel;
+      let run: ChannelRun;
       try {
-        channel = await this.#openChannel(command);
+        run = await this.#openChannel(command, (channel) =>
+          runOnChannel(channel, {
+            target: target.key,
+            command,
+            stdin: options.stdin,
+            timeoutMs: options.timeoutMs,
+            signal: options.signal,
+            lost: this.#lost.signal,
+          }),
+        );
       } catch (err) {
         this.#channels.release();
         if (!this.alive || !isChannelRefusal(err)) {
@@ -245,36 +271,61 @@ export class SshConnection {
             },
           );
         }
-        // The server allowed exactly the channels still open: that is its limit.
-        const open = this.#channels.active;
-        if (open >= 1 && open < this.#channels.limit) {
-          this.#channels.shrink(open);
-          this.#settings.logger?.debug(`[ssh] ${target.key} allows ${open} sessions per connection; using that limit`);
-        }
-        await delay(25 * 2 ** (attempt - 1), options.signal).catch(() => {
+        this.#onRefusal(attempt);
+        await delay(attempt === 1 ? 5 : 25 * 2 ** (attempt - 2), options.signal).catch(() => {
           throw abortedError(target.key, command, options.signal?.reason);
         });
         continue;
       }
-      const run = runOnChannel(channel, {
-        target: target.key,
-        command,
-        stdin: options.stdin,
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        lost: this.#lost.signal,
-      });
+      this.#onOpened();
       // The slot is held until the server confirms the close, which for a killed
       // command can come after the result.
-      run.closed.then(() => this.#channels.release());
+      run.closed.then(() => {
+        this.#openChannels--;
+        this.#channels.release();
+      });
       return run.result;
     }
   }
 
-  #openChannel(command: string): Promise<ClientChannel> {
+  /**
+   * The server refused a channel. sshd refuses briefly when channels we just
+   * closed are not yet freed on its side (it frees them after the packet batch
+   * that carried our close), so a first refusal only earns a quick retry. A
+   * second refusal of the same command means the server's MaxSessions is below
+   * our limit: it is taken to be the number of channels open now.
+   */
+  #onRefusal(attempt: number): void {
+    this.#opensSinceRefusal = 0;
+    const open = this.#openChannels;
+    if (attempt >= 2 && open >= 1 && open < this.#channels.limit) {
+      this.#channels.resize(open);
+      this.#settings.logger?.debug(`[ssh] ${this.target.key} allows ${open} sessions per connection; using that limit`);
+    }
+  }
+
+  /** After a run of opens without refusal, try one more channel again (up to the configured limit). */
+  #onOpened(): void {
+    if (++this.#opensSinceRefusal >= 32 && this.#channels.limit < this.#settings.maxChannels) {
+      this.#opensSinceRefusal = 0;
+      this.#channels.resize(this.#channels.limit + 1);
+    }
+  }
+
+  /**
+   * Opens an exec channel and hands it to `start` synchronously, inside ssh2's
+   * callback: a fast command's exit status can arrive in the same packet batch
+   * as the exec confirmation, and an 'exit' listener attached a tick later
+   * would miss it.
+   */
+  #openChannel(command: string, start: (channel: ClientChannel) => ChannelRun): Promise<ChannelRun> {
     return new Promise((resolve, reject) => {
       try {
-        this.#client.exec(command, (err, channel) => (err ? reject(err) : resolve(channel)));
+        this.#client.exec(command, (err, channel) => {
+          if (err) return reject(err);
+          this.#openChannels++;
+          resolve(start(channel));
+        });
       } catch (err) {
         // ssh2 throws synchronously when the socket is already gone.
         reject(err);
@@ -314,10 +365,14 @@ function closedError(target: string): SshError<'TransportClosed'> {
 }
 
 function abortedError(target: string, command: string, cause: unknown): SshError<'CommandAborted'> {
-  return new SshError('CommandAborted', `ssh: command \`${commandSummary(command)}\` on ${target} was interrupted before it started`, {
-    target,
-    cause,
-  });
+  return new SshError(
+    'CommandAborted',
+    `ssh: command \`${commandSummary(command)}\` on ${target} was interrupted before it started`,
+    {
+      target,
+      cause,
+    },
+  );
 }
 
 function socketError(target: string, err: ErrorWithLevel): SshError {

@@ -130,10 +130,14 @@ export class CommandTimeoutError extends SshError<'CommandTimeout'> {
 
   constructor(target: string, command: string, timeoutMs: number) {
     const summary = commandSummary(command);
-    super('CommandTimeout', `ssh: command \`${summary}\` on ${target} timed out after ${timeoutMs} ms and was killed`, {
-      target,
-      hint: 'Raise the timeout for this command if it is expected to run that long, or check why it hangs (is it waiting for input?).',
-    });
+    super(
+      'CommandTimeout',
+      `ssh: command \`${summary}\` on ${target} timed out after ${timeoutMs} ms and was killed`,
+      {
+        target,
+        hint: 'Raise the timeout for this command if it is expected to run that long, or check why it hangs (is it waiting for input?).',
+      },
+    );
     this.name = 'CommandTimeoutError';
     this.command = summary;
     this.timeoutMs = timeoutMs;

@@ -1,4 +1,5 @@
-export type { IdentityAttempt, HostKeyChangedDetails, SshErrorCode, SshErrorOptions } from './errors';
+export type { TransportLogger } from './connection';
+export type { HostKeyChangedDetails, IdentityAttempt, SshErrorCode, SshErrorOptions } from './errors';
 export {
   AuthFailedError,
   CommandTimeoutError,
@@ -7,14 +8,13 @@ export {
   SshError,
 } from './errors';
 export { formatCommandFailure } from './format';
-export { fingerprint, knownHostsName } from './known-hosts';
-export type { HostSettings, ResolvedTarget } from './ssh-config';
-export { parseTargetAddr } from './ssh-config';
-export type { TransportLogger } from './connection';
-export type { SshTransport, SshTransportOptions } from './transport';
-export { createSshTransport } from './transport';
 export type { SshExecAttrs } from './kinds/exec-kind';
 export { sshExecSchema } from './kinds/exec-kind';
 export type { SshFileAttrs } from './kinds/file-kind';
 export { sshFileSchema } from './kinds/file-kind';
 export { createSshProvider } from './kinds/ssh-provider';
+export { fingerprint, knownHostsName } from './known-hosts';
+export type { HostSettings, ResolvedTarget } from './ssh-config';
+export { parseTargetAddr } from './ssh-config';
+export type { SshTransport, SshTransportOptions } from './transport';
+export { createSshTransport } from './transport';

@@ -59,7 +59,10 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
 
 /** Glob match with `*` and `?`, case-insensitive, as ssh's match_pattern. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${re}$`, 'i').test(name);
 }
 
@@ -148,10 +151,14 @@ export class KnownHosts {
         text = await readFile(file, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw new SshError('KnownHostsUnwritable', `cannot read known_hosts ${file}: ${(err as Error).message}`, {
-          cause: err,
-          hint: 'Fix the file permissions, or pass another knownHostsPath.',
-        });
+        throw new SshError(
+          'KnownHostsUnwritable',
+          `cannot read known_hosts ${file}: ${(err as Error).message}`,
+          {
+            cause: err,
+            hint: 'Fix the file permissions, or pass another knownHostsPath.',
+          },
+        );
       }
       all.push(...parseKnownHosts(text, file));
     }
@@ -163,7 +170,9 @@ export class KnownHosts {
    * server presents a key we can check rather than a new one.
    */
   async preferredAlgorithms(files: readonly string[], name: string): Promise<string[]> {
-    const known = (await this.read(files)).filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name));
+    const known = (await this.read(files)).filter(
+      (e) => e.marker === undefined && hostFieldMatches(e.hosts, name),
+    );
     const first = [...new Set(known.flatMap((e) => algorithmsForKeyType(e.keyType)))].filter((a) =>
       HOST_KEY_ALGORITHMS.includes(a),
     );
@@ -222,11 +231,15 @@ export class KnownHosts {
       }
       await appendFile(file, prefix + line, { mode: 0o644 });
     } catch (err) {
-      throw new SshError('KnownHostsUnwritable', `cannot record the host key of ${target} in ${file}: ${(err as Error).message}`, {
-        target,
-        cause: err,
-        hint: 'Make the known_hosts file writable, or pass another knownHostsPath.',
-      });
+      throw new SshError(
+        'KnownHostsUnwritable',
+        `cannot record the host key of ${target} in ${file}: ${(err as Error).message}`,
+        {
+          target,
+          cause: err,
+          hint: 'Make the known_hosts file writable, or pass another knownHostsPath.',
+        },
+      );
     }
   }
 }

@@ -1,4 +1,4 @@
-import { SshConnection, type ConnectionSettings } from './connection';
+import { type ConnectionSettings, SshConnection } from './connection';
 import { SshError } from './errors';
 import type { ResolvedTarget } from './ssh-config';
 

@@ -1,7 +1,7 @@
 /**
- * A counting semaphore with a FIFO queue and a limit that may shrink while in
- * use (the pool lowers it when the server turns out to allow fewer sessions
- * than configured).
+ * A counting semaphore with a FIFO queue and a limit that may change while in
+ * use (a connection lowers it when the server turns out to allow fewer
+ * sessions than configured, and probes upwards again later).
  */
 export class Semaphore {
   #limit: number;
@@ -9,7 +9,8 @@ export class Semaphore {
   readonly #waiters: Array<{ grant: () => void; reject: (reason: unknown) => void }> = [];
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`semaphore limit must be >= 1, got ${limit}`);
     this.#limit = limit;
   }
 
@@ -27,9 +28,13 @@ export class Semaphore {
     return this.#waiters.length;
   }
 
-  /** Lower the limit; held slots stay held, new ones wait until `active` drops below it. */
-  shrink(limit: number): void {
-    this.#limit = Math.max(1, Math.min(this.#limit, Math.floor(limit)));
+  /**
+   * Change the limit (at least 1). Lowering it revokes no held slot: new ones
+   * wait until `active` drops below it. Raising it wakes waiters at once.
+   */
+  resize(limit: number): void {
+    this.#limit = Math.max(1, Math.floor(limit));
+    this.#drain();
   }
 
   /**

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { globSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { hostname as localHostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import SSHConfig from 'ssh-config';
@@ -119,7 +119,9 @@ function expandTilde(path: string, homeDir: string): string {
 
 /** Expands ssh_config(5) tokens (the subset that makes sense without a running ssh). */
 function expandTokens(value: string, tokens: Record<string, string>): string {
-  return value.replace(/%(.)/g, (whole, letter: string) => (letter === '%' ? '%' : (tokens[letter] ?? whole)));
+  return value.replace(/%(.)/g, (whole, letter: string) =>
+    letter === '%' ? '%' : (tokens[letter] ?? whole),
+  );
 }
 
 function single(value: string | string[] | undefined): string | undefined {
@@ -215,9 +217,13 @@ function parsePort(value: string | undefined, host: string, configPath: string):
   if (value === undefined) return undefined;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new SshError('SshConfigInvalid', `ssh config ${configPath}: Port \`${value}\` for \`${host}\` is not a port number`, {
-      hint: 'Set Port to a number between 1 and 65535.',
-    });
+    throw new SshError(
+      'SshConfigInvalid',
+      `ssh config ${configPath}: Port \`${value}\` for \`${host}\` is not a port number`,
+      {
+        hint: 'Set Port to a number between 1 and 65535.',
+      },
+    );
   }
   return port;
 }

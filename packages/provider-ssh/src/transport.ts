@@ -4,7 +4,7 @@ import type { ExecOptions, ExecResult, Transport } from '@stratum/core';
 import type SSHConfig from 'ssh-config';
 import { AuthSession, defaultIdentityFiles } from './auth';
 import type { ConnectionSettings, TransportLogger } from './connection';
-import { ConnectionLostError, SshError, commandSummary } from './errors';
+import { ConnectionLostError, commandSummary, SshError } from './errors';
 import { KnownHosts } from './known-hosts';
 import { ConnectionPool } from './pool';
 import {
@@ -97,7 +97,9 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
     let target = resolved.get(addr);
     if (!target) {
       config ??= loadSshConfig(sshConfigPath, homeDir);
-      target = config.then((cfg) => resolveTarget(addr, { config: cfg, configPath: sshConfigPath, hosts, homeDir, localUser }));
+      target = config.then((cfg) =>
+        resolveTarget(addr, { config: cfg, configPath: sshConfigPath, hosts, homeDir, localUser }),
+      );
       // Failures are not cached: fixing the config and retrying must work.
       target.catch(() => resolved.delete(addr));
       resolved.set(addr, target);
@@ -107,7 +109,8 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
 
   const settingsFor = (target: ResolvedTarget): ConnectionSettings => {
     const configFiles = new Set(target.identityFiles);
-    const extra = options.identityFiles ?? (target.identityFiles.length > 0 ? [] : defaultIdentityFiles(homeDir));
+    const extra =
+      options.identityFiles ?? (target.identityFiles.length > 0 ? [] : defaultIdentityFiles(homeDir));
     const explicit = new Set([...target.identityFiles, ...(options.identityFiles ?? [])]);
     const agentSocket =
       options.agentSocket === null || target.identitiesOnly || target.identityAgent === null
@@ -140,16 +143,24 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
 
   const exec = async (host: string, command: string, execOptions: ExecOptions = {}): Promise<ExecResult> => {
     if (closed) {
-      throw new SshError('TransportClosed', `ssh: cannot run \`${commandSummary(command)}\` on ${host}: the transport is closed`, {
-        hint: 'Create a new transport; a closed one does not reconnect.',
-      });
+      throw new SshError(
+        'TransportClosed',
+        `ssh: cannot run \`${commandSummary(command)}\` on ${host}: the transport is closed`,
+        {
+          hint: 'Create a new transport; a closed one does not reconnect.',
+        },
+      );
     }
     const { signal, stdin } = execOptions;
     const aborted = (cause: unknown, target: string) =>
-      new SshError('CommandAborted', `ssh: command \`${commandSummary(command)}\` on ${target} was interrupted before it started`, {
-        target,
-        cause,
-      });
+      new SshError(
+        'CommandAborted',
+        `ssh: command \`${commandSummary(command)}\` on ${target} was interrupted before it started`,
+        {
+          target,
+          cause,
+        },
+      );
     if (signal?.aborted) throw aborted(signal.reason, host);
     const target = await resolve(host);
     // A stream can be read only once; bytes and strings can be sent again.
@@ -175,7 +186,9 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
           !closed &&
           (!err.mayHaveRun || (execOptions.idempotent === true && replayable));
         if (!retry) throw err;
-        logger?.debug(`[ssh] connection to ${target.key} dropped; running \`${commandSummary(command)}\` again on a new one`);
+        logger?.debug(
+          `[ssh] connection to ${target.key} dropped; running \`${commandSummary(command)}\` again on a new one`,
+        );
       }
     }
   };

@@ -11,8 +11,8 @@ import {
 } from '@stratum/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
-import { extraFiles, systemDirSchema } from './dir-kind';
-import { isSafeRelpath, manifestDigest, readLocalTree } from './dir-manifest';
+import { extraFiles, systemDirKind, systemDirSchema } from './dir-kind';
+import { isSafeRelpath, manifestDigest, readLocalTree, sourceDirSummary } from './dir-manifest';
 import { parseDirProbe } from './dir-probe';
 import { createSystemProvider } from './system-provider';
 
@@ -206,6 +206,20 @@ describe('system_dir apply (recorded)', () => {
     ]);
   });
 
+  it('sourceDirSummary gives a planner the same manifest fields create records', async () => {
+    const transport = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
+    const state = await kind.create(
+      { kind: 'system_dir', name: 'site', attrs, raw: {} },
+      createTestContext(transport),
+    );
+    const summary = await sourceDirSummary(source);
+    expect(summary).toEqual({
+      file_count: state.file_count,
+      manifest_sha256: state.manifest_sha256,
+      manifest: state.manifest,
+    });
+  });
+
   it('update is skipped when the manifest digest and permissions match', async () => {
     const first = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
     const prior = await kind.create(
@@ -280,5 +294,23 @@ describe('system_dir apply (recorded)', () => {
       code: 'SourceDirMissing',
     });
     expect(transport.calls).toEqual([]);
+  });
+});
+
+describe('system_dir plan view', () => {
+  it('adds the local tree’s manifest in upload mode, so a changed file becomes an update', async () => {
+    const source = mkdtempSync(join(tmpdir(), 'stratum-dir-view-'));
+    writeFileSync(join(source, 'index.html'), 'v1');
+    const attrs = { host: 'root@h', path: '/srv/site', source_dir: source };
+    const first = await systemDirKind.planView!(attrs, { kind: 'system_dir', name: 'site' });
+    writeFileSync(join(source, 'index.html'), 'v2');
+    const second = await systemDirKind.planView!(attrs, { kind: 'system_dir', name: 'site' });
+    expect(first).toMatchObject({ ...attrs, file_count: 1 });
+    expect(second.manifest_sha256).not.toBe(first.manifest_sha256);
+  });
+
+  it('leaves empty-dir mode alone', async () => {
+    const attrs = { host: 'root@h', path: '/srv/empty' };
+    expect(await systemDirKind.planView!(attrs, { kind: 'system_dir', name: 'e' })).toBe(attrs);
   });
 });

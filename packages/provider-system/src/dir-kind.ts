@@ -6,7 +6,13 @@ import type { JsonObject, KindHandler, Probe, ProviderContext } from '@stratum/c
 import { shellQuote } from '@stratum/core';
 import { z } from 'zod';
 import { absolutePathSchema, accountSchema, addrOf, hostSchema, priorObject, priorTarget } from './attrs';
-import { isSafeRelpath, type Manifest, manifestDigest, readLocalTree } from './dir-manifest';
+import {
+  isSafeRelpath,
+  type Manifest,
+  manifestDigest,
+  readLocalTree,
+  sourceDirSummary,
+} from './dir-manifest';
 import { DIR_READ_FILE_CAP, dirProbeScript, parseDirProbe } from './dir-probe';
 import { octalModeSchema, sameMode } from './octal-mode';
 import { runLoose, runStep } from './run-step';
@@ -181,6 +187,13 @@ export const systemDirKind: KindHandler<SystemDirAttrs> = {
 
   create: (request, ctx) => applyDir(request, undefined, ctx),
   update: (request, ctx) => applyDir(request, priorObject(request.prior), ctx),
+
+  // The manifest of the local tree, built fresh at every plan: a file changed,
+  // added or removed under source_dir shows up as an update of this resource.
+  async planView(attrs) {
+    if (typeof attrs.source_dir !== 'string') return attrs;
+    return { ...attrs, ...(await sourceDirSummary(attrs.source_dir)) };
+  },
 
   async delete(request, ctx) {
     const { host, path } = priorTarget(request);

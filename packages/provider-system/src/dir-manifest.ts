@@ -106,3 +106,20 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
   await walk(root, '');
   return { entries, manifest: sortedManifest(hashes), skipped };
 }
+
+/** What `system_dir` records about a local tree: the fields a plan compares to state. */
+export interface SourceDirSummary {
+  file_count: number;
+  manifest_sha256: string;
+  manifest: Manifest;
+}
+
+/**
+ * The manifest fields `system_dir` would record for `sourceDir`, computed
+ * without touching any host. A planner can merge these into the desired attrs
+ * so that editing a file in the source tree shows up as an update.
+ */
+export async function sourceDirSummary(sourceDir: string): Promise<SourceDirSummary> {
+  const { manifest } = await readLocalTree(sourceDir);
+  return { file_count: Object.keys(manifest).length, manifest_sha256: manifestDigest(manifest), manifest };
+}

@@ -106,8 +106,7 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
         // Same provider instance as the test above: apt-get update must not run again.
         await create('system_package', 'nano', { host }, c);
         await create('system_package', 'nano', { host, state: 'absent' }, c);
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax.
-        expect(await inDroplet("dpkg-query -W -f='${Status}' nano")).toBe('deinstall ok config-files');
+        expect(await inDroplet(`dpkg-query -W -f='\${Status}' nano`)).toBe('deinstall ok config-files');
         const probe = handler('system_package').probe!({
           kind: 'system_package',
           name: 'nano',

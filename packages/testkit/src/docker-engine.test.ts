@@ -67,14 +67,20 @@ describe.skipIf(!tier.run)('docker engine', () => {
         // Still up after the script has exited: the engine outlives its starter.
         "docker info --format 'engine {{.ServerVersion}}'",
       ].join('\n');
-      const result = await run('unshare', ['--mount', '--net', '--pid', '--fork', '--kill-child', 'bash', '-c', inside], {
-        timeoutMs: 120_000,
-      });
+      const result = await run(
+        'unshare',
+        ['--mount', '--net', '--pid', '--fork', '--kill-child', 'bash', '-c', inside],
+        {
+          timeoutMs: 120_000,
+        },
+      );
       expect(result.stderr).toContain('[dockerd] starting dockerd');
       expect(result.stderr).toMatch(/\[dockerd\] dockerd is up \(pid \d+\)/);
       expect(result.stdout).toMatch(/^engine \d+\.\d+/);
       expect(result.code).toBe(0);
-      expect(await readFile(join(cache, 'dockerd.log'), 'utf8')).toContain('API listen on /var/run/docker.sock');
+      expect(await readFile(join(cache, 'dockerd.log'), 'utf8')).toContain(
+        'API listen on /var/run/docker.sock',
+      );
     } finally {
       await rm(cache, { recursive: true, force: true });
     }

@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { runLeakyWorker } from './__fixtures__/run-leaky-worker';
 import { docker } from './docker-engine';
 import { type Droplet, type DropletOptions, dropletTier, startDroplet } from './droplet';
 import { BUSYBOX_IMAGE, ensureBusyboxImage, ensureDropletImage } from './images';
-import { run } from './process';
+import { pollUntil, run } from './process';
 
 const tier = await dropletTier();
 
@@ -22,7 +25,9 @@ describe.skipIf(!tier.run)('droplet', () => {
     await ensureDropletImage();
   }, 20 * 60_000);
 
-  it('boots systemd as PID 1 with no failed units and takes root logins by key', { timeout: 120_000 }, async () => {
+  it('boots systemd as PID 1 with no failed units and takes root logins by key', {
+    timeout: 120_000,
+  }, async () => {
     const droplet = await freshDroplet();
     console.info(`[testkit] droplet ${droplet.name} ssh-ready ${droplet.readyMs} ms after docker start`);
     expect((await droplet.exec('systemctl is-system-running')).stdout.trim()).toBe('running');
@@ -35,37 +40,51 @@ describe.skipIf(!tier.run)('droplet', () => {
     expect(droplet.ports[22]).toBe(droplet.sshPort);
   });
 
-  it('is reachable with the plain OpenSSH client and its own known_hosts entry', { timeout: 120_000 }, async () => {
+  it('is reachable with the plain OpenSSH client and its own known_hosts entry', {
+    timeout: 120_000,
+  }, async () => {
     const droplet = await freshDroplet();
     const args = ['-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes'];
     const ok = await run('ssh', [
       ...args,
-      '-i', droplet.clientKeyPath,
-      '-o', `UserKnownHostsFile=${droplet.knownHostsPath}`,
-      '-p', String(droplet.sshPort),
+      '-i',
+      droplet.clientKeyPath,
+      '-o',
+      `UserKnownHostsFile=${droplet.knownHostsPath}`,
+      '-p',
+      String(droplet.sshPort),
       droplet.addr,
       'true',
     ]);
     expect(ok.code).toBe(0);
     // The generated ssh_config names the droplet as a Host alias.
-    expect((await run('ssh', ['-F', droplet.sshConfigPath, '-o', 'BatchMode=yes', droplet.name, 'hostname'])).stdout)
-      .toBe(`${droplet.name}\n`);
+    expect(
+      (await run('ssh', ['-F', droplet.sshConfigPath, '-o', 'BatchMode=yes', droplet.name, 'hostname']))
+        .stdout,
+    ).toBe(`${droplet.name}\n`);
     // The known_hosts entry is this droplet's key: another droplet's key is refused.
     const other = await freshDroplet();
     const refused = await run('ssh', [
       ...args,
-      '-i', other.clientKeyPath,
-      '-o', `UserKnownHostsFile=${droplet.knownHostsPath}`,
-      '-p', String(other.sshPort),
+      '-i',
+      other.clientKeyPath,
+      '-o',
+      `UserKnownHostsFile=${droplet.knownHostsPath}`,
+      '-p',
+      String(other.sshPort),
       other.addr,
       'true',
     ]);
     expect(refused.code).toBe(255);
     expect(refused.stderr).toMatch(/Host key verification failed|No ED25519 host key is known/);
-    expect(await readFile(droplet.knownHostsPath, 'utf8')).toBe(`[127.0.0.1]:${droplet.sshPort} ${droplet.hostPublicKey}\n`);
+    expect(await readFile(droplet.knownHostsPath, 'utf8')).toBe(
+      `[127.0.0.1]:${droplet.sshPort} ${droplet.hostPublicKey}\n`,
+    );
   });
 
-  it('runs apt from the Debian mirror and ufw the way the bootstrap tutorial does', { timeout: 300_000 }, async () => {
+  it('runs apt from the Debian mirror and ufw the way the bootstrap tutorial does', {
+    timeout: 300_000,
+  }, async () => {
     const droplet = await freshDroplet();
     expect((await droplet.ssh('ufw status')).stdout.trim()).toBe('Status: inactive');
     await droplet.ssh(`${APT} update`, { check: true });
@@ -82,7 +101,9 @@ describe.skipIf(!tier.run)('droplet', () => {
     expect((await droplet.ssh('echo still here')).stdout).toBe('still here\n');
   });
 
-  it('enables and starts a systemd unit, and publishes extra ports on loopback', { timeout: 120_000 }, async () => {
+  it('enables and starts a systemd unit, and publishes extra ports on loopback', {
+    timeout: 120_000,
+  }, async () => {
     const droplet = await freshDroplet({ publish: [80] });
     const unit = [
       '[Unit]',
@@ -92,12 +113,17 @@ describe.skipIf(!tier.run)('droplet', () => {
       '[Install]',
       'WantedBy=multi-user.target',
     ].join('\n');
-    await droplet.ssh('cat > /etc/systemd/system/web.service && echo hello from the droplet > /srv/index.html', {
-      input: `${unit}\n`,
-      check: true,
-    });
+    await droplet.ssh(
+      'cat > /etc/systemd/system/web.service && echo hello from the droplet > /srv/index.html',
+      {
+        input: `${unit}\n`,
+        check: true,
+      },
+    );
     await droplet.ssh('systemctl daemon-reload && systemctl enable --now web.service', { check: true });
-    expect((await droplet.ssh('systemctl is-enabled web; systemctl is-active web')).stdout).toBe('enabled\nactive\n');
+    expect((await droplet.ssh('systemctl is-enabled web; systemctl is-active web')).stdout).toBe(
+      'enabled\nactive\n',
+    );
     let body = '';
     for (let i = 0; i < 50 && body === ''; i++) {
       body = await fetch(`http://127.0.0.1:${droplet.ports[80]}/index.html`).then(
@@ -114,7 +140,10 @@ describe.skipIf(!tier.run)('droplet', () => {
     await droplet.ssh(`${APT} update && ${APT} install -y docker.io`, { check: true, timeoutMs: 280_000 });
     expect((await droplet.ssh('systemctl is-active docker')).stdout).toBe('active\n');
     // No hub to pull from: hand the inner engine the local busybox image.
-    const saved = await run('sh', ['-c', `docker save ${BUSYBOX_IMAGE} | docker exec -i ${droplet.name} docker load`]);
+    const saved = await run('sh', [
+      '-c',
+      `docker save ${BUSYBOX_IMAGE} | docker exec -i ${droplet.name} docker load`,
+    ]);
     expect(saved.code).toBe(0);
     const inner = await droplet.ssh(`docker run --rm ${BUSYBOX_IMAGE} echo hello from the inner engine`);
     expect(inner).toMatchObject({ code: 0, stdout: 'hello from the inner engine\n' });
@@ -143,5 +172,21 @@ describe.skipIf(!tier.run)('droplet', () => {
     }
     await expect(readFile(droplet.clientKeyPath)).rejects.toThrow(/ENOENT/);
     await droplet.stop();
+  });
+
+  it('is removed when vitest ends a worker that did not stop it', { timeout: 180_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'testkit-leak-'));
+    try {
+      const output = await runLeakyWorker(join(dir, 'leak.txt'), { LEAK_DROPLET: '1' });
+      const name = /^droplet (\S+)$/m.exec(output)?.[1];
+      expect(name).toMatch(/^stratum-droplet-/);
+      const gone = await pollUntil(
+        async () => ((await docker(['inspect', name!], { check: false })).code !== 0 ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(gone).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

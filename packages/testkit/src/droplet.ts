@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, dockerTier, isCi, type TierDecision } from './docker-engine';
 import { ensureDropletImage } from './images';
-import { type RunResult, run, tail } from './process';
+import { onProcessEnd, type RunResult, run, tail } from './process';
+import type { LoopbackTransportOptions } from './sshd';
 import { TestkitError } from './testkit-error';
 
 /**
@@ -55,6 +56,12 @@ export interface Droplet {
   readonly hostPublicKey: string;
   /** An ssh_config with `Host <name>` set up (HostName, Port, User, IdentityFile, UserKnownHostsFile). */
   readonly sshConfigPath: string;
+  /**
+   * Options for provider-ssh's `createSshTransport` that reach this droplet with
+   * its key and known_hosts only (no agent, nothing from ~/.ssh); the same shape
+   * as the loopback sshd's, so a test can aim at either.
+   */
+  readonly transportOptions: LoopbackTransportOptions;
   /** Milliseconds from `docker start` until sshd accepted the key. */
   readonly readyMs: number;
   /** Runs `sh -c command` as root inside the droplet through `docker exec` (no SSH involved). */
@@ -99,7 +106,7 @@ const RUN_FLAGS = [
 ];
 
 const running = new Set<string>();
-let exitHookInstalled = false;
+let endHookRegistered = false;
 let staleSweep: Promise<void> | undefined;
 
 /**
@@ -192,7 +199,12 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
       await waitForSsh(name, ssh, options.readyTimeoutMs ?? 90_000, started);
       const readyMs = Date.now() - started;
       const ip = (
-        await docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])
+        await docker([
+          'inspect',
+          '--format',
+          '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
+          name,
+        ])
       ).stdout.trim();
       return {
         name,
@@ -207,6 +219,14 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
         knownHostsPath,
         hostPublicKey: keys.hostPublicKey,
         sshConfigPath,
+        transportOptions: {
+          homeDir: dir,
+          sshConfigPath,
+          knownHostsPath,
+          identityFiles: [keys.clientKeyPath],
+          agentSocket: null,
+          hosts: [{ addr: 'root@127.0.0.1', port: sshPort }],
+        },
         readyMs,
         exec: (command, o = {}) =>
           docker(['exec', ...(o.input === undefined ? [] : ['-i']), name, 'sh', '-c', command], {
@@ -270,9 +290,13 @@ async function publishedPorts(name: string, ports: readonly number[]): Promise<R
   }
   const missing = ports.filter((p) => mapping[p] === undefined);
   if (missing.length > 0) {
-    throw new TestkitError('DropletNotReady', `droplet ${name}: port(s) ${missing.join(', ')} not published`, {
-      detail: out,
-    });
+    throw new TestkitError(
+      'DropletNotReady',
+      `droplet ${name}: port(s) ${missing.join(', ')} not published`,
+      {
+        detail: out,
+      },
+    );
   }
   return mapping;
 }
@@ -308,7 +332,10 @@ async function waitForSsh(
     if (last.code === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw await notReady(name, `sshd did not accept the droplet's key (ssh: ${last?.stderr.trim() || 'no answer'})`);
+  throw await notReady(
+    name,
+    `sshd did not accept the droplet's key (ssh: ${last?.stderr.trim() || 'no answer'})`,
+  );
 }
 
 async function isRunning(name: string): Promise<boolean> {
@@ -318,9 +345,12 @@ async function isRunning(name: string): Promise<boolean> {
 
 async function notReady(name: string, what: string): Promise<TestkitError> {
   const logs = await docker(['logs', '--tail', '40', name], { check: false });
-  const journal = await docker(['exec', name, 'journalctl', '-b', '--no-pager', '-n', '40', '-p', 'warning'], {
-    check: false,
-  });
+  const journal = await docker(
+    ['exec', name, 'journalctl', '-b', '--no-pager', '-n', '40', '-p', 'warning'],
+    {
+      check: false,
+    },
+  );
   return new TestkitError('DropletNotReady', `droplet ${name}: ${what}`, {
     hint: 'The container was removed. Its console output and the boot journal are below.',
     detail: tail(`${logs.stdout}${logs.stderr}\n${journal.stdout}`),
@@ -344,7 +374,14 @@ function sshConfig(name: string, port: number, key: string, knownHosts: string):
 /** Removes droplets whose owning process is gone (a test run that was killed). */
 async function removeStaleDroplets(): Promise<void> {
   const listed = await docker(
-    ['ps', '--all', '--filter', `label=${LABEL}=droplet`, '--format', `{{.Names}} {{.Label "${OWNER_LABEL}"}}`],
+    [
+      'ps',
+      '--all',
+      '--filter',
+      `label=${LABEL}=droplet`,
+      '--format',
+      `{{.Names}} {{.Label "${OWNER_LABEL}"}}`,
+    ],
     { check: false },
   );
   const stale = listed.stdout
@@ -368,12 +405,21 @@ function processAlive(pid: number): boolean {
 
 function trackDroplet(name: string): void {
   running.add(name);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // An `exit` handler cannot await; spawnSync both runs and reaps `docker rm`.
-  process.on('exit', () => {
+  if (endHookRegistered) return;
+  endHookRegistered = true;
+  onProcessEnd((reason) => {
     if (running.size === 0) return;
-    spawnSync('docker', ['rm', '--force', '--volumes', ...running], { stdio: 'ignore', timeout: 30_000 });
+    const args = ['rm', '--force', '--volumes', ...running];
+    if (reason === 'exit') {
+      // An exit handler cannot await; spawnSync both runs and reaps `docker rm`.
+      spawnSync('docker', args, { stdio: 'ignore', timeout: 30_000 });
+    } else {
+      // After a termination signal there is no time to wait (vitest sends SIGKILL
+      // 500 ms after SIGTERM): hand the removal to a detached docker CLI, the one
+      // child this kit does not wait for. The next startDroplet sweeps up anything
+      // it missed.
+      spawn('docker', args, { stdio: 'ignore', detached: true }).unref();
+    }
   });
 }
 

@@ -68,7 +68,9 @@ describe('git server', () => {
     const next = await server.pushCommit('app', 'main', { 'README.md': 'changed upstream\n' });
     expect(next).toMatch(sha);
     expect(next).not.toBe(before);
-    expect((await runGit(['ls-remote', repo.url, 'refs/heads/main'])).stdout).toBe(`${next}\trefs/heads/main\n`);
+    expect((await runGit(['ls-remote', repo.url, 'refs/heads/main'])).stdout).toBe(
+      `${next}\trefs/heads/main\n`,
+    );
     await runGit(['pull', '--quiet', '--ff-only'], clone);
     expect(await readFile(join(clone, 'README.md'), 'utf8')).toBe('changed upstream\n');
     expect((await runGit(['rev-parse', 'HEAD~1'], clone)).stdout.trim()).toBe(before);
@@ -76,7 +78,9 @@ describe('git server', () => {
 
   it('pushCommit creates a branch that does not exist yet', async () => {
     const created = await server.pushCommit('app', 'feature', { 'feature.txt': 'new\n' });
-    expect((await runGit(['ls-remote', repo.url, 'refs/heads/feature'])).stdout).toBe(`${created}\trefs/heads/feature\n`);
+    expect((await runGit(['ls-remote', repo.url, 'refs/heads/feature'])).stdout).toBe(
+      `${created}\trefs/heads/feature\n`,
+    );
   });
 
   it('accepts pushes over git:// (receive-pack enabled)', async () => {
@@ -87,7 +91,9 @@ describe('git server', () => {
     await runGit(['commit', '--quiet', '--message', 'push over git://'], clone);
     await runGit(['push', '--quiet', 'origin', 'HEAD:refs/heads/pushed'], clone);
     const head = (await runGit(['rev-parse', 'HEAD'], clone)).stdout.trim();
-    expect((await runGit(['ls-remote', repo.url, 'refs/heads/pushed'])).stdout).toBe(`${head}\trefs/heads/pushed\n`);
+    expect((await runGit(['ls-remote', repo.url, 'refs/heads/pushed'])).stdout).toBe(
+      `${head}\trefs/heads/pushed\n`,
+    );
   });
 
   it('serves the same repository through its file:// URL', async () => {

@@ -153,7 +153,8 @@ export async function startGitServer(): Promise<GitServer> {
         for (const [tag, how] of Object.entries(spec.tags ?? {})) {
           const target = typeof how === 'string' ? how : how.target;
           const sha = branches[target];
-          if (sha === undefined) throw new TypeError(`createRepo(${name}): tag ${tag} names unknown branch ${target}`);
+          if (sha === undefined)
+            throw new TypeError(`createRepo(${name}): tag ${tag} names unknown branch ${target}`);
           if (typeof how === 'string') {
             await runGit(['tag', tag, sha], dir);
           } else {
@@ -164,7 +165,15 @@ export async function startGitServer(): Promise<GitServer> {
         }
         await runGit(['push', '--quiet', repoPath(name), '--all'], dir);
         await runGit(['push', '--quiet', repoPath(name), '--tags'], dir);
-        return { name, url: url(name), fileUrl: fileUrl(name), path: repoPath(name), branches, tags, tagObjects };
+        return {
+          name,
+          url: url(name),
+          fileUrl: fileUrl(name),
+          path: repoPath(name),
+          branches,
+          tags,
+          tagObjects,
+        };
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -209,7 +218,10 @@ async function startDaemon(baseDir: string): Promise<{ service: Service; port: n
       );
       return { service, port };
     } catch (error) {
-      const clash = error instanceof TestkitError && error.code === 'ServiceExited' && /address already in use/i.test(error.detail);
+      const clash =
+        error instanceof TestkitError &&
+        error.code === 'ServiceExited' &&
+        /address already in use/i.test(error.detail);
       if (!clash || attempt >= 3) throw error;
     }
   }

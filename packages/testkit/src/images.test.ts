@@ -27,13 +27,26 @@ describe.skipIf(!dockerTests.run)('busybox image', () => {
   it('serves files with httpd', async () => {
     await ensureBusyboxImage();
     const name = `testkit-httpd-${process.pid}`;
-    await docker(['run', '-d', '--name', name, '-p', '127.0.0.1::80', BUSYBOX_IMAGE, 'sh', '-c',
-      'echo served > /var/www/index.html && exec httpd -f -p 80 -h /var/www']);
+    await docker([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-p',
+      '127.0.0.1::80',
+      BUSYBOX_IMAGE,
+      'sh',
+      '-c',
+      'echo served > /var/www/index.html && exec httpd -f -p 80 -h /var/www',
+    ]);
     try {
       const port = (await docker(['port', name, '80'])).stdout.trim().split(':').at(-1);
       let body = '';
       for (let i = 0; i < 50 && body === ''; i++) {
-        body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
+        body = await fetch(`http://127.0.0.1:${port}/`).then(
+          (r) => r.text(),
+          () => '',
+        );
         if (body === '') await new Promise((r) => setTimeout(r, 100));
       }
       expect(body).toBe('served\n');
@@ -47,7 +60,10 @@ describe.skipIf(!dockerTests.run)('busybox image', () => {
     const dir = await mkdtemp(join(tmpdir(), 'testkit-build-'));
     const tag = `stratum-test/built-on-busybox:${process.pid}`;
     try {
-      await writeFile(join(dir, 'Dockerfile'), `FROM ${BUSYBOX_IMAGE}\nRUN echo built > /built.txt\nCMD ["cat", "/built.txt"]\n`);
+      await writeFile(
+        join(dir, 'Dockerfile'),
+        `FROM ${BUSYBOX_IMAGE}\nRUN echo built > /built.txt\nCMD ["cat", "/built.txt"]\n`,
+      );
       await docker(['build', '--quiet', '--tag', tag, dir], { env: { DOCKER_BUILDKIT: '0' } });
       expect((await docker(['run', '--rm', tag])).stdout).toBe('built\n');
     } finally {
@@ -58,7 +74,9 @@ describe.skipIf(!dockerTests.run)('busybox image', () => {
 });
 
 describe.skipIf(!dropletTests.run)('droplet image', () => {
-  it('is tagged with the hash of its build script and boots droplet-init', { timeout: 20 * 60_000 }, async () => {
+  it('is tagged with the hash of its build script and boots droplet-init', {
+    timeout: 20 * 60_000,
+  }, async () => {
     const tag = await ensureDropletImage();
     expect(tag).toBe(await dropletImageTag());
     expect(tag).toMatch(/^stratum-test\/droplet:[0-9a-f]{12}$/);

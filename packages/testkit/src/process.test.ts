@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processRunning, runLeakyWorker } from './__fixtures__/run-leaky-worker';
 import { freePort, pollUntil, run, spawnService, tcpAccepts } from './process';
 import { TestkitError } from './testkit-error';
 
@@ -27,7 +28,9 @@ describe('run', () => {
   });
 
   it('throws CommandFailed with the stderr when check is set', async () => {
-    const error = await run('sh', ['-c', 'echo broken pipe dream >&2; exit 2'], { check: true }).catch((e) => e);
+    const error = await run('sh', ['-c', 'echo broken pipe dream >&2; exit 2'], { check: true }).catch(
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(TestkitError);
     expect(error.code).toBe('CommandFailed');
     expect(error.message).toContain('exited with code 2');
@@ -145,4 +148,15 @@ describe('freePort', () => {
     expect(await tcpAccepts(port)).toBe(true);
     await new Promise((resolve) => server.close(resolve));
   });
+});
+
+describe('when vitest ends a worker that left children running', () => {
+  it('kills them (the end-of-process hook)', async () => {
+    const output = await runLeakyWorker(join(dir, 'leak.txt'));
+    const pid = Number(/^pid (\d+)$/m.exec(output)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(await pollUntil(async () => (processRunning(pid) ? undefined : true), { timeoutMs: 5000 })).toBe(
+      true,
+    );
+  }, 60_000);
 });

@@ -7,12 +7,13 @@ import { TestkitError } from './testkit-error';
 /**
  * Spawning and waiting helpers for test hosts.
  *
- * This machine's PID 1 does not reap orphans, so every child started here is
- * waited for: `run` waits for its command (killing it on timeout), a service's
- * `stop` kills it and waits, and children still alive when the process exits
- * are killed there (an `exit` handler cannot wait, but a killed child at least
- * frees its ports and CPU). Children run in their own process group so a kill
- * reaches everything a `sh -c` pipeline started.
+ * This machine's PID 1 reaps orphans late if at all, so every child started
+ * here is waited for: `run` waits for its command (killing it on timeout), a
+ * service's `stop` kills it and waits. Children still alive when the process
+ * ends (normal exit or a termination signal) are killed then; there is no time
+ * left to wait for them, but a killed child at least frees its ports and CPU.
+ * Children run in their own process group so a kill reaches everything a
+ * `sh -c` pipeline started.
  */
 
 /** How a child ended: `code` is the exit code, or 128 + the signal number when a signal ended it. */
@@ -39,17 +40,64 @@ export interface RunResult extends ExitInfo {
 }
 
 const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
+let liveHookRegistered = false;
 
 function track(child: ChildProcess): void {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
+  if (!liveHookRegistered) {
+    liveHookRegistered = true;
+    onProcessEnd(() => {
       for (const c of live) killGroup(c, 'SIGKILL');
     });
   }
   live.add(child);
   child.once('close', () => live.delete(child));
+}
+
+/** Why the process is ending: a normal exit, or a termination signal. */
+export type ProcessEndReason = 'exit' | 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+
+const TERMINATION_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+const endCleanups = new Set<(reason: ProcessEndReason) => void>();
+let endHandlersInstalled = false;
+let ended = false;
+
+function runEndCleanups(reason: ProcessEndReason): void {
+  if (ended) return;
+  ended = true;
+  for (const cleanup of endCleanups) {
+    try {
+      cleanup(reason);
+    } catch {
+      // One failed cleanup must not keep the others from running.
+    }
+  }
+}
+
+function onTerminationSignal(signal: NodeJS.Signals): void {
+  runEndCleanups(signal as ProcessEndReason);
+  for (const s of TERMINATION_SIGNALS) process.off(s, onTerminationSignal);
+  // Die of the signal as if nobody had listened, unless someone else handles it.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+/**
+ * Registers `cleanup` to run once when this process ends: on a normal exit and
+ * on SIGTERM, SIGINT or SIGHUP (vitest ends its fork workers with SIGTERM, and a
+ * signal death never reaches `exit` handlers). After the cleanups the signal is
+ * re-raised, unless another listener handles it. `cleanup` must be synchronous
+ * and quick: on SIGTERM vitest sends SIGKILL 500 ms later. Returns an
+ * unregister function.
+ */
+export function onProcessEnd(cleanup: (reason: ProcessEndReason) => void): () => void {
+  if (!endHandlersInstalled) {
+    endHandlersInstalled = true;
+    process.on('exit', () => runEndCleanups('exit'));
+    for (const s of TERMINATION_SIGNALS) process.on(s, onTerminationSignal);
+  }
+  endCleanups.add(cleanup);
+  return () => {
+    endCleanups.delete(cleanup);
+  };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -182,7 +230,11 @@ const OUTPUT_LIMIT = 64 * 1024;
  * Rejects with `ServiceExited` if the child exits before it is ready, or
  * `ServiceNotReady` (after stopping it) if it never becomes ready.
  */
-export async function spawnService(cmd: string, args: readonly string[], options: ServiceOptions): Promise<Service> {
+export async function spawnService(
+  cmd: string,
+  args: readonly string[],
+  options: ServiceOptions,
+): Promise<Service> {
   const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', cmd, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -246,10 +298,14 @@ export async function spawnService(cmd: string, args: readonly string[], options
     if (options.ready === undefined || (await options.ready().catch(() => false))) return service;
     if (Date.now() > deadline) {
       await service.stop();
-      throw new TestkitError('ServiceNotReady', `${options.name} was not ready within ${options.readyTimeoutMs ?? 30_000} ms`, {
-        hint: 'It was stopped; its output is below.',
-        detail: tail(output),
-      });
+      throw new TestkitError(
+        'ServiceNotReady',
+        `${options.name} was not ready within ${options.readyTimeoutMs ?? 30_000} ms`,
+        {
+          hint: 'It was stopped; its output is below.',
+          detail: tail(output),
+        },
+      );
     }
     await sleep(50);
   }
@@ -267,7 +323,10 @@ export interface PollOptions {
  * that value; returns `undefined` when `timeoutMs` passes first. An attempt that
  * throws counts as "not yet".
  */
-export async function pollUntil<T>(attempt: () => Promise<T | undefined>, options: PollOptions): Promise<T | undefined> {
+export async function pollUntil<T>(
+  attempt: () => Promise<T | undefined>,
+  options: PollOptions,
+): Promise<T | undefined> {
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const value = await attempt().catch(() => undefined);

@@ -59,7 +59,10 @@ async function startOnFreePort(dir: string): Promise<{ service: Service; port: n
       });
       return { service, port };
     } catch (error) {
-      const clash = error instanceof TestkitError && error.code === 'ServiceExited' && /address already in use/i.test(error.detail);
+      const clash =
+        error instanceof TestkitError &&
+        error.code === 'ServiceExited' &&
+        /address already in use/i.test(error.detail);
       if (!clash || attempt >= 3) throw error;
     }
   }

@@ -212,11 +212,20 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
 
     await writeFile(
       sshConfigPath,
-      [`Host ${ALIAS}`, '  HostName 127.0.0.1', `  Port ${port}`, '  User root', `  IdentityFile ${clientKeyPath}`, ''].join('\n'),
+      [
+        `Host ${ALIAS}`,
+        '  HostName 127.0.0.1',
+        `  Port ${port}`,
+        '  User root',
+        `  IdentityFile ${clientKeyPath}`,
+        '',
+      ].join('\n'),
     );
 
     const connectionCount = async (): Promise<number> => {
-      const { stdout } = await run('ss', ['-tnH', 'state', 'established', `( sport = :${port} )`], { check: true });
+      const { stdout } = await run('ss', ['-tnH', 'state', 'established', `( sport = :${port} )`], {
+        check: true,
+      });
       return stdout.split('\n').filter((line) => line.trim() !== '').length;
     };
     let stopped: Promise<void> | undefined;
@@ -262,7 +271,8 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
           }
         }
         // Wait until they are reaped, so their sockets are closed when we return.
-        for (let i = 0; i < 250 && (await Promise.all(victims.map(isAlive))).some(Boolean); i++) await sleep(20);
+        for (let i = 0; i < 250 && (await Promise.all(victims.map(isAlive))).some(Boolean); i++)
+          await sleep(20);
         return victims.length;
       },
       log: () => readFile(logPath, 'utf8').catch(() => ''),

@@ -20,7 +20,11 @@ export class TestkitError extends StratumError<TestkitErrorCode> {
   /** Tail of the relevant output (a command's stderr, a service's log); may be empty. */
   readonly detail: string;
 
-  constructor(code: TestkitErrorCode, message: string, options: { hint?: string; detail?: string; cause?: unknown } = {}) {
+  constructor(
+    code: TestkitErrorCode,
+    message: string,
+    options: { hint?: string; detail?: string; cause?: unknown } = {},
+  ) {
     const detail = options.detail?.trim() ?? '';
     super(code, detail === '' ? message : `${message}\n--- output ---\n${detail}`, {
       hint: options.hint,

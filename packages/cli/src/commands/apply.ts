@@ -9,9 +9,20 @@ export function applyCommand(run: CommandRunner): CommandModule<object, ApplyCom
     describe: 'Print the plan and, with -y, make the hosts match it',
     builder: (y) =>
       withStateOptions(withConfigOptions(y))
-        .option('yes', { alias: 'y', type: 'boolean', describe: 'Execute against the hosts (without it: plan only)' })
-        .option('allow-destroy', { type: 'boolean', describe: 'Permit deleting resources that are in state but not in config' })
-        .option('json', { type: 'boolean', describe: 'Print line-delimited JSON events instead of text' }) as never,
-    handler: (args) => runCommand(run, args, async (flags, io) => (await import('../run/apply')).runApply(flags, io)),
+        .option('yes', {
+          alias: 'y',
+          type: 'boolean',
+          describe: 'Execute against the hosts (without it: plan only)',
+        })
+        .option('allow-destroy', {
+          type: 'boolean',
+          describe: 'Permit deleting resources that are in state but not in config',
+        })
+        .option('json', {
+          type: 'boolean',
+          describe: 'Print line-delimited JSON events instead of text',
+        }) as never,
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/apply')).runApply(flags, io)),
   };
 }

@@ -19,6 +19,7 @@ export function planCommand(run: CommandRunner): CommandModule<object, PlanComma
           type: 'boolean',
           describe: 'Exit 0 when there are no changes, 2 when there are changes, 1 on error',
         }) as never,
-    handler: (args) => runCommand(run, args, async (flags, io) => (await import('../run/plan')).runPlan(flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/plan')).runPlan(flags, io)),
   };
 }

@@ -13,7 +13,9 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: 'List the resources a state file tracks',
           builder: (s) => withPathOption(s),
           handler: (args) =>
-            runCommand(run, args as { path: string }, async (f, io) => (await import('../run/state')).runStateList(f, io)),
+            runCommand(run, args as { path: string }, async (f, io) =>
+              (await import('../run/state')).runStateList(f, io),
+            ),
         })
         .command({
           command: 'show <addr>',
@@ -30,7 +32,12 @@ export function stateCommand(run: CommandRunner): CommandModule {
           builder: (s) =>
             s
               .positional('inputs', { type: 'string', array: true, describe: 'Input state files' })
-              .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'Output path (must not exist)' }),
+              .option('out', {
+                alias: 'o',
+                type: 'string',
+                demandOption: true,
+                describe: 'Output path (must not exist)',
+              }),
           handler: (args) =>
             runCommand(run, args as unknown as { out: string; inputs: string[] }, async (f, io) =>
               (await import('../run/state')).runStateMerge(f, io),

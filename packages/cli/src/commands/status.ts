@@ -12,6 +12,7 @@ export function statusCommand(run: CommandRunner): CommandModule<object, StatusF
         type: 'string',
         describe: "Only this host (a host block's name or addr)",
       }) as never,
-    handler: (args) => runCommand(run, args, async (flags, io) => (await import('../run/status')).runStatus(flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/status')).runStatus(flags, io)),
   };
 }

@@ -18,10 +18,12 @@ export function fmtCommand(run: CommandRunner): CommandModule<object, { files?: 
     command: 'fmt [files..]',
     describe: 'Rewrite .strat files in the canonical layout (default: all below the working directory)',
     builder: (y) =>
-      y
-        .positional('files', { type: 'string', array: true })
-        .option('check', { type: 'boolean', describe: 'Change nothing; fail if a file is not formatted' }) as never,
-    handler: (args) => runCommand(run, args, async (flags, io) => (await import('../run/fmt')).runFmt(flags, io)),
+      y.positional('files', { type: 'string', array: true }).option('check', {
+        type: 'boolean',
+        describe: 'Change nothing; fail if a file is not formatted',
+      }) as never,
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/fmt')).runFmt(flags, io)),
   };
 }
 
@@ -30,6 +32,7 @@ export function graphCommand(run: CommandRunner): CommandModule<object, PlanFlag
     command: 'graph',
     describe: 'Print the resources and their depends_on edges as Graphviz DOT',
     builder: (y) => withConfigOptions(y) as never,
-    handler: (args) => runCommand(run, args, async (flags, io) => (await import('../run/graph')).runGraph(flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/graph')).runGraph(flags, io)),
   };
 }

@@ -21,7 +21,12 @@ import type { Styler } from '../io';
  *
  *     1 create, 1 update, 1 delete, 1 no-op
  */
-const SYMBOL: Record<PlannedResource['action'], string> = { create: '+', update: '~', delete: '-', noop: ' ' };
+const SYMBOL: Record<PlannedResource['action'], string> = {
+  create: '+',
+  update: '~',
+  delete: '-',
+  noop: ' ',
+};
 
 export function renderPlanLines(plan: Plan, style: Styler): string[] {
   const lines: string[] = [];
@@ -64,7 +69,9 @@ function driftLines(step: PlannedResource, drift: Drift, style: Styler): string[
   }
   for (const change of drift.changes) {
     lines.push(
-      style.red(`    ! DRIFT: ${change.field}: state=${renderValue(change.from)} observed=${renderValue(change.to)}`),
+      style.red(
+        `    ! DRIFT: ${change.field}: state=${renderValue(change.from)} observed=${renderValue(change.to)}`,
+      ),
     );
   }
   if (drift.unreadable !== undefined) lines.push(style.dim(`    ? unreadable: ${drift.unreadable}`));

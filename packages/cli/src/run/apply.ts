@@ -5,12 +5,13 @@ import {
   type JsonObject,
   type Plan,
   type PlannedResource,
-  pollContainerHealth,
   type ProviderContext,
+  pollContainerHealth,
   type RedactionMap,
   redactInto,
   redactPlan,
   refreshPlan,
+  type StateLock,
   StratumError,
 } from '@stratum/core';
 import { containerHealthInspector } from '@stratum/provider-docker';
@@ -18,7 +19,9 @@ import { applyPlan } from '../apply/engine';
 import { CliError } from '../errors';
 import { type CliIo, styler } from '../io';
 import { driftParts, renderPlanLines } from '../output/plan-text';
+import { createProgress } from '../output/progress';
 import { type Loaded, loadConfig, loadStateFor, type PlanFlags, planFor, saveStateFor } from '../pipeline';
+import { providerSettings } from '../provider-loader';
 import { openHostRuntime } from '../runtime';
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -34,12 +37,12 @@ export interface ApplyCommandFlags extends PlanFlags {
  * until it is done, so two applies can never interleave.
  */
 export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<number> {
-  const loaded = loadConfig(flags, io);
+  const loaded = await loadConfig(flags, io);
   const { sources } = loaded;
-  const lock = flags.yes ? await acquireStateLock(sources.statePath, { command: 'stratum apply' }) : undefined;
+  const locks = flags.yes ? await lockState(sources, io) : [];
   try {
     const state = await loadStateFor(sources);
-    const plan = planFor(loaded, state);
+    const plan = await planFor(loaded, state);
     const shown = redactPlan(plan);
     const emit = jsonEmitter(flags, io, loaded.extracted.redaction);
     if (emit) emit({ type: 'plan', summary: shown.summary(), steps: shown.steps.map(stepEvent) });
@@ -59,7 +62,12 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     }
     if (!emit) io.out('!! Applying: side effects WILL execute on remote hosts.');
 
-    const runtime = openHostRuntime(loaded.extracted, io, { verbose: flags.verbose });
+    const progress = createProgress(io, { live: io.isTTY && !emit });
+    const runtime = openHostRuntime(
+      loaded.extracted,
+      { ...io, err: (line) => progress.log(line) },
+      { verbose: flags.verbose, sshConfig: flags.sshConfig },
+    );
     try {
       await configureProviders(loaded, runtime.ctx);
       const outcome = await applyPlan(plan, {
@@ -71,20 +79,28 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
         afterStep: (step) => readinessWait(step, runtime.ctx),
         onEvent: (event) => {
           if (emit) emit({ type: `step_${event.type}`, ...stepEvent(event.step), ...eventExtra(event) });
+          else if (event.type === 'start') progress.start(event.step, event.host);
+          else if (event.type === 'done') progress.done(event.step, event.elapsedMs);
+          else progress.failed(event.step);
         },
       });
+      progress.stop();
       const statePath = relative(io.cwd, sources.statePath) || sources.statePath;
       if (outcome.failure) {
         const done = outcome.completed.length;
         const total = plan.steps.filter((s) => s.action !== 'noop').length;
         if (emit) emit({ type: 'state_saved', path: sources.statePath, completed: done });
-        throw new CliError('ApplyFailed', `apply failed at ${addrKey(outcome.failure.step.addr)}: ${messageOf(outcome.failure.error)}`, {
-          details: [`State saved to ${statePath} (${done} of ${total} steps applied).`],
-          hint:
-            (StratumError.isInstance(outcome.failure.error) ? outcome.failure.error.hint : undefined) ??
-            'fix the cause and re-run apply; completed steps are in state and will not be redone',
-          cause: outcome.failure.error,
-        });
+        throw new CliError(
+          'ApplyFailed',
+          `apply failed at ${addrKey(outcome.failure.step.addr)}: ${messageOf(outcome.failure.error)}`,
+          {
+            details: [`State saved to ${statePath} (${done} of ${total} steps applied).`],
+            hint:
+              (StratumError.isInstance(outcome.failure.error) ? outcome.failure.error.hint : undefined) ??
+              'fix the cause and re-run apply; completed steps are in state and will not be redone',
+            cause: outcome.failure.error,
+          },
+        );
       }
       if (emit) emit({ type: 'state_saved', path: sources.statePath, completed: outcome.completed.length });
       else io.out(`State saved to ${statePath}`);
@@ -92,11 +108,12 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
       if (emit) emit({ type: 'post_apply', summary: check.summary() });
       else io.out(postApplyLine(check));
     } finally {
+      progress.stop();
       await runtime.close();
     }
     return 0;
   } finally {
-    await lock?.release();
+    for (const lock of locks.reverse()) await lock.release();
   }
 }
 
@@ -104,22 +121,30 @@ function guardDestroy(plan: Plan, loaded: Loaded, flags: ApplyCommandFlags, io: 
   const deletes = plan.steps.filter((s) => s.action === 'delete');
   if (deletes.length === 0 || flags.allowDestroy) return;
   const noun = deletes.length === 1 ? 'resource' : 'resources';
-  throw new CliError('DestroyRefused', `refusing to apply: plan would delete ${deletes.length} ${noun} not in config:`, {
-    details: [
-      ...deletes.map((s) => `  - ${addrKey(s.addr)}`),
-      `loaded configs: ${loaded.sources.configs.map((c) => relative(io.cwd, c) || c).join(', ')}`,
-      `state file: ${relative(io.cwd, loaded.sources.statePath) || loaded.sources.statePath}`,
-    ],
-    hint: 'if this is intended, re-run with --allow-destroy. If not, you may be applying against the wrong state file (-s), have forgotten a -c flag, or be in the wrong namespace (-n).',
-  });
+  throw new CliError(
+    'DestroyRefused',
+    `refusing to apply: plan would delete ${deletes.length} ${noun} not in config:`,
+    {
+      details: [
+        ...deletes.map((s) => `  - ${addrKey(s.addr)}`),
+        `loaded configs: ${loaded.sources.configs.map((c) => relative(io.cwd, c) || c).join(', ')}`,
+        `state file: ${relative(io.cwd, loaded.sources.statePath) || loaded.sources.statePath}`,
+      ],
+      hint: 'if this is intended, re-run with --allow-destroy. If not, you may be applying against the wrong state file (-s), have forgotten a -c flag, or be in the wrong namespace (-n).',
+    },
+  );
 }
 
 function guardUnresolved(plan: Plan): void {
   const found = JSON.stringify(plan.steps.map((s) => s.desired)).match(/<unresolved-secret:([^>]+)>/);
   if (!found) return;
-  throw new CliError('UnresolvedSecret', `refusing to apply: plan contains unresolved-secret placeholder for \`${found[1]}\``, {
-    hint: 'this only happens via `plan --allow-unresolved-secrets`; set the secret\'s source and retry.',
-  });
+  throw new CliError(
+    'UnresolvedSecret',
+    `refusing to apply: plan contains unresolved-secret placeholder for \`${found[1]}\``,
+    {
+      hint: "this only happens via `plan --allow-unresolved-secrets`; set the secret's source and retry.",
+    },
+  );
 }
 
 /** After a container is (re)created: wait for its healthcheck, else give docker a beat. */
@@ -140,16 +165,37 @@ async function readinessWait(step: PlannedResource, ctx: ProviderContext): Promi
 async function configureProviders(loaded: Loaded, ctx: ProviderContext): Promise<void> {
   for (const decl of loaded.extracted.providers) {
     const provider = loaded.registry.providers().find((p) => p.name === decl.name);
-    await provider?.configure?.(decl.attrs, ctx);
+    await provider?.configure?.(providerSettings(decl), ctx);
   }
+}
+
+/**
+ * The state lock for the whole apply. In namespace mode `_shared.json` is
+ * written too, and another namespace's apply may write it at the same time,
+ * so it gets a lock of its own (always taken second, so two applies cannot
+ * deadlock).
+ */
+async function lockState(sources: Loaded['sources'], io: CliIo): Promise<StateLock[]> {
+  const onStaleLock = (stale: { pid: number; host: string }, path: string) =>
+    io.err(`[state] took over a stale lock ${path} left by pid ${stale.pid} on ${stale.host}`);
+  const locks = [await acquireStateLock(sources.statePath, { command: 'stratum apply', onStaleLock })];
+  if (sources.sharedStatePath) {
+    try {
+      locks.push(await acquireStateLock(sources.sharedStatePath, { command: 'stratum apply', onStaleLock }));
+    } catch (error) {
+      await locks[0]!.release();
+      throw error;
+    }
+  }
+  return locks;
 }
 
 /** The spec's post-apply self-check: reload, re-plan against the new state, refresh. */
 async function selfCheck(flags: ApplyCommandFlags, io: CliIo, ctx: ProviderContext): Promise<Plan> {
   const quietIo: CliIo = { ...io, err: () => {} };
-  const loaded = loadConfig(flags, quietIo);
+  const loaded = await loadConfig(flags, quietIo);
   const state = await loadStateFor(loaded.sources);
-  return refreshPlan(planFor(loaded, state), loaded.registry, ctx);
+  return refreshPlan(await planFor(loaded, state), loaded.registry, ctx);
 }
 
 function postApplyLine(plan: Plan): string {

@@ -9,8 +9,14 @@ import type { CliIo } from '../io';
  * layout (comments kept). Without files: every `.strat` below the working
  * directory. `--check` changes nothing and fails listing the files that would change.
  */
-export async function runFmt(flags: { files?: string[] | undefined; check?: boolean | undefined }, io: CliIo): Promise<number> {
-  const files = flags.files && flags.files.length > 0 ? flags.files.map((f) => resolve(io.cwd, f)) : findStratFiles(io.cwd);
+export async function runFmt(
+  flags: { files?: string[] | undefined; check?: boolean | undefined },
+  io: CliIo,
+): Promise<number> {
+  const files =
+    flags.files && flags.files.length > 0
+      ? flags.files.map((f) => resolve(io.cwd, f))
+      : findStratFiles(io.cwd);
   const changed: string[] = [];
   for (const file of files) {
     const source = readFileSync(file, 'utf8');
@@ -20,10 +26,14 @@ export async function runFmt(flags: { files?: string[] | undefined; check?: bool
     if (!flags.check) writeFileSync(file, formatted);
   }
   if (flags.check && changed.length > 0) {
-    throw new CliError('FormatCheckFailed', `${changed.length} file${changed.length === 1 ? ' is' : 's are'} not formatted:`, {
-      details: changed.map((f) => `  ${f}`),
-      hint: 'run `stratum fmt` to rewrite them',
-    });
+    throw new CliError(
+      'FormatCheckFailed',
+      `${changed.length} file${changed.length === 1 ? ' is' : 's are'} not formatted:`,
+      {
+        details: changed.map((f) => `  ${f}`),
+        hint: 'run `stratum fmt` to rewrite them',
+      },
+    );
   }
   for (const file of changed) io.out(file);
   return 0;

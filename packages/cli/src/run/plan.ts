@@ -12,10 +12,11 @@ export interface PlanCommandFlags extends PlanFlags {
 }
 
 /** `stratum plan`: read-only; contacts hosts only with `--refresh`. */
-export async function runPlan(flags: PlanCommandFlags, io: CliIo, loaded = loadConfig(flags, io)): Promise<number> {
+export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<number> {
+  const loaded = await loadConfig(flags, io);
   const state = await loadStateFor(loaded.sources);
-  let plan = planFor(loaded, state);
-  if (flags.refresh) plan = await refreshed(plan, loaded, io, flags.verbose);
+  let plan = await planFor(loaded, state);
+  if (flags.refresh) plan = await refreshed(plan, loaded, io, flags);
   const shown = redactPlan(plan);
   if (flags.json) {
     io.out(JSON.stringify(planDocument(shown, loaded.sources), null, 2));
@@ -29,8 +30,16 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo, loaded = loadC
   return s.create + s.update + s.delete > 0 ? 2 : 0;
 }
 
-export async function refreshed(plan: Plan, loaded: Loaded, io: CliIo, verbose?: boolean): Promise<Plan> {
-  const runtime = openHostRuntime(loaded.extracted, io, { verbose });
+export async function refreshed(
+  plan: Plan,
+  loaded: Loaded,
+  io: CliIo,
+  flags: PlanCommandFlags,
+): Promise<Plan> {
+  const runtime = openHostRuntime(loaded.extracted, io, {
+    verbose: flags.verbose,
+    sshConfig: flags.sshConfig,
+  });
   try {
     return await refreshPlan(plan, loaded.registry, runtime.ctx);
   } finally {

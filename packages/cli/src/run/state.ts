@@ -38,6 +38,8 @@ export async function runStateMerge(flags: { out: string; inputs: string[] }, io
     flags.inputs.map((i) => resolve(io.cwd, i)),
     out,
   );
-  io.out(`merged ${flags.inputs.length} state files into ${relative(io.cwd, out) || out} (${result.resources} resources)`);
+  io.out(
+    `merged ${flags.inputs.length} state files into ${relative(io.cwd, out) || out} (${result.resources} resources)`,
+  );
   return 0;
 }

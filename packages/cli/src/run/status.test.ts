@@ -30,7 +30,10 @@ describe('renderStatus', () => {
   });
 
   it('says so when docker has nothing to show', () => {
-    const lines = renderStatus('root@h', '===UPTIME===\n 10:00 up 1 min, load average: 0, 0, 0\n===STATS===\n');
+    const lines = renderStatus(
+      'root@h',
+      '===UPTIME===\n 10:00 up 1 min, load average: 0, 0, 0\n===STATS===\n',
+    );
     expect(lines).toContain('(no docker stats available)');
   });
 });

@@ -22,7 +22,7 @@ export interface StatusFlags extends PlanFlags {
 }
 
 export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> {
-  const { extracted } = loadConfig({ ...flags, allowUnresolvedSecrets: true }, io);
+  const { extracted } = await loadConfig({ ...flags, allowUnresolvedSecrets: true }, io);
   let hosts = extracted.hosts;
   if (flags.host !== undefined) {
     hosts = hosts.filter((h) => h.name === flags.host || h.attrs.addr === flags.host);
@@ -32,7 +32,7 @@ export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> 
       });
     }
   }
-  const runtime = openHostRuntime(extracted, io, { verbose: flags.verbose });
+  const runtime = openHostRuntime(extracted, io, { verbose: flags.verbose, sshConfig: flags.sshConfig });
   try {
     for (const host of hosts) {
       const addr = host.attrs.addr;
@@ -41,7 +41,10 @@ export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> 
         continue;
       }
       try {
-        const result = await runtime.transport.exec(addr, STATUS_PROBE, { idempotent: true, timeoutMs: 30_000 });
+        const result = await runtime.transport.exec(addr, STATUS_PROBE, {
+          idempotent: true,
+          timeoutMs: 30_000,
+        });
         for (const line of renderStatus(addr, result.stdout)) io.out(line);
       } catch (error) {
         io.err(`[status] ${addr}: failed: ${(error as Error).message}`);

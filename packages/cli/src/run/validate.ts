@@ -9,11 +9,13 @@ import { loadConfig, type PlanFlags } from '../pipeline';
  * and the planner's validators (ports, `depends_on`).
  */
 export async function runValidate(flags: PlanFlags, io: CliIo): Promise<number> {
-  const loaded = loadConfig(flags, io);
+  const loaded = await loadConfig(flags, io);
   const plan = buildPlan(loaded.extracted.resources, emptyState(), { redaction: loaded.extracted.redaction });
   for (const warning of plan.warnings) io.err(`warning: ${warning}`);
   const files = loaded.sources.configs.map((c) => relative(io.cwd, c) || c);
   const user = loaded.extracted.resources.filter((r) => !r.addr.name.startsWith('_stratum_')).length;
-  io.out(`valid: ${user} resource${user === 1 ? '' : 's'}, ${loaded.extracted.hosts.length} host${loaded.extracted.hosts.length === 1 ? '' : 's'} in ${files.join(', ')}`);
+  io.out(
+    `valid: ${user} resource${user === 1 ? '' : 's'}, ${loaded.extracted.hosts.length} host${loaded.extracted.hosts.length === 1 ? '' : 's'} in ${files.join(', ')}`,
+  );
   return 0;
 }

@@ -45,8 +45,3 @@ export class EvalContext {
 export function toLocation(span: Span): SourceLocation {
   return { file: span.file, line: span.start.line, column: span.start.column };
 }
-
-/** `file:line` (or `<input>:line`), for messages that point at a second place. */
-export function lineRef(span: Span): string {
-  return `${span.file ?? '<input>'}:${span.start.line}`;
-}

@@ -62,3 +62,28 @@ describe('the honesty guard', () => {
     expect(out.resources.at(-1)?.addr.kind).toBe(kind);
   });
 });
+
+describe('system_secret_file (the spec example)', () => {
+  it('takes a secret reference as its whole content', () => {
+    const out = loadStr(
+      strat(
+        'host "primary" { addr = "root@192.0.2.10" }',
+        'secret "firebase_sa" { from_env = "SA" }',
+        'resource "system_secret_file" "firebase-sa" {',
+        '  host = host.primary.addr',
+        '  path = "/etc/app/firebase-sa.json"',
+        '  content = secret.firebase_sa.value',
+        '  mode = "0400"',
+        '}',
+      ),
+      { env: { SA: '{"type":"service_account"}' } },
+    );
+    expect(out.resources.at(-1)?.attrs).toEqual({
+      host: 'root@192.0.2.10',
+      path: '/etc/app/firebase-sa.json',
+      content: '{"type":"service_account"}',
+      mode: '0400',
+    });
+    expect(out.redaction.names()).toEqual(['firebase_sa']);
+  });
+});

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { JsonObject } from '@stratum/core';
+import type { JsonObject, JsonValue } from '@stratum/core';
 import type { Span } from '../ast';
 import type { ConfigErrorCode } from '../errors';
 import type { EvalContext, SourceUnit } from './context';
@@ -45,7 +45,7 @@ interface LocalPathAttr {
 /** Resolves a local path attribute against the declaring file's directory. */
 function localPath(
   spec: LocalPathAttr,
-  value: unknown,
+  value: JsonValue,
   span: Span | undefined,
   unit: SourceUnit,
   ctx: EvalContext,
@@ -53,7 +53,7 @@ function localPath(
   if (typeof value !== 'string') {
     throw ctx.error(
       'BadLocalPath',
-      `\`${spec.kind}.${spec.attr}\` must be a string path, found ${describeJson(value as never)}`,
+      `\`${spec.kind}.${spec.attr}\` must be a string path, found ${describeJson(value)}`,
       span,
       `write a path relative to this file, e.g. \`${spec.attr} = "files/example"\``,
     );

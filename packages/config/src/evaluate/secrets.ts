@@ -92,8 +92,8 @@ export function evaluateSecrets(
 }
 
 interface SecretSpec {
-  fromEnv?: string;
-  fromFile?: string;
+  /** `from_env`'s variable, or `from_file`'s path as written. */
+  source: { kind: 'env'; name: string } | { kind: 'file'; written: string };
   sensitive: boolean;
   /** The span of the source attribute, for errors about the source. */
   span: Span;
@@ -153,12 +153,13 @@ function readSecretBody(
       'add `from_env = "VAR"` or `from_file = "path"`',
     );
   }
-  const key = fromEnv !== undefined ? 'from_env' : 'from_file';
   return {
-    ...(typeof fromEnv === 'string' ? { fromEnv } : {}),
-    ...(typeof fromFile === 'string' ? { fromFile } : {}),
+    source:
+      typeof fromEnv === 'string'
+        ? { kind: 'env', name: fromEnv }
+        : { kind: 'file', written: fromFile as string },
     sensitive: sensitive !== false,
-    span: spans.get(key) ?? blockSpan,
+    span: spans.get(fromEnv !== undefined ? 'from_env' : 'from_file') ?? blockSpan,
   };
 }
 
@@ -170,8 +171,8 @@ function locateSource(
   ctx: EvalContext,
   options: SecretOptions,
 ): SecretSource {
-  if (spec.fromEnv !== undefined) return { kind: 'env', name: spec.fromEnv };
-  const raw = spec.fromFile as string;
+  if (spec.source.kind === 'env') return spec.source;
+  const raw = spec.source.written;
   if (raw === '~' || raw.startsWith('~/')) {
     if (options.homeDir === undefined) {
       throw ctx.error(

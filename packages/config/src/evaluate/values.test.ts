@@ -204,3 +204,31 @@ describe('string interpolation', () => {
     expect(out.hosts[0]?.attrs.tags).toEqual(['a', 'b']);
   });
 });
+
+describe('interpolation errors from the spec', () => {
+  it.each([
+    ['${foo}', 'BadInterpolation', 'bare identifier `foo` not allowed in `${...}`'],
+    ['${secret.foo}', 'RefTooShort', 'reference `secret.foo` too short — expected at least 3 segments'],
+    ['${a.${b}}', 'BadInterpolation', 'nested `${` is not supported'],
+    ['${}', 'BadInterpolation', 'empty `${}` is not allowed'],
+  ] as const)('"%s" → %s', (placeholder, code, message) => {
+    expectConfigError(() => attrsOf(`s = "${placeholder}"`), { code, message, line: 5 });
+  });
+});
+
+describe('comments (the spec example)', () => {
+  it('ignores # and // comments, inline ones too', () => {
+    const out = loadStr(
+      strat(
+        'host "prod" { addr = "root@192.0.2.10" }',
+        '# this is a comment',
+        '// so is this',
+        'resource "ssh_exec" "uptime" {',
+        '  host = host.prod.addr # inline comments work too',
+        '  command = "uptime"',
+        '}',
+      ),
+    );
+    expect(out.resources.at(-1)?.attrs).toEqual({ host: 'root@192.0.2.10', command: 'uptime' });
+  });
+});

@@ -3,7 +3,15 @@ import { diffObserved } from '../diff';
 import { normalizeForPlan } from '../secrets/normalize';
 import { dropRedactionCancelled } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
-import type { DesiredResource, Plan, PlannedResource, ResourceState, SourceLocation, State } from '../types';
+import type {
+  DesiredResource,
+  JsonObject,
+  Plan,
+  PlannedResource,
+  ResourceState,
+  SourceLocation,
+  State,
+} from '../types';
 import { deleteOrder } from './delete-order';
 import { PlanError } from './errors';
 import { createPlan } from './plan';
@@ -18,6 +26,12 @@ export interface BuildPlanOptions {
    * plaintext (see `redactPlan`).
    */
   redaction?: RedactionMap | undefined;
+  /**
+   * Per address (`<kind>.<name>`), the attrs to diff instead of the desired
+   * attrs — the kinds' `planView`s, computed beforehand by {@link planViews}
+   * (they may read local files; the planner itself does no I/O).
+   */
+  views?: ReadonlyMap<string, JsonObject> | undefined;
 }
 
 /**
@@ -57,7 +71,8 @@ export function buildPlan(
       steps.push(step(resource, null, 'create', []));
       continue;
     }
-    let changes = diffObserved(prior.attrs, normalizeForPlan(resource.addr.kind, resource.attrs));
+    const view = options.views?.get(key) ?? resource.attrs;
+    let changes = diffObserved(prior.attrs, normalizeForPlan(resource.addr.kind, view));
     if (changes.length > 0 && options.redaction !== undefined) {
       changes = dropRedactionCancelled(changes, options.redaction);
     }

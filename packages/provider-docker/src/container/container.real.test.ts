@@ -54,7 +54,7 @@ function containerRequest(raw: JsonObject, label = 'c') {
   return { kind: 'docker_container', name: label, attrs: containerSchema.parse(raw), raw };
 }
 
-describe.skipIf(!tier.run)('docker_network', () => {
+describe.skipIf(!tier.run)('docker_network', { timeout: 120_000 }, () => {
   it('creates once; creating again is a no-op; refresh sees no drift; delete removes it', async () => {
     const name = names.network('net');
     const raw = { host: lo.host, name };
@@ -83,7 +83,7 @@ describe.skipIf(!tier.run)('docker_network', () => {
   });
 });
 
-describe.skipIf(!tier.run)('docker_container', () => {
+describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
   const secret = 'not-for-logs-7f3a9c';
   const nasty = `sleep 3600; echo "it's \\"quoted\\"" 'single' $(id -u) \`uname\` $HOME  two  spaces ; rm -rf /nope`;
 
@@ -244,7 +244,7 @@ describe.skipIf(!tier.run)('docker_container', () => {
   });
 });
 
-describe.skipIf(!tier.run)('docker_container readiness', () => {
+describe.skipIf(!tier.run)('docker_container readiness', { timeout: 120_000 }, () => {
   async function startWithHealth(label: string, healthcheck?: JsonObject) {
     const name = names.container(label);
     const raw: JsonObject = {
@@ -301,7 +301,7 @@ describe.skipIf(!tier.run)('docker_container readiness', () => {
   });
 });
 
-describe.skipIf(!tier.run)('docker_container pull', () => {
+describe.skipIf(!tier.run)('docker_container pull', { timeout: 120_000 }, () => {
   let registry: LocalRegistry;
 
   beforeAll(async () => {

@@ -50,7 +50,7 @@ async function greeting(tag: string): Promise<string> {
   return (await docker(['run', '--rm', tag, 'cat', '/greeting'])).stdout.trim();
 }
 
-describe.skipIf(!tier.run)('docker_image', () => {
+describe.skipIf(!tier.run)('docker_image', { timeout: 120_000 }, () => {
   it('builds with BuildKit, records the image id, rebuilds on new build args and reads removal as absent', async () => {
     const tag = names.image('app');
     const raw: JsonObject = {

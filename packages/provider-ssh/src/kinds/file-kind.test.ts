@@ -133,3 +133,19 @@ describe('ssh_file probe against a real shell (this machine, temp dir only)', ()
     expect(probe.parse(again.stdout, again.exitCode)).toEqual({ status: 'absent' });
   });
 });
+
+describe('ssh_file plan view', () => {
+  it('compares the content by its sha256, the way state records it', async () => {
+    const { sshFileKind } = await import('./file-kind');
+    const view = await sshFileKind.planView!(
+      { host: 'root@h', path: '/etc/motd', content: 'Managed by stratum.\n', mode: '0644' },
+      { kind: 'ssh_file', name: 'motd' },
+    );
+    expect(view).toEqual({
+      host: 'root@h',
+      path: '/etc/motd',
+      mode: '0644',
+      sha256: sha256Hex('Managed by stratum.\n'),
+    });
+  });
+});

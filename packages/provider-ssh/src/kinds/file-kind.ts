@@ -97,6 +97,13 @@ function stateOf(attrs: SshFileAttrs): JsonObject {
 export const sshFileKind: KindHandler<SshFileAttrs> = {
   schema: sshFileSchema,
 
+  // State records the content's sha256, not the content: the plan compares digests.
+  planView(attrs) {
+    if (typeof attrs.content !== 'string') return attrs;
+    const { content, ...rest } = attrs;
+    return { ...rest, sha256: sha256Hex(content) };
+  },
+
   async create(request, ctx) {
     await upload(request, ctx);
     return stateOf(request.attrs);

@@ -1,0 +1,60 @@
+import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSshTransport, type SshTransport, type SshTransportOptions } from './transport';
+
+/** A server that allows only 3 sessions per connection, against pools of various limits. */
+let sshd: LoopbackSshd;
+const transports: SshTransport[] = [];
+
+function transport(extra: Partial<SshTransportOptions>): SshTransport {
+  const t = createSshTransport({ ...sshd.transportOptions, ...extra });
+  transports.push(t);
+  return t;
+}
+
+beforeAll(async () => {
+  sshd = await startLoopbackSshd({ maxSessions: 3 });
+});
+
+afterAll(async () => {
+  await Promise.all(transports.map((t) => t.close()));
+  await sshd?.stop();
+});
+
+async function twentySleeps(t: SshTransport): Promise<number[]> {
+  const results = await Promise.all(
+    Array.from({ length: 20 }, () => t.exec(sshd.addr, 'sleep 0.2; echo ok')),
+  );
+  return results.map((r) => (r.stdout === 'ok\n' ? r.exitCode : -1));
+}
+
+describe('channel limits', () => {
+  it('runs 20 concurrent commands through a pool limited to the server MaxSessions', async () => {
+    const t = transport({ maxChannelsPerConnection: 3 });
+    expect(await twentySleeps(t)).toEqual(Array(20).fill(0));
+    expect(await sshd.connectionCount()).toBe(1);
+  });
+
+  it('copes with a pool limit above MaxSessions: refused channels are retried and the limit learnt', async () => {
+    const lines: string[] = [];
+    const t = transport({ maxChannelsPerConnection: 10, logger: { debug: (line) => lines.push(line) } });
+    expect(await twentySleeps(t)).toEqual(Array(20).fill(0));
+    expect(lines.some((l) => l.includes('allows 3 sessions per connection'))).toBe(true);
+    // Every connection so far is the one each transport opened.
+    expect(await sshd.connectionCount()).toBe(2);
+  });
+
+  it('fails with ChannelRefused when the server never grants a session', async () => {
+    const refusing = await startLoopbackSshd({ maxSessions: 0 });
+    try {
+      const t = createSshTransport(refusing.transportOptions);
+      transports.push(t);
+      await expect(t.exec(refusing.addr, 'true')).rejects.toMatchObject({
+        code: 'ChannelRefused',
+        message: expect.stringContaining('refused to open a session channel'),
+      });
+    } finally {
+      await refusing.stop();
+    }
+  });
+});
