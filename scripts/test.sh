@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs everything (scripts/setup.sh), then lints, typechecks
-# and runs every package's tests, slow tiers included when CI is set.
+# and runs every package's tests. The droplet tier (a Debian container with
+# systemd, apt and ufw) runs when CI is set or STRATUM_DROPLET_TESTS=1.
 # Ends with one line "tests: N passed, N failed" summed over all packages.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,6 +13,20 @@ echo "== lint"
 pnpm run lint
 echo "== typecheck"
 pnpm run typecheck --output-logs=errors-only
+echo "== test hosts"
+# Start the docker engine and build the test images up front (later runs reuse
+# them), so that no test's timeout pays for a first-time image build. In CI
+# these tiers are required; elsewhere a machine without an engine skips them.
+if bash packages/testkit/scripts/ensure-dockerd.sh \
+  && bash packages/testkit/scripts/build-busybox-image.sh >/dev/null \
+  && bash packages/testkit/scripts/build-droplet-image.sh >/dev/null; then
+  echo "docker engine and test images ready"
+elif [ -n "${CI:-}" ]; then
+  echo "the docker engine or the test images could not be set up; CI needs them" >&2
+  exit 1
+else
+  echo "no docker engine: the docker and droplet test tiers will be skipped"
+fi
 echo "== test"
 status=0
 pnpm run test || status=$?

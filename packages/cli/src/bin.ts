@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
+// `node --` ends node's own options: without it node reads `--env-file PATH`
+// from our arguments too, and exits before stratum runs when PATH is missing.
 // Kept free of static imports: on a Node too old for our dependencies the
 // import itself would crash with a SyntaxError, so check the version first.
 const major = Number(process.versions.node.split('.')[0]);

@@ -14,6 +14,8 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
     .option('env-file', {
       type: 'string',
       array: true,
+      // One path per flag: a greedy array would swallow the command in `stratum --env-file x plan`.
+      nargs: 1,
       global: true,
       describe:
         'Load env vars from this .env-style file before resolving secrets (repeatable; default: ./.env if present)',

@@ -73,7 +73,6 @@ const shellString = fc
       "''",
       '$(id)',
       '`id`',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is what the shell must not expand
       '${HOME}',
       '~',
       '~root',

@@ -11,8 +11,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSshTransport } from '../dist/index.js';
 import { startLoopbackSshd } from '../../testkit/src/sshd.ts';
+import { createSshTransport } from '../dist/index.js';
 
 const OPS = 100;
 const POOL_RUNS = 5;
@@ -23,14 +23,22 @@ function sshOnce(sshd, command, stdin) {
     const child = spawn(
       'ssh',
       [
-        '-F', '/dev/null',
-        '-o', 'BatchMode=yes',
-        '-o', 'IdentitiesOnly=yes',
-        '-o', 'IdentityAgent=none',
-        '-o', 'StrictHostKeyChecking=accept-new',
-        '-o', `UserKnownHostsFile=${sshd.knownHostsPath}`,
-        '-i', sshd.clientKeyPath,
-        '-p', String(sshd.port),
+        '-F',
+        '/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'IdentityAgent=none',
+        '-o',
+        'StrictHostKeyChecking=accept-new',
+        '-o',
+        `UserKnownHostsFile=${sshd.knownHostsPath}`,
+        '-i',
+        sshd.clientKeyPath,
+        '-p',
+        String(sshd.port),
         sshd.addr,
         command,
       ],
@@ -42,7 +50,9 @@ function sshOnce(sshd, command, stdin) {
     });
     child.stdin.end(stdin);
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh exited ${code}: ${stderr}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ssh exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -90,7 +100,8 @@ try {
     ['100 x upload 2 KiB', upload, (i) => `cat > ${dir}/ssh-${i}`],
   ]) {
     const spawnMs = await timed(async () => {
-      for (let i = 0; i < OPS; i++) await sshOnce(sshd, command(i), workload.includes('upload') ? payload : '');
+      for (let i = 0; i < OPS; i++)
+        await sshOnce(sshd, command(i), workload.includes('upload') ? payload : '');
     });
     const sequentialMs = await poolMedian(sshd, false, op);
     const concurrentMs = await poolMedian(sshd, true, op);

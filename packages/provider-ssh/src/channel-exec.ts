@@ -127,12 +127,12 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
     pumpStdin(channel, opts.stdin).catch((err: unknown) => {
       kill(
         new SshError(
-          'CommandAborted',
-          `ssh: reading stdin for \`${commandSummary(opts.command)}\` failed: ${String(err)}`,
+          'StdinFailed',
+          `ssh: the stdin stream for \`${commandSummary(opts.command)}\` on ${opts.target} failed: ${err instanceof Error ? err.message : String(err)}`,
           {
             target: opts.target,
             cause: err,
-            hint: 'The stdin source threw; the command was killed.',
+            hint: 'The command got KILL before its input was complete; fix the source of the stream and run again.',
           },
         ),
       );

@@ -27,6 +27,8 @@ export type SshErrorCode =
   | 'CommandTimeout'
   /** The caller's AbortSignal fired. */
   | 'CommandAborted'
+  /** The async iterable given as stdin threw. */
+  | 'StdinFailed'
   /** The ssh config asks for something this transport does not do (ProxyJump, ...). */
   | 'SshConfigUnsupported'
   /** A target or an ssh config value is malformed (empty host, bad Port). */

@@ -140,6 +140,16 @@ describe('stdin', () => {
     expect(peakRss).toBeLessThan(48 * 1024 * 1024);
   });
 
+  it('fails with StdinFailed when the stdin stream throws', async () => {
+    async function* broken() {
+      yield Buffer.from('partial');
+      throw new Error('disk went away');
+    }
+    const err = await rejection(transport().exec(sshd.addr, 'cat >/dev/null', { stdin: broken() }));
+    expect(err.code).toBe('StdinFailed');
+    expect(err.message).toContain('disk went away');
+  });
+
   it('stops reading the stream when the command exits early', async () => {
     let produced = 0;
     let cleanedUp = false;

@@ -53,8 +53,9 @@ describe.skipIf(!tier.run)('docker engine', () => {
   it('starts dockerd when none answers, and leaves it running', async () => {
     // A private mount, network and PID namespace hides the machine's engine (its
     // socket lives in /run) and keeps the engine started here away from the
-    // machine's network; when the namespace's first process exits, the kernel
-    // ends and reaps everything started in it.
+    // machine's network; its own /proc lets the script see its child by pid.
+    // When the namespace's first process exits, the kernel ends and reaps
+    // everything started in it.
     const cache = await mkdtemp(join(tmpdir(), 'testkit-dockerd-'));
     try {
       const inside = [
@@ -69,7 +70,7 @@ describe.skipIf(!tier.run)('docker engine', () => {
       ].join('\n');
       const result = await run(
         'unshare',
-        ['--mount', '--net', '--pid', '--fork', '--kill-child', 'bash', '-c', inside],
+        ['--mount', '--net', '--pid', '--fork', '--mount-proc', '--kill-child', 'bash', '-c', inside],
         {
           timeoutMs: 120_000,
         },

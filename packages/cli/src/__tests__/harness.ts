@@ -21,6 +21,9 @@ export const CLI_DIR = resolve(import.meta.dirname, '../..');
 export const BIN = join(CLI_DIR, 'dist', 'bin.js');
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
+/** The test's own Node (24) first, so the binary's `env node` finds it rather than an older system node. */
+export const CHILD_PATH = [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':');
+
 /** Fails early, with the command to fix it, when the binary has not been built. */
 export function assertBuilt(): void {
   if (!existsSync(BIN)) {
@@ -119,7 +122,7 @@ export class Workspace {
   run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     return runCli(args, {
       cwd: this.dir,
-      env: { HOME: this.home, PATH: process.env.PATH ?? '/usr/bin:/bin', CI: '1', ...options.env },
+      env: { HOME: this.home, PATH: CHILD_PATH, CI: '1', ...options.env },
       timeoutMs: options.timeoutMs,
     }).then((result) => {
       this.transcript.push(result);
@@ -185,10 +188,16 @@ function sshConfigText(ws: Workspace, style: SshConfigStyle): string {
 
 export function runCli(
   args: readonly string[],
-  options: { cwd: string; env: Record<string, string>; timeoutMs?: number | undefined },
+  options: {
+    cwd: string;
+    env: Record<string, string>;
+    timeoutMs?: number | undefined;
+    bin?: string | undefined;
+  },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // Through the file's own `#!/usr/bin/env ...` line, as an installed `stratum` runs.
+    const child = spawn(options.bin ?? BIN, args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],

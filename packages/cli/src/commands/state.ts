@@ -4,7 +4,7 @@ import { type CommandRunner, runCommand } from './runner';
 
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
-    command: 'state <command>',
+    command: 'state',
     describe: 'Inspect and merge state files',
     builder: (y) =>
       y

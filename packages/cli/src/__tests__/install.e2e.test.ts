@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isCi, type LoopbackSshd, run } from '@stratum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHILD_PATH,
+  CLI_DIR,
+  createWorkspace,
+  expectExit,
+  hostBlock,
+  runCli,
+  startHost,
+  type Workspace,
+} from './harness';
+
+/**
+ * Installable as users install it: every publishable package packed with
+ * `pnpm pack` (which turns `workspace:^` into real versions), the tarballs
+ * installed globally into a temporary prefix with plain npm (third-party
+ * dependencies come from the registry), and the installed `stratum` run.
+ *
+ * Slow (an npm install): always in CI, locally with STRATUM_INSTALL_TESTS=1.
+ */
+
+const PUBLISHED = [
+  'core',
+  'config',
+  'provider-ssh',
+  'provider-system',
+  'provider-docker',
+  'provider-git',
+  'cli',
+];
+const enabled = isCi() || process.env.STRATUM_INSTALL_TESTS === '1';
+if (!enabled)
+  console.warn(
+    '[cli] skipping the install test: set STRATUM_INSTALL_TESTS=1 to run it locally (it always runs in CI)',
+  );
+
+describe.skipIf(!enabled)('npm install -g of the packed packages', { timeout: 600_000 }, () => {
+  let dir: string;
+  let stratum: string;
+  let sshd: LoopbackSshd;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stratum-install-'));
+    const packs = join(dir, 'packs');
+    for (const name of PUBLISHED) {
+      await run('pnpm', ['pack', '--pack-destination', packs], {
+        cwd: resolve(CLI_DIR, '..', name),
+        check: true,
+        timeoutMs: 120_000,
+      });
+    }
+    // Absolute paths: npm reads a relative `dir/file.tgz` as a GitHub shorthand.
+    const tarballs = readdirSync(packs).map((file) => join(packs, file));
+    expect(tarballs).toHaveLength(PUBLISHED.length);
+    const prefix = join(dir, 'prefix');
+    await run(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
+      { check: true, timeoutMs: 480_000, env: { PATH: CHILD_PATH } },
+    );
+    stratum = join(prefix, 'bin', 'stratum');
+    sshd = await startHost();
+    ws = await createWorkspace(sshd);
+  }, 600_000);
+
+  afterAll(async () => {
+    ws?.dispose();
+    await sshd?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const installed = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { cwd: ws.dir, bin: stratum, env: { HOME: ws.home, PATH: CHILD_PATH, CI: '1', ...env } });
+
+  it('the packed cli depends on real versions, not workspace:', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'prefix/lib/node_modules/@stratum/cli/package.json'), 'utf8'),
+    );
+    expect(JSON.stringify(manifest.dependencies)).not.toContain('workspace:');
+    expect(manifest.dependencies['@stratum/core']).toMatch(/^\^?\d+\.\d+\.\d+/);
+  });
+
+  it('stratum --version', async () => {
+    const result = await installed(['--version']);
+    expectExit(result, 0);
+    const { version } = JSON.parse(readFileSync(join(CLI_DIR, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(result.stdout).toBe(`${version}\n`);
+  });
+
+  it('plans, applies and re-plans a small config', async () => {
+    ws.write(
+      'stratum.strat',
+      `${hostBlock('box')}
+secret "greeting" {
+  from_env = "GREETING"
+}
+
+resource "system_secret_file" "greeting" {
+  host    = host.box.addr
+  path    = "@HOST@/greeting"
+  content = secret.greeting.value
+}
+`,
+    );
+    const env = { GREETING: 'installed and working' };
+    const plan = await installed(['plan'], env);
+    expectExit(plan, 0);
+    expect(plan.stdout).toBe(
+      'stratum plan\n============\n+ system_secret_file.greeting\n\n1 create, 0 update, 0 delete, 0 no-op\n',
+    );
+    const apply = await installed(['apply', '-y'], env);
+    expectExit(apply, 0);
+    expect(apply.stdout).toContain('post-apply drift: clean');
+    expect(readFileSync(ws.hostPath('greeting'), 'utf8')).toBe('installed and working');
+    const again = await installed(['plan', '--detailed-exitcode'], env);
+    expectExit(again, 0);
+  });
+});

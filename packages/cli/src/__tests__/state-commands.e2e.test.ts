@@ -1,0 +1,125 @@
+import type { LoopbackSshd } from '@stratum/testkit';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createWorkspace, expectExit, expectGolden, hostBlock, startHost, type Workspace } from './harness';
+
+/** `stratum state list | show | merge`, on state a real apply wrote and on files written by hand. */
+
+let sshd: LoopbackSshd;
+let ws: Workspace;
+beforeAll(async () => {
+  sshd = await startHost();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
+beforeEach(async () => {
+  ws = await createWorkspace(sshd);
+});
+afterEach(() => ws?.dispose());
+
+function entry(kind: string, name: string, provider: string, attrs: Record<string, unknown> = {}) {
+  return { [`${kind}.${name}`]: { addr: { kind, name }, provider, attrs } };
+}
+
+function writeState(rel: string, ...entries: Record<string, unknown>[]): void {
+  ws.write(rel, `${JSON.stringify({ version: 1, resources: Object.assign({}, ...entries) }, null, 2)}\n`);
+}
+
+describe('state list and show', { timeout: 30_000 }, () => {
+  it('list and show what an apply recorded', async () => {
+    ws.write(
+      'stratum.strat',
+      `${hostBlock('box')}
+resource "ssh_file" "motd" {
+  host    = host.box.addr
+  path    = "@HOST@/motd"
+  content = "hi\\n"
+}
+
+resource "ssh_exec" "hello" {
+  host    = host.box.addr
+  command = "echo hello"
+}
+`,
+    );
+    expectExit(await ws.run(['apply', '-y']), 0);
+    const list = await ws.run(['state', 'list']);
+    expectExit(list, 0);
+    const show = await ws.run(['state', 'show', 'ssh_exec.hello']);
+    expectExit(show, 0);
+    expectGolden('state-list-show', ws, list, show);
+    expect(JSON.parse(show.stdout)).toEqual({
+      addr: { kind: 'ssh_exec', name: 'hello' },
+      provider: 'ssh',
+      attrs: { host: 'root@127.0.0.1', command: 'echo hello', stdout: 'hello\n', stderr: '', exit_code: 0 },
+    });
+  });
+
+  it('an empty or missing state file lists as (empty state); -p picks the file', async () => {
+    const missing = await ws.run(['state', 'list']);
+    expectExit(missing, 0);
+    expect(missing.stdout).toBe('(empty state)\n');
+    writeState('infra-state.json', entry('system_dir', 'srv', 'system'));
+    const other = await ws.run(['state', 'list', '--path', 'infra-state.json']);
+    expectExit(other, 0);
+    expect(other.stdout).toBe('system_dir.srv [system]\n');
+    writeState('empty.json');
+    const empty = await ws.run(['state', 'list', '-p', 'empty.json']);
+    expect(empty.stdout).toBe('(empty state)\n');
+  });
+
+  it('show: not found, a malformed address, and a corrupt file', async () => {
+    writeState('.stratum/state.json', entry('system_dir', 'srv', 'system'));
+    const notFound = await ws.run(['state', 'show', 'system_dir.nope']);
+    expectExit(notFound, 1);
+    const badAddr = await ws.run(['state', 'show', 'nodot']);
+    expectExit(badAddr, 1);
+    ws.write('broken.json', '[]');
+    const corrupt = await ws.run(['state', 'show', 'system_dir.srv', '-p', 'broken.json']);
+    expectExit(corrupt, 1);
+    const noSub = await ws.run(['state']);
+    expectExit(noSub, 1);
+    expectGolden('state-show-errors', ws, notFound, badAddr, corrupt, noSub);
+  });
+});
+
+describe('state merge', { timeout: 30_000 }, () => {
+  it('merges two files into a new one', async () => {
+    writeState('.stratum/infra.json', entry('system_dir', 'srv', 'system'), entry('ssh_exec', 'boot', 'ssh'));
+    writeState('.stratum/app.json', entry('ssh_file', 'motd', 'ssh'));
+    const merge = await ws.run([
+      'state',
+      'merge',
+      '-o',
+      '.stratum/host.json',
+      '.stratum/infra.json',
+      '.stratum/app.json',
+    ]);
+    expectExit(merge, 0);
+    expect(merge.stdout).toBe('merged 2 state files into .stratum/host.json (3 resources)\n');
+    const list = await ws.run(['state', 'list', '-p', '.stratum/host.json']);
+    expect(list.stdout).toBe('ssh_exec.boot [ssh]\nssh_file.motd [ssh]\nsystem_dir.srv [system]\n');
+  });
+
+  it('refuses an existing output, a key in two inputs, and a single input', async () => {
+    writeState('a.json', entry('system_dir', 'srv', 'system'));
+    writeState('b.json', entry('system_dir', 'srv', 'system', { path: '/other' }));
+    writeState('out.json', entry('ssh_file', 'keep', 'ssh'));
+    const before = ws.read('out.json');
+
+    const exists = await ws.run(['state', 'merge', '-o', 'out.json', 'a.json', 'b.json']);
+    expectExit(exists, 1);
+    const duplicate = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'b.json']);
+    expectExit(duplicate, 1);
+    const single = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json']);
+    expectExit(single, 1);
+    const missingInput = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'nope.json']);
+    expectExit(missingInput, 1);
+    const noOut = await ws.run(['state', 'merge', 'a.json', 'b.json']);
+    expectExit(noOut, 1);
+    expectGolden('state-merge-errors', ws, exists, duplicate, single, missingInput, noOut);
+
+    expect(ws.read('out.json')).toBe(before);
+    expect(ws.exists('new.json')).toBe(false);
+  });
+});
