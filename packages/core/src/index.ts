@@ -1,4 +1,6 @@
 export { addrKey, parseAddr } from './addr';
+export type { CommandFailedDetails } from './command-failure';
+export { CommandFailedError, lastLine, outputTail } from './command-failure';
 export { diff, diffObserved, ROOT_FIELD } from './diff';
 export type { StratumErrorOptions } from './errors';
 export { StratumError } from './errors';

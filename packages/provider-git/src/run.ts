@@ -1,26 +1,8 @@
 import type { ExecResult, ProviderContext } from '@stratum/core';
+import { lastLine, outputTail as tail } from '@stratum/core';
 import { GitError } from './errors';
 
-const TAIL_LINES = 20;
-const TAIL_CHARS = 2000;
-
-/** The last non-empty lines of `text` (at most 20 lines / 2000 characters). */
-export function tail(text: string): string {
-  const lines = text.split('\n').map((l) => l.trimEnd());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const kept = lines.slice(-TAIL_LINES).join('\n');
-  return kept.length > TAIL_CHARS ? `…${kept.slice(-TAIL_CHARS)}` : kept;
-}
-
-/** The last non-empty line of `text`, trimmed. */
-export function lastLine(text: string): string {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    if (line !== '') return line;
-  }
-  return '';
-}
+export { lastLine, tail };
 
 export interface GitTarget {
   resource: string;

@@ -1,6 +1,5 @@
 import type { Observed } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
-import { outputTail } from './command-failed-error';
+import { outputTail, shellQuote } from '@stratum/core';
 import { isSafeRelpath, manifestDigest, sortedManifest } from './dir-manifest';
 
 /** Above this many files in state, a read would hash too much; it reports unknown instead. */

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex } from '@stratum/core';
+import { CommandFailedError, sha256Hex } from '@stratum/core';
 import {
   createLocalShellTransport,
   createRecordingTransport,
@@ -10,7 +10,6 @@ import {
 } from '@stratum/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
-import { CommandFailedError } from './command-failed-error';
 import { systemFileSchema } from './file-kind';
 import { parseFileProbe } from './file-probe';
 import { systemSecretFileSchema } from './secret-file-kind';

@@ -1,7 +1,6 @@
 import type { JsonValue, Observed, Probe } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
+import { outputTail, shellQuote } from '@stratum/core';
 import { priorObject } from './attrs';
-import { outputTail } from './command-failed-error';
 import { observedAccount, observedMode } from './octal-mode';
 
 /**

@@ -1,5 +1,3 @@
-export type { CommandFailedDetails } from './command-failed-error';
-export { CommandFailedError } from './command-failed-error';
 export type { SystemDirAttrs } from './dir-kind';
 export { systemDirSchema } from './dir-kind';
 export type { Manifest, SourceDirSummary } from './dir-manifest';

@@ -1,6 +1,6 @@
+import { CommandFailedError } from '@stratum/core';
 import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError } from './command-failed-error';
 import { parsePackageProbe, systemPackageSchema } from './package-kind';
 import { createSystemProvider } from './system-provider';
 

@@ -1,5 +1,5 @@
 import type { JsonObject, KindHandler, Observed, ProviderContext, ReadRequest } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
+import { CommandFailedError, outputTail, shellQuote } from '@stratum/core';
 import { z } from 'zod';
 import {
   APT_TIMEOUT_MS,
@@ -10,7 +10,6 @@ import {
   isUnknownPackage,
 } from './apt';
 import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { CommandFailedError, outputTail } from './command-failed-error';
 import { runLoose, runStep } from './run-step';
 
 /** `system_package`: an apt package, present or absent. `name` defaults to the resource label. */

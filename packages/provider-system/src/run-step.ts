@@ -1,5 +1,5 @@
 import type { ExecOptions, ExecResult, ProviderContext } from '@stratum/core';
-import { CommandFailedError } from './command-failed-error';
+import { CommandFailedError } from '@stratum/core';
 
 export interface StepOptions {
   /** The resource address, for error messages. */

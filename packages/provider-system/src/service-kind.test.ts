@@ -1,6 +1,6 @@
+import { CommandFailedError } from '@stratum/core';
 import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError } from './command-failed-error';
 import { parseServiceProbe } from './service-commands';
 import { serviceSteps, systemServiceSchema } from './service-kind';
 import { createSystemProvider } from './system-provider';

@@ -1,7 +1,7 @@
 import type { JsonObject, KindHandler, ProviderContext, ReadRequest } from '@stratum/core';
+import { CommandFailedError, outputTail } from '@stratum/core';
 import { z } from 'zod';
 import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { CommandFailedError, outputTail } from './command-failed-error';
 import { runLoose, runStep } from './run-step';
 import {
   ACTIVE_WAIT_SECONDS,

@@ -1,8 +1,7 @@
 import type { JsonObject, JsonValue, KindHandler, Observed, ProviderContext } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
+import { outputTail, shellQuote } from '@stratum/core';
 import { z } from 'zod';
 import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { outputTail } from './command-failed-error';
 import { runLoose, runStep } from './run-step';
 
 /** `system_ufw_rule`: one ufw rule, `ufw <rule> <port>`. */

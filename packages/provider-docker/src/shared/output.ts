@@ -2,26 +2,9 @@
  * Small helpers for reading command output. Pure: no I/O.
  */
 
-const TAIL_LINES = 20;
-const TAIL_CHARS = 2000;
+import { lastLine, outputTail as tail } from '@stratum/core';
 
-/** The last non-empty lines of `text` (at most 20 lines / 2000 characters), trimmed. */
-export function tail(text: string): string {
-  const lines = text.split('\n').map((l) => l.trimEnd());
-  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  const kept = lines.slice(-TAIL_LINES).join('\n');
-  return kept.length > TAIL_CHARS ? `…${kept.slice(-TAIL_CHARS)}` : kept;
-}
-
-/** The last non-empty line of `text`, trimmed; '' when there is none. */
-export function lastLine(text: string): string {
-  const lines = text.split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = lines[i]!.trim();
-    if (line !== '') return line;
-  }
-  return '';
-}
+export { lastLine, tail };
 
 /** The non-empty lines of `text`, trimmed. */
 export function nonEmptyLines(text: string): string[] {

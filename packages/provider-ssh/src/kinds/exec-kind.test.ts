@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { CommandFailedError } from '@stratum/core';
 import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
-import { CommandFailedError } from './command-failed-error';
 import { execCommandLine, scrubEnvValues, sshExecSchema } from './exec-kind';
 import { createSshProvider } from './ssh-provider';
 

@@ -1,8 +1,7 @@
 import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
+import { CommandFailedError, shellQuote } from '@stratum/core';
 import { z } from 'zod';
 import { addrOf, hostSchema, priorObject, requiredPriorString } from './attrs';
-import { CommandFailedError } from './command-failed-error';
 
 /** `ssh_exec`: a command run on the host, re-run whenever an attribute changes. */
 export const sshExecSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import type { JsonObject, KindHandler, Observed, ProviderContext } from '@stratum/core';
-import { sha256Hex, shellQuote } from '@stratum/core';
+import { CommandFailedError, outputTail, sha256Hex, shellQuote } from '@stratum/core';
 import { z } from 'zod';
 import {
   absolutePathSchema,
@@ -11,7 +11,6 @@ import {
   requiredPriorString,
   sameMode,
 } from './attrs';
-import { CommandFailedError, outputTail } from './command-failed-error';
 
 /** `ssh_file`: a file with content and mode; re-uploaded when its sha256 changes. */
 export const sshFileSchema = z.strictObject({
