@@ -16,6 +16,7 @@ export { planViews } from './plan/plan-views';
 export type { PortSpec } from './plan/port-conflicts';
 export { checkPortConflicts, parsePortSpec } from './plan/port-conflicts';
 export { redactPlan } from './plan/redact-plan';
+export { planRepairs, repairCount } from './plan/repair';
 export { IMPLICIT_PREFIX, topoSortDesired } from './plan/topo-sort';
 export type {
   CreateRequest,

@@ -102,7 +102,7 @@ describe('refreshPlan', () => {
     expect(call!.options.idempotent).toBe(true);
     expect(call!.probes).toEqual(['probe same', 'probe changed', 'probe gone', 'probe odd', 'probe boom']);
 
-    expect(refreshed.steps.map((s) => s.drift)).toEqual([
+    expect(refreshed.steps.map((s) => s.drift)).toMatchObject([
       { changes: [], missing: false },
       { changes: [{ field: 'value', from: 'v1', to: 'v2' }], missing: false },
       { changes: [], missing: true },
@@ -110,6 +110,9 @@ describe('refreshPlan', () => {
       { changes: [], missing: false, unreadable: 'read failed: parser exploded' },
       undefined,
     ]);
+    // What was seen travels with the drift, so an apply can repair against reality.
+    expect(refreshed.steps[1]?.drift?.observed).toMatchObject({ value: 'v2' });
+    expect(refreshed.steps[2]?.drift?.observed).toBeUndefined();
     expect(refreshed.summary()).toMatchObject({ drifted: 1, missing: 1, unreadable: 2 });
     expect(refreshed.wasRefreshed()).toBe(true);
     expect(Object.isFrozen(refreshed)).toBe(true);
@@ -269,7 +272,7 @@ describe('refreshPlan', () => {
       new Registry([killer]),
       createTestContext(createLocalShellTransport()),
     );
-    expect(refreshed.steps.map((s) => s.drift)).toEqual([
+    expect(refreshed.steps.map((s) => s.drift)).toMatchObject([
       {
         changes: [
           { field: 'exitCode', from: null, to: 0 },

@@ -214,7 +214,7 @@ function checkObserved(value: Observed): Observed {
 function toDrift(step: PlannedResource, seen: Observed): Drift {
   switch (seen.status) {
     case 'present':
-      return { changes: diffObserved(step.prior, seen.attrs), missing: false };
+      return { changes: diffObserved(step.prior, seen.attrs), missing: false, observed: seen.attrs };
     case 'absent':
       return { changes: [], missing: true };
     case 'unknown':

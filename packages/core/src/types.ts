@@ -84,6 +84,8 @@ export interface Drift {
   missing: boolean;
   /** Set when the read returned `unknown` or failed. */
   unreadable?: string | undefined;
+  /** What the read saw, when the resource is present (normalised to the shape of state attrs). */
+  observed?: JsonValue | undefined;
 }
 
 /** One step of a plan. */

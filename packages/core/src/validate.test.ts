@@ -221,6 +221,31 @@ describe('parseAttrs', () => {
   });
 });
 
+describe('depends_on on any kind', () => {
+  const network = (attrs: Record<string, unknown>) =>
+    desiredResource('docker_network', 'edge', attrs as never);
+
+  it('is accepted on a kind whose schema does not declare it, and kept out of the parsed attrs', () => {
+    const attrs = { host: 'h', depends_on: ['system_service.docker'] };
+    expect(validateDesired([network(attrs)], registry)).toEqual([]);
+    expect(parseAttrs(registry.forKind('docker_network').handler, attrs)).toEqual({ host: 'h' });
+  });
+
+  it('must be a list of strings', () => {
+    const attrs = { host: 'h', depends_on: 'system_service.docker' };
+    expect(validateDesired([network(attrs)], registry).map((d) => d.message)).toEqual([
+      'docker_network.edge: attribute `depends_on` must be a list of strings (`<kind>.<name>`), got string',
+    ]);
+    expect(() => parseAttrs(registry.forKind('docker_network').handler, attrs)).toThrow(AttributeError);
+  });
+
+  it('stays with the kind’s own schema when it declares it', () => {
+    expect(messages({ host: 'h', image: 'i', depends_on: ['a', 'b', 'c', 'd'] })).toEqual([
+      'docker_container.web: attribute `depends_on` must have at most 3 items',
+    ]);
+  });
+});
+
 describe('didYouMean', () => {
   it('measures edit distance', () => {
     expect(levenshtein('imgae', 'image')).toBe(2);

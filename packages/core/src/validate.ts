@@ -96,15 +96,48 @@ export class AttributeError extends StratumError<'InvalidAttributes'> {
  * `addr` when given.
  */
 export function parseAttrs<A>(handler: KindHandler<A>, attrs: JsonObject, addr?: ResourceAddr): A {
-  const result = handler.schema.safeParse(attrs);
-  if (result.success) return result.data;
-  const problems = describeIssues(handler.schema, attrs, result.error.issues).map((p) => p.text);
+  const own = kindAttrs(handler.schema, attrs);
+  const result = handler.schema.safeParse(own.attrs);
+  if (result.success && own.problem === undefined) return result.data;
+  const problems = [
+    ...(own.problem === undefined ? [] : [own.problem.text]),
+    ...(result.success
+      ? []
+      : describeIssues(handler.schema, own.attrs, result.error.issues).map((p) => p.text)),
+  ];
   throw new AttributeError(addr === undefined ? '' : `${addr.kind}.${addr.name}`, problems);
 }
 
 function attrProblems(schema: ZodType, attrs: JsonObject): AttrProblem[] {
-  const result = schema.safeParse(attrs);
-  return result.success ? [] : describeIssues(schema, attrs, result.error.issues);
+  const own = kindAttrs(schema, attrs);
+  const result = schema.safeParse(own.attrs);
+  return [
+    ...(own.problem === undefined ? [] : [own.problem]),
+    ...(result.success ? [] : describeIssues(schema, own.attrs, result.error.issues)),
+  ];
+}
+
+/**
+ * `depends_on` belongs to the planner, not to a kind: any resource may carry it
+ * (the planner orders steps by it and apply records it in state, so teardown
+ * knows the edges). A kind whose schema declares it checks it itself; for every
+ * other kind it is checked here and taken out before the kind's schema sees
+ * the attributes.
+ */
+function kindAttrs(schema: ZodType, attrs: JsonObject): { attrs: JsonObject; problem?: AttrProblem } {
+  if (!Object.hasOwn(attrs, 'depends_on') || knownKeysAt(schema, []).includes('depends_on')) {
+    return { attrs };
+  }
+  const { depends_on: edges, ...rest } = attrs;
+  if (Array.isArray(edges) && edges.every((edge) => typeof edge === 'string')) return { attrs: rest };
+  return {
+    attrs: rest,
+    problem: {
+      code: 'WrongType',
+      text: `attribute \`depends_on\` must be a list of strings (\`<kind>.<name>\`), got ${describeValueType(edges)}`,
+      attr: 'depends_on',
+    },
+  };
 }
 
 type Issue = {

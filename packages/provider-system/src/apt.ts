@@ -1,7 +1,15 @@
 import { shellQuote } from '@stratum/core';
 
-/** Every apt-get call: never prompt, keep existing config files on upgrade. */
-const APT_GET = 'DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold';
+/** How long apt-get waits for another apt/dpkg to release its lock (seconds). */
+const APT_LOCK_WAIT_S = 600;
+
+/**
+ * Every apt-get call: never prompt, keep existing config files on upgrade, and
+ * wait for the dpkg lock instead of failing at once. Another apt is often still
+ * running: unattended-upgrades on a fresh cloud host's first boot, or the apt of
+ * an earlier apply that was interrupted (it goes on after the ssh client dies).
+ */
+const APT_GET = `DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`;
 
 /** apt can take minutes on a slow mirror; the transport's default timeout is for quick commands. */
 export const APT_TIMEOUT_MS = 30 * 60_000;

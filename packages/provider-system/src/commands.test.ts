@@ -38,20 +38,20 @@ function argvOf(command: string) {
 describe('command builders run exactly the intended programs, whatever the values', () => {
   it.each(HOSTILE_VALUES)('apt-get install / remove with package %j', (name) => {
     expect(argvOf(aptInstallCommand(name))).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', 'install', '--', name] },
+      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'install', '--', name] },
     ]);
     expect(argvOf(aptRemoveCommand(name))).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', 'remove', '--', name] },
+      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'remove', '--', name] },
     ]);
   });
 
   it('apt-get runs non-interactively', () => {
     expect(aptUpdateCommand()).toBe(
-      'DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold update',
+      'DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 update',
     );
     const run = runWithStubs(`${aptUpdateCommand()}; printf '%s' "$DEBIAN_FRONTEND" >&2`, STUBS);
     expect(run.invocations).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', 'update'] },
+      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'update'] },
     ]);
     // The assignment applies to apt-get only, not to the rest of the shell.
     expect(run.stderr).toBe('');

@@ -120,11 +120,11 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
         });
         expect(await runProbe(transport, unknown)).toEqual({ status: 'present', attrs: { state: 'absent' } });
         expect(
-          sent.filter((command) => command.endsWith('apt-get -y -o Dpkg::Options::=--force-confold update')),
+          sent.filter((command) => command.endsWith('apt-get -y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 update')),
         ).toHaveLength(1);
         expect(
           await inDroplet(
-            'grep -c "Commandline: apt-get -y -o Dpkg::Options::=--force-confold install -- nano" /var/log/apt/history.log',
+            'grep -c "Commandline: apt-get -y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 install -- nano" /var/log/apt/history.log',
           ),
         ).toBe('1\n');
       },

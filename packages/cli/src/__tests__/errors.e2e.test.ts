@@ -104,6 +104,11 @@ describe('state file errors', { timeout: 30_000 }, () => {
     const apply = await ws.run(['apply', '-y']);
     expectExit(apply, 1);
     expectGolden('error-state-corrupt', ws, plan, apply);
+    // --verbose is the one way to get the stack.
+    const verbose = await ws.run(['plan', '--verbose']);
+    expectExit(verbose, 1);
+    expect(verbose.stderr).toMatch(STACK_LINE);
+    expect(plan.stderr).not.toMatch(STACK_LINE);
     expect(ws.read('.stratum/state.json')).toBe(corrupt);
     expect(existsSync(ws.hostPath('a'))).toBe(false);
     // The lock taken for the apply was released.
@@ -173,6 +178,8 @@ describe('host errors', { timeout: 60_000 }, () => {
       'Error: apply failed at ssh_file.a: ssh: cannot reach root@127.0.0.1:<DEADPORT>: connection refused',
     );
     expect(apply.stderr).toMatch(/^hint: /m);
+    expect(apply.stderr).toContain('No step was applied; .stratum/state.json is unchanged.');
+    expect(ws.exists('.stratum/state.json')).toBe(false);
     expect(normalised(status.stderr)).toContain(
       '[status] root@127.0.0.1: failed: ssh: cannot reach root@127.0.0.1:<DEADPORT>',
     );

@@ -138,15 +138,29 @@ describe('plan and apply, end to end', { timeout: 60_000 }, () => {
     expect(ws.read('.stratum/state.json')).not.toContain('9999');
   });
 
-  it('apply plans from state, as the spec says: drift alone is not a change', async () => {
-    // The spec's apply compares config with state and never reads the host
-    // first, so drift made by hand is reported (plan --refresh, post-apply
-    // check) but not an update. A config change to the resource re-applies it.
+  it('a plain apply plans from state, as the spec says: drift alone is not a change', async () => {
+    // Without --refresh, apply compares config with state and never reads the
+    // host first: drift made by hand is reported (plan --refresh, post-apply
+    // check) but is not work.
     const apply = await ws.run(['apply', '-y']);
     expectExit(apply, 0);
     expect(apply.stdout).toContain('Nothing to do.');
     expect(readFileSync(ws.hostPath('etc/app/app.conf'), 'utf8')).toBe('listen = 9999\n');
+  });
 
+  it('apply --refresh repairs drift made by hand', async () => {
+    const repair = await ws.run(['apply', '--refresh', '-y']);
+    expectExit(repair, 0);
+    expect(repair.stdout).toContain('+ system_dir.cache');
+    expect(repair.stdout).toContain('~ system_file.conf');
+    expect(readFileSync(ws.hostPath('etc/app/app.conf'), 'utf8')).toBe('listen = 8080\n');
+    expect(mode(ws.hostPath('var/cache/app'))).toBe('0750');
+    expect(repair.stdout).toContain('post-apply drift: clean');
+    const again = await ws.run(['apply', '--refresh', '-y']);
+    expect(again.stdout).toContain('Nothing to do.');
+  });
+
+  it('a config change re-applies the resource', async () => {
     ws.write('stratum.strat', CONFIG.replace('listen = 8080', 'listen = 8081').replace('"0750"', '"0700"'));
     const repair = await ws.run(['apply', '-y']);
     expectExit(repair, 0);
@@ -230,6 +244,48 @@ resource "ssh_file" "hello" {
       const status = await ws.run(['status']);
       expectExit(status, 0);
       expect(status.stdout).toContain(`=== ${ALIAS} ===`);
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
+describe('apply --json', { timeout: 60_000 }, () => {
+  it('streams one JSON event per line, versioned by the first', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      ws.write(
+        'stratum.strat',
+        `${hostBlock('box')}
+resource "ssh_file" "hello" {
+  host    = host.box.addr
+  path    = "@HOST@/hello"
+  content = "json\\n"
+}
+`,
+      );
+      const result = await ws.run(['apply', '-y', '--json']);
+      expectExit(result, 0);
+      const events = result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { type: string } & Record<string, unknown>);
+      expect(events.map((e) => e.type)).toEqual([
+        'stream',
+        'plan',
+        'step_start',
+        'step_done',
+        'state_saved',
+        'post_apply',
+      ]);
+      expect(events[0]).toEqual({ type: 'stream', format_version: 1 });
+      expect(events[1]).toMatchObject({ steps: [{ address: 'ssh_file.hello', action: 'create' }] });
+      expect(events[3]).toMatchObject({ address: 'ssh_file.hello', elapsed_ms: expect.any(Number) });
+      expect(readFileSync(ws.hostPath('hello'), 'utf8')).toBe('json\n');
+
+      const again = await ws.run(['apply', '-y', '--json']);
+      expectExit(again, 0);
+      expect(again.stdout.trimEnd().split('\n').at(-1)).toBe('{"type":"done","result":"nothing-to-do"}');
     } finally {
       ws.dispose();
     }

@@ -14,6 +14,10 @@ export function applyCommand(run: CommandRunner): CommandModule<object, ApplyCom
           type: 'boolean',
           describe: 'Execute against the hosts (without it: plan only)',
         })
+        .option('refresh', {
+          type: 'boolean',
+          describe: 'Read every resource from its host first and repair what drifted',
+        })
         .option('allow-destroy', {
           type: 'boolean',
           describe: 'Permit deleting resources that are in state but not in config',

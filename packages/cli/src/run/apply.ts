@@ -6,6 +6,7 @@ import {
   type Plan,
   type PlannedResource,
   type ProviderContext,
+  planRepairs,
   pollContainerHealth,
   type RedactionMap,
   redactInto,
@@ -23,9 +24,12 @@ import { createProgress } from '../output/progress';
 import { type Loaded, loadConfig, loadStateFor, type PlanFlags, planFor, saveStateFor } from '../pipeline';
 import { providerSettings } from '../provider-loader';
 import { openHostRuntime } from '../runtime';
+import { refreshed } from './plan';
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes?: boolean | undefined;
+  /** Read every resource from its host first and repair what drifted (core's `planRepairs`). */
+  refresh?: boolean | undefined;
   allowDestroy?: boolean | undefined;
   json?: boolean | undefined;
 }
@@ -42,7 +46,8 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
   const locks = flags.yes ? await lockState(sources, io) : [];
   try {
     const state = await loadStateFor(sources);
-    const plan = await planFor(loaded, state);
+    let plan = await planFor(loaded, state);
+    if (flags.refresh) plan = planRepairs(await refreshed(plan, loaded, io, flags));
     const shown = redactPlan(plan);
     const emit = jsonEmitter(flags, io, loaded.extracted.redaction);
     if (emit) emit({ type: 'plan', summary: shown.summary(), steps: shown.steps.map(stepEvent) });
@@ -94,7 +99,12 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
           'ApplyFailed',
           `apply failed at ${addrKey(outcome.failure.step.addr)}: ${messageOf(outcome.failure.error)}`,
           {
-            details: [`State saved to ${statePath} (${done} of ${total} steps applied).`],
+            // State is written after each completed step only: with none, nothing was written.
+            details: [
+              done === 0
+                ? `No step was applied; ${statePath} is unchanged.`
+                : `State saved to ${statePath} (${done} of ${total} steps applied).`,
+            ],
             hint:
               (StratumError.isInstance(outcome.failure.error) ? outcome.failure.error.hint : undefined) ??
               'fix the cause and re-run apply; completed steps are in state and will not be redone',

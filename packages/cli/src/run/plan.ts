@@ -1,4 +1,4 @@
-import { type Plan, redactPlan, refreshPlan } from '@stratum/core';
+import { type Plan, redactPlan, refreshPlan, repairCount } from '@stratum/core';
 import { type CliIo, styler } from '../io';
 import { planDocument } from '../output/plan-json';
 import { renderPlanLines } from '../output/plan-text';
@@ -24,6 +24,12 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<numbe
     io.out('stratum plan');
     io.out('============');
     for (const line of renderPlanLines(shown, styler(io.isTTY))) io.out(line);
+    const repairs = flags.refresh ? repairCount(shown) : 0;
+    if (repairs > 0) {
+      io.out(
+        `run 'stratum apply --refresh' to repair ${repairs} drifted resource${repairs === 1 ? '' : 's'}`,
+      );
+    }
   }
   if (!flags.detailedExitcode) return 0;
   const s = shown.summary();

@@ -174,6 +174,7 @@ function freezeDrift(drift: Drift): Drift {
     changes: freezeChanges(drift.changes),
     missing: drift.missing,
     ...(drift.unreadable === undefined ? {} : { unreadable: drift.unreadable }),
+    ...(drift.observed === undefined ? {} : { observed: freezeClone(drift.observed) }),
   };
   return Object.freeze(frozen);
 }

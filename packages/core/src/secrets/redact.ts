@@ -42,7 +42,13 @@ export function redactSteps(steps: readonly PlannedResource[], redaction: Redact
       changes,
       ...(step.drift === undefined
         ? {}
-        : { drift: { ...step.drift, changes: redactor.changes(step.drift.changes) } }),
+        : {
+            drift: {
+              ...step.drift,
+              changes: redactor.changes(step.drift.changes),
+              ...(step.drift.observed === undefined ? {} : { observed: redactor.value(step.drift.observed) }),
+            },
+          }),
     };
     return redacted;
   });

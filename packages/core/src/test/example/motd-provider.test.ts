@@ -55,7 +55,7 @@ describe('motd_banner', () => {
     const refreshed = await refreshPlan(plan, registry, createTestContext(transport));
 
     expect(transport.calls).toHaveLength(1); // both probes, one command
-    expect(refreshed.steps.map((step) => step.drift)).toEqual([
+    expect(refreshed.steps.map((step) => step.drift)).toMatchObject([
       { changes: [{ field: 'text', from: 'Hello\n', to: 'Edited by hand\n' }], missing: false },
       { changes: [], missing: true },
     ]);
@@ -76,7 +76,7 @@ describe('motd_banner', () => {
       const ctx = createTestContext(createLocalShellTransport());
       const refreshed = await refreshPlan(plan, registry, ctx);
 
-      expect(refreshed.steps.map((step) => step.drift)).toEqual([
+      expect(refreshed.steps.map((step) => step.drift)).toMatchObject([
         { changes: [], missing: false },
         { changes: [], missing: true },
       ]);
