@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { type Extracted, loadFile, loadFiles } from '@stratum/config';
 import {
   buildPlan,
@@ -46,10 +46,13 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
     io.cwd,
     (manifest) => loadFile(manifest, { env, allowUnresolvedSecrets: true }).namespaces,
   );
-  const extracted = loadFiles(sources.configs, {
-    env,
-    allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false,
-  });
+  const extracted = loadFiles(
+    sources.configs.map((path) => shownPath(path, io)),
+    {
+      env,
+      allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false,
+    },
+  );
   io.redaction = extracted.redaction;
   for (const warning of extracted.warnings) io.err(warning);
   if (sources.mode === 'namespace') checkSiblings(sources, extracted, env, io);
@@ -60,9 +63,24 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   return { env, sources, extracted, registry };
 }
 
+/**
+ * Configs are loaded by the path the user would recognise (relative to the
+ * working directory), so messages say `hosts.strat`, not `/home/…/hosts.strat`.
+ * Only when this process runs in that directory: relative paths resolve
+ * against the process's own working directory.
+ */
+function shownPath(path: string, io: CliIo): string {
+  if (io.cwd !== process.cwd()) return path;
+  const rel = relative(io.cwd, path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
+}
+
 function checkSiblings(sources: Sources, extracted: Extracted, env: Loaded['env'], io: CliIo): void {
   const manifest = sources.manifestPath!;
-  const own = (r: Extracted['resources'][number]) => r.source?.block.file !== manifest;
+  const own = (r: Extracted['resources'][number]) => {
+    const file = r.source?.block.file;
+    return file === undefined || resolve(io.cwd, file) !== manifest;
+  };
   const siblings: NamespaceResources[] = [];
   for (const sibling of sources.siblings ?? []) {
     try {

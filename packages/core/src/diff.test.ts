@@ -169,3 +169,11 @@ describe('keys that name Object.prototype members', () => {
     expect(diff({}, JSON.parse('{"valueOf": 1}'))).toEqual([{ field: 'valueOf', from: null, to: 1 }]);
   });
 });
+
+describe('unresolved-secret placeholders', () => {
+  it('show as themselves against a recorded secret, not as a hash of the placeholder', () => {
+    const prior = { env: { PW: { __secret: 'pg', __secret_sha256: `sha256:${'a'.repeat(64)}` } } };
+    const changes = diffObserved(prior, { env: { PW: '<unresolved-secret:pg>' } });
+    expect(changes).toEqual([{ field: 'env.PW', from: prior.env.PW, to: '<unresolved-secret:pg>' }]);
+  });
+});

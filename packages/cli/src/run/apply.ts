@@ -95,22 +95,24 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
         const done = outcome.completed.length;
         const total = plan.steps.filter((s) => s.action !== 'noop').length;
         if (emit) emit({ type: 'state_saved', path: sources.statePath, completed: done });
-        throw new CliError(
-          'ApplyFailed',
-          `apply failed at ${addrKey(outcome.failure.step.addr)}: ${messageOf(outcome.failure.error)}`,
-          {
-            // State is written after each completed step only: with none, nothing was written.
-            details: [
-              done === 0
-                ? `No step was applied; ${statePath} is unchanged.`
-                : `State saved to ${statePath} (${done} of ${total} steps applied).`,
-            ],
-            hint:
-              (StratumError.isInstance(outcome.failure.error) ? outcome.failure.error.hint : undefined) ??
-              'fix the cause and re-run apply; completed steps are in state and will not be redone',
-            cause: outcome.failure.error,
-          },
+        const failedAt = addrKey(outcome.failure.step.addr);
+        // Provider errors already start with the address; say it once.
+        const cause = messageOf(outcome.failure.error).replace(
+          new RegExp(`^${escapeRegExp(failedAt)}: `),
+          '',
         );
+        throw new CliError('ApplyFailed', `apply failed at ${failedAt}: ${cause}`, {
+          // State is written after each completed step only: with none, nothing was written.
+          details: [
+            done === 0
+              ? `No step was applied; ${statePath} is unchanged.`
+              : `State saved to ${statePath} (${done} of ${total} steps applied).`,
+          ],
+          hint:
+            (StratumError.isInstance(outcome.failure.error) ? outcome.failure.error.hint : undefined) ??
+            'fix the cause and re-run apply; completed steps are in state and will not be redone',
+          cause: outcome.failure.error,
+        });
       }
       if (emit) emit({ type: 'state_saved', path: sources.statePath, completed: outcome.completed.length });
       else io.out(`State saved to ${statePath}`);
@@ -213,6 +215,10 @@ function postApplyLine(plan: Plan): string {
   return parts.length === 0
     ? 'post-apply drift: clean'
     : `post-apply drift: ${parts.join(', ')} — run 'stratum plan --refresh' to see details`;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function messageOf(error: unknown): string {

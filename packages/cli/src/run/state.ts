@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { addrKey, loadState, mergeStateFiles, parseAddr } from '@stratum/core';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
@@ -33,13 +33,9 @@ export async function runStateMerge(flags: { out: string; inputs: string[] }, io
       hint: 'stratum state merge -o .stratum/host.json .stratum/infra.json .stratum/app.json',
     });
   }
-  const out = resolve(io.cwd, flags.out);
-  const result = await mergeStateFiles(
-    flags.inputs.map((i) => resolve(io.cwd, i)),
-    out,
-  );
-  io.out(
-    `merged ${flags.inputs.length} state files into ${relative(io.cwd, out) || out} (${result.resources} resources)`,
-  );
+  // Paths as the user gave them, so messages name them the same way.
+  const at = (path: string) => (io.cwd === process.cwd() ? path : resolve(io.cwd, path));
+  const result = await mergeStateFiles(flags.inputs.map(at), at(flags.out));
+  io.out(`merged ${flags.inputs.length} state files into ${flags.out} (${result.resources} resources)`);
   return 0;
 }

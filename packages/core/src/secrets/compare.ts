@@ -17,7 +17,13 @@ import { sha256Tagged } from './redaction-map';
 /** The outcome of comparing two leaves when at least one is an object marker. */
 export type SecretComparison =
   | { readonly equal: true }
-  | { readonly equal: false; readonly from: SecretMarker; readonly to: SecretMarker };
+  | { readonly equal: false; readonly from: SecretMarker; readonly to: SecretMarker | string };
+
+/**
+ * What `--allow-unresolved-secrets` puts where a secret's value would be. Not a
+ * secret: shown as it is, so a review plan says which secret is missing.
+ */
+const UNRESOLVED_PLACEHOLDER = /^<unresolved-secret:[^<>]+>$/;
 
 /**
  * Compares `prior` and `other` when either is an object marker and the other
@@ -44,11 +50,10 @@ export function compareSecretLeaves(prior: JsonValue, other: JsonValue): SecretC
   const priorName = priorMarker ? (prior as SecretMarker).__secret : undefined;
   const otherName = otherMarker ? (other as SecretMarker).__secret : undefined;
   // At least one name is defined: one side is a marker.
-  return {
-    equal: false,
-    from: markerFromDigest((priorName ?? otherName)!, priorDigest),
-    to: markerFromDigest((otherName ?? priorName)!, otherDigest),
-  };
+  const from = markerFromDigest((priorName ?? otherName)!, priorDigest);
+  if (typeof other === 'string' && UNRESOLVED_PLACEHOLDER.test(other))
+    return { equal: false, from, to: other };
+  return { equal: false, from, to: markerFromDigest((otherName ?? priorName)!, otherDigest) };
 }
 
 /**
