@@ -16,6 +16,22 @@ export const EXIT_CODES = `Exit codes:
   1  an error (bad config, refused apply, failed step, unreachable host, ...)
   2  plan --detailed-exitcode only: the plan has changes`;
 
+/**
+ * yargs lists an unknown `--kebab-flag` twice (`kebab-flag, kebabFlag`, its
+ * camel-case expansion); keep the spelling the user typed.
+ */
+export function tidyYargsMessage(message: string): string {
+  const match = /^(Unknown arguments?): (.*)$/.exec(message);
+  if (!match) return message;
+  const names = match[2]!.split(', ');
+  const kept = names.filter((name) => !(/[A-Z]/.test(name) && names.includes(kebab(name))));
+  return `${kept.length === 1 ? 'Unknown argument' : 'Unknown arguments'}: ${kept.join(', ')}`;
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** Runs the stratum command line and resolves to the process exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const runner: CommandRunner = { io, exitCode: 0 };
@@ -40,7 +56,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .wrap(Math.min(110, process.stdout.columns ?? 80))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new CliError('BadArguments', message, { hint: 'see stratum --help' });
+      throw error ?? new CliError('BadArguments', tidyYargsMessage(message), { hint: 'see stratum --help' });
     });
   try {
     await parser.parseAsync();
