@@ -18,8 +18,19 @@ export interface Progress {
 
 const SYMBOL = { create: '+', update: '~', delete: '-', noop: ' ' } as const;
 
-export function createProgress(io: CliIo, options: { live: boolean; now?: () => number }): Progress {
+export interface ProgressOptions {
+  live: boolean;
+  now?: () => number;
+  /** Where the live status line goes (default: the process's stderr). */
+  write?: (text: string) => void;
+  columns?: number;
+  /** Redraw period of the live line (default 200 ms). */
+  intervalMs?: number;
+}
+
+export function createProgress(io: CliIo, options: ProgressOptions): Progress {
   const now = options.now ?? (() => performance.now());
+  const write = options.write ?? ((text: string) => process.stderr.write(text));
   if (!options.live) {
     return {
       start: () => {},
@@ -33,18 +44,18 @@ export function createProgress(io: CliIo, options: { live: boolean; now?: () => 
   const running = new Map<string, { label: string; started: number }>();
   let shown = false;
   const clear = () => {
-    if (shown) process.stderr.write('\r\u001b[2K');
+    if (shown) write('\r\u001b[2K');
     shown = false;
   };
   const draw = () => {
     clear();
     if (running.size === 0) return;
     const parts = [...running.values()].map((r) => `${r.label} ${seconds(now() - r.started)}`);
-    const width = process.stderr.columns ?? 100;
-    process.stderr.write(`… ${parts.join(' | ')}`.slice(0, width - 1));
+    const width = options.columns ?? process.stderr.columns ?? 100;
+    write(`… ${parts.join(' | ')}`.slice(0, width - 1));
     shown = true;
   };
-  const timer = setInterval(draw, 200);
+  const timer = setInterval(draw, options.intervalMs ?? 200);
   timer.unref();
   return {
     start(step, host) {
