@@ -38,10 +38,34 @@ function argvOf(command: string) {
 describe('command builders run exactly the intended programs, whatever the values', () => {
   it.each(HOSTILE_VALUES)('apt-get install / remove with package %j', (name) => {
     expect(argvOf(aptInstallCommand(name))).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'install', '--', name] },
+      {
+        program: 'apt-get',
+        args: [
+          '-y',
+          '-o',
+          'Dpkg::Options::=--force-confold',
+          '-o',
+          'DPkg::Lock::Timeout=600',
+          'install',
+          '--',
+          name,
+        ],
+      },
     ]);
     expect(argvOf(aptRemoveCommand(name))).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'remove', '--', name] },
+      {
+        program: 'apt-get',
+        args: [
+          '-y',
+          '-o',
+          'Dpkg::Options::=--force-confold',
+          '-o',
+          'DPkg::Lock::Timeout=600',
+          'remove',
+          '--',
+          name,
+        ],
+      },
     ]);
   });
 
@@ -51,7 +75,10 @@ describe('command builders run exactly the intended programs, whatever the value
     );
     const run = runWithStubs(`${aptUpdateCommand()}; printf '%s' "$DEBIAN_FRONTEND" >&2`, STUBS);
     expect(run.invocations).toEqual([
-      { program: 'apt-get', args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'update'] },
+      {
+        program: 'apt-get',
+        args: ['-y', '-o', 'Dpkg::Options::=--force-confold', '-o', 'DPkg::Lock::Timeout=600', 'update'],
+      },
     ]);
     // The assignment applies to apt-get only, not to the rest of the shell.
     expect(run.stderr).toBe('');

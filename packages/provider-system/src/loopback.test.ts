@@ -85,7 +85,7 @@ describe('system_file on a real host', () => {
     expect(readFileSync(path, 'utf8')).toBe('port = 80\n');
     expect(statSync(path).mode & 0o7777).toBe(0o644);
     expect(c.traces()).toEqual([`[system] FILE \`app\` -> ${host}:${path} (10 bytes, mode=0644 root:root)`]);
-    expect(await drift('system_file', 'app', s1)).toEqual(NO_DRIFT);
+    expect(await drift('system_file', 'app', s1)).toMatchObject(NO_DRIFT);
 
     // A 3-digit mode and another owner: still no drift after the update.
     const s2 = await update(
@@ -96,7 +96,7 @@ describe('system_file on a real host', () => {
     );
     expect(readFileSync(path, 'utf8')).toBe('port = 8080\n');
     expect(statSync(path).mode & 0o7777).toBe(0o640);
-    expect(await drift('system_file', 'app', s2)).toEqual(NO_DRIFT);
+    expect(await drift('system_file', 'app', s2)).toMatchObject(NO_DRIFT);
 
     const c3 = ctx();
     await update(
@@ -118,7 +118,7 @@ describe('system_file on a real host', () => {
 
     await remove('system_file', 'app', s2);
     expect(existsSync(path)).toBe(false);
-    expect(await drift('system_file', 'app', s2)).toEqual({ changes: [], missing: true });
+    expect(await drift('system_file', 'app', s2)).toMatchObject({ changes: [], missing: true });
   });
 });
 
@@ -140,7 +140,7 @@ describe('system_secret_file on a real host', () => {
     });
     expect(readFileSync(path, 'utf8')).toBe(plaintext);
     expect(statSync(path).mode & 0o7777).toBe(0o400);
-    expect(await drift('system_secret_file', 'sa', s1)).toEqual(NO_DRIFT);
+    expect(await drift('system_secret_file', 'sa', s1)).toMatchObject(NO_DRIFT);
 
     await update('system_secret_file', 'sa', { host, path, content: plaintext }, s1, c);
     const s2 = await update(
@@ -151,7 +151,7 @@ describe('system_secret_file on a real host', () => {
       c,
     );
     expect(readFileSync(path, 'utf8')).toBe(rotated);
-    expect(await drift('system_secret_file', 'sa', s2)).toEqual(NO_DRIFT);
+    expect(await drift('system_secret_file', 'sa', s2)).toMatchObject(NO_DRIFT);
     expect(c.traces()).toEqual([
       `[system] SECRET_FILE \`sa\` -> ${host}:${path} (${plaintext.length} bytes, mode=0400 root:root)`,
       `[system] SECRET_FILE \`sa\` -> ${host}:${path} unchanged (sha256 + perms match)`,
@@ -189,7 +189,7 @@ describe('system_dir on a real host', () => {
     expect(c.traces()).toEqual([
       `[system] DIR \`site\` -> ${host}:${path} (3 files, mode=0640 dir_mode=0750 root:root)`,
     ]);
-    expect(await drift('system_dir', 'site', s1)).toEqual(NO_DRIFT);
+    expect(await drift('system_dir', 'site', s1)).toMatchObject(NO_DRIFT);
 
     rmSync(join(source, 'old.html'));
     writeFileSync(join(source, 'index.html'), '<h1>v2</h1>\n');
@@ -202,7 +202,7 @@ describe('system_dir on a real host', () => {
       'index.html',
       'new.html',
     ]);
-    expect(await drift('system_dir', 'site', s2)).toEqual(NO_DRIFT);
+    expect(await drift('system_dir', 'site', s2)).toMatchObject(NO_DRIFT);
 
     const c3 = ctx();
     await update('system_dir', 'site', attrs, s2, c3);
@@ -239,11 +239,11 @@ describe('system_dir on a real host', () => {
     expect(statSync(path).isDirectory()).toBe(true);
     expect(statSync(path).mode & 0o7777).toBe(0o755);
     expect(s1).toMatchObject({ source_dir: null, file_count: 0, manifest: {} });
-    expect(await drift('system_dir', 'repos', s1)).toEqual(NO_DRIFT);
+    expect(await drift('system_dir', 'repos', s1)).toMatchObject(NO_DRIFT);
     const s2 = await update('system_dir', 'repos', { host, path, dir_mode: '0700', owner: 'nobody' }, s1);
     expect(statSync(path).mode & 0o7777).toBe(0o700);
     writeFileSync(join(path, 'repo.git'), 'made by a daemon');
-    expect(await drift('system_dir', 'repos', s2)).toEqual(NO_DRIFT);
+    expect(await drift('system_dir', 'repos', s2)).toMatchObject(NO_DRIFT);
     rmSync(path, { recursive: true });
     expect((await drift('system_dir', 'repos', s2)).missing).toBe(true);
   });

@@ -76,15 +76,15 @@ describe('system_package apply', () => {
     });
     await kind.create(req('git', 'root@a'), ctx);
     await kind.create(req('git', 'root@b'), ctx);
-    expect(transport.calls.map((c) => `${c.host} ${c.command.replace(/^.*apt-get -y (-o \S+ )+/, '')}`)).toEqual(
-      [
-        'root@a update',
-        'root@a install -- curl',
-        'root@a install -- git',
-        'root@b update',
-        'root@b install -- git',
-      ],
-    );
+    expect(
+      transport.calls.map((c) => `${c.host} ${c.command.replace(/^.*apt-get -y (-o \S+ )+/, '')}`),
+    ).toEqual([
+      'root@a update',
+      'root@a install -- curl',
+      'root@a install -- git',
+      'root@b update',
+      'root@b install -- git',
+    ]);
     expect(ctx.traces()).toEqual([
       '[system] PACKAGE `curl` present on root@a',
       '[system] PACKAGE `git` present on root@a',

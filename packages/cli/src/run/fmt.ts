@@ -15,7 +15,7 @@ export async function runFmt(
 ): Promise<number> {
   const files =
     flags.files && flags.files.length > 0
-      ? flags.files.map((f) => resolve(io.cwd, f))
+      ? flags.files.flatMap((f) => expand(f, io))
       : findStratFiles(io.cwd);
   const changed: string[] = [];
   for (const file of files) {
@@ -37,6 +37,20 @@ export async function runFmt(
   }
   for (const file of changed) io.out(file);
   return 0;
+}
+
+/** A named file as it is; a named directory as every `.strat` below it. */
+function expand(given: string, io: CliIo): string[] {
+  const path = resolve(io.cwd, given);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    throw new CliError('BadArguments', `cannot format ${given}: no such file or directory`, {
+      hint: 'name .strat files or directories that hold them',
+    });
+  }
+  return isDirectory ? findStratFiles(path) : [path];
 }
 
 function findStratFiles(dir: string): string[] {

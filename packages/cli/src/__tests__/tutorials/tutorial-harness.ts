@@ -81,6 +81,10 @@ export class Tutorial {
     return join(this.examples, cwd, rel);
   }
 
+  exists(rel: string, cwd?: string): boolean {
+    return existsSync(this.path(rel, cwd));
+  }
+
   read(rel: string, cwd?: string): string {
     return readFileSync(this.path(rel, cwd), 'utf8');
   }
