@@ -1,11 +1,14 @@
 import {
   addrKey,
   type Drift,
+  type FieldChange,
   type Plan,
   type PlannedResource,
   type PlanSummary,
   renderChange,
   renderValue,
+  SECRET_CONTENT_TO_SHA,
+  SHOWN_DIGEST_CHARS,
 } from '@stratum/core';
 import type { Styler } from '../io';
 
@@ -34,7 +37,7 @@ export function renderPlanLines(plan: Plan, style: Styler): string[] {
   for (const step of plan.steps) {
     lines.push(stepHeadline(step, style));
     for (const change of step.action === 'update' ? step.changes : []) {
-      lines.push(`    ${style.yellow('~')} ${renderChange(change)}`);
+      lines.push(`    ${style.yellow('~')} ${renderChange(shortenSecretDigest(step, change))}`);
     }
     if (step.drift) lines.push(...driftLines(step, step.drift, style));
   }
@@ -42,6 +45,20 @@ export function renderPlanLines(plan: Plan, style: Styler): string[] {
   lines.push(summaryLine(plan.summary()));
   if (plan.wasRefreshed()) lines.push(driftFooter(plan.summary()));
   return lines;
+}
+
+/** Kinds whose `sha256` is the digest of a whole secret (state keeps nothing else of it). */
+const SECRET_DIGEST_KINDS = new Set(SECRET_CONTENT_TO_SHA.map(([kind]) => kind));
+
+/**
+ * A secret file's content digest prints like a secret marker's: six hex digits,
+ * enough to see it changed, too few to test guesses against offline.
+ */
+function shortenSecretDigest(step: PlannedResource, change: FieldChange): FieldChange {
+  if (!SECRET_DIGEST_KINDS.has(step.addr.kind) || change.field !== 'sha256') return change;
+  const short = (value: FieldChange['from']) =>
+    typeof value === 'string' ? `sha:${value.replace(/^sha256:/, '').slice(0, SHOWN_DIGEST_CHARS)}` : value;
+  return { ...change, from: short(change.from), to: short(change.to) };
 }
 
 function stepHeadline(step: PlannedResource, style: Styler): string {
