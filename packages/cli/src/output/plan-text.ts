@@ -84,7 +84,7 @@ function driftLines(step: PlannedResource, drift: Drift, style: Styler): string[
         : style.red('    ! DRIFT: resource missing on host (state says exists)'),
     );
   }
-  for (const change of drift.changes) {
+  for (const change of drift.changes.map((c) => shortenSecretDigest(step, c))) {
     lines.push(
       style.red(
         `    ! DRIFT: ${change.field}: state=${renderValue(change.from)} observed=${renderValue(change.to)}`,
