@@ -17,6 +17,7 @@ export type {
   Responder,
 } from './recording-transport';
 export { createRecordingTransport, respondByCommand } from './recording-transport';
+export { refreshOne } from './refresh-one';
 export { desiredResource, resourceState, stateWith } from './state-builders';
 export type { LogLine, TestContext } from './test-context';
 export { createTestContext } from './test-context';

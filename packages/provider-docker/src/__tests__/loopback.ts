@@ -1,20 +1,5 @@
-import {
-  buildPlan,
-  type Drift,
-  type JsonObject,
-  type Provider,
-  Registry,
-  refreshPlan,
-  shellQuote,
-  type Transport,
-} from '@stratum/core';
-import {
-  createTestContext,
-  desiredResource,
-  resourceState,
-  stateWith,
-  type TestContext,
-} from '@stratum/core/test';
+import { type Drift, type JsonObject, type Provider, shellQuote, type Transport } from '@stratum/core';
+import { createTestContext, refreshOne, type TestContext } from '@stratum/core/test';
 import { createSshTransport } from '@stratum/provider-ssh';
 import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 
@@ -68,16 +53,8 @@ export async function startLoopback(options: { pathFirst?: string } = {}): Promi
     transport,
     host: sshd.addr,
     ctx,
-    async refresh(provider, kind, name, desired, stateAttrs) {
-      const plan = buildPlan(
-        [desiredResource(kind, name, desired)],
-        stateWith(resourceState(kind, name, stateAttrs)),
-      );
-      const refreshed = await refreshPlan(plan, new Registry([provider]), ctx());
-      const drift = refreshed.steps[0]?.drift;
-      if (drift === undefined) throw new Error(`refresh left ${kind}.${name} without a drift annotation`);
-      return drift;
-    },
+    refresh: (provider, kind, name, desired, state) =>
+      refreshOne(provider, { kind, name, desired, state }, ctx()),
     async close() {
       await ssh.close();
       await sshd.stop();
