@@ -1,23 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import type { LoopbackSshd } from '@stratum/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspace, expectExit, expectGolden, hostBlock, startHost, type Workspace } from './harness';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
 /** `--env-file`, `.env`, and secrets that must never be printed or stored. */
 
-let sshd: LoopbackSshd;
-let ws: Workspace;
-beforeAll(async () => {
-  sshd = await startHost();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
-beforeEach(async () => {
-  ws = await createWorkspace(sshd);
-});
-afterEach(() => ws?.dispose());
+const t = useWorkspacePerTest();
 
 describe('env files', { timeout: 30_000 }, () => {
   // A secret that opts out of redaction, so the plan shows which value won.
@@ -37,60 +25,60 @@ resource "ssh_file" "greeting" {
     (JSON.parse(stdout) as { steps: { desired: { content: unknown } }[] }).steps[0]?.desired.content;
 
   beforeEach(() => {
-    ws.write('stratum.strat', CONFIG);
+    t.ws.write('stratum.strat', CONFIG);
   });
 
   it('./.env is loaded when no --env-file is given, and says so on stderr', async () => {
-    ws.write('.env', '# comment\nexport GREETING="from .env"\n');
-    const result = await ws.run(['plan', '--json']);
+    t.ws.write('.env', '# comment\nexport GREETING="from .env"\n');
+    const result = await t.ws.run(['plan', '--json']);
     expectExit(result, 0);
     expect(greetingIn(result.stdout)).toBe('from .env');
     expect(result.stderr).toBe('[env] loaded .env\n');
   });
 
   it('no .env and no --env-file: nothing is loaded, silently', async () => {
-    const result = await ws.run(['plan', '--json'], { env: { GREETING: 'from the process' } });
+    const result = await t.ws.run(['plan', '--json'], { env: { GREETING: 'from the process' } });
     expectExit(result, 0);
     expect(greetingIn(result.stdout)).toBe('from the process');
     expect(result.stderr).toBe('');
   });
 
   it('--env-file replaces the auto-load; the first file to set a variable wins', async () => {
-    ws.write('.env', 'GREETING=from .env\n');
-    ws.write('base.env', 'GREETING=from base.env\n');
-    ws.write('override.env', 'GREETING=from override.env\nOTHER=1\n');
-    const one = await ws.run(['--env-file', 'override.env', 'plan', '--json']);
+    t.ws.write('.env', 'GREETING=from .env\n');
+    t.ws.write('base.env', 'GREETING=from base.env\n');
+    t.ws.write('override.env', 'GREETING=from override.env\nOTHER=1\n');
+    const one = await t.ws.run(['--env-file', 'override.env', 'plan', '--json']);
     expectExit(one, 0);
     expect(greetingIn(one.stdout)).toBe('from override.env');
     expect(one.stderr).toBe('[env] loaded override.env\n');
 
-    const two = await ws.run(['plan', '--json', '--env-file', 'base.env', '--env-file', 'override.env']);
+    const two = await t.ws.run(['plan', '--json', '--env-file', 'base.env', '--env-file', 'override.env']);
     expectExit(two, 0);
     expect(greetingIn(two.stdout)).toBe('from base.env');
     expect(two.stderr).toBe('[env] loaded base.env\n[env] loaded override.env\n');
   });
 
   it('the process environment wins over every file', async () => {
-    ws.write('.env', 'GREETING=from .env\n');
-    const result = await ws.run(['plan', '--json'], { env: { GREETING: 'from the process' } });
+    t.ws.write('.env', 'GREETING=from .env\n');
+    const result = await t.ws.run(['plan', '--json'], { env: { GREETING: 'from the process' } });
     expectExit(result, 0);
     expect(greetingIn(result.stdout)).toBe('from the process');
   });
 
   it('a missing --env-file is an error before any work', async () => {
-    const missing = await ws.run(['--env-file', 'nope.env', 'apply', '-y'], { env: { GREETING: 'x' } });
+    const missing = await t.ws.run(['--env-file', 'nope.env', 'apply', '-y'], { env: { GREETING: 'x' } });
     expectExit(missing, 1);
-    ws.write('bad.env', 'GREETING=ok\nthis line is not an assignment\n');
-    const bad = await ws.run(['--env-file', 'bad.env', 'plan']);
+    t.ws.write('bad.env', 'GREETING=ok\nthis line is not an assignment\n');
+    const bad = await t.ws.run(['--env-file', 'bad.env', 'plan']);
     expectExit(bad, 1);
-    expectGolden('env-file-errors', ws, missing, bad);
+    expectGolden('env-file-errors', t.ws, missing, bad);
     expect(bad.stderr).not.toContain('this line is not');
   });
 
   it('an unset variable is an error naming it', async () => {
-    const result = await ws.run(['plan']);
+    const result = await t.ws.run(['plan']);
     expectExit(result, 1);
-    expectGolden('secret-env-missing', ws, result);
+    expectGolden('secret-env-missing', t.ws, result);
   });
 });
 
@@ -121,9 +109,9 @@ resource "ssh_exec" "register" {
 
   /** The plaintext must appear in no output and no file under .stratum/. */
   function expectNoPlaintext(...secrets: string[]): void {
-    const files = ws.filesUnder('.stratum');
+    const files = t.ws.filesUnder('.stratum');
     for (const secret of secrets) {
-      for (const run of ws.transcript) {
+      for (const run of t.ws.transcript) {
         expect(run.stdout, `stdout of stratum ${run.args.join(' ')}`).not.toContain(secret);
         expect(run.stderr, `stderr of stratum ${run.args.join(' ')}`).not.toContain(secret);
       }
@@ -132,41 +120,41 @@ resource "ssh_exec" "register" {
   }
 
   it('reach the host, and never stdout, stderr or state; a rotation shows as a hash change', async () => {
-    ws.write('stratum.strat', CONFIG);
-    ws.write('.env', `API_TOKEN=${TOKEN_1}\n`);
+    t.ws.write('stratum.strat', CONFIG);
+    t.ws.write('.env', `API_TOKEN=${TOKEN_1}\n`);
 
-    const apply = await ws.run(['apply', '-y']);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 0);
-    expect(readFileSync(ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_1);
-    expect((statSync(ws.hostPath('secrets/api-token')).mode & 0o777).toString(8)).toBe('400');
-    expect(readFileSync(ws.hostPath('token.sha256'), 'utf8').trim()).toBe(sha(TOKEN_1));
+    expect(readFileSync(t.ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_1);
+    expect((statSync(t.ws.hostPath('secrets/api-token')).mode & 0o777).toString(8)).toBe('400');
+    expect(readFileSync(t.ws.hostPath('token.sha256'), 'utf8').trim()).toBe(sha(TOKEN_1));
 
-    const json = await ws.run(['plan', '--json']);
+    const json = await t.ws.run(['plan', '--json']);
     expectExit(json, 0);
     expect(json.stdout).toContain('"__secret": "api_token"');
-    expect(await ws.run(['state', 'show', 'ssh_exec.register'])).toMatchObject({ code: 0 });
-    await ws.run(['plan', '--refresh']);
+    expect(await t.ws.run(['state', 'show', 'ssh_exec.register'])).toMatchObject({ code: 0 });
+    await t.ws.run(['plan', '--refresh']);
 
     // Rotation: the plan shows the six-digit hash prefix changing.
-    ws.write('.env', `API_TOKEN=${TOKEN_2}\n`);
-    const rotated = await ws.run(['plan']);
+    t.ws.write('.env', `API_TOKEN=${TOKEN_2}\n`);
+    const rotated = await t.ws.run(['plan']);
     expectExit(rotated, 0);
-    expectGolden('secret-rotation-plan', ws, rotated);
+    expectGolden('secret-rotation-plan', t.ws, rotated);
     expect(rotated.stdout).toContain(
       `~ env.TOKEN: <secret:api_token sha:${sha(TOKEN_1).slice(0, 6)}> -> <secret:api_token sha:${sha(TOKEN_2).slice(0, 6)}>`,
     );
-    const reapply = await ws.run(['apply', '-y']);
+    const reapply = await t.ws.run(['apply', '-y']);
     expectExit(reapply, 0);
-    expect(readFileSync(ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_2);
-    expect(readFileSync(ws.hostPath('token.sha256'), 'utf8').trim()).toBe(sha(TOKEN_2));
+    expect(readFileSync(t.ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_2);
+    expect(readFileSync(t.ws.hostPath('token.sha256'), 'utf8').trim()).toBe(sha(TOKEN_2));
 
-    expect(ws.filesUnder('.stratum').map(([path]) => path)).toEqual([`${ws.dir}/.stratum/state.json`]);
+    expect(t.ws.filesUnder('.stratum').map(([path]) => path)).toEqual([`${t.ws.dir}/.stratum/state.json`]);
     expectNoPlaintext(TOKEN_1, TOKEN_2);
-    expect(ws.read('.stratum/state.json')).toContain(`"__secret_sha256": "sha256:${sha(TOKEN_2)}"`);
+    expect(t.ws.read('.stratum/state.json')).toContain(`"__secret_sha256": "sha256:${sha(TOKEN_2)}"`);
   });
 
   it('a failing command that echoes the secret does not print it', async () => {
-    ws.write(
+    t.ws.write(
       'stratum.strat',
       `${hostBlock('box')}
 secret "api_token" {
@@ -182,36 +170,36 @@ resource "ssh_exec" "leaky" {
 }
 `,
     );
-    const result = await ws.run(['apply', '-y'], { env: { API_TOKEN: TOKEN_1 } });
+    const result = await t.ws.run(['apply', '-y'], { env: { API_TOKEN: TOKEN_1 } });
     expectExit(result, 1);
     expect(result.stderr).toContain('(exit 7)');
     expect(result.stderr).toContain('token is ');
-    const verbose = await ws.run(['apply', '-y', '--verbose'], { env: { API_TOKEN: TOKEN_1 } });
+    const verbose = await t.ws.run(['apply', '-y', '--verbose'], { env: { API_TOKEN: TOKEN_1 } });
     expectExit(verbose, 1);
     expectNoPlaintext(TOKEN_1);
   });
 
   it('--allow-unresolved-secrets: plan works with placeholders, apply refuses', async () => {
-    ws.write('stratum.strat', CONFIG);
-    const plan = await ws.run(['plan', '--allow-unresolved-secrets']);
+    t.ws.write('stratum.strat', CONFIG);
+    const plan = await t.ws.run(['plan', '--allow-unresolved-secrets']);
     expectExit(plan, 0);
-    const json = await ws.run(['plan', '--allow-unresolved-secrets', '--json']);
+    const json = await t.ws.run(['plan', '--allow-unresolved-secrets', '--json']);
     expectExit(json, 0);
     expect(json.stdout).toContain('"content": "<unresolved-secret:api_token>"');
     expect(json.stdout).toContain('"TOKEN": "<unresolved-secret:api_token>"');
 
     // apply has no such flag: without the secret it fails on the missing source.
-    const apply = await ws.run(['apply', '-y']);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 1);
-    const applyFlag = await ws.run(['apply', '-y', '--allow-unresolved-secrets']);
+    const applyFlag = await t.ws.run(['apply', '-y', '--allow-unresolved-secrets']);
     expectExit(applyFlag, 1);
-    expectGolden('secret-unresolved', ws, plan, apply, applyFlag);
-    expect(ws.filesUnder('../host')).toEqual([]);
+    expectGolden('secret-unresolved', t.ws, plan, apply, applyFlag);
+    expect(t.ws.filesUnder('../host')).toEqual([]);
   });
 
   it('apply refuses a plan that carries an unresolved-secret placeholder', async () => {
     // A placeholder copied into a config (say, from plan --json output) must never reach a host.
-    ws.write(
+    t.ws.write(
       'stratum.strat',
       `${hostBlock('box')}
 resource "ssh_file" "copied" {
@@ -221,10 +209,10 @@ resource "ssh_file" "copied" {
 }
 `,
     );
-    const apply = await ws.run(['apply', '-y']);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 1);
-    expectGolden('secret-placeholder-refused', ws, apply);
-    expect(ws.filesUnder('../host')).toEqual([]);
-    expect(ws.exists('.stratum/state.json')).toBe(false);
+    expectGolden('secret-placeholder-refused', t.ws, apply);
+    expect(t.ws.filesUnder('../host')).toEqual([]);
+    expect(t.ws.exists('.stratum/state.json')).toBe(false);
   });
 });

@@ -1,32 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { freePort, type LoopbackSshd } from '@stratum/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createWorkspace,
-  expectExit,
-  expectGolden,
-  hostBlock,
-  STACK_LINE,
-  startHost,
-  type Workspace,
-} from './harness';
+import { freePort } from '@stratum/testkit';
+import { describe, expect, it } from 'vitest';
+import { expectExit, expectGolden, hostBlock, STACK_LINE, useWorkspacePerTest } from './harness';
 
 /** Every way a user's command can go wrong before or while it reaches a host. */
 
-let sshd: LoopbackSshd;
-let ws: Workspace;
-beforeAll(async () => {
-  sshd = await startHost();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
-beforeEach(async () => {
-  ws = await createWorkspace(sshd);
-});
-afterEach(() => ws?.dispose());
+const t = useWorkspacePerTest();
 
 const FILE = `${hostBlock('box')}
 resource "ssh_file" "a" {
@@ -38,7 +19,7 @@ resource "ssh_file" "a" {
 
 describe('config errors', { timeout: 30_000 }, () => {
   it('an unknown attribute is reported at file:line:col with a did-you-mean', async () => {
-    ws.write(
+    t.ws.write(
       'stratum.strat',
       `${hostBlock('box')}
 resource "system_file" "conf" {
@@ -48,17 +29,17 @@ resource "system_file" "conf" {
 }
 `,
     );
-    const plan = await ws.run(['plan']);
+    const plan = await t.ws.run(['plan']);
     expectExit(plan, 1);
-    const validate = await ws.run(['validate']);
+    const validate = await t.ws.run(['validate']);
     expectExit(validate, 1);
-    expectGolden('error-unknown-attribute', ws, plan, validate);
+    expectGolden('error-unknown-attribute', t.ws, plan, validate);
     expect(plan.stderr).toContain('stratum.strat:9:3:');
     expect(plan.stderr).toContain('(did you mean `content`?)');
   });
 
   it('a syntax error prints a code frame', async () => {
-    ws.write(
+    t.ws.write(
       'stratum.strat',
       `${hostBlock('box')}
 resource "ssh_file" "a" {
@@ -68,125 +49,125 @@ resource "ssh_file" "a" {
 }}
 `,
     );
-    const plan = await ws.run(['plan']);
+    const plan = await t.ws.run(['plan']);
     expectExit(plan, 1);
-    expectGolden('error-syntax', ws, plan);
+    expectGolden('error-syntax', t.ws, plan);
     expect(plan.stderr).toMatch(/^ *10 \| \}\}$/m);
     expect(plan.stderr).not.toMatch(STACK_LINE);
   });
 
   it('a missing config file names the file', async () => {
-    const plan = await ws.run(['plan']);
+    const plan = await t.ws.run(['plan']);
     expectExit(plan, 1);
-    const other = await ws.run(['plan', '-c', 'nope.strat']);
+    const other = await t.ws.run(['plan', '-c', 'nope.strat']);
     expectExit(other, 1);
-    expectGolden('error-config-missing', ws, plan, other);
+    expectGolden('error-config-missing', t.ws, plan, other);
   });
 
   it('an unknown command or flag is a usage error, exit 1', async () => {
-    const unknown = await ws.run(['deploy']);
+    const unknown = await t.ws.run(['deploy']);
     expectExit(unknown, 1);
-    const flag = await ws.run(['plan', '--frobnicate']);
+    const flag = await t.ws.run(['plan', '--frobnicate']);
     expectExit(flag, 1);
-    const none = await ws.run([]);
+    const none = await t.ws.run([]);
     expectExit(none, 1);
-    expectGolden('error-usage', ws, unknown, flag, none);
+    expectGolden('error-usage', t.ws, unknown, flag, none);
   });
 });
 
 describe('state file errors', { timeout: 30_000 }, () => {
   it('a corrupt state file is a clear error and is left untouched', async () => {
-    ws.write('stratum.strat', FILE);
+    t.ws.write('stratum.strat', FILE);
     const corrupt = '{"version":1,"resources":{\n';
-    ws.write('.stratum/state.json', corrupt);
-    const plan = await ws.run(['plan']);
+    t.ws.write('.stratum/state.json', corrupt);
+    const plan = await t.ws.run(['plan']);
     expectExit(plan, 1);
-    const apply = await ws.run(['apply', '-y']);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 1);
-    expectGolden('error-state-corrupt', ws, plan, apply);
+    expectGolden('error-state-corrupt', t.ws, plan, apply);
     // --verbose is the one way to get the stack.
-    const verbose = await ws.run(['plan', '--verbose']);
+    const verbose = await t.ws.run(['plan', '--verbose']);
     expectExit(verbose, 1);
     expect(verbose.stderr).toMatch(STACK_LINE);
     expect(plan.stderr).not.toMatch(STACK_LINE);
-    expect(ws.read('.stratum/state.json')).toBe(corrupt);
-    expect(existsSync(ws.hostPath('a'))).toBe(false);
+    expect(t.ws.read('.stratum/state.json')).toBe(corrupt);
+    expect(existsSync(t.ws.hostPath('a'))).toBe(false);
     // The lock taken for the apply was released.
-    expect(ws.exists('.stratum/state.json.lock')).toBe(false);
+    expect(t.ws.exists('.stratum/state.json.lock')).toBe(false);
   });
 
   it('a state file of the wrong shape is refused the same way', async () => {
-    ws.write('stratum.strat', FILE);
+    t.ws.write('stratum.strat', FILE);
     const wrong =
       '{"version":1,"resources":{"ssh_file.a":{"addr":{"kind":"ssh_file","name":"b"},"provider":"ssh","attrs":{}}}}\n';
-    ws.write('.stratum/state.json', wrong);
-    const plan = await ws.run(['plan']);
+    t.ws.write('.stratum/state.json', wrong);
+    const plan = await t.ws.run(['plan']);
     expectExit(plan, 1);
     expect(plan.stderr).toContain('entry `ssh_file.a` has addr `ssh_file.b`');
-    expect(ws.read('.stratum/state.json')).toBe(wrong);
+    expect(t.ws.read('.stratum/state.json')).toBe(wrong);
   });
 
   it('a second apply is refused while a live process holds the lock', async () => {
-    ws.write('stratum.strat', FILE);
+    t.ws.write('stratum.strat', FILE);
     // This test process is alive for sure: its lock is not stale.
     const lock = `${JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'stratum apply' })}\n`;
-    ws.write('.stratum/state.json.lock', lock);
-    const apply = await ws.run(['apply', '-y']);
+    t.ws.write('.stratum/state.json.lock', lock);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 1);
-    expect(ws.normalise(apply.stderr)).toBe(
+    expect(t.ws.normalise(apply.stderr)).toBe(
       [
         `Error: state is locked by pid ${process.pid} on ${hostname()} since 2026-01-01T00:00:00.000Z (stratum apply) [StateLocked]`,
         'hint: wait for that run to finish; if it is gone (e.g. the machine crashed), remove <TMP>/work/.stratum/state.json.lock and retry',
         '',
       ].join('\n'),
     );
-    expect(ws.read('.stratum/state.json.lock')).toBe(lock);
-    expect(existsSync(ws.hostPath('a'))).toBe(false);
-    expect(ws.exists('.stratum/state.json')).toBe(false);
+    expect(t.ws.read('.stratum/state.json.lock')).toBe(lock);
+    expect(existsSync(t.ws.hostPath('a'))).toBe(false);
+    expect(t.ws.exists('.stratum/state.json')).toBe(false);
     // A plan takes no lock.
-    expectExit(await ws.run(['plan']), 0);
+    expectExit(await t.ws.run(['plan']), 0);
   });
 
   it('a lock left by a dead process is taken over with a warning', async () => {
-    ws.write('stratum.strat', FILE);
+    t.ws.write('stratum.strat', FILE);
     const dead = spawnSync('true').pid;
-    ws.write(
+    t.ws.write(
       '.stratum/state.json.lock',
       `${JSON.stringify({ pid: dead, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z' })}\n`,
     );
-    const apply = await ws.run(['apply', '-y']);
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 0);
     expect(apply.stderr).toContain(
-      `[state] took over a stale lock ${ws.dir}/.stratum/state.json.lock left by pid ${dead}`,
+      `[state] took over a stale lock ${t.ws.dir}/.stratum/state.json.lock left by pid ${dead}`,
     );
-    expect(readFileSync(ws.hostPath('a'), 'utf8')).toBe('a\n');
-    expect(ws.exists('.stratum/state.json.lock')).toBe(false);
+    expect(readFileSync(t.ws.hostPath('a'), 'utf8')).toBe('a\n');
+    expect(t.ws.exists('.stratum/state.json.lock')).toBe(false);
   });
 });
 
 describe('host errors', { timeout: 60_000 }, () => {
   it('an unreachable host is a clear error without a stack trace', async () => {
     const port = await freePort();
-    ws.write('stratum.strat', FILE.replace('tuning = false\n', `tuning = false\n  port   = ${port}\n`));
-    const apply = await ws.run(['apply', '-y']);
+    t.ws.write('stratum.strat', FILE.replace('tuning = false\n', `tuning = false\n  port   = ${port}\n`));
+    const apply = await t.ws.run(['apply', '-y']);
     expectExit(apply, 1);
-    const status = await ws.run(['status']);
+    const status = await t.ws.run(['status']);
     expect(apply.stderr).not.toMatch(STACK_LINE);
     expect(status.stderr).not.toMatch(STACK_LINE);
     const normalised = (text: string) => text.replaceAll(String(port), '<DEADPORT>');
-    expect(normalised(ws.normalise(apply.stderr))).toContain(
+    expect(normalised(t.ws.normalise(apply.stderr))).toContain(
       'Error: apply failed at ssh_file.a: ssh: cannot reach root@127.0.0.1:<DEADPORT>: connection refused',
     );
     expect(apply.stderr).toMatch(/^hint: /m);
     expect(apply.stderr).toContain('No step was applied; .stratum/state.json is unchanged.');
-    expect(ws.exists('.stratum/state.json')).toBe(false);
+    expect(t.ws.exists('.stratum/state.json')).toBe(false);
     expect(normalised(status.stderr)).toContain(
       '[status] root@127.0.0.1: failed: ssh: cannot reach root@127.0.0.1:<DEADPORT>',
     );
-    expect(existsSync(ws.hostPath('a'))).toBe(false);
+    expect(existsSync(t.ws.hostPath('a'))).toBe(false);
 
     // With something in state, a refresh cannot read it: unreadable, not a crash.
-    ws.write(
+    t.ws.write(
       '.stratum/state.json',
       JSON.stringify({
         version: 1,
@@ -194,12 +175,12 @@ describe('host errors', { timeout: 60_000 }, () => {
           'ssh_file.a': {
             addr: { kind: 'ssh_file', name: 'a' },
             provider: 'ssh',
-            attrs: { host: 'root@127.0.0.1', path: ws.hostPath('a'), mode: '0644', sha256: 'x'.repeat(64) },
+            attrs: { host: 'root@127.0.0.1', path: t.ws.hostPath('a'), mode: '0644', sha256: 'x'.repeat(64) },
           },
         },
       }),
     );
-    const refresh = await ws.run(['plan', '--refresh']);
+    const refresh = await t.ws.run(['plan', '--refresh']);
     expect(refresh.stderr).not.toMatch(STACK_LINE);
     expect(normalised(`${refresh.stdout}${refresh.stderr}`)).toMatch(
       /cannot reach root@127\.0\.0\.1:<DEADPORT>/,
@@ -225,25 +206,25 @@ resource "ssh_file" "last" {
   content = "3\\n"
 }
 `;
-    ws.write('stratum.strat', config('echo migrating >&2; exit 3'));
-    const failed = await ws.run(['apply', '-y']);
+    t.ws.write('stratum.strat', config('echo migrating >&2; exit 3'));
+    const failed = await t.ws.run(['apply', '-y']);
     expectExit(failed, 1);
-    expectGolden('apply-fails-half-way', ws, failed);
+    expectGolden('apply-fails-half-way', t.ws, failed);
     expect(failed.stderr).not.toMatch(STACK_LINE);
-    expect(readFileSync(ws.hostPath('first'), 'utf8')).toBe('1\n');
-    expect(existsSync(ws.hostPath('last'))).toBe(false);
-    expect(Object.keys(ws.readJson<{ resources: object }>('.stratum/state.json').resources)).toEqual([
+    expect(readFileSync(t.ws.hostPath('first'), 'utf8')).toBe('1\n');
+    expect(existsSync(t.ws.hostPath('last'))).toBe(false);
+    expect(Object.keys(t.ws.readJson<{ resources: object }>('.stratum/state.json').resources)).toEqual([
       'ssh_file.first',
     ]);
-    expect(ws.exists('.stratum/state.json.lock')).toBe(false);
+    expect(t.ws.exists('.stratum/state.json.lock')).toBe(false);
 
-    ws.write('stratum.strat', config('echo migrated > @HOST@/migrated'));
-    const rest = await ws.run(['apply', '-y']);
+    t.ws.write('stratum.strat', config('echo migrated > @HOST@/migrated'));
+    const rest = await t.ws.run(['apply', '-y']);
     expectExit(rest, 0);
-    expectGolden('apply-does-the-rest', ws, rest);
-    expect(readFileSync(ws.hostPath('migrated'), 'utf8')).toBe('migrated\n');
-    expect(readFileSync(ws.hostPath('last'), 'utf8')).toBe('3\n');
-    expect(Object.keys(ws.readJson<{ resources: object }>('.stratum/state.json').resources)).toEqual([
+    expectGolden('apply-does-the-rest', t.ws, rest);
+    expect(readFileSync(t.ws.hostPath('migrated'), 'utf8')).toBe('migrated\n');
+    expect(readFileSync(t.ws.hostPath('last'), 'utf8')).toBe('3\n');
+    expect(Object.keys(t.ws.readJson<{ resources: object }>('.stratum/state.json').resources)).toEqual([
       'ssh_exec.migrate',
       'ssh_file.first',
       'ssh_file.last',

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 
 /**
  * End-to-end harness: the real `stratum` binary (packages/cli/dist/bin.js) run
@@ -283,3 +283,27 @@ export function hostBlock(name: string, addr = 'root@127.0.0.1', extra = ''): st
 
 /** The stack-trace shape Node prints; errors must never show it without --verbose. */
 export const STACK_LINE = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
+
+/** What {@link useWorkspacePerTest} gives a test file; read the fields inside tests and hooks. */
+export interface HostAndWorkspace {
+  /** One loopback sshd for the whole file. */
+  readonly sshd: LoopbackSshd;
+  /** A fresh workspace (work dir, HOME, host dir) for each test. */
+  readonly ws: Workspace;
+}
+
+/** Registers the hooks most e2e files share: one sshd per file, a fresh workspace per test. */
+export function useWorkspacePerTest(): HostAndWorkspace {
+  const t = {} as { sshd: LoopbackSshd; ws: Workspace };
+  beforeAll(async () => {
+    t.sshd = await startHost();
+  });
+  afterAll(async () => {
+    await t.sshd?.stop();
+  });
+  beforeEach(async () => {
+    t.ws = await createWorkspace(t.sshd);
+  });
+  afterEach(() => t.ws?.dispose());
+  return t;
+}

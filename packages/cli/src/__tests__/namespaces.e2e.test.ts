@@ -1,26 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { LoopbackSshd } from '@stratum/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspace, expectExit, expectGolden, hostBlock, startHost, type Workspace } from './harness';
+import { describe, expect, it } from 'vitest';
+import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
 /**
  * Namespace mode: a manifest, `-n NAME`, per-namespace state plus
  * `_shared.json`, and the cross-namespace checks.
  */
 
-let sshd: LoopbackSshd;
-let ws: Workspace;
-beforeAll(async () => {
-  sshd = await startHost();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
-beforeEach(async () => {
-  ws = await createWorkspace(sshd);
-});
-afterEach(() => ws?.dispose());
+const t = useWorkspacePerTest();
 
 const MANIFEST = `${hostBlock('primary')}
 namespace "infra" {
@@ -61,39 +49,43 @@ interface StateFile {
 }
 
 function writeProject(manifest = MANIFEST): void {
-  ws.write('stratum.strat', manifest);
-  ws.write('infra/base.strat', INFRA);
-  ws.write('app/web.strat', WEB);
-  ws.write('app/extra.strat', EXTRA);
+  t.ws.write('stratum.strat', manifest);
+  t.ws.write('infra/base.strat', INFRA);
+  t.ws.write('app/web.strat', WEB);
+  t.ws.write('app/extra.strat', EXTRA);
 }
 
 describe('namespaces sharing a host', { timeout: 60_000 }, () => {
   it('each namespace applies on its own into .stratum/<ns>.json, with _shared.json beside', async () => {
     writeProject();
-    const plan = await ws.run(['-n', 'infra', 'plan']);
+    const plan = await t.ws.run(['-n', 'infra', 'plan']);
     expectExit(plan, 0);
-    const apply = await ws.run(['-n', 'infra', 'apply', '-y']);
+    const apply = await t.ws.run(['-n', 'infra', 'apply', '-y']);
     expectExit(apply, 0);
-    expectGolden('namespace-infra', ws, plan, apply);
+    expectGolden('namespace-infra', t.ws, plan, apply);
 
-    expect(Object.keys(ws.readJson<StateFile>('.stratum/infra.json').resources)).toEqual(['system_dir.srv']);
-    expect(ws.readJson<StateFile>('.stratum/_shared.json')).toEqual({ version: 1, resources: {} });
-    expect(ws.exists('.stratum/state.json')).toBe(false);
+    expect(Object.keys(t.ws.readJson<StateFile>('.stratum/infra.json').resources)).toEqual([
+      'system_dir.srv',
+    ]);
+    expect(t.ws.readJson<StateFile>('.stratum/_shared.json')).toEqual({ version: 1, resources: {} });
+    expect(t.ws.exists('.stratum/state.json')).toBe(false);
 
-    const app = await ws.run(['-n', 'app', 'apply', '-y']);
+    const app = await t.ws.run(['-n', 'app', 'apply', '-y']);
     expectExit(app, 0);
-    expectGolden('namespace-app', ws, app);
-    expect(Object.keys(ws.readJson<StateFile>('.stratum/app.json').resources)).toEqual([
+    expectGolden('namespace-app', t.ws, app);
+    expect(Object.keys(t.ws.readJson<StateFile>('.stratum/app.json').resources)).toEqual([
       'ssh_file.extra',
       'ssh_file.web',
     ]);
-    expect(Object.keys(ws.readJson<StateFile>('.stratum/infra.json').resources)).toEqual(['system_dir.srv']);
-    expect(readFileSync(ws.hostPath('web.txt'), 'utf8')).toBe('web\n');
-    expect(readFileSync(ws.hostPath('extra.txt'), 'utf8')).toBe('extra\n');
+    expect(Object.keys(t.ws.readJson<StateFile>('.stratum/infra.json').resources)).toEqual([
+      'system_dir.srv',
+    ]);
+    expect(readFileSync(t.ws.hostPath('web.txt'), 'utf8')).toBe('web\n');
+    expect(readFileSync(t.ws.hostPath('extra.txt'), 'utf8')).toBe('extra\n');
 
     // Neither namespace sees the other's resources as deletes.
     for (const ns of ['infra', 'app']) {
-      const again = await ws.run(['-n', ns, 'plan', '--detailed-exitcode']);
+      const again = await t.ws.run(['-n', ns, 'plan', '--detailed-exitcode']);
       expectExit(again, 0);
       expect(again.stdout).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/m);
     }
@@ -106,34 +98,34 @@ describe('namespaces sharing a host', { timeout: 60_000 }, () => {
         'configs = ["infra/base.strat"]\n  state   = "states/infra-state.json"',
       ),
     );
-    const apply = await ws.run(['-n', 'infra', 'apply', '-y']);
+    const apply = await t.ws.run(['-n', 'infra', 'apply', '-y']);
     expectExit(apply, 0);
     expect(apply.stdout).toContain('State saved to states/infra-state.json');
-    expect(ws.exists('states/_shared.json')).toBe(true);
+    expect(t.ws.exists('states/_shared.json')).toBe(true);
 
-    const explicit = await ws.run(['-n', 'app', 'plan', '--json', '-s', 'elsewhere/app.json']);
+    const explicit = await t.ws.run(['-n', 'app', 'plan', '--json', '-s', 'elsewhere/app.json']);
     expectExit(explicit, 0);
     expect(JSON.parse(explicit.stdout)).toMatchObject({
       mode: 'namespace',
       namespace: 'app',
-      state: `${ws.dir}/elsewhere/app.json`,
-      configs: [`${ws.dir}/stratum.strat`, `${ws.dir}/app/web.strat`, `${ws.dir}/app/extra.strat`],
+      state: `${t.ws.dir}/elsewhere/app.json`,
+      configs: [`${t.ws.dir}/stratum.strat`, `${t.ws.dir}/app/web.strat`, `${t.ws.dir}/app/extra.strat`],
     });
   });
 
   it('--manifest points -n at a manifest elsewhere; its paths resolve beside it', async () => {
-    ws.write(
+    t.ws.write(
       'deploy/manifest.strat',
       `${hostBlock('primary')}\nnamespace "web" {\n  configs = ["web.strat"]\n}\n`,
     );
-    ws.write('deploy/web.strat', WEB);
-    const apply = await ws.run(['--manifest', 'deploy/manifest.strat', '-n', 'web', 'apply', '-y']);
+    t.ws.write('deploy/web.strat', WEB);
+    const apply = await t.ws.run(['--manifest', 'deploy/manifest.strat', '-n', 'web', 'apply', '-y']);
     expectExit(apply, 0);
     expect(apply.stdout).toContain('State saved to deploy/.stratum/web.json');
-    expect(Object.keys(ws.readJson<StateFile>('deploy/.stratum/web.json').resources)).toEqual([
+    expect(Object.keys(t.ws.readJson<StateFile>('deploy/.stratum/web.json').resources)).toEqual([
       'ssh_file.web',
     ]);
-    expect(readFileSync(ws.hostPath('web.txt'), 'utf8')).toBe('web\n');
+    expect(readFileSync(t.ws.hostPath('web.txt'), 'utf8')).toBe('web\n');
   });
 });
 
@@ -145,7 +137,7 @@ describe('split state, read back from hand-written files', { timeout: 30_000 }, 
 
   it('_stratum_* entries in _shared.json are no-ops for every namespace; each ns file is its own', async () => {
     writeProject(TUNED);
-    const first = await ws.run(['-n', 'infra', 'plan', '--json']);
+    const first = await t.ws.run(['-n', 'infra', 'plan', '--json']);
     expectExit(first, 0);
     const doc = JSON.parse(first.stdout) as {
       steps: { address: string; kind: string; name: string; provider: string; desired: unknown }[];
@@ -163,9 +155,12 @@ describe('split state, read back from hand-written files', { timeout: 30_000 }, 
           { addr: { kind: s.kind, name: s.name }, provider: s.provider, attrs: s.desired },
         ]),
       );
-    ws.write('.stratum/_shared.json', JSON.stringify({ version: 1, resources: entries(implicit) }, null, 2));
+    t.ws.write(
+      '.stratum/_shared.json',
+      JSON.stringify({ version: 1, resources: entries(implicit) }, null, 2),
+    );
     // The app namespace's own file holds one of its resources, recorded as applied.
-    ws.write(
+    t.ws.write(
       '.stratum/app.json',
       JSON.stringify({
         version: 1,
@@ -175,7 +170,7 @@ describe('split state, read back from hand-written files', { timeout: 30_000 }, 
             provider: 'ssh',
             attrs: {
               host: 'root@127.0.0.1',
-              path: ws.hostPath('web.txt'),
+              path: t.ws.hostPath('web.txt'),
               mode: '0644',
               sha256: createHash('sha256').update('web\n').digest('hex'),
             },
@@ -184,11 +179,11 @@ describe('split state, read back from hand-written files', { timeout: 30_000 }, 
       }),
     );
 
-    const app = await ws.run(['-n', 'app', 'plan']);
+    const app = await t.ws.run(['-n', 'app', 'plan']);
     expectExit(app, 0);
-    const infra = await ws.run(['-n', 'infra', 'plan']);
+    const infra = await t.ws.run(['-n', 'infra', 'plan']);
     expectExit(infra, 0);
-    expectGolden('namespace-shared-state', ws, app, infra);
+    expectGolden('namespace-shared-state', t.ws, app, infra);
     expect(app.stdout).toMatch(/^ {2}ssh_exec\._stratum_swap_primary$/m);
     // app.json's entry is not the infra namespace's business: no delete there.
     expect(infra.stdout).not.toContain('ssh_file.web');
@@ -214,9 +209,9 @@ namespace "app" {
 `;
 
   it('two namespaces binding one host port', async () => {
-    ws.write('stratum.strat', CONFLICT_MANIFEST);
-    ws.write('infra/edge.strat', TRAEFIK);
-    ws.write(
+    t.ws.write('stratum.strat', CONFLICT_MANIFEST);
+    t.ws.write('infra/edge.strat', TRAEFIK);
+    t.ws.write(
       'app/web.strat',
       `resource "docker_container" "web" {
   host  = host.primary.addr
@@ -226,17 +221,17 @@ namespace "app" {
 }
 `,
     );
-    const app = await ws.run(['-n', 'app', 'plan']);
+    const app = await t.ws.run(['-n', 'app', 'plan']);
     expectExit(app, 1);
-    const infra = await ws.run(['-n', 'infra', 'plan']);
+    const infra = await t.ws.run(['-n', 'infra', 'plan']);
     expectExit(infra, 1);
-    expectGolden('namespace-port-conflict', ws, app, infra);
+    expectGolden('namespace-port-conflict', t.ws, app, infra);
   });
 
   it('two namespaces using one container name', async () => {
-    ws.write('stratum.strat', CONFLICT_MANIFEST);
-    ws.write('infra/edge.strat', TRAEFIK);
-    ws.write(
+    t.ws.write('stratum.strat', CONFLICT_MANIFEST);
+    t.ws.write('infra/edge.strat', TRAEFIK);
+    t.ws.write(
       'app/web.strat',
       `resource "docker_container" "db" {
   host  = host.primary.addr
@@ -245,18 +240,18 @@ namespace "app" {
 }
 `,
     );
-    const app = await ws.run(['-n', 'app', 'plan']);
+    const app = await t.ws.run(['-n', 'app', 'plan']);
     expectExit(app, 1);
-    expectGolden('namespace-name-conflict', ws, app);
+    expectGolden('namespace-name-conflict', t.ws, app);
   });
 
   it('bundle mode skips the cross-namespace check', async () => {
-    ws.write('infra/edge.strat', `${hostBlock('primary')}\n${TRAEFIK}`);
-    ws.write(
+    t.ws.write('infra/edge.strat', `${hostBlock('primary')}\n${TRAEFIK}`);
+    t.ws.write(
       'app/web.strat',
       'resource "docker_container" "web" {\n  host  = host.primary.addr\n  name  = "web"\n  image = "nginx:alpine"\n}\n',
     );
-    const plan = await ws.run(['plan', '-c', 'infra/edge.strat', '-c', 'app/web.strat']);
+    const plan = await t.ws.run(['plan', '-c', 'infra/edge.strat', '-c', 'app/web.strat']);
     expectExit(plan, 0);
   });
 });
@@ -264,23 +259,23 @@ namespace "app" {
 describe('namespace selection errors', { timeout: 30_000 }, () => {
   it('-n with -c is refused', async () => {
     writeProject();
-    const result = await ws.run(['-n', 'app', 'plan', '-c', 'app/web.strat']);
+    const result = await t.ws.run(['-n', 'app', 'plan', '-c', 'app/web.strat']);
     expectExit(result, 1);
-    expectGolden('namespace-with-config', ws, result);
+    expectGolden('namespace-with-config', t.ws, result);
   });
 
   it('an unknown namespace lists the known ones', async () => {
     writeProject();
-    const result = await ws.run(['-n', 'nope', 'plan']);
+    const result = await t.ws.run(['-n', 'nope', 'plan']);
     expectExit(result, 1);
-    expectGolden('namespace-unknown', ws, result);
+    expectGolden('namespace-unknown', t.ws, result);
   });
 
   it('-n without a manifest, and a --manifest that does not exist', async () => {
-    const missing = await ws.run(['-n', 'app', 'plan']);
+    const missing = await t.ws.run(['-n', 'app', 'plan']);
     expectExit(missing, 1);
-    const wrongPath = await ws.run(['--manifest', 'deploy/manifest.strat', '-n', 'app', 'apply', '-y']);
+    const wrongPath = await t.ws.run(['--manifest', 'deploy/manifest.strat', '-n', 'app', 'apply', '-y']);
     expectExit(wrongPath, 1);
-    expectGolden('namespace-manifest-missing', ws, missing, wrongPath);
+    expectGolden('namespace-manifest-missing', t.ws, missing, wrongPath);
   });
 });

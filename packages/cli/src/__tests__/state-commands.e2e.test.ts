@@ -1,33 +1,21 @@
-import type { LoopbackSshd } from '@stratum/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspace, expectExit, expectGolden, hostBlock, startHost, type Workspace } from './harness';
+import { describe, expect, it } from 'vitest';
+import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
 /** `stratum state list | show | merge`, on state a real apply wrote and on files written by hand. */
 
-let sshd: LoopbackSshd;
-let ws: Workspace;
-beforeAll(async () => {
-  sshd = await startHost();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
-beforeEach(async () => {
-  ws = await createWorkspace(sshd);
-});
-afterEach(() => ws?.dispose());
+const t = useWorkspacePerTest();
 
 function entry(kind: string, name: string, provider: string, attrs: Record<string, unknown> = {}) {
   return { [`${kind}.${name}`]: { addr: { kind, name }, provider, attrs } };
 }
 
 function writeState(rel: string, ...entries: Record<string, unknown>[]): void {
-  ws.write(rel, `${JSON.stringify({ version: 1, resources: Object.assign({}, ...entries) }, null, 2)}\n`);
+  t.ws.write(rel, `${JSON.stringify({ version: 1, resources: Object.assign({}, ...entries) }, null, 2)}\n`);
 }
 
 describe('state list and show', { timeout: 30_000 }, () => {
   it('list and show what an apply recorded', async () => {
-    ws.write(
+    t.ws.write(
       'stratum.strat',
       `${hostBlock('box')}
 resource "ssh_file" "motd" {
@@ -42,12 +30,12 @@ resource "ssh_exec" "hello" {
 }
 `,
     );
-    expectExit(await ws.run(['apply', '-y']), 0);
-    const list = await ws.run(['state', 'list']);
+    expectExit(await t.ws.run(['apply', '-y']), 0);
+    const list = await t.ws.run(['state', 'list']);
     expectExit(list, 0);
-    const show = await ws.run(['state', 'show', 'ssh_exec.hello']);
+    const show = await t.ws.run(['state', 'show', 'ssh_exec.hello']);
     expectExit(show, 0);
-    expectGolden('state-list-show', ws, list, show);
+    expectGolden('state-list-show', t.ws, list, show);
     expect(JSON.parse(show.stdout)).toEqual({
       addr: { kind: 'ssh_exec', name: 'hello' },
       provider: 'ssh',
@@ -56,30 +44,30 @@ resource "ssh_exec" "hello" {
   });
 
   it('an empty or missing state file lists as (empty state); -p picks the file', async () => {
-    const missing = await ws.run(['state', 'list']);
+    const missing = await t.ws.run(['state', 'list']);
     expectExit(missing, 0);
     expect(missing.stdout).toBe('(empty state)\n');
     writeState('infra-state.json', entry('system_dir', 'srv', 'system'));
-    const other = await ws.run(['state', 'list', '--path', 'infra-state.json']);
+    const other = await t.ws.run(['state', 'list', '--path', 'infra-state.json']);
     expectExit(other, 0);
     expect(other.stdout).toBe('system_dir.srv [system]\n');
     writeState('empty.json');
-    const empty = await ws.run(['state', 'list', '-p', 'empty.json']);
+    const empty = await t.ws.run(['state', 'list', '-p', 'empty.json']);
     expect(empty.stdout).toBe('(empty state)\n');
   });
 
   it('show: not found, a malformed address, and a corrupt file', async () => {
     writeState('.stratum/state.json', entry('system_dir', 'srv', 'system'));
-    const notFound = await ws.run(['state', 'show', 'system_dir.nope']);
+    const notFound = await t.ws.run(['state', 'show', 'system_dir.nope']);
     expectExit(notFound, 1);
-    const badAddr = await ws.run(['state', 'show', 'nodot']);
+    const badAddr = await t.ws.run(['state', 'show', 'nodot']);
     expectExit(badAddr, 1);
-    ws.write('broken.json', '[]');
-    const corrupt = await ws.run(['state', 'show', 'system_dir.srv', '-p', 'broken.json']);
+    t.ws.write('broken.json', '[]');
+    const corrupt = await t.ws.run(['state', 'show', 'system_dir.srv', '-p', 'broken.json']);
     expectExit(corrupt, 1);
-    const noSub = await ws.run(['state']);
+    const noSub = await t.ws.run(['state']);
     expectExit(noSub, 1);
-    expectGolden('state-show-errors', ws, notFound, badAddr, corrupt, noSub);
+    expectGolden('state-show-errors', t.ws, notFound, badAddr, corrupt, noSub);
   });
 });
 
@@ -87,7 +75,7 @@ describe('state merge', { timeout: 30_000 }, () => {
   it('merges two files into a new one', async () => {
     writeState('.stratum/infra.json', entry('system_dir', 'srv', 'system'), entry('ssh_exec', 'boot', 'ssh'));
     writeState('.stratum/app.json', entry('ssh_file', 'motd', 'ssh'));
-    const merge = await ws.run([
+    const merge = await t.ws.run([
       'state',
       'merge',
       '-o',
@@ -97,7 +85,7 @@ describe('state merge', { timeout: 30_000 }, () => {
     ]);
     expectExit(merge, 0);
     expect(merge.stdout).toBe('merged 2 state files into .stratum/host.json (3 resources)\n');
-    const list = await ws.run(['state', 'list', '-p', '.stratum/host.json']);
+    const list = await t.ws.run(['state', 'list', '-p', '.stratum/host.json']);
     expect(list.stdout).toBe('ssh_exec.boot [ssh]\nssh_file.motd [ssh]\nsystem_dir.srv [system]\n');
   });
 
@@ -105,21 +93,21 @@ describe('state merge', { timeout: 30_000 }, () => {
     writeState('a.json', entry('system_dir', 'srv', 'system'));
     writeState('b.json', entry('system_dir', 'srv', 'system', { path: '/other' }));
     writeState('out.json', entry('ssh_file', 'keep', 'ssh'));
-    const before = ws.read('out.json');
+    const before = t.ws.read('out.json');
 
-    const exists = await ws.run(['state', 'merge', '-o', 'out.json', 'a.json', 'b.json']);
+    const exists = await t.ws.run(['state', 'merge', '-o', 'out.json', 'a.json', 'b.json']);
     expectExit(exists, 1);
-    const duplicate = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'b.json']);
+    const duplicate = await t.ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'b.json']);
     expectExit(duplicate, 1);
-    const single = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json']);
+    const single = await t.ws.run(['state', 'merge', '-o', 'new.json', 'a.json']);
     expectExit(single, 1);
-    const missingInput = await ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'nope.json']);
+    const missingInput = await t.ws.run(['state', 'merge', '-o', 'new.json', 'a.json', 'nope.json']);
     expectExit(missingInput, 1);
-    const noOut = await ws.run(['state', 'merge', 'a.json', 'b.json']);
+    const noOut = await t.ws.run(['state', 'merge', 'a.json', 'b.json']);
     expectExit(noOut, 1);
-    expectGolden('state-merge-errors', ws, exists, duplicate, single, missingInput, noOut);
+    expectGolden('state-merge-errors', t.ws, exists, duplicate, single, missingInput, noOut);
 
-    expect(ws.read('out.json')).toBe(before);
-    expect(ws.exists('new.json')).toBe(false);
+    expect(t.ws.read('out.json')).toBe(before);
+    expect(t.ws.exists('new.json')).toBe(false);
   });
 });

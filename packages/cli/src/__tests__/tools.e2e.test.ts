@@ -1,26 +1,14 @@
-import type { LoopbackSshd } from '@stratum/testkit';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createWorkspace, expectExit, expectGolden, hostBlock, startHost, type Workspace } from './harness';
+import { describe, expect, it } from 'vitest';
+import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
 /** `status`, `validate`, `fmt`, `graph`, `--version`. */
 
-let sshd: LoopbackSshd;
-let ws: Workspace;
-beforeAll(async () => {
-  sshd = await startHost();
-});
-afterAll(async () => {
-  await sshd?.stop();
-});
-beforeEach(async () => {
-  ws = await createWorkspace(sshd);
-});
-afterEach(() => ws?.dispose());
+const t = useWorkspacePerTest();
 
 describe('status', { timeout: 30_000 }, () => {
   it('prints one section per host from one probe, and filters with --host', async () => {
-    ws.write('stratum.strat', hostBlock('box'));
-    const status = await ws.run(['status']);
+    t.ws.write('stratum.strat', hostBlock('box'));
+    const status = await t.ws.run(['status']);
     expectExit(status, 0);
     const lines = status.stdout.split('\n');
     expect(lines[0]).toBe('=== root@127.0.0.1 ===');
@@ -33,29 +21,29 @@ describe('status', { timeout: 30_000 }, () => {
     expect(lines[6]).toMatch(/^(CONTAINER\s+CPU %|\(no docker stats available\))/);
     expect(status.stderr).toBe('');
 
-    const byName = await ws.run(['status', '--host', 'box']);
+    const byName = await t.ws.run(['status', '--host', 'box']);
     expectExit(byName, 0);
     expect(byName.stdout.startsWith('=== root@127.0.0.1 ===\n')).toBe(true);
-    const byAddr = await ws.run(['status', '--host', 'root@127.0.0.1']);
+    const byAddr = await t.ws.run(['status', '--host', 'root@127.0.0.1']);
     expectExit(byAddr, 0);
     expect(byAddr.stdout.startsWith('=== root@127.0.0.1 ===\n')).toBe(true);
   });
 
   it('--host with no match is an error; a host without addr is skipped with a warning', async () => {
-    ws.write('stratum.strat', `${hostBlock('box')}\nhost "later" {\n  tuning = false\n}\n`);
-    const noMatch = await ws.run(['status', '--host', 'nope']);
+    t.ws.write('stratum.strat', `${hostBlock('box')}\nhost "later" {\n  tuning = false\n}\n`);
+    const noMatch = await t.ws.run(['status', '--host', 'nope']);
     expectExit(noMatch, 1);
-    expectGolden('status-no-match', ws, noMatch);
-    const all = await ws.run(['status']);
+    expectGolden('status-no-match', t.ws, noMatch);
+    const all = await t.ws.run(['status']);
     expectExit(all, 0);
     expect(all.stderr).toBe('[status] skipping host `later`: it has no addr\n');
     expect(all.stdout).toContain('=== root@127.0.0.1 ===');
   });
 
   it('status reads no state', async () => {
-    ws.write('stratum.strat', hostBlock('box'));
-    ws.write('.stratum/state.json', 'not json');
-    const status = await ws.run(['status']);
+    t.ws.write('stratum.strat', hostBlock('box'));
+    t.ws.write('.stratum/state.json', 'not json');
+    const status = await t.ws.run(['status']);
     expectExit(status, 0);
   });
 });
@@ -75,46 +63,46 @@ resource "docker_container" "api" {
 `;
 
   it('validate checks everything without state or hosts', async () => {
-    ws.write('stratum.strat', CONFIG);
-    ws.write('.stratum/state.json', 'not json');
-    const ok = await ws.run(['validate']);
+    t.ws.write('stratum.strat', CONFIG);
+    t.ws.write('.stratum/state.json', 'not json');
+    const ok = await t.ws.run(['validate']);
     expectExit(ok, 0);
     expect(ok.stdout).toBe('valid: 2 resources, 1 host in stratum.strat\n');
 
-    ws.write('stratum.strat', CONFIG.replace('"docker_container.db"', '"docker_container.dbb"'));
-    const badEdge = await ws.run(['validate']);
+    t.ws.write('stratum.strat', CONFIG.replace('"docker_container.db"', '"docker_container.dbb"'));
+    const badEdge = await t.ws.run(['validate']);
     expectExit(badEdge, 1);
-    expectGolden('validate-unknown-dependency', ws, badEdge);
+    expectGolden('validate-unknown-dependency', t.ws, badEdge);
   });
 
   it('graph prints DOT with the depends_on edge', async () => {
-    ws.write('stratum.strat', CONFIG);
-    const graph = await ws.run(['graph']);
+    t.ws.write('stratum.strat', CONFIG);
+    const graph = await t.ws.run(['graph']);
     expectExit(graph, 0);
-    expectGolden('graph', ws, graph);
+    expectGolden('graph', t.ws, graph);
     expect(graph.stdout).toContain('"docker_container.api" -> "docker_container.db";');
   });
 
   it('fmt --check fails listing unformatted files; fmt rewrites them', async () => {
     const messy = 'host "box" {\naddr="root@127.0.0.1"\n    tuning   =   false\n}\n';
     const canonical = 'host "box" {\n  addr = "root@127.0.0.1"\n  tuning = false\n}\n';
-    ws.write('stratum.strat', messy);
-    ws.write('sub/clean.strat', canonical);
-    const check = await ws.run(['fmt', '--check']);
+    t.ws.write('stratum.strat', messy);
+    t.ws.write('sub/clean.strat', canonical);
+    const check = await t.ws.run(['fmt', '--check']);
     expectExit(check, 1);
-    expectGolden('fmt-check', ws, check);
-    expect(ws.read('stratum.strat')).toBe(messy);
+    expectGolden('fmt-check', t.ws, check);
+    expect(t.ws.read('stratum.strat')).toBe(messy);
 
-    const fmt = await ws.run(['fmt']);
+    const fmt = await t.ws.run(['fmt']);
     expectExit(fmt, 0);
     expect(fmt.stdout).toBe('stratum.strat\n');
-    expect(ws.read('stratum.strat')).toBe(canonical);
-    expectExit(await ws.run(['fmt', '--check']), 0);
-    expectExit(await ws.run(['fmt', '--check', 'sub/clean.strat']), 0);
+    expect(t.ws.read('stratum.strat')).toBe(canonical);
+    expectExit(await t.ws.run(['fmt', '--check']), 0);
+    expectExit(await t.ws.run(['fmt', '--check', 'sub/clean.strat']), 0);
   });
 
   it('--version prints the package version', async () => {
-    const version = await ws.run(['--version']);
+    const version = await t.ws.run(['--version']);
     expectExit(version, 0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
   });
