@@ -1,6 +1,12 @@
-import type { DesiredResource } from '@stratum/core';
+import { checkCrossNamespace, type DesiredResource } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import { checkCrossNamespace } from './cross-namespace';
+import { builtinRegistry } from './runtime';
+
+/**
+ * The namespace check with the built-in kinds: docker_container's claims
+ * (its port specs and container name) through core's one claims model.
+ */
+const registry = builtinRegistry();
 
 const container = (name: string, attrs: Record<string, unknown>): DesiredResource => ({
   addr: { kind: 'docker_container', name },
@@ -15,7 +21,7 @@ describe('checkCrossNamespace', () => {
     const app = { namespace: 'app', resources: [container('web', { ports: ['80:80'] })] };
     let error: unknown;
     try {
-      checkCrossNamespace(app, [infra]);
+      checkCrossNamespace(app, [infra], registry);
     } catch (e) {
       error = e;
     }
@@ -31,7 +37,7 @@ describe('checkCrossNamespace', () => {
 
   it('names both sides of a container name conflict', () => {
     const app = { namespace: 'app', resources: [container('db', { name: 'traefik' })] };
-    expect(() => checkCrossNamespace(app, [infra])).toThrow(
+    expect(() => checkCrossNamespace(app, [infra], registry)).toThrow(
       expect.objectContaining({
         message: 'cross-namespace container name conflict on host `root@192.0.2.10`:',
         details: [
@@ -50,6 +56,39 @@ describe('checkCrossNamespace', () => {
         container('db', { ports: ['5432', '127.0.0.1::6379'] }),
       ],
     };
-    expect(() => checkCrossNamespace(app, [infra])).not.toThrow();
+    expect(() => checkCrossNamespace(app, [infra], registry)).not.toThrow();
+  });
+});
+
+describe('checkCrossNamespace with protocols and bind addresses', () => {
+  it('lets tcp and udp share a port number, and two specific addresses share a port', () => {
+    const app = {
+      namespace: 'app',
+      resources: [
+        container('dns', { ports: ['53:53/udp'] }),
+        container('api', { ports: ['10.0.0.1:8080:80'] }),
+      ],
+    };
+    const other = {
+      namespace: 'infra',
+      resources: [
+        container('dns-tcp', { ports: ['53:53/tcp'] }),
+        container('api2', { ports: ['10.0.0.2:8080:80'] }),
+      ],
+    };
+    expect(() => checkCrossNamespace(app, [other], registry)).not.toThrow();
+  });
+
+  it('refuses a specific address against a sibling bound on every interface, and says udp', () => {
+    const app = { namespace: 'app', resources: [container('dns', { ports: ['127.0.0.1:53:53/udp'] })] };
+    const other = { namespace: 'infra', resources: [container('resolver', { ports: ['53:53/udp'] })] };
+    expect(() => checkCrossNamespace(app, [other], registry)).toThrow(
+      expect.objectContaining({
+        details: [
+          '  - app::docker_container.dns  (current) wants 53/udp',
+          '  - infra::docker_container.resolver  (sibling) already claims it',
+        ],
+      }),
+    );
   });
 });

@@ -11,7 +11,6 @@ export type CliErrorCode =
   | 'DestroyRefused'
   | 'UnresolvedSecret'
   | 'InvalidAttributes'
-  | 'CrossNamespaceConflict'
   | 'NoHostMatched'
   | 'ApplyFailed'
   | 'FormatCheckFailed'
@@ -19,8 +18,8 @@ export type CliErrorCode =
   | 'BadArguments';
 
 export class CliError extends StratumError<CliErrorCode> {
-  /** Extra lines printed under the message (lists of resources, files, ...). */
-  readonly details: readonly string[];
+  static override readonly marker: string = '@stratum/cli/CliError';
+
   /** Process exit code for this error (1 unless said otherwise). */
   readonly exitCode: number;
 
@@ -29,9 +28,8 @@ export class CliError extends StratumError<CliErrorCode> {
     message: string,
     options: { hint?: string; details?: readonly string[]; exitCode?: number; cause?: unknown } = {},
   ) {
-    super(code, message, { hint: options.hint, cause: options.cause });
+    super(code, message, { hint: options.hint, details: options.details, cause: options.cause });
     this.name = 'CliError';
-    this.details = options.details ?? [];
     this.exitCode = options.exitCode ?? 1;
   }
 }

@@ -1,19 +1,21 @@
 import { relative, resolve } from 'node:path';
 import { type Extracted, loadFile, loadFiles } from '@stratum/config';
 import {
-  buildPlan,
+  checkCrossNamespace,
+  createEngine,
+  type DesiredResource,
   type Diagnostic,
-  loadMerged,
-  loadState,
-  type Plan,
-  planViews,
-  type Registry,
-  type State,
-  saveSplit,
-  saveState,
-  validateDesired,
+  type Engine,
+  type EngineEvent,
+  fileStateBackend,
+  type NamespaceResources,
+  prepareDesired,
+  Registry,
+  type StateBackend,
+  splitStateBackend,
+  type Transport,
+  validateProviderSettings,
 } from '@stratum/core';
-import { checkCrossNamespace, type NamespaceResources } from './cross-namespace';
 import { loadEnvFiles } from './env-files';
 import { CliError } from './errors';
 import type { CliIo } from './io';
@@ -23,15 +25,19 @@ import { builtinRegistry } from './runtime';
 import { resolveSources, type SourceFlags, type Sources } from './sources';
 
 /**
- * The steps `plan` and `apply` share, in the spec's order: env files → sources
- * (bundle or namespace) → config → cross-namespace check → attribute
- * validation → state → plan. Each step is its own module; this only wires them.
+ * The steps every config-reading command shares, in the spec's order: env
+ * files → sources (bundle or namespace) → config → providers → the kinds'
+ * `prepare` → cross-namespace check → attribute and provider-settings
+ * validation. Each step is its own module; this only wires them. Planning and
+ * applying are `@stratum/core`'s engine (see {@link engineFor}).
  */
 export interface Loaded {
   env: Record<string, string | undefined>;
   sources: Sources;
   extracted: Extracted;
   registry: Registry;
+  /** The desired resources after their kinds' `prepare`: what is planned and applied. */
+  desired: DesiredResource[];
 }
 
 export interface PlanFlags extends GlobalFlags, SourceFlags {
@@ -55,12 +61,58 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   );
   io.redaction = extracted.redaction;
   for (const warning of extracted.warnings) io.err(warning);
-  if (sources.mode === 'namespace') checkSiblings(sources, extracted, env, io);
   const registry = builtinRegistry();
   for (const provider of await loadThirdPartyProviders(extracted.providers, io.cwd))
     registry.register(provider);
-  reportDiagnostics(validateDesired(extracted.resources, registry), io);
-  return { env, sources, extracted, registry };
+  const prepared = await prepareDesired(extracted.resources, registry, { redaction: extracted.redaction });
+  if (sources.mode === 'namespace') await checkSiblings(sources, prepared.resources, registry, env, io);
+  reportDiagnostics(
+    [...prepared.diagnostics, ...validateProviderSettings(extracted.providers, registry)],
+    io,
+  );
+  return { env, sources, extracted, registry, desired: prepared.resources };
+}
+
+/** The state a command works on: one file, or in namespace mode the namespace's file plus `_shared.json`. */
+export function stateBackendFor(sources: Sources): StateBackend {
+  return sources.sharedStatePath
+    ? splitStateBackend(sources.statePath, sources.sharedStatePath)
+    : fileStateBackend(sources.statePath);
+}
+
+/** Options of {@link engineFor}. */
+export interface EngineWiring {
+  transport: Transport;
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: EngineEvent) => void) | undefined;
+  verbose?: boolean | undefined;
+}
+
+/**
+ * The engine over a loaded config. Kinds' log lines (already scrubbed of
+ * secrets by the engine) go to stderr unless `onEvent` takes them.
+ */
+export function engineFor(loaded: Loaded, io: CliIo, wiring: EngineWiring): Engine {
+  return createEngine({
+    registry: loaded.registry,
+    transport: wiring.transport,
+    state: stateBackendFor(loaded.sources),
+    redaction: loaded.extracted.redaction,
+    providers: loaded.extracted.providers,
+    signal: wiring.signal,
+    onEvent: wiring.onEvent ?? logLines(io, wiring.verbose),
+    onStaleLock: (stale, path) =>
+      io.err(`[state] took over a stale lock ${path} left by pid ${stale.pid} on ${stale.host}`),
+  });
+}
+
+/** Prints the engine's log lines: traces and warnings always, debug lines with `--verbose`. */
+export function logLines(io: CliIo, verbose: boolean | undefined, print: (line: string) => void = io.err) {
+  return (event: EngineEvent) => {
+    if (event.type !== 'log') return;
+    if (event.level === 'debug' && !verbose) return;
+    print(event.line);
+  };
 }
 
 /**
@@ -75,9 +127,20 @@ function shownPath(path: string, io: CliIo): string {
   return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
-function checkSiblings(sources: Sources, extracted: Extracted, env: Loaded['env'], io: CliIo): void {
+/**
+ * Namespace mode: the current namespace's resources against every sibling's
+ * (core's `checkCrossNamespace`, from the kinds' claims). Resources declared
+ * in the manifest belong to no namespace and are left out on both sides.
+ */
+async function checkSiblings(
+  sources: Sources,
+  desired: readonly DesiredResource[],
+  registry: Registry,
+  env: Loaded['env'],
+  io: CliIo,
+): Promise<void> {
   const manifest = sources.manifestPath!;
-  const own = (r: Extracted['resources'][number]) => {
+  const own = (r: DesiredResource) => {
     const file = r.source?.block.file;
     return file === undefined || resolve(io.cwd, file) !== manifest;
   };
@@ -85,7 +148,15 @@ function checkSiblings(sources: Sources, extracted: Extracted, env: Loaded['env'
   for (const sibling of sources.siblings ?? []) {
     try {
       const loaded = loadFiles([manifest, ...sibling.configs], { env, allowUnresolvedSecrets: true });
-      siblings.push({ namespace: sibling.name, resources: loaded.resources.filter(own) });
+      // A provider only the sibling declares still makes its kinds' claims.
+      const theirs = await loadThirdPartyProviders(
+        loaded.providers.filter((p) => registry.provider(p.name) === undefined),
+        io.cwd,
+      );
+      const siblingRegistry =
+        theirs.length === 0 ? registry : new Registry([...registry.providers(), ...theirs]);
+      const prepared = await prepareDesired(loaded.resources.filter(own), siblingRegistry);
+      siblings.push({ namespace: sibling.name, resources: prepared.resources, registry: siblingRegistry });
     } catch (error) {
       // A broken sibling must not block an unrelated namespace: say so and go on.
       io.err(
@@ -93,10 +164,7 @@ function checkSiblings(sources: Sources, extracted: Extracted, env: Loaded['env'
       );
     }
   }
-  checkCrossNamespace(
-    { namespace: sources.namespace!, resources: extracted.resources.filter(own) },
-    siblings,
-  );
+  checkCrossNamespace({ namespace: sources.namespace!, resources: desired.filter(own) }, siblings, registry);
 }
 
 function reportDiagnostics(diagnostics: Diagnostic[], io: CliIo): void {
@@ -119,20 +187,4 @@ function formatDiagnostic(d: Diagnostic, io: CliIo): string {
     ? `${d.location.file ? relative(io.cwd, d.location.file) : '<input>'}:${d.location.line}:${d.location.column}: `
     : '';
   return `${where}${d.message}${d.hint ? ` (${d.hint})` : ''}`;
-}
-
-export async function loadStateFor(sources: Sources): Promise<State> {
-  return sources.sharedStatePath
-    ? loadMerged(sources.statePath, sources.sharedStatePath)
-    : loadState(sources.statePath);
-}
-
-export async function saveStateFor(sources: Sources, state: State): Promise<void> {
-  if (sources.sharedStatePath) await saveSplit(sources.statePath, sources.sharedStatePath, state);
-  else await saveState(sources.statePath, state);
-}
-
-export async function planFor(loaded: Loaded, state: State): Promise<Plan> {
-  const views = await planViews(loaded.extracted.resources, loaded.registry);
-  return buildPlan(loaded.extracted.resources, state, { redaction: loaded.extracted.redaction, views });
 }

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { ConfigError } from '@stratum/config';
-import { type RedactionMap, redactInto, renderSecretMarkers, StratumError } from '@stratum/core';
+import { type RedactionMap, StratumError, scrubText } from '@stratum/core';
 import { CliError } from './errors';
 import type { CliIo, Styler } from './io';
 
@@ -16,22 +16,25 @@ export function reportError(
   options: { verbose?: boolean | undefined; redaction?: RedactionMap | undefined; style: Styler },
 ): number {
   const { style } = options;
-  const clean = (text: string) =>
-    options.redaction ? renderSecretMarkers(redactInto(text, options.redaction) as string) : text;
+  const clean = (text: string) => (options.redaction ? scrubText(text, options.redaction) : text);
   const lines: string[] = [];
   let exitCode = 1;
 
-  if (error instanceof ConfigError || StratumError.hasCode(error, 'ParseError')) {
+  if (ConfigError.isInstance(error) || StratumError.hasCode(error, 'ParseError')) {
     const e = error as ConfigError;
     const where = e.file ? relative(io.cwd, e.file) || e.file : '<input>';
     const at = e.line > 0 ? `${where}:${e.line}:${e.column}` : where;
     lines.push(`${style.red('Error:')} ${at}: ${e.message} ${style.dim(`[${e.code}]`)}`);
     const frame = typeof e.frame === 'function' ? e.frame() : '';
     if (frame) lines.push(frame);
-  } else if (error instanceof CliError) {
+  } else if (CliError.isInstance(error)) {
     lines.push(`${style.red('Error:')} ${error.message}`);
     lines.push(...error.details);
     exitCode = error.exitCode;
+  } else if (StratumError.isInstance(error) && error.details.length > 0) {
+    // A refusal that lists what it is about reads like the CLI's own: the list says more than a code.
+    lines.push(`${style.red('Error:')} ${error.message}`);
+    lines.push(...error.details);
   } else if (StratumError.isInstance(error)) {
     lines.push(`${style.red('Error:')} ${error.message} ${style.dim(`[${error.code}]`)}`);
   } else {

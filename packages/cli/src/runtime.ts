@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Extracted } from '@stratum/config';
-import { type Provider, type ProviderContext, type ProviderLogger, Registry } from '@stratum/core';
+import { type Provider, Registry, type Transport } from '@stratum/core';
 import { createDockerProvider } from '@stratum/provider-docker';
 import { createGitProvider } from '@stratum/provider-git';
 import { createSshProvider, createSshTransport, type SshTransport } from '@stratum/provider-ssh';
@@ -18,10 +18,11 @@ export function builtinRegistry(): Registry {
   return new Registry(providers);
 }
 
-/** What a command that reaches hosts holds: the pooled transport and the provider context around it. */
+/** What a command that reaches hosts holds: the pooled transport and the run's abort signal. */
 export interface HostRuntime {
   transport: SshTransport;
-  ctx: ProviderContext;
+  /** Aborted on SIGINT / SIGTERM: no further step starts, running commands stop. */
+  signal: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -41,18 +42,16 @@ export function openHostRuntime(
       ? [{ addr: h.attrs.addr, ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}) }]
       : [],
   );
-  const log: ProviderLogger = {
-    trace: (line) => io.err(line),
-    warn: (line) => io.err(line),
-    debug: (line) => {
-      if (options.verbose) io.err(line);
-    },
-  };
   const sshConfigPath = options.sshConfig ?? io.env.STRATUM_SSH_CONFIG;
   const transport = createSshTransport({
     hosts,
     ...(sshConfigPath ? { sshConfigPath: resolve(io.cwd, sshConfigPath) } : {}),
-    logger: { debug: log.debug, warn: log.warn },
+    logger: {
+      debug: (line) => {
+        if (options.verbose) io.err(line);
+      },
+      warn: (line) => io.err(line),
+    },
   });
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted'));
@@ -60,7 +59,7 @@ export function openHostRuntime(
   process.once('SIGTERM', onSignal);
   return {
     transport,
-    ctx: { transport, log, signal: abort.signal },
+    signal: abort.signal,
     async close() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -68,3 +67,12 @@ export function openHostRuntime(
     },
   };
 }
+
+/**
+ * The transport of a command that must not reach any host (`plan` without
+ * `--refresh`): reaching for one is a bug, said as such.
+ */
+export const offlineTransport: Transport = {
+  exec: (host) =>
+    Promise.reject(new Error(`internal: this command does not contact hosts (asked for ${host})`)),
+};

@@ -35,20 +35,14 @@ export type ConfigErrorCode =
   | 'DuplicateNamespace'
   | 'ReservedResourceName'
   | 'BadHostTuning'
+  | 'AmbiguousHostAddr'
   // Secrets
   | 'BadSecretBody'
   | 'SecretEnvMissing'
   | 'SecretFileMissing'
   | 'SecretFileNoBaseDir'
   | 'SecretTildeNoHome'
-  | 'SecretInUnsupportedAttr'
-  // Local files
-  | 'ContentConflict'
-  | 'ContentFileMissing'
-  | 'ContentFileNoBaseDir'
-  | 'SourceDirMissing'
-  | 'SourceDirNoBaseDir'
-  | 'BadLocalPath'
+  // Files
   | 'ConfigFileUnreadable'
   // Namespaces
   | 'BadNamespaceLabels'
@@ -67,6 +61,8 @@ export interface ConfigErrorOptions {
  * draws the offending source line with a caret.
  */
 export class ConfigError extends StratumError<ConfigErrorCode> {
+  static override readonly marker: string = '@stratum/config/ConfigError';
+
   readonly file: string | undefined;
   /** 1-based; 0 when the error has no single position (e.g. a duplicate across files). */
   readonly line: number;

@@ -35,11 +35,16 @@ export interface SecretDecl {
   file?: string | undefined;
 }
 
-/** A `provider "<name>" { ... }` block, evaluated with the host and secret scope. */
+/**
+ * A `provider "<name>" { ... }` block, evaluated with the host and secret
+ * scope. It is what `@stratum/core`'s engine takes as provider settings.
+ */
 export interface ProviderDecl {
   name: string;
   attrs: JsonObject;
   file?: string | undefined;
+  /** Where the block and each of its attributes were written. */
+  source?: { block: SourceLocation; attrs: Record<string, SourceLocation> } | undefined;
 }
 
 /** A `namespace "<name>" { ... }` block of a manifest. */

@@ -20,8 +20,6 @@ export type {
 } from './ast';
 export type { ConfigErrorCode, ConfigErrorOptions } from './errors';
 export { ConfigError } from './errors';
-export { providerOfKind, RESERVED_NAME_PREFIX } from './evaluate/resources';
-export { unresolvedPlaceholder } from './evaluate/secrets';
 export type {
   Extracted,
   HostDecl,

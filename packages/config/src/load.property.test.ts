@@ -312,6 +312,7 @@ describe('the generators', () => {
       }
     }
     expect(loaded).toBeGreaterThan(300);
-    expect(codes.size).toBeGreaterThanOrEqual(24);
+    // The local-file and secret-placement codes left the language for the kinds (their `prepare` and rules).
+    expect(codes.size).toBeGreaterThanOrEqual(22);
   });
 });

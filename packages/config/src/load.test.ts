@@ -1,6 +1,6 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectConfigError } from './__tests__/config-error';
 import { loadFile, loadFiles, loadStr } from './load';
@@ -41,18 +41,19 @@ describe('loadFiles: multi-file configs', () => {
     ]);
   });
 
-  it("resolves each file's relative paths against its own directory", () => {
+  it("records each file's own directory, which its relative paths resolve against", () => {
+    // The kinds resolve `content_file` and `source_dir` (their `prepare`); the language records where.
     const byName = new Map(out.resources.map((r) => [r.addr.name, r]));
-    expect(byName.get('traefik-config')?.attrs.content).toBe('infra foo\n');
-    expect(byName.get('motd')?.attrs.content).toBe('app foo\n');
-    expect(byName.get('site')?.attrs.source_dir).toBe(realpathSync(join(fixtures, 'multi/site')));
+    expect(byName.get('traefik-config')?.source?.dir).toBe(resolve(fixtures, 'multi'));
+    expect(byName.get('motd')?.source?.dir).toBe(resolve(fixtures, 'multi/app'));
+    expect(byName.get('site')?.attrs.source_dir).toBe('site/sub/..');
     expect(out.secrets[0]?.source).toEqual({ kind: 'file', path: join(fixtures, 'multi/secrets/pg.txt') });
   });
 
   it('records the declaring file in every span', () => {
     const motd = out.resources.find((r) => r.addr.name === 'motd');
     expect(motd?.source?.block).toEqual({ file: paths[2], line: 7, column: 1 });
-    expect(motd?.source?.attrs.content).toEqual({ file: paths[2], line: 10, column: 3 });
+    expect(motd?.source?.attrs.content_file).toEqual({ file: paths[2], line: 10, column: 3 });
   });
 
   it('fills the redaction map from every file', () => {

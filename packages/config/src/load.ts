@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { describeFsError, readBoundedFile } from '@stratum/core/kit';
 import type { Span } from './ast';
 import { ConfigError } from './errors';
 import { extract, type ParsedUnit } from './evaluate/extract';
-import { describeFsError } from './evaluate/local-files';
 import type { Extracted, LoadOptions } from './extracted';
 import { parse } from './parse';
 
@@ -49,6 +48,9 @@ export function loadFiles(paths: readonly string[], options: LoadOptions = {}): 
 /** A leading byte-order mark is dropped; anything but UTF-8 is refused. */
 const configDecoder = new TextDecoder('utf-8', { fatal: true });
 
+/** A config file larger than this is not a config (or is a device such as `/dev/zero`). */
+const CONFIG_FILE_LIMIT = 64 * 1024 * 1024;
+
 function readConfigFile(path: string): string {
   const at: Span = {
     file: path,
@@ -57,7 +59,7 @@ function readConfigFile(path: string): string {
   };
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readBoundedFile(path, CONFIG_FILE_LIMIT);
   } catch (err) {
     throw new ConfigError(
       'ConfigFileUnreadable',

@@ -411,7 +411,7 @@ export class StratParser extends EmbeddedActionsParser {
         message: `expected \`{\` to open the body of ${header(block)}, found ${found}`,
         hint:
           actual.tokenType === Identifier && this.open.length === 1
-            ? 'block labels are quoted strings, like `resource "docker_container" "web"`'
+            ? 'block labels are quoted strings, like `host "web"`'
             : 'a block is a name, optional "labels", then `{ ... }`',
       };
     }

@@ -43,6 +43,8 @@ export interface CommandFailedDetails {
 
 /** A command a provider ran on a host exited non-zero. */
 export class CommandFailedError extends StratumError<'CommandFailed'> {
+  static override readonly marker: string = '@stratum/core/CommandFailedError';
+
   readonly resource: string;
   readonly host: string;
   readonly step: string;

@@ -1,9 +1,41 @@
 export { addrKey, parseAddr } from './addr';
+export type { NamespaceResources, ResourceClaims } from './claims/check';
+export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';
+export type { Claim, HostClaims, NameClaim, PortClaim } from './claims/claims';
+export { claimsClash } from './claims/claims';
 export type { CommandFailedDetails } from './command-failure';
 export { CommandFailedError, lastLine, outputTail } from './command-failure';
 export { diff, diffObserved, ROOT_FIELD } from './diff';
+export type { ApplyOutcome, ApplyPlanOptions } from './engine/apply-plan';
+export { applyPlan } from './engine/apply-plan';
+export type { AwaitReadyContext } from './engine/await-ready';
+export { awaitReady } from './engine/await-ready';
+export type {
+  Engine,
+  EngineApplyOptions,
+  EngineApplyResult,
+  EngineOptions,
+  EnginePlanOptions,
+} from './engine/engine';
+export { createEngine } from './engine/engine';
+export type { EngineEvent } from './engine/events';
+export type { GuardOptions } from './engine/guards';
+export { checkGuards, DestroyRefusedError } from './engine/guards';
+export { maskValues } from './engine/mask';
+export type { OperationOutcome, RunOperationContext } from './engine/run-operation';
+export { OnceMemo, runOperation } from './engine/run-operation';
 export type { StratumErrorOptions } from './errors';
 export { StratumError } from './errors';
+export { IMPLICIT_PREFIX, isImplicitName } from './implicit';
+export { InvalidAttributeError } from './invalid-attribute';
+export type {
+  ExplainCommand,
+  HostCommand,
+  Operation,
+  Readiness,
+  ReadinessPoll,
+  ReadinessVerdict,
+} from './operation';
 export type { BuildPlanOptions } from './plan/build-plan';
 export { buildPlan } from './plan/build-plan';
 export { deleteOrder } from './plan/delete-order';
@@ -12,33 +44,41 @@ export type { PlanErrorCode, PlanErrorDetails } from './plan/errors';
 export { PlanError } from './plan/errors';
 export type { CreatePlanOptions } from './plan/plan';
 export { createPlan, summarize, withDrift } from './plan/plan';
-export { planViews } from './plan/plan-views';
-export type { PortSpec } from './plan/port-conflicts';
-export { checkPortConflicts, parsePortSpec } from './plan/port-conflicts';
+export { digestedAttrs, planViews } from './plan/plan-views';
 export { redactPlan } from './plan/redact-plan';
 export { planRepairs, repairCount } from './plan/repair';
-export { IMPLICIT_PREFIX, topoSortDesired } from './plan/topo-sort';
+export { topoSortDesired } from './plan/topo-sort';
+export type { PreparedDesired, PrepareOptions } from './prepare';
+export { prepareDesired } from './prepare';
 export type {
+  ClaimsRequest,
   CreateRequest,
   DeleteRequest,
   KindHandler,
+  KindSecrets,
+  LocalContext,
   Probe,
   Provider,
   ProviderContext,
   ProviderLogger,
   ReadRequest,
+  ReadyRequest,
   UpdateRequest,
 } from './provider';
-export type { ContainerHealthCode, PollContainerHealthOptions } from './readiness';
-export { ContainerHealthError, pollContainerHealth } from './readiness';
 export type { RefreshOptions } from './refresh';
 export { refreshPlan } from './refresh';
 export type { KindRoute } from './registry';
 export { providerNameOf, Registry } from './registry';
 export type { SecretMarker } from './secrets/markers';
-export { inlineMarker, isSecretMarker, markerFromDigest, secretMarker } from './secrets/markers';
-export { normalizeForPlan, SECRET_CONTENT_TO_SHA } from './secrets/normalize';
-export { redactInto } from './secrets/redact';
+export {
+  findUnresolvedPlaceholder,
+  inlineMarker,
+  isSecretMarker,
+  markerFromDigest,
+  secretMarker,
+  unresolvedPlaceholder,
+} from './secrets/markers';
+export { redactInto, scrubText } from './secrets/redact';
 export type { KnownSecret } from './secrets/redaction-map';
 export { RedactionMap, sha256Hex, sha256Tagged } from './secrets/redaction-map';
 export {
@@ -47,8 +87,11 @@ export {
   renderSecretMarkers,
   renderValue,
   SHOWN_DIGEST_CHARS,
+  secretDigestFields,
 } from './secrets/render';
 export { shellQuote } from './shell-quote';
+export type { StateBackend, StateLease, StateLockRequest } from './state/backend';
+export { fileStateBackend, splitStateBackend } from './state/backend';
 export type { LockInfo, StateErrorCode } from './state/errors';
 export { StateError, StateLockedError } from './state/errors';
 export { loadState, parseState } from './state/load';
@@ -58,7 +101,7 @@ export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
 export { emptyState, STATE_VERSION, serializeState } from './state/schema';
-export { isSharedResource, loadMerged, SHARED_NAME_PREFIX, saveSplit } from './state/split';
+export { isSharedResource, loadMerged, saveSplit } from './state/split';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {
   Action,
@@ -74,8 +117,17 @@ export type {
   ResourceAddr,
   ResourceSource,
   ResourceState,
+  SecretRefSite,
   SourceLocation,
   State,
 } from './types';
-export type { Diagnostic, DiagnosticCode } from './validate';
-export { AttributeError, parseAttrs, validateDesired } from './validate';
+export type { Diagnostic, DiagnosticCode, ProviderSettings } from './validate';
+export {
+  AttributeError,
+  PROVIDER_SOURCE_ATTR,
+  parseAttrs,
+  parseProviderSettings,
+  providerSettingsOf,
+  validateDesired,
+  validateProviderSettings,
+} from './validate';

@@ -1,4 +1,6 @@
 import type { ZodType } from 'zod';
+import type { HostClaims } from './claims/claims';
+import type { Operation, Readiness } from './operation';
 import type { Transport } from './transport';
 import type { JsonObject, JsonValue, Observed } from './types';
 
@@ -6,17 +8,23 @@ import type { JsonObject, JsonValue, Observed } from './types';
  * The provider contract. A provider owns the kinds whose names start with
  * `<name>_` (the registry routes `docker_container` to the provider named
  * `docker`) and implements each kind with a {@link KindHandler}.
+ *
+ * Everything particular to a kind lives on its handler: its schema, the
+ * claims it makes on a host, its secret-bearing attributes, where a secret
+ * may appear, its identity, how it becomes ready, how it is read and what its
+ * steps run. Core and the CLI know no kind by name; the built-in kinds use
+ * exactly these hooks.
  */
 
-/** Receives the trace lines a provider prints while it works (`[system] PACKAGE ...`). */
+/** Receives the lines a provider's `read` or `configure` prints. Every line passes the engine's secret scrubbing. */
 export interface ProviderLogger {
-  /** A progress line shown to the operator. Must never contain secret plaintext or a secret's hash. */
+  /** A progress line shown to the operator. */
   trace(line: string): void;
   warn(line: string): void;
   debug(line: string): void;
 }
 
-/** Everything a provider may use. Providers get the world only through this. */
+/** What `read` and `configure` may use. Providers get the world only through this. */
 export interface ProviderContext {
   readonly transport: Transport;
   readonly log: ProviderLogger;
@@ -29,7 +37,7 @@ export interface CreateRequest<A = JsonObject> {
   name: string;
   /** Desired attrs after the kind's schema parsed them (defaults filled in). Secrets are plaintext. */
   attrs: A;
-  /** Desired attrs exactly as the config gave them. */
+  /** Desired attrs as the config gave them (after `prepare`). */
   raw: JsonObject;
 }
 
@@ -46,6 +54,23 @@ export interface DeleteRequest {
 
 export type ReadRequest = DeleteRequest;
 
+/** A resource that was just created or updated, for {@link KindHandler.ready}. */
+export interface ReadyRequest<A = JsonObject> {
+  kind: string;
+  name: string;
+  attrs: A;
+  /** What the step recorded in state. */
+  recorded: JsonObject;
+}
+
+/** A resource's desired attrs, for {@link KindHandler.claims}. */
+export interface ClaimsRequest<A = JsonObject> {
+  kind: string;
+  name: string;
+  /** Parsed by the kind's schema (defaults filled in). */
+  attrs: A;
+}
+
 /**
  * A read expressed as a shell snippet plus a pure parser of its output. The
  * engine sends every probe for one host as one script in one round trip.
@@ -59,25 +84,93 @@ export interface Probe {
   parse(output: string, exitCode: number): Observed;
 }
 
+/** Where a resource was declared, for {@link KindHandler.prepare}. */
+export interface LocalContext {
+  readonly kind: string;
+  readonly name: string;
+  /**
+   * The absolute directory of the config file that declares the resource:
+   * relative local paths resolve against it. Undefined for a config that came
+   * from a string with no base directory.
+   */
+  readonly baseDir: string | undefined;
+}
+
+/** How a kind treats secrets; see {@link KindHandler.secrets}. */
+export interface KindSecrets {
+  /**
+   * Top-level attributes whose value is secret however the config wrote it
+   * (a literal too): plans, JSON output, state and logs show a marker instead.
+   */
+  readonly attrs?: readonly string[] | undefined;
+  /**
+   * Where a `secret.*` reference may appear (bare or inside `${...}`): `'*'`,
+   * the default, for any attribute that is not an identity attribute, or a list
+   * of top-level attributes. Anything else is refused when configs are
+   * validated, with `file:line:col`.
+   */
+  readonly refs?: '*' | readonly string[] | undefined;
+  /** What to do instead, shown when a reference is refused (`use system_secret_file for ...`). */
+  readonly refusedHint?: string | undefined;
+}
+
 export interface KindHandler<A = JsonObject> {
   /**
    * Validates desired attrs at plan time and fills defaults. Unknown attributes
    * should be rejected (`z.strictObject`) so typos are caught before any host is touched.
    */
   readonly schema: ZodType<A>;
-  /** Make the resource exist; return the attrs to record in state. */
-  create(request: CreateRequest<A>, ctx: ProviderContext): Promise<JsonObject>;
-  /** Make an existing resource match; return the attrs to record in state. */
-  update(request: UpdateRequest<A>, ctx: ProviderContext): Promise<JsonObject>;
-  delete(request: DeleteRequest, ctx: ProviderContext): Promise<void>;
+
+  /**
+   * Attributes that say which thing on the host the resource is (`host`,
+   * `path`, a name). State keeps them in the clear and reads and deletes use
+   * them, so they may never hold a secret: a reference to one is refused.
+   */
+  readonly identity?: readonly string[] | undefined;
+
+  /** Secret-bearing attributes and where secret references may appear. */
+  readonly secrets?: KindSecrets | undefined;
+
+  /**
+   * Attributes state records as a digest under another name:
+   * `{ content: 'sha256' }` means state keeps `sha256`, the hex SHA-256 of
+   * `content`'s UTF-8 bytes, never `content` itself. The planner diffs the
+   * digest against state; when the attribute is secret (see
+   * {@link KindSecrets.attrs}) output shows only a short prefix of it.
+   */
+  readonly digests?: Readonly<Record<string, string>> | undefined;
+
+  /**
+   * Turns the attributes as the config wrote them into the ones the kind works
+   * with, using local files only: a file inlined into `content`, a relative
+   * directory made absolute. Runs once when configs are loaded, before schema
+   * validation. Throw an {@link InvalidAttributeError} naming the attribute so
+   * the message points at it.
+   */
+  prepare?(attrs: JsonObject, local: LocalContext): JsonObject | Promise<JsonObject>;
+
   /**
    * Desired attrs in the shape this kind records in state, for the plan's diff
-   * only — never passed to create/update. For kinds whose state holds a digest
-   * or a summary of something the config names (a content hash, the manifest of
-   * a local directory), so that a plan compares like with like. May read local
-   * files; must not touch hosts.
+   * only — never passed to create/update. For state that holds a summary of
+   * something the config names (the manifest of a local directory), so that a
+   * plan compares like with like. May read local files; must not touch hosts.
+   * Applied after {@link KindHandler.digests}.
    */
   planView?(attrs: JsonObject, request: { kind: string; name: string }): JsonObject | Promise<JsonObject>;
+
+  /** The ports and names this resource takes on its host; two resources may not clash. */
+  claims?(request: ClaimsRequest<A>): HostClaims | undefined;
+
+  /** The work that makes the resource exist, as data; {@link Operation.record} says what state keeps. */
+  create(request: CreateRequest<A>): Operation | Promise<Operation>;
+  /** The work that makes an existing resource match. */
+  update(request: UpdateRequest<A>): Operation | Promise<Operation>;
+  /** The work that removes the resource, from what state recorded. */
+  delete(request: DeleteRequest): Operation | Promise<Operation>;
+
+  /** How the resource becomes ready after a create or update, before the next step runs. */
+  ready?(request: ReadyRequest<A>): Readiness | undefined;
+
   /** A non-destructive read, as a probe (preferred: batched per host). */
   probe?(request: ReadRequest): Probe;
   /** A non-destructive read, for kinds a single probe cannot express. */
@@ -89,6 +182,13 @@ export interface Provider {
   readonly name: string;
   /** Every kind it owns, each starting with `${name}_`. */
   readonly kinds: Readonly<Record<string, KindHandler<any>>>;
-  /** Receives the body of a `provider "<name>" { ... }` block, once per run, before any step. */
-  configure?(attrs: JsonObject, ctx: ProviderContext): Promise<void> | void;
+  /**
+   * The settings a `provider "<name>" { ... }` block may hold (besides
+   * `source`, which says where to load the provider from). Unknown or
+   * mistyped settings are refused with `file:line:col` before any step runs.
+   * Without a schema the block takes no settings.
+   */
+  readonly configSchema?: ZodType | undefined;
+  /** Receives the block's settings, parsed by {@link Provider.configSchema}, once per run before any step. */
+  configure?(settings: JsonObject, ctx: ProviderContext): Promise<void> | void;
 }

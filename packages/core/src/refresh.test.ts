@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { priorHost } from './kit/prior';
 import { createPlan } from './plan/plan';
 import { PROBE_BATCH_COMMAND } from './probe-batch';
 import type { KindHandler, Probe } from './provider';
@@ -15,7 +16,7 @@ import type { Action, JsonObject, JsonValue, Observed, PlannedResource } from '.
 /** A kind whose probe is `probe <name>` on the resource's host; output `gone` = absent, `?` = unknown, else its value. */
 const probed: Partial<KindHandler<JsonObject>> = {
   probe: (request): Probe => ({
-    host: (request.prior as { host: string }).host,
+    host: priorHost(request),
     script: `probe ${request.name}`,
     parse(output, exitCode): Observed {
       if (exitCode === 3) return { status: 'absent' };
@@ -210,7 +211,7 @@ describe('refreshPlan', () => {
     });
   });
 
-  it('reads resources without a host in state through read only', async () => {
+  it('reads a resource whose probe cannot be built (no host in state) through read, if the kind has one', async () => {
     reads.length = 0;
     const transport = createRecordingTransport((call) => ({
       stdout: 'v',
@@ -229,7 +230,7 @@ describe('refreshPlan', () => {
     ]);
     expect(refreshed.steps.map((s) => s.drift?.unreadable)).toEqual([
       undefined,
-      'resource has no `host` in state, so it cannot be probed',
+      'read failed: demo_probed.hostless2: the state entry has no host, so the resource cannot be read or deleted',
       'probe exited 1: v',
     ]);
   });

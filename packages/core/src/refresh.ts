@@ -1,6 +1,5 @@
 import { addrKey } from './addr';
 import { diffObserved } from './diff';
-import { isJsonObject } from './json';
 import { withDrift } from './plan/plan';
 import {
   buildProbeScript,
@@ -44,8 +43,9 @@ interface ReadJob {
  * Cost: one round trip per host. All probes of a host run as one script
  * through one `transport.exec` (see `probe-batch.ts`), hosts in parallel;
  * kinds without a probe fall back to their `read`, at most
- * `options.readConcurrency` at a time, and so do resources whose prior attrs
- * have no string `host`.
+ * `options.readConcurrency` at a time. A probe that cannot be built (state
+ * lacks what it needs) falls back to the kind's `read` when it has one, and
+ * otherwise makes that resource `unreadable`.
  *
  * Never rejects for a resource's sake — a failed read is that resource's
  * `unreadable` — only when `ctx.signal` is aborted.
@@ -101,20 +101,17 @@ function planRead(
     return { observed: failed(error) };
   }
   const request: ReadRequest = { kind: step.addr.kind, name: step.addr.name, prior: step.prior };
-  const hasHost = isJsonObject(step.prior) && typeof step.prior.host === 'string';
-  if (handler.probe !== undefined && hasHost) {
+  if (handler.probe !== undefined) {
     try {
       const probe = handler.probe(request);
       if (probe.script.includes('\0')) throw new Error('probe script contains a NUL byte');
       return { probe };
     } catch (error) {
-      return { observed: failed(error) };
+      // A probe that cannot be built from this state (it lacks the host) may still be readable.
+      if (handler.read === undefined) return { observed: failed(error) };
     }
   }
   if (handler.read !== undefined) return { handler, request };
-  if (handler.probe !== undefined) {
-    return { observed: unknown('resource has no `host` in state, so it cannot be probed') };
-  }
   return { observed: unknown('provider does not implement read') };
 }
 

@@ -57,6 +57,27 @@ export interface DesiredResource {
 export interface ResourceSource {
   block: SourceLocation;
   attrs: Record<string, SourceLocation>;
+  /**
+   * The absolute directory of the config file that declared the resource, for
+   * local paths its attributes name (`content_file`). Undefined for a config
+   * loaded from a string without a base directory.
+   */
+  dir?: string | undefined;
+  /**
+   * Every `secret.*` reference written in the block (bare or inside `${...}`),
+   * so that the kind's rules on where secrets may appear can be checked once
+   * the kind is known.
+   */
+  secretRefs?: readonly SecretRefSite[] | undefined;
+}
+
+/** Where one `secret.*` reference was written in a resource block. */
+export interface SecretRefSite {
+  /** The top-level attribute holding it (`env` for `env.PG = secret.pg.value`). */
+  attr: string;
+  /** The secret's name. */
+  secret: string;
+  location: SourceLocation;
 }
 
 export type Action = 'create' | 'update' | 'delete' | 'noop';

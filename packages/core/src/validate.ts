@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import { didYouMean } from './did-you-mean';
 import { StratumError } from './errors';
-import type { KindHandler } from './provider';
+import type { KindHandler, Provider } from './provider';
 import type { Registry } from './registry';
 import { describeSchema, describeValueType, knownKeysAt, schemaAt } from './schema-describe';
 import type { DesiredResource, JsonObject, ResourceAddr, SourceLocation } from './types';
@@ -13,7 +13,8 @@ export type DiagnosticCode =
   | 'WrongType'
   | 'InvalidValue'
   | 'UnknownProvider'
-  | 'UnknownKind';
+  | 'UnknownKind'
+  | 'SecretInUnsupportedAttr';
 
 /** One finding about a desired resource, with where in the config it was found. */
 export interface Diagnostic {
@@ -62,6 +63,7 @@ export function validateDesired(resources: readonly DesiredResource[], registry:
       });
       continue;
     }
+    diagnostics.push(...secretPlacement(resource, handler));
     for (const problem of attrProblems(handler.schema, resource.attrs)) {
       diagnostics.push({
         severity: 'error',
@@ -78,6 +80,7 @@ export function validateDesired(resources: readonly DesiredResource[], registry:
 
 /** Thrown by {@link parseAttrs}; `problems` holds one plain message per problem. */
 export class AttributeError extends StratumError<'InvalidAttributes'> {
+  static override readonly marker: string = '@stratum/core/AttributeError';
   readonly problems: readonly string[];
 
   constructor(prefix: string, problems: readonly string[]) {
@@ -108,6 +111,41 @@ export function parseAttrs<A>(handler: KindHandler<A>, attrs: JsonObject, addr?:
   throw new AttributeError(addr === undefined ? '' : `${addr.kind}.${addr.name}`, problems);
 }
 
+/**
+ * Secret references where the kind does not take them: in an identity
+ * attribute (state records it in the clear, reads and deletes replay it), or
+ * outside the attributes the kind's `secrets.refs` lists.
+ */
+function secretPlacement(resource: DesiredResource, handler: KindHandler<unknown>): Diagnostic[] {
+  const sites = resource.source?.secretRefs ?? [];
+  if (sites.length === 0) return [];
+  const { kind, name } = resource.addr;
+  const identity = new Set(handler.identity ?? []);
+  const accepted = handler.secrets?.refs ?? '*';
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const site of sites) {
+    if (seen.has(site.attr)) continue;
+    const isIdentity = identity.has(site.attr);
+    if (!isIdentity && (accepted === '*' || accepted.includes(site.attr))) continue;
+    seen.add(site.attr);
+    out.push({
+      severity: 'error',
+      code: 'SecretInUnsupportedAttr',
+      message: isIdentity
+        ? `${kind}.${name}: secret reference not allowed in \`${kind}.${site.attr}\` — it names the resource on its host, and state records it in the clear`
+        : `${kind}.${name}: secret reference not allowed in \`${kind}.${site.attr}\` — secrets must be in single-leaf string attrs (e.g. inside \`env\`), not embedded in file content or path strings`,
+      addr: resource.addr,
+      location: site.location,
+      hint: isIdentity
+        ? 'write the value itself here; secrets belong in the attributes that deliver them'
+        : (handler.secrets?.refusedHint ??
+          `\`${kind}\` takes secrets in: ${accepted === '*' ? 'any attribute but its identity' : accepted.join(', ') || 'no attribute'}`),
+    });
+  }
+  return out;
+}
+
 function attrProblems(schema: ZodType, attrs: JsonObject): AttrProblem[] {
   const own = kindAttrs(schema, attrs);
   const result = schema.safeParse(own.attrs);
@@ -124,7 +162,7 @@ function attrProblems(schema: ZodType, attrs: JsonObject): AttrProblem[] {
  * other kind it is checked here and taken out before the kind's schema sees
  * the attributes.
  */
-function kindAttrs(schema: ZodType, attrs: JsonObject): { attrs: JsonObject; problem?: AttrProblem } {
+export function kindAttrs(schema: ZodType, attrs: JsonObject): { attrs: JsonObject; problem?: AttrProblem } {
   if (!Object.hasOwn(attrs, 'depends_on') || knownKeysAt(schema, []).includes('depends_on')) {
     return { attrs };
   }
@@ -301,4 +339,93 @@ function isMissing(root: unknown, path: readonly PropertyKey[]): boolean {
   const parent = valueAt(root, path.slice(0, -1));
   const last = path[path.length - 1];
   return isPlainObject(parent) && typeof last === 'string' && !Object.hasOwn(parent, last);
+}
+
+/** A `provider "<name>" { ... }` block's settings, for {@link validateProviderSettings}. */
+export interface ProviderSettings {
+  readonly name: string;
+  /** The block's attributes, `source` included. */
+  readonly attrs: JsonObject;
+  /** Where the block and each attribute were written. */
+  readonly source?: { block: SourceLocation; attrs: Record<string, SourceLocation> } | undefined;
+}
+
+/** The attribute of a provider block that says where to load the provider from; the loader's, not the provider's. */
+export const PROVIDER_SOURCE_ATTR = 'source';
+
+/** A provider block's settings as its provider's `configure` receives them: without `source`. */
+export function providerSettingsOf(settings: ProviderSettings): JsonObject {
+  const { [PROVIDER_SOURCE_ATTR]: _source, ...rest } = settings.attrs;
+  return rest;
+}
+
+/**
+ * Checks every provider block against its provider's `configSchema`: a block
+ * for a provider that is not loaded, a setting the provider does not declare
+ * (with "did you mean"), a wrong type. A provider without a schema takes no
+ * settings at all.
+ */
+export function validateProviderSettings(
+  blocks: readonly ProviderSettings[],
+  registry: Registry,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const block of blocks) {
+    const addr = { kind: 'provider', name: block.name };
+    const prefix = `provider \`${block.name}\``;
+    const at = (attr: string | undefined) =>
+      (attr === undefined ? undefined : block.source?.attrs[attr]) ?? block.source?.block;
+    const provider = registry.provider(block.name);
+    if (provider === undefined) {
+      diagnostics.push({
+        severity: 'error',
+        code: 'UnknownProvider',
+        message: `${prefix}: no provider of that name is loaded`,
+        addr,
+        location: at(undefined),
+        hint: `loaded providers: ${
+          registry
+            .providers()
+            .map((p) => p.name)
+            .join(', ') || 'none'
+        }; load another with \`source = "<npm package>"\``,
+      });
+      continue;
+    }
+    const settings = providerSettingsOf(block);
+    if (provider.configSchema === undefined) {
+      for (const key of Object.keys(settings)) {
+        diagnostics.push({
+          severity: 'error',
+          code: 'UnknownAttribute',
+          message: `${prefix}: unknown setting \`${key}\` (this provider takes no settings)`,
+          addr,
+          location: at(key),
+          hint: 'remove it, or the whole block',
+        });
+      }
+      continue;
+    }
+    const result = provider.configSchema.safeParse(settings);
+    if (result.success) continue;
+    for (const problem of describeIssues(provider.configSchema, settings, result.error.issues)) {
+      diagnostics.push({
+        severity: 'error',
+        code: problem.code,
+        message: `${prefix}: ${problem.text.replace(/\battribute\b/, 'setting')}`,
+        addr,
+        location: at(problem.attr),
+        hint: problem.hint?.replace(/^known attributes/, 'known settings'),
+      });
+    }
+  }
+  return diagnostics;
+}
+
+/** A provider block's settings parsed by the provider's `configSchema` (defaults filled in), for `configure`. */
+export function parseProviderSettings(block: ProviderSettings, provider: Provider): JsonObject {
+  const settings = providerSettingsOf(block);
+  return provider.configSchema === undefined
+    ? settings
+    : (provider.configSchema.parse(settings) as JsonObject);
 }

@@ -1,5 +1,8 @@
-export { containerHealthInspector } from './container/health';
+export type { ContainerHealthCode, HealthTarget } from './container/health';
+export { ContainerHealthError, containerHealthReadiness } from './container/health';
 export { dockerContainerKind } from './container/kind';
+export type { PortSpec } from './container/ports';
+export { parsePortSpec } from './container/ports';
 export type { ContainerAttrs, HealthcheckAttrs } from './container/schema';
 export { containerSchema, healthcheckSchema } from './container/schema';
 export { dockerImageKind } from './image/kind';
@@ -9,5 +12,5 @@ export { dockerNetworkKind } from './network/kind';
 export type { NetworkAttrs } from './network/schema';
 export { networkSchema } from './network/schema';
 export { createDockerProvider } from './provider';
-export type { DockerErrorCode } from './shared/errors';
+export type { DockerErrorCode, DockerErrorFields } from './shared/errors';
 export { DockerError } from './shared/errors';

@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 import { GitError } from './errors';
 import { refKind } from './ref';
 import { isRootPath } from './schema';

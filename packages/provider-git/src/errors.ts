@@ -1,20 +1,26 @@
 import { StratumError } from '@stratum/core';
 
-/** Codes of the errors the git provider throws. */
-export type GitErrorCode = 'GitCommandFailed' | 'GitInvalidAttribute' | 'GitUnexpectedOutput';
+/**
+ * Codes of the errors the git provider throws itself. A git command that
+ * exits non-zero is not among them: the engine reports it as a
+ * `CommandFailedError` naming the resource, the host and the step.
+ */
+export type GitErrorCode =
+  /** A path the kind refuses to act on (relative, or `/`), found while building a step. */
+  | 'GitInvalidAttribute'
+  /** git succeeded but printed something the kind cannot record (no commit id). */
+  | 'GitUnexpectedOutput';
 
-/** A git command on a host failed, or a `git_repo` cannot be acted on as recorded. */
+/** A `git_repo` cannot be acted on, or git's output cannot be recorded. */
 export class GitError extends StratumError<GitErrorCode> {
+  static override readonly marker: string = '@stratum/provider-git/GitError';
+
   /** The resource name (its label in the config). */
   readonly resource: string;
   /** The SSH target, when known. */
   readonly host: string | undefined;
   /** The checkout path, when known. */
   readonly path: string | undefined;
-  /** Exit code of the failed command, when one ran. */
-  readonly exitCode: number | undefined;
-  /** The last lines of the command's stderr. */
-  readonly stderrTail: string | undefined;
 
   constructor(
     code: GitErrorCode,
@@ -23,8 +29,6 @@ export class GitError extends StratumError<GitErrorCode> {
       resource: string;
       host?: string | undefined;
       path?: string | undefined;
-      exitCode?: number | undefined;
-      stderrTail?: string | undefined;
       hint?: string | undefined;
     },
   ) {
@@ -33,7 +37,5 @@ export class GitError extends StratumError<GitErrorCode> {
     this.resource = fields.resource;
     this.host = fields.host;
     this.path = fields.path;
-    this.exitCode = fields.exitCode;
-    this.stderrTail = fields.stderrTail;
   }
 }

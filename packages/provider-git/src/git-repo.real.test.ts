@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '@stratum/core';
+import { runStep, type TestContext } from '@stratum/core/test';
 import { type GitRepo, type GitServer, runGit, startGitServer } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Loopback, startLoopback } from './__tests__/loopback';
@@ -49,6 +50,24 @@ function request(raw: JsonObject, name = 'app') {
   return { kind: 'git_repo', name, attrs: gitRepoSchema.parse(raw), raw };
 }
 
+type Request = ReturnType<typeof request>;
+
+/** Runs a create the way the engine does; returns what it recorded. */
+async function create(req: Request, ctx: TestContext = lo.ctx()): Promise<JsonObject> {
+  return (await runStep(gitRepoKind, { action: 'create', ...req }, ctx)).recorded!;
+}
+
+async function update(
+  req: Request & { prior: JsonObject },
+  ctx: TestContext = lo.ctx(),
+): Promise<JsonObject> {
+  return (await runStep(gitRepoKind, { action: 'update', ...req }, ctx)).recorded!;
+}
+
+async function destroy(req: { kind: string; name: string; prior: JsonObject }, ctx: TestContext = lo.ctx()) {
+  await runStep(gitRepoKind, { action: 'delete', ...req }, ctx);
+}
+
 async function head(path: string): Promise<string> {
   return (await runGit(['-C', path, 'rev-parse', 'HEAD'])).stdout.trim();
 }
@@ -58,7 +77,7 @@ describe('git_repo create', { timeout: 120_000 }, () => {
     const path = checkoutPath();
     const ctx = lo.ctx();
     const raw = { host: lo.host, path, url: app.url, ref: 'main' };
-    const state = await gitRepoKind.create(request(raw), ctx);
+    const state = await create(request(raw), ctx);
     expect(state).toEqual({
       host: lo.host,
       path,
@@ -76,7 +95,7 @@ describe('git_repo create', { timeout: 120_000 }, () => {
   it('clones an annotated tag shallowly and records the peeled commit', async () => {
     const path = checkoutPath();
     const raw = { host: lo.host, path, url: app.url, ref: 'v1.1', depth: 1 };
-    const state = await gitRepoKind.create(request(raw), lo.ctx());
+    const state = await create(request(raw), lo.ctx());
     expect(state.commit_sha).toBe(app.tags['v1.1']);
     expect(state.depth).toBe(1);
     expect((await runGit(['-C', path, 'rev-parse', '--is-shallow-repository'])).stdout.trim()).toBe('true');
@@ -89,10 +108,7 @@ describe('git_repo create', { timeout: 120_000 }, () => {
   it('clones a full SHA with clone + checkout, ignoring depth', async () => {
     const path = checkoutPath();
     const sha = app.branches.main!;
-    const state = await gitRepoKind.create(
-      request({ host: lo.host, path, url: app.url, ref: sha, depth: 1 }),
-      lo.ctx(),
-    );
+    const state = await create(request({ host: lo.host, path, url: app.url, ref: sha, depth: 1 }), lo.ctx());
     expect(state.commit_sha).toBe(sha);
     expect((await runGit(['-C', path, 'rev-parse', '--is-shallow-repository'])).stdout.trim()).toBe('false');
     // Detached at the SHA, not on a branch.
@@ -102,8 +118,8 @@ describe('git_repo create', { timeout: 120_000 }, () => {
   it('fails with git stderr for a ref that does not exist', async () => {
     const path = checkoutPath();
     await expect(
-      gitRepoKind.create(request({ host: lo.host, path, url: app.url, ref: 'no-such-branch' }), lo.ctx()),
-    ).rejects.toThrow(/git clone failed \(exit 128\):[\s\S]*no-such-branch/);
+      create(request({ host: lo.host, path, url: app.url, ref: 'no-such-branch' }), lo.ctx()),
+    ).rejects.toThrow(/^git_repo\.app: git clone failed on \S+ \(exit 128\):[\s\S]*no-such-branch/);
   });
 });
 
@@ -113,7 +129,7 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
     const url = git.url('moving');
     const path = checkoutPath();
     const raw = { host: lo.host, path, url, ref: 'main', depth: 1 };
-    const state = await gitRepoKind.create(request(raw, 'moving'), lo.ctx());
+    const state = await create(request(raw, 'moving'), lo.ctx());
     const pushed = await git.pushCommit('moving', 'main', { 'a.txt': '2\n' });
 
     const drift = await lo.refresh(provider, 'git_repo', 'moving', raw, state);
@@ -123,7 +139,7 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
     });
 
     const ctx = lo.ctx();
-    const updated = await gitRepoKind.update({ ...request(raw, 'moving'), prior: state }, ctx);
+    const updated = await update({ ...request(raw, 'moving'), prior: state }, ctx);
     expect(updated.commit_sha).toBe(pushed);
     expect(await head(path)).toBe(pushed);
     expect(await readFile(join(path, 'a.txt'), 'utf8')).toBe('2\n');
@@ -137,18 +153,18 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
   it('reports a checkout moved by hand as drift', async () => {
     const path = checkoutPath();
     const raw = { host: lo.host, path, url: app.url, ref: 'main' };
-    const state = await gitRepoKind.create(request(raw), lo.ctx());
+    const state = await create(request(raw), lo.ctx());
     await runGit(['-C', path, 'fetch', '--quiet', 'origin', 'dev']);
     await runGit(['-C', path, 'checkout', '--quiet', 'FETCH_HEAD']);
     const drift = await lo.refresh(provider, 'git_repo', 'app', raw, state);
     expect(drift.changes).toEqual([{ field: 'commit_sha', from: app.branches.main, to: app.branches.dev }]);
-    const updated = await gitRepoKind.update({ ...request(raw), prior: state }, lo.ctx());
+    const updated = await update({ ...request(raw), prior: state }, lo.ctx());
     expect(updated.commit_sha).toBe(app.branches.main);
   });
 
   it('moves a single-branch shallow clone to another branch, to a tag and to a SHA', async () => {
     const path = checkoutPath();
-    let prior: JsonObject = await gitRepoKind.create(
+    let prior: JsonObject = await create(
       request({ host: lo.host, path, url: app.url, ref: 'main', depth: 1 }),
       lo.ctx(),
     );
@@ -160,7 +176,7 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
       ['dev', app.branches.dev!],
     ];
     for (const [ref, expected] of steps) {
-      prior = await gitRepoKind.update(
+      prior = await update(
         { ...request({ host: lo.host, path, url: app.url, ref, depth: 1 }), prior },
         lo.ctx(),
       );
@@ -171,13 +187,10 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
 
   it('re-clones when the url changes', async () => {
     const path = checkoutPath();
-    const first = await gitRepoKind.create(
-      request({ host: lo.host, path, url: app.url, ref: 'main' }),
-      lo.ctx(),
-    );
+    const first = await create(request({ host: lo.host, path, url: app.url, ref: 'main' }), lo.ctx());
     const ctx = lo.ctx();
     const raw = { host: lo.host, path, url: other.url, ref: 'trunk' };
-    const second = await gitRepoKind.update({ ...request(raw), prior: first }, ctx);
+    const second = await update({ ...request(raw), prior: first }, ctx);
     expect(second).toEqual({
       host: lo.host,
       path,
@@ -197,7 +210,7 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
   it('reports the real origin url as drift when it was changed by hand', async () => {
     const path = checkoutPath();
     const raw = { host: lo.host, path, url: app.url, ref: 'main' };
-    const state = await gitRepoKind.create(request(raw), lo.ctx());
+    const state = await create(request(raw), lo.ctx());
     await runGit(['-C', path, 'remote', 'set-url', 'origin', other.url]);
     const drift = await lo.refresh(provider, 'git_repo', 'app', raw, state);
     expect(drift.changes).toContainEqual({ field: 'url', from: app.url, to: other.url });
@@ -206,11 +219,11 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
   it('moves the checkout when the path changes', async () => {
     const oldPath = checkoutPath();
     const newPath = checkoutPath();
-    const first = await gitRepoKind.create(
+    const first = await create(
       request({ host: lo.host, path: oldPath, url: app.url, ref: 'main' }),
       lo.ctx(),
     );
-    const second = await gitRepoKind.update(
+    const second = await update(
       { ...request({ host: lo.host, path: newPath, url: app.url, ref: 'main' }), prior: first },
       lo.ctx(),
     );
@@ -218,13 +231,31 @@ describe('git_repo drift and update', { timeout: 120_000 }, () => {
     expect(existsSync(oldPath)).toBe(false);
     expect(await head(newPath)).toBe(app.branches.main);
   });
+  it('moves the checkout to another host (an ssh config alias of this machine) in one step', async () => {
+    const oldPath = checkoutPath();
+    const newPath = checkoutPath();
+    const first = await create(request({ host: lo.host, path: oldPath, url: app.url, ref: 'main' }));
+    const ctx = lo.ctx();
+    const alias = lo.sshd.alias;
+    const second = await update(
+      { ...request({ host: alias, path: newPath, url: app.url, ref: 'main' }), prior: first },
+      ctx,
+    );
+    expect(second).toMatchObject({ host: alias, path: newPath, commit_sha: app.branches.main });
+    expect(existsSync(oldPath)).toBe(false);
+    expect(await head(newPath)).toBe(app.branches.main);
+    expect(ctx.traces()).toEqual([
+      `[git] DELETE git_repo \`app\` (${lo.host}:${oldPath})`,
+      `[git] CLONE git_repo \`app\` -> ${alias}:${newPath} (ref=main)`,
+    ]);
+  });
 });
 
 describe('git_repo delete and absence', { timeout: 120_000 }, () => {
   it('reads a checkout deleted by hand as absent', async () => {
     const path = checkoutPath();
     const raw = { host: lo.host, path, url: app.url, ref: 'main' };
-    const state = await gitRepoKind.create(request(raw), lo.ctx());
+    const state = await create(request(raw), lo.ctx());
     await rm(path, { recursive: true, force: true });
     expect(await lo.refresh(provider, 'git_repo', 'app', raw, state)).toMatchObject({
       changes: [],
@@ -234,14 +265,11 @@ describe('git_repo delete and absence', { timeout: 120_000 }, () => {
 
   it('deletes the checkout, and deleting again is harmless', async () => {
     const path = checkoutPath();
-    const state = await gitRepoKind.create(
-      request({ host: lo.host, path, url: app.url, ref: 'main' }),
-      lo.ctx(),
-    );
+    const state = await create(request({ host: lo.host, path, url: app.url, ref: 'main' }), lo.ctx());
     const ctx = lo.ctx();
-    await gitRepoKind.delete({ kind: 'git_repo', name: 'app', prior: state }, ctx);
+    await destroy({ kind: 'git_repo', name: 'app', prior: state }, ctx);
     expect(existsSync(path)).toBe(false);
     expect(ctx.traces()).toEqual([`[git] DELETE git_repo \`app\` (${lo.host}:${path})`]);
-    await gitRepoKind.delete({ kind: 'git_repo', name: 'app', prior: state }, lo.ctx());
+    await destroy({ kind: 'git_repo', name: 'app', prior: state }, lo.ctx());
   });
 });

@@ -1,9 +1,9 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
+import type { ExecResult, HostCommand, JsonObject, JsonValue, KindHandler, Operation } from '@stratum/core';
+import { lastLine, priorNumber, priorString, requirePriorString } from '@stratum/core/kit';
 import { cloneCommand, probeScript, removeCommand, updateCommand } from './commands';
 import { GitError } from './errors';
 import { type GitRepoPrior, parseGitProbe } from './probe';
 import { isFullSha } from './ref';
-import { lastLine, runChecked } from './run';
 import { type GitRepoAttrs, gitRepoSchema } from './schema';
 
 /** Clones and fetches can be slow on big repositories. */
@@ -14,64 +14,80 @@ const GIT_TIMEOUT_MS = 30 * 60_000;
  * at `ref`. State: `{ host, path, url, ref, depth, commit_sha }`.
  *
  * Update: when `host`, `path` or `url` changed, the old checkout is removed
- * (`rm -rf`) and the repository cloned afresh; otherwise the ref is fetched
- * and the tree reset to it (see `updateCommand`). Every update fetches, so it
- * also lands a new upstream commit that a refresh reported as drift.
+ * (`rm -rf`) and the repository cloned afresh, in one operation; otherwise the
+ * ref is fetched and the tree reset to it (see `updateCommand`). Every update
+ * fetches, so it also lands a new upstream commit that a refresh reported as
+ * drift.
  */
 export const gitRepoKind: KindHandler<GitRepoAttrs> = {
   schema: gitRepoSchema,
+  identity: ['host', 'path'],
 
-  async create({ name, attrs }, ctx) {
-    return clone(name, attrs, ctx);
+  // Two checkouts in one directory would overwrite each other.
+  claims: ({ attrs }) => ({
+    host: attrs.host,
+    claims: [{ type: 'name', space: 'checkout path', value: attrs.path }],
+  }),
+
+  create({ name, attrs }) {
+    return {
+      host: attrs.host,
+      commands: [cloneStep(attrs)],
+      trace: [cloneTrace(name, attrs)],
+      record: recordCheckout(name, attrs),
+    };
   },
 
-  async update({ name, attrs, prior }, ctx) {
-    const was = priorOf(prior, attrs);
-    if (was.host !== attrs.host || was.path !== attrs.path || was.url !== attrs.url) {
-      await remove(name, was.host, was.path, ctx);
-      if (was.host !== attrs.host || was.path !== attrs.path) {
-        // The new place may hold an older checkout (a half-done run): start clean.
-        await runChecked(ctx, target(name, attrs, 'rm -rf'), removeCommand(attrs.path, name));
-      }
-      return clone(name, attrs, ctx);
+  update({ name, attrs, prior }) {
+    const was = priorPlace(prior, attrs);
+    const moved = was.host !== attrs.host || was.path !== attrs.path;
+    if (moved || was.url !== attrs.url) {
+      const commands: HostCommand[] = [
+        // The old checkout may live on another host than the new one.
+        removeStep(name, was.path, was.host === attrs.host ? undefined : was.host),
+      ];
+      // The new place may hold an older checkout (a half-done run): start clean.
+      if (moved) commands.push(removeStep(name, attrs.path, undefined));
+      commands.push(cloneStep(attrs));
+      return {
+        host: attrs.host,
+        commands,
+        trace: [deleteTrace(name, was.host, was.path), cloneTrace(name, attrs)],
+        record: recordCheckout(name, attrs),
+      };
     }
-    ctx.log.trace(`[git] UPDATE git_repo \`${name}\` (${attrs.host}:${attrs.path}) ref=${attrs.ref}`);
-    const result = await runChecked(
-      ctx,
-      {
-        ...target(name, attrs, isFullSha(attrs.ref) ? 'git fetch / git checkout' : 'git fetch / git reset'),
-        timeoutMs: GIT_TIMEOUT_MS,
-      },
-      updateCommand(attrs),
-    );
-    return stateOf(name, attrs, result.stdout);
-  },
-
-  async delete({ name, prior }, ctx) {
-    const p = asObject(prior);
-    const host = typeof p.host === 'string' ? p.host : undefined;
-    const path = typeof p.path === 'string' ? p.path : undefined;
-    if (host === undefined || path === undefined) {
-      throw new GitError(
-        'GitInvalidAttribute',
-        `git_repo \`${name}\`: state records no \`host\` or \`path\``,
+    return {
+      host: attrs.host,
+      commands: [
         {
-          resource: name,
-          hint: `inspect the entry with \`stratum state show git_repo.${name}\``,
+          command: updateCommand(attrs),
+          step: isFullSha(attrs.ref) ? 'git fetch / git checkout' : 'git fetch / git reset',
+          timeoutMs: GIT_TIMEOUT_MS,
+          hint: 'check that the host can reach the remote with its own credentials (stratum injects none) and that the ref exists',
         },
-      );
-    }
-    await remove(name, host, path, ctx);
+      ],
+      trace: [`[git] UPDATE git_repo \`${name}\` (${attrs.host}:${attrs.path}) ref=${attrs.ref}`],
+      record: recordCheckout(name, attrs),
+    };
+  },
+
+  delete(request) {
+    const host = requirePriorString(request, 'host');
+    const path = requirePriorString(request, 'path');
+    return {
+      host,
+      commands: [removeStep(request.name, path, undefined)],
+      trace: [deleteTrace(request.name, host, path)],
+    };
   },
 
   probe({ name, prior }) {
-    const p = asObject(prior);
     const was: GitRepoPrior = {
-      host: typeof p.host === 'string' ? p.host : '',
-      path: typeof p.path === 'string' ? p.path : '',
-      ref: typeof p.ref === 'string' ? p.ref : '',
-      depth: typeof p.depth === 'number' ? p.depth : null,
-      commitSha: typeof p.commit_sha === 'string' ? p.commit_sha : null,
+      host: priorString(prior, 'host') ?? '',
+      path: priorString(prior, 'path') ?? '',
+      ref: priorString(prior, 'ref') ?? '',
+      depth: priorNumber(prior, 'depth') ?? null,
+      commitSha: priorString(prior, 'commit_sha') ?? null,
     };
     if (!was.path.startsWith('/')) {
       return {
@@ -87,64 +103,69 @@ export const gitRepoKind: KindHandler<GitRepoAttrs> = {
   },
 };
 
-async function clone(name: string, attrs: GitRepoAttrs, ctx: ProviderContext): Promise<JsonObject> {
-  ctx.log.trace(`[git] CLONE git_repo \`${name}\` -> ${attrs.host}:${attrs.path} (ref=${attrs.ref})`);
-  const result = await runChecked(
-    ctx,
-    {
-      ...target(name, attrs, 'git clone'),
-      timeoutMs: GIT_TIMEOUT_MS,
-      hint: 'check the url and ref, that the host can reach the remote with its own credentials, and that the path does not exist yet',
-    },
-    cloneCommand(attrs),
-  );
-  return stateOf(name, attrs, result.stdout);
-}
-
-async function remove(name: string, host: string, path: string, ctx: ProviderContext): Promise<void> {
-  ctx.log.trace(`[git] DELETE git_repo \`${name}\` (${host}:${path})`);
-  await runChecked(ctx, { resource: name, host, path, step: 'rm -rf' }, removeCommand(path, name));
-}
-
-function stateOf(name: string, attrs: GitRepoAttrs, stdout: string): JsonObject {
-  const commit = lastLine(stdout);
-  if (!isFullSha(commit)) {
-    throw new GitError(
-      'GitUnexpectedOutput',
-      `git_repo \`${name}\` on ${attrs.host}:${attrs.path}: git rev-parse HEAD printed no commit`,
-      {
-        resource: name,
-        host: attrs.host,
-        path: attrs.path,
-        hint: 'check the checkout by hand and apply again',
-      },
-    );
-  }
+function cloneStep(attrs: GitRepoAttrs): HostCommand {
   return {
-    host: attrs.host,
-    path: attrs.path,
-    url: attrs.url,
-    ref: attrs.ref,
-    depth: attrs.depth ?? null,
-    commit_sha: commit,
+    command: cloneCommand(attrs),
+    step: 'git clone',
+    timeoutMs: GIT_TIMEOUT_MS,
+    hint: 'check the url and ref, that the host can reach the remote with its own credentials, and that the path does not exist yet',
   };
 }
 
-function target(name: string, attrs: GitRepoAttrs, step: string) {
-  return { resource: name, host: attrs.host, path: attrs.path, step };
-}
-
-function priorOf(prior: unknown, fallback: GitRepoAttrs): { host: string; path: string; url: string } {
-  const p = asObject(prior);
+/** `rm -rf PATH`; `host` only when it is not the operation's. */
+function removeStep(name: string, path: string, host: string | undefined): HostCommand {
   return {
-    host: typeof p.host === 'string' ? p.host : fallback.host,
-    path: typeof p.path === 'string' ? p.path : fallback.path,
-    url: typeof p.url === 'string' ? p.url : fallback.url,
+    command: removeCommand(path, name),
+    step: `rm -rf ${path}`,
+    host,
+    hint: 'check that the ssh user may remove the checkout',
   };
 }
 
-function asObject(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+function cloneTrace(name: string, attrs: GitRepoAttrs): string {
+  return `[git] CLONE git_repo \`${name}\` -> ${attrs.host}:${attrs.path} (ref=${attrs.ref})`;
+}
+
+function deleteTrace(name: string, host: string, path: string): string {
+  return `[git] DELETE git_repo \`${name}\` (${host}:${path})`;
+}
+
+/**
+ * State from the last command's stdout: every clone and update command ends
+ * with `git rev-parse HEAD`, so its last line is the commit the checkout is on.
+ */
+function recordCheckout(name: string, attrs: GitRepoAttrs): Operation['record'] {
+  return (results: readonly (ExecResult | undefined)[]) => {
+    const commit = lastLine(results.at(-1)?.stdout ?? '');
+    if (!isFullSha(commit)) {
+      throw new GitError(
+        'GitUnexpectedOutput',
+        `git_repo \`${name}\` on ${attrs.host}:${attrs.path}: git rev-parse HEAD printed no commit`,
+        {
+          resource: name,
+          host: attrs.host,
+          path: attrs.path,
+          hint: 'check the checkout by hand and apply again',
+        },
+      );
+    }
+    const state: JsonObject = {
+      host: attrs.host,
+      path: attrs.path,
+      url: attrs.url,
+      ref: attrs.ref,
+      depth: attrs.depth ?? null,
+      commit_sha: commit,
+    };
+    return state;
+  };
+}
+
+/** Where the prior checkout is; what state lacks is taken as unchanged. */
+function priorPlace(prior: JsonValue, desired: GitRepoAttrs): { host: string; path: string; url: string } {
+  return {
+    host: priorString(prior, 'host') ?? desired.host,
+    path: priorString(prior, 'path') ?? desired.path,
+    url: priorString(prior, 'url') ?? desired.url,
+  };
 }

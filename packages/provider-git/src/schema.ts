@@ -1,3 +1,4 @@
+import { absolutePathSchema, hostSchema } from '@stratum/core/kit';
 import { z } from 'zod';
 
 /**
@@ -6,11 +7,8 @@ import { z } from 'zod';
  * (a re-clone removes it with `rm -rf`).
  */
 export const gitRepoSchema = z.strictObject({
-  host: z.string().min(1),
-  path: z
-    .string()
-    .regex(/^\//, 'must be an absolute path')
-    .refine((p) => !isRootPath(p), 'must not be `/`'),
+  host: hostSchema,
+  path: absolutePathSchema.refine((p) => !isRootPath(p), 'must not be `/`'),
   url: z.string().min(1).regex(/^[^-]/, 'must not start with `-`'),
   ref: z.string().min(1).regex(/^[^-]/, 'must not start with `-`'),
   depth: z.number().int().positive().optional(),

@@ -47,6 +47,8 @@ export interface SshErrorOptions {
 
 /** Every error the ssh transport throws. `target` names the connection it concerns. */
 export class SshError<Code extends SshErrorCode = SshErrorCode> extends StratumError<Code> {
+  static override readonly marker: string = '@stratum/provider-ssh/SshError';
+
   readonly target: string | undefined;
 
   constructor(code: Code, message: string, options: SshErrorOptions = {}) {
@@ -65,6 +67,8 @@ export interface IdentityAttempt {
 }
 
 export class AuthFailedError extends SshError<'AuthFailed'> {
+  static override readonly marker: string = '@stratum/provider-ssh/AuthFailedError';
+
   readonly identities: readonly IdentityAttempt[];
 
   constructor(target: string, identities: readonly IdentityAttempt[]) {
@@ -97,6 +101,8 @@ export interface HostKeyChangedDetails {
 }
 
 export class HostKeyChangedError extends SshError<'HostKeyChanged'> {
+  static override readonly marker: string = '@stratum/provider-ssh/HostKeyChangedError';
+
   readonly knownHostsName: string;
   readonly knownHostsFile: string;
   readonly line: number;
@@ -126,6 +132,8 @@ export class HostKeyChangedError extends SshError<'HostKeyChanged'> {
 }
 
 export class CommandTimeoutError extends SshError<'CommandTimeout'> {
+  static override readonly marker: string = '@stratum/provider-ssh/CommandTimeoutError';
+
   /** The first line of the command, shortened. */
   readonly command: string;
   readonly timeoutMs: number;
@@ -147,6 +155,8 @@ export class CommandTimeoutError extends SshError<'CommandTimeout'> {
 }
 
 export class ConnectionLostError extends SshError<'ConnectionLost'> {
+  static override readonly marker: string = '@stratum/provider-ssh/ConnectionLostError';
+
   readonly command: string;
   /** False only when we know the command never started (the channel never opened). */
   readonly mayHaveRun: boolean;

@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 
 /** How long apt-get waits for another apt/dpkg to release its lock (seconds). */
 const APT_LOCK_WAIT_S = 600;
@@ -14,6 +14,18 @@ const APT_GET = `DEBIAN_FRONTEND=noninteractive apt-get -y -o Dpkg::Options::=--
 /** apt can take minutes on a slow mirror; the transport's default timeout is for quick commands. */
 export const APT_TIMEOUT_MS = 30 * 60_000;
 
+/**
+ * The `once` key of `apt-get update`: the engine runs it once per host per
+ * run, before the first install there.
+ */
+export const APT_UPDATE_ONCE = 'apt-update';
+
+/**
+ * apt-get's answer when the package is not in any list. For a removal that
+ * already is the goal, so it counts as done.
+ */
+export const UNKNOWN_PACKAGE = /Unable to locate package/;
+
 export function aptUpdateCommand(): string {
   return `${APT_GET} update`;
 }
@@ -24,33 +36,4 @@ export function aptInstallCommand(name: string): string {
 
 export function aptRemoveCommand(name: string): string {
   return `${APT_GET} remove -- ${shellQuote(name)}`;
-}
-
-/**
- * apt-get's answer when the package is not in any list. For `state = "absent"`
- * that already is the goal, so removal treats it as done.
- */
-export function isUnknownPackage(output: string): boolean {
-  return /Unable to locate package/.test(output);
-}
-
-/**
- * Remembers, per host, that `apt-get update` ran in this process, so it runs
- * once before the first install on each host. Concurrent callers share the
- * one run; a failed run is forgotten so the next install tries again.
- */
-export class AptUpdateMemo {
-  readonly #runs = new Map<string, Promise<void>>();
-
-  /** Runs `update` unless it already ran (or is running) for `host`. */
-  once(host: string, update: () => Promise<void>): Promise<void> {
-    const existing = this.#runs.get(host);
-    if (existing) return existing;
-    const run = update().catch((error: unknown) => {
-      this.#runs.delete(host);
-      throw error;
-    });
-    this.#runs.set(host, run);
-    return run;
-  }
 }

@@ -110,12 +110,13 @@ describe('command builders run exactly the intended programs, whatever the value
     ]);
   });
 
-  it('the is-active wait gives up after the given number of seconds', () => {
-    const run = runWithStubs(`systemctl() { return 3; }; ${waitActiveCommand('unit', 2)}`, [
+  it('the is-active wait gives up after the given number of seconds, saying so on stderr', () => {
+    const run = runWithStubs(`systemctl() { return 3; }; ${waitActiveCommand("we'ird $(touch x)", 2)}`, [
       'sleep',
       'touch',
     ]);
     expect(run.exitCode).toBe(1);
+    expect(run.stderr).toBe("we'ird $(touch x) was not active after 2s\n");
     expect(run.invocations).toEqual([
       { program: 'sleep', args: ['1'] },
       { program: 'sleep', args: ['1'] },

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sha256Hex } from '@stratum/core';
+import { gunzipSync } from 'node:zlib';
+import { checkClaims, type JsonObject, Registry, validateDesired } from '@stratum/core';
+import { InvalidAttributeError, sha256Hex } from '@stratum/core/kit';
 import {
   createLocalShellTransport,
   createRecordingTransport,
   createTestContext,
+  desiredResource,
   respondByCommand,
+  runStep,
 } from '@stratum/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
@@ -16,9 +20,9 @@ import { isSafeRelpath, manifestDigest, readLocalTree, sourceDirSummary } from '
 import { parseDirProbe } from './dir-probe';
 import { createSystemProvider } from './system-provider';
 
-const root = mkdtempSync(join(tmpdir(), 'stratum-dir-'));
+const root = realpathSync(mkdtempSync(join(tmpdir(), 'stratum-dir-')));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-const kind = createSystemProvider().kinds.system_dir!;
+const kind = systemDirKind;
 const EMPTY_DIGEST = sha256Hex('');
 
 describe('system_dir schema', () => {
@@ -180,13 +184,14 @@ describe('system_dir apply (recorded)', () => {
     source_dir: source,
     delete_extra: true,
   });
+  const createSite = { action: 'create' as const, kind: 'system_dir', name: 'site', attrs };
 
   it('create uploads a gzip stream and records the manifest', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
     const ctx = createTestContext(transport);
-    const state = await kind.create({ kind: 'system_dir', name: 'site', attrs, raw: {} }, ctx);
+    const run = await runStep(kind, createSite, ctx);
     const manifest = { 'a.html': sha256Hex('a'), 'b.html': sha256Hex('b') };
-    expect(state).toEqual({
+    expect(run.recorded).toEqual({
       host: 'root@h',
       source_dir: source,
       path: '/srv/site',
@@ -201,34 +206,53 @@ describe('system_dir apply (recorded)', () => {
     });
     expect(transport.calls).toHaveLength(1);
     expect(transport.calls[0]!.stdin!.charCodeAt(0)).toBe(0x1f); // gzip magic (first byte)
+    expect(run.operation.commands[0]).toMatchObject({
+      step: `upload of ${source} to /srv/site`,
+      timeoutMs: 60 * 60_000,
+    });
     expect(ctx.traces()).toEqual([
       '[system] DIR `site` -> root@h:/srv/site (2 files, mode=0644 dir_mode=0755 root:root)',
     ]);
   });
 
+  it('the archive is made when the command runs, afresh each time', async () => {
+    const operation = await kind.create({ kind: 'system_dir', name: 'site', attrs, raw: {} });
+    const stdin = operation.commands[0]!.stdin;
+    expect(stdin).toBeTypeOf('function');
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of (stdin as () => AsyncIterable<Uint8Array>)()) chunks.push(Buffer.from(chunk));
+      return gunzipSync(Buffer.concat(chunks));
+    };
+    const first = await read();
+    const second = await read();
+    expect(second.equals(first)).toBe(true);
+    expect(first.includes(Buffer.from('a.html'))).toBe(true);
+  });
+
   it('sourceDirSummary gives a planner the same manifest fields create records', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
-    const state = await kind.create(
-      { kind: 'system_dir', name: 'site', attrs, raw: {} },
-      createTestContext(transport),
-    );
+    const { recorded } = await runStep(kind, createSite, createTestContext(transport));
     const summary = await sourceDirSummary(source);
     expect(summary).toEqual({
-      file_count: state.file_count,
-      manifest_sha256: state.manifest_sha256,
-      manifest: state.manifest,
+      file_count: recorded!.file_count,
+      manifest_sha256: recorded!.manifest_sha256,
+      manifest: recorded!.manifest,
     });
   });
 
   it('update is skipped when the manifest digest and permissions match', async () => {
     const first = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
-    const prior = await kind.create(
-      { kind: 'system_dir', name: 'site', attrs, raw: {} },
-      createTestContext(first),
-    );
+    const prior = (await runStep(kind, createSite, createTestContext(first))).recorded!;
     const transport = createRecordingTransport();
     const ctx = createTestContext(transport);
-    await kind.update({ kind: 'system_dir', name: 'site', attrs, raw: {}, prior }, ctx);
+    const run = await runStep(
+      kind,
+      { action: 'update', kind: 'system_dir', name: 'site', attrs, prior },
+      ctx,
+    );
+    expect(run.operation.commands).toEqual([]);
+    expect(run.recorded).toEqual(prior);
     expect(transport.calls).toEqual([]);
     expect(ctx.traces()).toEqual([
       '[system] DIR `site` -> root@h:/srv/site unchanged (2 files, manifest match)',
@@ -249,32 +273,86 @@ describe('system_dir apply (recorded)', () => {
         [/xargs -0 -r rm -f --$/, ''],
       ]),
     );
-    await kind.update(
-      { kind: 'system_dir', name: 'site', attrs, raw: {}, prior },
+    const run = await runStep(
+      kind,
+      { action: 'update', kind: 'system_dir', name: 'site', attrs, prior },
       createTestContext(transport),
     );
     expect(transport.calls[1]).toMatchObject({
       command: 'cd -- /srv/site && xargs -0 -r rm -f --',
       stdin: "gone.html\0it's/old\0",
     });
+    expect(run.operation.commands[1]!.step).toBe(`removal of 2 files no longer in ${source}`);
+  });
+
+  it('without delete_extra, files the prior manifest had stay', async () => {
+    const prior = { ...attrs, manifest_sha256: 'old', manifest: { 'gone.html': 'y' } };
+    const run = await kind.update({
+      kind: 'system_dir',
+      name: 'site',
+      attrs: { ...attrs, delete_extra: false },
+      raw: {},
+      prior,
+    });
+    expect(run.commands).toHaveLength(1);
+  });
+
+  it('a failed upload stops the step before files are removed', async () => {
+    const prior = { ...attrs, manifest_sha256: 'old', manifest: { 'gone.html': 'y' } };
+    const transport = createRecordingTransport(
+      respondByCommand([[/^mkdir -p/, { exitCode: 2, stderr: 'tar: Error is not recoverable\n' }]]),
+    );
+    await expect(
+      runStep(
+        kind,
+        { action: 'update', kind: 'system_dir', name: 'site', attrs, prior },
+        createTestContext(transport),
+      ),
+    ).rejects.toMatchObject({
+      code: 'CommandFailed',
+      message: `system_dir.site: upload of ${source} to /srv/site failed on root@h (exit 2):\ntar: Error is not recoverable`,
+    });
+    expect(transport.calls).toHaveLength(1);
+  });
+
+  it('what is neither a file nor a directory is not uploaded, and the trace says so', async () => {
+    const odd = join(root, 'odd-site');
+    mkdirSync(odd);
+    writeFileSync(join(odd, 'index.html'), 'i');
+    symlinkSync('index.html', join(odd, 'link'));
+    const transport = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
+    const ctx = createTestContext(transport);
+    const run = await runStep(
+      kind,
+      { action: 'create', kind: 'system_dir', name: 'odd', attrs: { ...attrs, source_dir: odd } },
+      ctx,
+    );
+    expect(run.recorded!.file_count).toBe(1);
+    expect(ctx.warnings()).toEqual([
+      `system_dir.odd: link in ${odd} is not a regular file or directory; not uploaded`,
+    ]);
+    expect(ctx.traces()).toEqual([
+      '[system] DIR `odd` -> root@h:/srv/site (1 files, mode=0644 dir_mode=0755 root:root)',
+    ]);
   });
 
   it('empty-dir mode only creates the directory', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^mkdir -p/, '']]));
     const ctx = createTestContext(transport);
-    const state = await kind.create(
+    const run = await runStep(
+      kind,
       {
+        action: 'create',
         kind: 'system_dir',
         name: 'repos',
         attrs: systemDirSchema.parse({ host: 'h', path: '/srv/repos' }),
-        raw: {},
       },
       ctx,
     );
     expect(transport.commands()).toEqual([
       'mkdir -p -- /srv/repos && chown -- root:root /srv/repos && chmod -- 0755 /srv/repos',
     ]);
-    expect(state).toMatchObject({
+    expect(run.recorded).toMatchObject({
       source_dir: null,
       file_count: 0,
       manifest: {},
@@ -289,11 +367,152 @@ describe('system_dir apply (recorded)', () => {
     const transport = createRecordingTransport();
     const missing = { ...attrs, source_dir: join(root, 'does-not-exist') };
     await expect(
-      kind.create({ kind: 'system_dir', name: 'x', attrs: missing, raw: {} }, createTestContext(transport)),
+      runStep(
+        kind,
+        { action: 'create', kind: 'system_dir', name: 'x', attrs: missing },
+        createTestContext(transport),
+      ),
     ).rejects.toMatchObject({
       code: 'SourceDirMissing',
     });
     expect(transport.calls).toEqual([]);
+  });
+
+  it('delete removes the tree; a failure is a warning', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([
+        [/^rm -rf/, { exitCode: 1, stderr: 'rm: cannot remove: Device or resource busy\n' }],
+      ]),
+    );
+    const ctx = createTestContext(transport);
+    await runStep(
+      kind,
+      { action: 'delete', kind: 'system_dir', name: 'site', prior: { host: 'h', path: '/srv/site' } },
+      ctx,
+    );
+    expect(transport.commands()).toEqual(['rm -rf -- /srv/site']);
+    expect(ctx.warnings()).toEqual([
+      'system_dir.site: rm -rf /srv/site on h failed (exit 1); ignored: rm: cannot remove: Device or resource busy',
+    ]);
+  });
+});
+
+describe('system_dir prepare: source_dir', () => {
+  const base = join(root, 'configs');
+  mkdirSync(join(base, 'book'), { recursive: true });
+  writeFileSync(join(base, 'notes.txt'), 'n');
+  symlinkSync(base, join(base, 'link'));
+  const prepare = (attrs: JsonObject, baseDir: string | null = base) =>
+    kind.prepare!(attrs, { kind: 'system_dir', name: 'd', baseDir: baseDir ?? undefined }) as JsonObject;
+  const refusal = (attrs: JsonObject, baseDir: string | null = base): InvalidAttributeError => {
+    try {
+      prepare(attrs, baseDir);
+    } catch (error) {
+      if (InvalidAttributeError.isInstance(error)) return error;
+      throw error;
+    }
+    throw new Error('prepare accepted the attrs');
+  };
+
+  it('makes the path absolute against the config’s directory and canonical (symlinks and .. resolved)', () => {
+    const attrs = { source_dir: 'link/../link/book', path: '/srv/book' };
+    expect(prepare(attrs)).toEqual({ source_dir: join(base, 'book'), path: '/srv/book' });
+    expect(attrs.source_dir).toBe('link/../link/book');
+  });
+
+  it('takes an absolute path as it is, also without a base directory', () => {
+    expect(prepare({ source_dir: join(base, 'book') }, null)).toEqual({ source_dir: join(base, 'book') });
+  });
+
+  it('is optional (empty-dir mode)', () => {
+    const attrs = { path: '/srv/data' };
+    expect(prepare(attrs, null)).toBe(attrs);
+  });
+
+  it('SourceDirMissing for a missing path', () => {
+    expect(refusal({ source_dir: '../book/book' })).toMatchObject({
+      code: 'SourceDirMissing',
+      attr: 'source_dir',
+      message: `\`source_dir\` \`${join(base, '../book/book')}\` does not exist: no such file or directory`,
+    });
+  });
+
+  it('SourceDirMissing for a file', () => {
+    expect(refusal({ source_dir: 'notes.txt' })).toMatchObject({
+      code: 'SourceDirMissing',
+      message: `\`source_dir\` \`${join(base, 'notes.txt')}\` is not a directory`,
+    });
+  });
+
+  it('SourceDirNoBaseDir for a relative path when the config has no base directory', () => {
+    expect(refusal({ source_dir: 'site' }, null)).toMatchObject({
+      code: 'SourceDirNoBaseDir',
+      attr: 'source_dir',
+      message: '`system_dir.source_dir` path `site` is relative, but this config has no base directory',
+    });
+  });
+
+  it('BadLocalPath for a source_dir that is not a string', () => {
+    expect(refusal({ source_dir: ['a'] })).toMatchObject({
+      code: 'BadLocalPath',
+      message: '`system_dir.source_dir` must be a string path, found a list',
+    });
+  });
+});
+
+describe('system_dir hooks', () => {
+  const registry = new Registry([createSystemProvider()]);
+  const dir = { host: 'root@h', path: '/srv/site' };
+
+  it('host and path are the identity; no secret reference anywhere, with where secrets go', () => {
+    expect(kind.identity).toEqual(['host', 'path']);
+    const at = { line: 2, column: 3 };
+    const diagnostics = (attr: string) =>
+      validateDesired(
+        [
+          desiredResource('system_dir', 'd', dir, {
+            block: at,
+            attrs: {},
+            secretRefs: [{ attr, secret: 's', location: at }],
+          }),
+        ],
+        registry,
+      );
+    expect(diagnostics('path').map((d) => d.code)).toEqual(['SecretInUnsupportedAttr']);
+    expect(diagnostics('source_dir')).toEqual([
+      expect.objectContaining({
+        code: 'SecretInUnsupportedAttr',
+        hint: 'keep secrets out of uploaded directories; deliver them with `system_secret_file`',
+      }),
+    ]);
+  });
+
+  it('claims its path on its host; two directories of one path clash', () => {
+    expect(kind.claims!({ kind: 'system_dir', name: 'd', attrs: systemDirSchema.parse(dir) })).toEqual({
+      host: 'root@h',
+      claims: [{ type: 'name', space: 'directory path', value: '/srv/site' }],
+    });
+    expect(() =>
+      checkClaims(
+        [desiredResource('system_dir', 'a', dir), desiredResource('system_dir', 'b', dir)],
+        registry,
+      ),
+    ).toThrow(
+      'directory path conflict on host `root@h`: `system_dir.a` and `system_dir.b` both use directory path `/srv/site`',
+    );
+    expect(
+      checkClaims(
+        [
+          desiredResource('system_dir', 'a', dir),
+          desiredResource('system_dir', 'b', { ...dir, host: 'root@o' }),
+        ],
+        registry,
+      ),
+    ).toEqual([]);
+  });
+
+  it('keeps no digest: the plan view carries the manifest', () => {
+    expect(kind.digests).toBeUndefined();
   });
 });
 

@@ -2,10 +2,18 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { JsonObject, KindHandler, Probe, ProviderContext } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
+import type { HostCommand, JsonObject, KindHandler, Operation, Probe } from '@stratum/core';
+import {
+  absolutePathSchema,
+  accountSchema,
+  hostSchema,
+  localDirectory,
+  octalModeSchema,
+  priorObject,
+  sameMode,
+  shellQuote,
+} from '@stratum/core/kit';
 import { z } from 'zod';
-import { absolutePathSchema, accountSchema, addrOf, hostSchema, priorObject, priorTarget } from './attrs';
 import {
   isSafeRelpath,
   type Manifest,
@@ -14,8 +22,7 @@ import {
   sourceDirSummary,
 } from './dir-manifest';
 import { DIR_READ_FILE_CAP, dirProbeScript, parseDirProbe } from './dir-probe';
-import { octalModeSchema, sameMode } from './octal-mode';
-import { runLoose, runStep } from './run-step';
+import { priorPath } from './prior-path';
 import type { TarEntry } from './tar-writer';
 import { tarStream } from './tar-writer';
 
@@ -98,13 +105,18 @@ function permsMatch(prior: JsonObject, attrs: SystemDirAttrs): boolean {
   );
 }
 
+/**
+ * The operation that makes the directory match: nothing when the prior state
+ * already records this tree with these permissions, else an upload of the
+ * local tree (and, with `delete_extra`, removal of files it no longer has) or
+ * the creation of an empty directory. Reads and hashes the local tree now, so
+ * the state it records is the tree as uploaded.
+ */
 async function applyDir(
-  request: { kind: string; name: string; attrs: SystemDirAttrs },
+  request: { name: string; attrs: SystemDirAttrs },
   prior: JsonObject | undefined,
-  ctx: ProviderContext,
-): Promise<JsonObject> {
+): Promise<Operation> {
   const { attrs } = request;
-  const resource = addrOf(request);
   const where = `${attrs.host}:${attrs.path}`;
   const sourceDir = attrs.source_dir === undefined ? null : resolve(attrs.source_dir);
   const tree = sourceDir === null ? undefined : await readLocalTree(sourceDir);
@@ -124,6 +136,13 @@ async function applyDir(
     manifest_sha256: digest,
     manifest,
   };
+  const done = (commands: HostCommand[], trace: string[], warnings: string[] = []): Operation => ({
+    host: attrs.host,
+    commands,
+    trace,
+    warnings,
+    record: () => state,
+  });
   const unchanged =
     prior !== undefined &&
     prior.host === attrs.host &&
@@ -132,49 +151,53 @@ async function applyDir(
     (prior.source_dir === null || prior.source_dir === undefined) === (sourceDir === null) &&
     permsMatch(prior, attrs);
   if (unchanged) {
-    ctx.log.trace(
-      `[system] DIR \`${request.name}\` -> ${where} unchanged (${fileCount} files, manifest match)`,
+    return done(
+      [],
+      [`[system] DIR \`${request.name}\` -> ${where} unchanged (${fileCount} files, manifest match)`],
     );
-    return state;
   }
   if (tree === undefined) {
-    await runStep(ctx, emptyDirCommand(attrs), {
-      resource,
-      host: attrs.host,
-      step: `creating directory ${attrs.path}`,
-      hint: 'Check that the owner and group exist on the host and that the parent path is writable.',
-    });
-    ctx.log.trace(
-      `[system] DIR \`${request.name}\` -> ${where} (empty dir, dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+    return done(
+      [
+        {
+          command: emptyDirCommand(attrs),
+          step: `creating directory ${attrs.path}`,
+          hint: 'Check that the owner and group exist on the host and that the parent path is writable.',
+        },
+      ],
+      [
+        `[system] DIR \`${request.name}\` -> ${where} (empty dir, dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+      ],
     );
-    return state;
   }
-  for (const relpath of tree.skipped) {
-    ctx.log.warn(`${resource}: ${relpath} in ${sourceDir} is not a regular file or directory; not uploaded`);
+  const commands: HostCommand[] = [
+    {
+      command: uploadCommand(attrs),
+      step: `upload of ${sourceDir} to ${attrs.path}`,
+      // A stream can be read once: a fresh archive for every run of the command.
+      stdin: () => gzipped(tree.entries),
+      timeoutMs: UPLOAD_TIMEOUT_MS,
+      hint: 'Check that tar and gzip exist on the host, that the owner and group exist, and that there is disk space.',
+    },
+  ];
+  const extra = attrs.delete_extra && prior !== undefined ? extraFiles(prior.manifest, manifest) : [];
+  if (extra.length > 0) {
+    commands.push({
+      command: deleteExtraCommand(attrs.path),
+      step: `removal of ${extra.length} files no longer in ${sourceDir}`,
+      stdin: extra.map((relpath) => `${relpath}\0`).join(''),
+    });
   }
-  await runStep(ctx, uploadCommand(attrs), {
-    resource,
-    host: attrs.host,
-    step: `upload of ${sourceDir} to ${attrs.path}`,
-    stdin: gzipped(tree.entries),
-    timeoutMs: UPLOAD_TIMEOUT_MS,
-    hint: 'Check that tar and gzip exist on the host, that the owner and group exist, and that there is disk space.',
-  });
-  if (attrs.delete_extra && prior !== undefined) {
-    const extra = extraFiles(prior.manifest, manifest);
-    if (extra.length > 0) {
-      await runStep(ctx, deleteExtraCommand(attrs.path), {
-        resource,
-        host: attrs.host,
-        step: `removal of ${extra.length} files no longer in ${sourceDir}`,
-        stdin: extra.map((relpath) => `${relpath}\0`).join(''),
-      });
-    }
-  }
-  ctx.log.trace(
-    `[system] DIR \`${request.name}\` -> ${where} (${fileCount} files, mode=${attrs.mode} dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+  return done(
+    commands,
+    [
+      `[system] DIR \`${request.name}\` -> ${where} (${fileCount} files, mode=${attrs.mode} dir_mode=${attrs.dir_mode} ${attrs.owner}:${attrs.group})`,
+    ],
+    tree.skipped.map(
+      (relpath) =>
+        `system_dir.${request.name}: ${relpath} in ${sourceDir} is not a regular file or directory; not uploaded`,
+    ),
   );
-  return state;
 }
 
 function capProbe(host: string, fileCount: number): Probe {
@@ -184,9 +207,30 @@ function capProbe(host: string, fileCount: number): Probe {
 
 export const systemDirKind: KindHandler<SystemDirAttrs> = {
   schema: systemDirSchema,
+  identity: ['host', 'path'],
+  // Uploaded files land on the host as they are and their digests go into state.
+  secrets: {
+    refs: [],
+    refusedHint: 'keep secrets out of uploaded directories; deliver them with `system_secret_file`',
+  },
 
-  create: (request, ctx) => applyDir(request, undefined, ctx),
-  update: (request, ctx) => applyDir(request, priorObject(request.prior), ctx),
+  // A relative source_dir is relative to the declaring config file; the kind works with the canonical path.
+  prepare(attrs, local) {
+    if (!Object.hasOwn(attrs, 'source_dir')) return attrs;
+    const source_dir = localDirectory('source_dir', attrs.source_dir ?? null, local, {
+      noBaseDir: 'SourceDirNoBaseDir',
+      missing: 'SourceDirMissing',
+    });
+    return { ...attrs, source_dir };
+  },
+
+  claims: ({ attrs }) => ({
+    host: attrs.host,
+    claims: [{ type: 'name', space: 'directory path', value: attrs.path }],
+  }),
+
+  create: (request) => applyDir(request, undefined),
+  update: (request) => applyDir(request, priorObject(request.prior)),
 
   // The manifest of the local tree, built fresh at every plan: a file changed,
   // added or removed under source_dir shows up as an update of this resource.
@@ -195,16 +239,16 @@ export const systemDirKind: KindHandler<SystemDirAttrs> = {
     return { ...attrs, ...(await sourceDirSummary(attrs.source_dir)) };
   },
 
-  async delete(request, ctx) {
-    const { host, path } = priorTarget(request);
-    const result = await runLoose(ctx, removeDirCommand(path), { host });
-    if (result.exitCode !== 0) {
-      ctx.log.warn(`${addrOf(request)}: rm -rf ${path} on ${host} failed (exit ${result.exitCode}); ignored`);
-    }
+  delete(request) {
+    const { host, path } = priorPath(request);
+    return {
+      host,
+      commands: [{ command: removeDirCommand(path), step: `rm -rf ${path}`, onFailure: 'warn' }],
+    };
   },
 
   probe(request) {
-    const { host, path } = priorTarget(request);
+    const { host, path } = priorPath(request);
     const prior = priorObject(request.prior);
     const fileCount = typeof prior.file_count === 'number' ? prior.file_count : 0;
     if (fileCount > DIR_READ_FILE_CAP) return capProbe(host, fileCount);

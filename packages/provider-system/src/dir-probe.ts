@@ -1,5 +1,5 @@
 import type { Observed } from '@stratum/core';
-import { outputTail, shellQuote } from '@stratum/core';
+import { outputTail, shellQuote } from '@stratum/core/kit';
 import { isSafeRelpath, manifestDigest, sortedManifest } from './dir-manifest';
 
 /** Above this many files in state, a read would hash too much; it reports unknown instead. */

@@ -8,12 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JsonObject, KindHandler, Transport } from '@stratum/core';
+import { type JsonObject, type KindHandler, OnceMemo, type Transport } from '@stratum/core';
 import { createTestContext } from '@stratum/core/test';
 import { createSshTransport, type SshTransport } from '@stratum/provider-ssh';
 import { type Droplet, dropletTier, startDroplet } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshOne, runProbe } from './__tests__/probe';
+import { runProbe } from './__tests__/probe';
+import { stepsOf } from './__tests__/steps';
 import { createSystemProvider } from './system-provider';
 
 const tier = await dropletTier();
@@ -45,7 +46,7 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  /** Every command the provider sent, across tests (the provider instance is shared too). */
+  /** Every command the provider sent, across tests. */
   const sent: string[] = [];
   const recorded: Transport = {
     exec: (target, command, options) => {
@@ -55,14 +56,8 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
   };
   const ctx = () => createTestContext(recorded);
   const handler = (kind: string) => provider.kinds[kind] as KindHandler;
-  const desired = (kind: string, attrs: Record<string, unknown>) =>
-    handler(kind).schema.parse(attrs) as JsonObject;
-  const create = (kind: string, name: string, attrs: Record<string, unknown>, c = ctx()) =>
-    handler(kind).create({ kind, name, attrs: desired(kind, attrs), raw: {} }, c);
-  const update = (kind: string, name: string, attrs: Record<string, unknown>, prior: JsonObject, c = ctx()) =>
-    handler(kind).update({ kind, name, attrs: desired(kind, attrs), raw: {}, prior }, c);
-  const drift = (kind: string, name: string, prior: JsonObject) =>
-    refreshOne([provider], ctx(), kind, name, prior);
+  // One memo for the whole suite: the tests are one run, so `once` commands run once per host.
+  const { create, update, remove, drift } = stepsOf(provider, ctx, { once: new OnceMemo() });
   const inDroplet = async (command: string) => {
     const result = await droplet.exec(command);
     expect(result.code, result.stderr).toBe(0);
@@ -90,7 +85,7 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
           { field: 'state', from: 'absent', to: 'present' },
         ]);
 
-        await handler('system_package').delete({ kind: 'system_package', name: 'tree', prior: s1 }, ctx());
+        await remove('system_package', 'tree', s1);
         expect((await droplet.exec('command -v tree')).code).not.toBe(0);
         expect((await drift('system_package', 'tree', s1)).changes).toEqual([
           { field: 'state', from: 'present', to: 'absent' },
@@ -100,10 +95,10 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
     );
 
     it(
-      'a package removed with its config files kept reads as absent; apt-get update ran once for the provider',
+      'a package removed with its config files kept reads as absent; apt-get update ran once in the run',
       async () => {
         const c = ctx();
-        // Same provider instance as the test above: apt-get update must not run again.
+        // Same run as the test above: apt-get update must not run again.
         await create('system_package', 'nano', { host }, c);
         await create('system_package', 'nano', { host, state: 'absent' }, c);
         expect(await inDroplet(`dpkg-query -W -f='\${Status}' nano`)).toBe('deinstall ok config-files');
@@ -131,6 +126,24 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
             'grep -c "Commandline: apt-get -y -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 install -- nano" /var/log/apt/history.log',
           ),
         ).toBe('1\n');
+      },
+      SLOW,
+    );
+
+    it(
+      'removing a package apt has never heard of is done, for state absent and for a delete',
+      async () => {
+        const c = ctx();
+        const s = await create(
+          'system_package',
+          'ghost',
+          { host, name: 'no-such-package-xyz', state: 'absent' },
+          c,
+        );
+        expect(s).toEqual({ host, name: 'no-such-package-xyz', state: 'absent' });
+        await remove('system_package', 'ghost', s, c);
+        expect(c.warnings()).toEqual([]);
+        expect(c.traces()).toEqual([`[system] PACKAGE \`no-such-package-xyz\` absent on ${host}`]);
       },
       SLOW,
     );
@@ -213,17 +226,8 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
           'enabled',
           'state',
         ]);
-        await handler('system_service').update(
-          {
-            kind: 'system_service',
-            name: unit,
-            attrs: desired('system_service', { host, enabled: true, state: 'started' }),
-            raw: {},
-            prior: s,
-          },
-          ctx(),
-        );
-        await handler('system_service').delete({ kind: 'system_service', name: unit, prior: s }, ctx());
+        await update('system_service', unit, { host, enabled: true, state: 'started' }, s);
+        await remove('system_service', unit, s);
         expect(await inDroplet(`systemctl is-enabled ${unit} || true`)).toBe('disabled\n');
         expect(await inDroplet(`systemctl is-active ${unit} || true`)).toBe('inactive\n');
       },
@@ -244,6 +248,7 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
         );
         expect(error.message).toContain('stratum-broken was not active after 10s');
         expect(error.message).toContain('systemctl status:');
+        expect(error.message).toContain('journalctl -u stratum-broken:');
         expect(error.message).toContain('boom-from-the-unit');
       },
       SLOW,
@@ -286,7 +291,7 @@ describe.skipIf(!tier.run)('system provider on a fresh droplet', () => {
         expect(await drift('system_ufw_rule', 'ssh', s2)).toMatchObject({ changes: [], missing: true });
         expect(await drift('system_ufw_rule', 'web', s3)).toMatchObject(NO_DRIFT);
 
-        await handler('system_ufw_rule').delete({ kind: 'system_ufw_rule', name: 'web', prior: s3 }, ctx());
+        await remove('system_ufw_rule', 'web', s3);
         expect(await inDroplet('ufw show added')).not.toContain('8080');
         expect((await drift('system_ufw_rule', 'web', s3)).missing).toBe(true);
       },

@@ -1,6 +1,5 @@
-import type { ProviderContext } from '@stratum/core';
-import { shellQuote } from '@stratum/core';
-import { runLoose, runStep } from './run-step';
+import type { HostCommand } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 
 export interface FilePlacement {
   path: string;
@@ -30,37 +29,12 @@ export function removeFileCommand(path: string): string {
   return `rm -f -- ${shellQuote(path)}`;
 }
 
-/** Uploads `content` to the host with {@link installCommand}; a failure throws `CommandFailed`. */
-export async function installFile(
-  ctx: ProviderContext,
-  target: { resource: string; host: string },
-  file: FilePlacement,
-  content: string,
-): Promise<void> {
-  await runStep(ctx, installCommand(file), {
-    resource: target.resource,
-    host: target.host,
+/** Uploads `content` to the host with {@link installCommand}. */
+export function installFile(file: FilePlacement, content: string): HostCommand {
+  return {
+    command: installCommand(file),
     step: `install of ${file.path}`,
     stdin: content,
     hint: 'Check that the owner and group exist on the host and that the parent path is writable.',
-  });
-}
-
-/** Removes a file; with `bestEffort` a failure is logged as a warning instead of thrown. */
-export async function removeFile(
-  ctx: ProviderContext,
-  target: { resource: string; host: string },
-  path: string,
-  bestEffort: boolean,
-): Promise<void> {
-  if (!bestEffort) {
-    await runStep(ctx, removeFileCommand(path), { ...target, step: `removal of ${path}` });
-    return;
-  }
-  const result = await runLoose(ctx, removeFileCommand(path), target);
-  if (result.exitCode !== 0) {
-    ctx.log.warn(
-      `${target.resource}: removing ${path} on ${target.host} failed (exit ${result.exitCode}); ignored`,
-    );
-  }
+  };
 }

@@ -1,12 +1,15 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { CommandFailedError, sha256Hex } from '@stratum/core';
+import { checkClaims, digestedAttrs, type KindHandler, Registry, validateDesired } from '@stratum/core';
+import { CommandFailedError, sha256Hex } from '@stratum/core/kit';
 import {
   createLocalShellTransport,
   createRecordingTransport,
   createTestContext,
+  desiredResource,
   respondByCommand,
+  runStep,
 } from '@stratum/core/test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
@@ -45,7 +48,7 @@ describe('system_file / system_secret_file schemas', () => {
     expect(systemSecretFileSchema.safeParse(attrs).success).toBe(false);
   });
 
-  it('content_file is read into content by config loading, so neither schema takes it', () => {
+  it('content_file is read into content by system_file’s prepare, so neither schema takes it', () => {
     expect(
       systemFileSchema.safeParse({ host: 'h', path: '/x', content: '', content_file: 'a' }).success,
     ).toBe(false);
@@ -113,8 +116,8 @@ describe('system_file apply (recorded)', () => {
   it('create streams the content on stdin and records content and sha256', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^install /, '']]));
     const ctx = createTestContext(transport);
-    const state = await fileKind.create({ kind: 'system_file', name: 'app', attrs, raw: {} }, ctx);
-    expect(state).toEqual({
+    const run = await runStep(fileKind, { action: 'create', kind: 'system_file', name: 'app', attrs }, ctx);
+    expect(run.recorded).toEqual({
       host: 'root@h',
       path: '/etc/app.conf',
       content: 'x=1\n',
@@ -147,7 +150,13 @@ describe('system_file apply (recorded)', () => {
       group: 'root',
       sha256: sha,
     };
-    await fileKind.update({ kind: 'system_file', name: 'app', attrs, raw: {}, prior }, ctx);
+    const run = await runStep(
+      fileKind,
+      { action: 'update', kind: 'system_file', name: 'app', attrs, prior },
+      ctx,
+    );
+    expect(run.operation.commands).toEqual([]);
+    expect(run.recorded).toMatchObject({ content: 'x=1\n', mode: '0644', sha256: sha });
     expect(transport.calls).toEqual([]);
     expect(ctx.traces()).toEqual(['[system] FILE `app` -> root@h:/etc/app.conf unchanged (sha256 match)']);
   });
@@ -162,8 +171,9 @@ describe('system_file apply (recorded)', () => {
       group: 'root',
       sha256: sha,
     };
-    await fileKind.update(
-      { kind: 'system_file', name: 'app', attrs, raw: {}, prior },
+    await runStep(
+      fileKind,
+      { action: 'update', kind: 'system_file', name: 'app', attrs, prior },
       createTestContext(transport),
     );
     expect(transport.calls).toHaveLength(1);
@@ -173,15 +183,49 @@ describe('system_file apply (recorded)', () => {
     const transport = createRecordingTransport(
       respondByCommand([[/^install /, { exitCode: 1, stderr: "install: invalid user 'nobody2'\n" }]]),
     );
-    const error = await fileKind
-      .create(
-        { kind: 'system_file', name: 'app', attrs: { ...attrs, owner: 'nobody2' }, raw: {} },
-        createTestContext(transport),
-      )
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommandFailedError);
+    const ctx = createTestContext(transport);
+    const error = await runStep(
+      fileKind,
+      { action: 'create', kind: 'system_file', name: 'app', attrs: { ...attrs, owner: 'nobody2' } },
+      ctx,
+    ).catch((e: unknown) => e);
+    expect(CommandFailedError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
       "system_file.app: install of /etc/app.conf failed on root@h (exit 1):\ninstall: invalid user 'nobody2'",
+    );
+    expect(ctx.traces()).toEqual([]);
+  });
+
+  it('delete removes the path the state recorded; a failure fails the step', async () => {
+    const prior = { host: 'root@h', path: '/etc/app.conf' };
+    const ok = createRecordingTransport(respondByCommand([[/^rm -f/, '']]));
+    await runStep(
+      fileKind,
+      { action: 'delete', kind: 'system_file', name: 'app', prior },
+      createTestContext(ok),
+    );
+    expect(ok.calls).toMatchObject([{ host: 'root@h', command: 'rm -f -- /etc/app.conf' }]);
+    const failing = createRecordingTransport(
+      respondByCommand([[/^rm -f/, { exitCode: 1, stderr: 'rm: cannot remove: Read-only file system\n' }]]),
+    );
+    await expect(
+      runStep(
+        fileKind,
+        { action: 'delete', kind: 'system_file', name: 'app', prior },
+        createTestContext(failing),
+      ),
+    ).rejects.toMatchObject({
+      message:
+        'system_file.app: removal of /etc/app.conf failed on root@h (exit 1):\nrm: cannot remove: Read-only file system',
+    });
+  });
+
+  it.each([
+    ['host', { path: '/etc/app.conf' }],
+    ['path', { host: 'root@h' }],
+  ])('delete refuses a state entry without a %s', (field, prior) => {
+    expect(() => fileKind.delete({ kind: 'system_file', name: 'app', prior })).toThrow(
+      `system_file.app: the state entry has no ${field}`,
     );
   });
 });
@@ -194,8 +238,12 @@ describe('system_secret_file never shows the plaintext or its hash', () => {
   it('create: content on stdin only; state without content; trace with the byte length only', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^install /, '']]));
     const ctx = createTestContext(transport);
-    const state = await secretKind.create({ kind: 'system_secret_file', name: 'token', attrs, raw: {} }, ctx);
-    expect(state).toEqual({
+    const run = await runStep(
+      secretKind,
+      { action: 'create', kind: 'system_secret_file', name: 'token', attrs },
+      ctx,
+    );
+    expect(run.recorded).toEqual({
       host: 'root@h',
       path: '/etc/app/token',
       mode: '0400',
@@ -226,9 +274,20 @@ describe('system_secret_file never shows the plaintext or its hash', () => {
       group: 'root',
       sha256: digest,
     };
-    await secretKind.update({ kind: 'system_secret_file', name: 'token', attrs, raw: {}, prior }, ctx);
-    await secretKind.update(
-      { kind: 'system_secret_file', name: 'token', attrs, raw: {}, prior: { ...prior, mode: '0440' } },
+    await runStep(
+      secretKind,
+      { action: 'update', kind: 'system_secret_file', name: 'token', attrs, prior },
+      ctx,
+    );
+    await runStep(
+      secretKind,
+      {
+        action: 'update',
+        kind: 'system_secret_file',
+        name: 'token',
+        attrs,
+        prior: { ...prior, mode: '0440' },
+      },
       ctx,
     );
     expect(transport.calls).toHaveLength(1);
@@ -245,11 +304,153 @@ describe('system_secret_file never shows the plaintext or its hash', () => {
     const transport = createRecordingTransport(
       respondByCommand([[/^install /, { exitCode: 1, stderr: 'install: no space left\n' }]]),
     );
-    const error = (await secretKind
-      .create({ kind: 'system_secret_file', name: 'token', attrs, raw: {} }, createTestContext(transport))
-      .catch((e: unknown) => e)) as Error;
+    const error = (await runStep(
+      secretKind,
+      { action: 'create', kind: 'system_secret_file', name: 'token', attrs },
+      createTestContext(transport),
+    ).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      'system_secret_file.token: install of /etc/app/token failed on root@h (exit 1):\ninstall: no space left',
+    );
     expect(error.message).not.toContain(plaintext);
     expect(error.message).not.toContain(digest);
+  });
+
+  it('a host that echoes the content back has it masked in the error', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/^install /, { exitCode: 1, stderr: `install: bad input: ${plaintext}\n` }]]),
+    );
+    const error = (await runStep(
+      secretKind,
+      { action: 'create', kind: 'system_secret_file', name: 'token', attrs },
+      createTestContext(transport),
+    ).catch((e: unknown) => e)) as Error;
+    expect(error.message).toContain('install: bad input: ***');
+    expect(error.message).not.toContain(plaintext);
+  });
+
+  it('delete removes the file; a failure is a warning', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/^rm -f/, { exitCode: 1, stderr: 'rm: cannot remove: Permission denied\n' }]]),
+    );
+    const ctx = createTestContext(transport);
+    await runStep(
+      secretKind,
+      {
+        action: 'delete',
+        kind: 'system_secret_file',
+        name: 'token',
+        prior: { host: 'root@h', path: '/etc/app/token' },
+      },
+      ctx,
+    );
+    expect(transport.commands()).toEqual(['rm -f -- /etc/app/token']);
+    expect(ctx.warnings()).toEqual([
+      'system_secret_file.token: removing /etc/app/token on root@h failed (exit 1); ignored: rm: cannot remove: Permission denied',
+    ]);
+  });
+});
+
+describe('system_file / system_secret_file hooks', () => {
+  const registry = new Registry([createSystemProvider()]);
+  const at = { line: 3, column: 3 };
+  const file = { host: 'root@h', path: '/etc/app.conf', content: 'x=1\n' };
+  const withSecretIn = (kind: string, attr: string) =>
+    validateDesired(
+      [
+        desiredResource(kind, 'f', file, {
+          block: at,
+          attrs: {},
+          secretRefs: [{ attr, secret: 's', location: at }],
+        }),
+      ],
+      registry,
+    );
+
+  it('host and path are the identity of both', () => {
+    expect(fileKind.identity).toEqual(['host', 'path']);
+    expect(secretKind.identity).toEqual(['host', 'path']);
+  });
+
+  it('system_file takes no secret reference anywhere, and says where secrets go', () => {
+    for (const attr of ['content', 'mode', 'owner']) {
+      const [diagnostic, ...rest] = withSecretIn('system_file', attr);
+      expect(rest).toEqual([]);
+      expect(diagnostic).toMatchObject({
+        code: 'SecretInUnsupportedAttr',
+        location: at,
+        hint: 'for a file whose whole content is a secret, use `system_secret_file` with `content = secret.<name>.value`',
+      });
+    }
+    expect(withSecretIn('system_file', 'path').map((d) => d.code)).toEqual(['SecretInUnsupportedAttr']);
+  });
+
+  it('system_secret_file takes a secret reference in content only; its content is secret however written', () => {
+    expect(withSecretIn('system_secret_file', 'content')).toEqual([]);
+    for (const attr of ['host', 'path', 'owner', 'mode']) {
+      expect(withSecretIn('system_secret_file', attr).map((d) => d.code)).toEqual([
+        'SecretInUnsupportedAttr',
+      ]);
+    }
+    expect(secretKind.secrets?.attrs).toEqual(['content']);
+  });
+
+  it('a secret file is planned by the sha256 of its content, the way state records it', () => {
+    const parsed = systemSecretFileSchema.parse(file) as unknown as Record<string, string>;
+    expect(digestedAttrs(secretKind as KindHandler<unknown>, parsed)).toEqual({
+      host: 'root@h',
+      path: '/etc/app.conf',
+      mode: '0400',
+      owner: 'root',
+      group: 'root',
+      sha256: sha256Hex('x=1\n'),
+    });
+    expect(digestedAttrs(secretKind as KindHandler<unknown>, { ...parsed, content: '' })).toMatchObject({
+      sha256: sha256Hex(''),
+    });
+  });
+
+  it('a system_file keeps its content in the plan: no digest, no plan view', () => {
+    expect(fileKind.digests).toBeUndefined();
+    expect(fileKind.planView).toBeUndefined();
+    expect(digestedAttrs(fileKind as KindHandler<unknown>, file)).toBe(file);
+  });
+
+  it('both claim their path on their host', () => {
+    expect(fileKind.claims!({ kind: 'system_file', name: 'f', attrs: systemFileSchema.parse(file) })).toEqual(
+      {
+        host: 'root@h',
+        claims: [{ type: 'name', space: 'file path', value: '/etc/app.conf' }],
+      },
+    );
+    expect(
+      secretKind.claims!({
+        kind: 'system_secret_file',
+        name: 'f',
+        attrs: systemSecretFileSchema.parse(file),
+      }),
+    ).toEqual({ host: 'root@h', claims: [{ type: 'name', space: 'file path', value: '/etc/app.conf' }] });
+  });
+
+  it('a file and a secret file on one path of one host clash; elsewhere they do not', () => {
+    expect(() =>
+      checkClaims(
+        [desiredResource('system_file', 'a', file), desiredResource('system_secret_file', 'b', file)],
+        registry,
+      ),
+    ).toThrow(
+      'file path conflict on host `root@h`: `system_file.a` and `system_secret_file.b` both use file path `/etc/app.conf`',
+    );
+    expect(
+      checkClaims(
+        [
+          desiredResource('system_file', 'a', file),
+          desiredResource('system_file', 'b', { ...file, host: 'root@other' }),
+          desiredResource('system_secret_file', 'c', { ...file, path: '/etc/other' }),
+        ],
+        registry,
+      ),
+    ).toEqual([]);
   });
 });
 

@@ -1,15 +1,23 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
-import { sha256Hex } from '@stratum/core';
+import type { JsonObject, KindHandler, Operation } from '@stratum/core';
+import {
+  absolutePathSchema,
+  accountSchema,
+  hostSchema,
+  octalModeSchema,
+  priorObject,
+  sameMode,
+  sha256Hex,
+} from '@stratum/core/kit';
 import { z } from 'zod';
-import { absolutePathSchema, accountSchema, addrOf, hostSchema, priorObject, priorTarget } from './attrs';
-import { installFile, removeFile } from './file-install';
+import { inlineContentFile } from './content-file';
+import { installFile, removeFileCommand } from './file-install';
 import { fileProbe } from './file-probe';
-import { octalModeSchema, sameMode } from './octal-mode';
+import { priorPath } from './prior-path';
 
 /**
  * `system_file`: a file with content, mode and ownership; parent directories
- * are created. A config's `content_file` never reaches the provider: config
- * loading reads the file into `content`.
+ * are created. A config's `content_file` never reaches the schema: the kind's
+ * `prepare` reads the local file into `content`.
  */
 export const systemFileSchema = z.strictObject({
   host: hostSchema,
@@ -42,7 +50,7 @@ export function fileUnchanged(
   );
 }
 
-function stateOf(attrs: SystemFileAttrs, sha256: string): JsonObject {
+function stateOf(attrs: SystemFileAttrs): JsonObject {
   return {
     host: attrs.host,
     path: attrs.path,
@@ -50,44 +58,61 @@ function stateOf(attrs: SystemFileAttrs, sha256: string): JsonObject {
     mode: attrs.mode,
     owner: attrs.owner,
     group: attrs.group,
-    sha256,
+    sha256: sha256Hex(attrs.content),
   };
 }
 
-async function upload(name: string, addr: string, attrs: SystemFileAttrs, ctx: ProviderContext) {
-  const sha256 = sha256Hex(attrs.content);
-  await installFile(ctx, { resource: addr, host: attrs.host }, attrs, attrs.content);
+function upload(name: string, attrs: SystemFileAttrs): Operation {
   const bytes = Buffer.byteLength(attrs.content, 'utf8');
-  ctx.log.trace(
-    `[system] FILE \`${name}\` -> ${attrs.host}:${attrs.path} (${bytes} bytes, mode=${attrs.mode} ${attrs.owner}:${attrs.group})`,
-  );
-  return stateOf(attrs, sha256);
+  return {
+    host: attrs.host,
+    commands: [installFile(attrs, attrs.content)],
+    trace: [
+      `[system] FILE \`${name}\` -> ${attrs.host}:${attrs.path} (${bytes} bytes, mode=${attrs.mode} ${attrs.owner}:${attrs.group})`,
+    ],
+    record: () => stateOf(attrs),
+  };
 }
 
 export const systemFileKind: KindHandler<SystemFileAttrs> = {
   schema: systemFileSchema,
-
-  create: (request, ctx) => upload(request.name, addrOf(request), request.attrs, ctx),
-
-  async update(request, ctx) {
-    const { attrs } = request;
-    const sha256 = sha256Hex(attrs.content);
-    if (fileUnchanged(priorObject(request.prior), attrs, sha256)) {
-      ctx.log.trace(
-        `[system] FILE \`${request.name}\` -> ${attrs.host}:${attrs.path} unchanged (sha256 match)`,
-      );
-      return stateOf(attrs, sha256);
-    }
-    return upload(request.name, addrOf(request), attrs, ctx);
+  identity: ['host', 'path'],
+  // State and plans show a system_file's content in the clear, so no secret may reach it.
+  secrets: {
+    refs: [],
+    refusedHint:
+      'for a file whose whole content is a secret, use `system_secret_file` with `content = secret.<name>.value`',
   },
 
-  async delete(request, ctx) {
-    const { host, path } = priorTarget(request);
-    await removeFile(ctx, { resource: addrOf(request), host }, path, false);
+  prepare: inlineContentFile,
+
+  claims: ({ attrs }) => ({
+    host: attrs.host,
+    claims: [{ type: 'name', space: 'file path', value: attrs.path }],
+  }),
+
+  create: (request) => upload(request.name, request.attrs),
+
+  update(request) {
+    const { attrs } = request;
+    if (!fileUnchanged(priorObject(request.prior), attrs, sha256Hex(attrs.content))) {
+      return upload(request.name, attrs);
+    }
+    return {
+      host: attrs.host,
+      commands: [],
+      trace: [`[system] FILE \`${request.name}\` -> ${attrs.host}:${attrs.path} unchanged (sha256 match)`],
+      record: () => stateOf(attrs),
+    };
+  },
+
+  delete(request) {
+    const { host, path } = priorPath(request);
+    return { host, commands: [{ command: removeFileCommand(path), step: `removal of ${path}` }] };
   },
 
   probe(request) {
-    const { host, path } = priorTarget(request);
+    const { host, path } = priorPath(request);
     return fileProbe({ kind: request.kind, host, path, prior: request.prior });
   },
 };

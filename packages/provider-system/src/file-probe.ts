@@ -1,7 +1,5 @@
 import type { JsonValue, Observed, Probe } from '@stratum/core';
-import { outputTail, shellQuote } from '@stratum/core';
-import { priorObject } from './attrs';
-import { observedAccount, observedMode } from './octal-mode';
+import { observedAccount, observedMode, outputTail, priorObject, shellQuote } from '@stratum/core/kit';
 
 /**
  * The probe `system_file` and `system_secret_file` share. It prints `MISSING`,

@@ -9,19 +9,20 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JsonObject, KindHandler } from '@stratum/core';
-import { sha256Hex } from '@stratum/core';
+import type { JsonObject } from '@stratum/core';
+import { sha256Hex } from '@stratum/core/kit';
 import { createTestContext } from '@stratum/core/test';
 import { createSshTransport, type SshTransport } from '@stratum/provider-ssh';
 import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshOne } from './__tests__/probe';
+import { stepsOf } from './__tests__/steps';
 import { manifestDigest } from './dir-manifest';
 import { createSystemProvider } from './system-provider';
 
@@ -45,36 +46,9 @@ function ctx() {
   return createTestContext(transport);
 }
 
-/** Parses attrs through the kind's schema, as the planner does. */
-function desired(kind: string, attrs: Record<string, unknown>): JsonObject {
-  return provider.kinds[kind]!.schema.parse(attrs) as JsonObject;
-}
-
-async function drift(kind: string, name: string, prior: JsonObject) {
-  return refreshOne([provider], ctx(), kind, name, prior);
-}
+const { create, update, remove, drift } = stepsOf(provider, ctx);
 
 const NO_DRIFT = { changes: [], missing: false };
-
-async function create(kind: string, name: string, attrs: Record<string, unknown>, c = ctx()) {
-  const handler = provider.kinds[kind] as KindHandler;
-  return handler.create({ kind, name, attrs: desired(kind, attrs), raw: {} }, c);
-}
-
-async function update(
-  kind: string,
-  name: string,
-  attrs: Record<string, unknown>,
-  prior: JsonObject,
-  c = ctx(),
-) {
-  const handler = provider.kinds[kind] as KindHandler;
-  return handler.update({ kind, name, attrs: desired(kind, attrs), raw: {}, prior }, c);
-}
-
-async function remove(kind: string, name: string, prior: JsonObject) {
-  await (provider.kinds[kind] as KindHandler).delete({ kind, name, prior }, ctx());
-}
 
 describe('system_file on a real host', () => {
   it('create → read → update → read → hand-made drift → delete', async () => {
@@ -246,5 +220,53 @@ describe('system_dir on a real host', () => {
     expect(await drift('system_dir', 'repos', s2)).toMatchObject(NO_DRIFT);
     rmSync(path, { recursive: true });
     expect((await drift('system_dir', 'repos', s2)).missing).toBe(true);
+  });
+});
+
+describe('prepare, then apply, on a real host', () => {
+  it('a content_file and a relative source_dir are read from beside the config file', async () => {
+    const config = join(root, 'config');
+    mkdirSync(join(config, 'files', 'site'), { recursive: true });
+    writeFileSync(join(config, 'files', 'motd'), 'welcome\n');
+    writeFileSync(join(config, 'files', 'site', 'index.html'), '<h1>hi</h1>\n');
+    const host = sshd.addr;
+    const local = (kind: string) => ({ kind, name: 'x', baseDir: config });
+
+    const motd = join(root, 'prepared', 'motd');
+    const fileAttrs = await provider.kinds.system_file!.prepare!(
+      { host, path: motd, content_file: 'files/motd' },
+      local('system_file'),
+    );
+    const file = await create('system_file', 'motd', fileAttrs);
+    expect(readFileSync(motd, 'utf8')).toBe('welcome\n');
+    expect(file.content).toBe('welcome\n');
+    expect(await drift('system_file', 'motd', file)).toMatchObject(NO_DRIFT);
+
+    const site = join(root, 'prepared', 'site');
+    const dirAttrs = await provider.kinds.system_dir!.prepare!(
+      { host, path: site, source_dir: 'files/./site' },
+      local('system_dir'),
+    );
+    expect(dirAttrs.source_dir).toBe(realpathSync(join(config, 'files', 'site')));
+    const dir = await create('system_dir', 'site', dirAttrs);
+    expect(readFileSync(join(site, 'index.html'), 'utf8')).toBe('<h1>hi</h1>\n');
+    expect(await drift('system_dir', 'site', dir)).toMatchObject(NO_DRIFT);
+  });
+
+  it('a failed command is the engine’s CommandFailed error with the host’s own message', async () => {
+    const path = join(root, 'bad-owner', 'f');
+    const error = (await create('system_file', 'bad', {
+      host: sshd.addr,
+      path,
+      content: 'x',
+      owner: 'no-such-user-xyz',
+    }).catch((e: unknown) => e)) as Error & { code: string };
+    expect(error.code).toBe('CommandFailed');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^system_file\\.bad: install of ${path} failed on ${sshd.addr.replace(/[.]/g, '\\.')} \\(exit 1\\):\\n.*no-such-user-xyz`,
+      ),
+    );
+    expect(existsSync(path)).toBe(false);
   });
 });

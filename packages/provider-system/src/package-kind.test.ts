@@ -1,7 +1,14 @@
-import { CommandFailedError } from '@stratum/core';
-import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
+import { OnceMemo, Registry, validateDesired } from '@stratum/core';
+import { CommandFailedError } from '@stratum/core/kit';
+import {
+  createRecordingTransport,
+  createTestContext,
+  desiredResource,
+  respondByCommand,
+  runStep,
+} from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
-import { parsePackageProbe, systemPackageSchema } from './package-kind';
+import { parsePackageProbe, systemPackageKind, systemPackageSchema } from './package-kind';
 import { createSystemProvider } from './system-provider';
 
 const probe = (status: string, rc: number) => `status=${status}\nrc=${rc}\n`;
@@ -56,26 +63,23 @@ describe('system_package probe parser', () => {
 });
 
 describe('system_package apply', () => {
-  const provider = () => createSystemProvider().kinds.system_package!;
+  const kind = systemPackageKind;
   const okApt = respondByCommand([[/apt-get/, '']]);
+  const create = (name: string, attrs: Record<string, unknown>) => ({
+    action: 'create' as const,
+    kind: 'system_package',
+    name,
+    attrs: systemPackageSchema.parse(attrs),
+  });
 
-  it('runs apt-get update once per host before the first install, then installs', async () => {
+  it('runs apt-get update once per host per run before the first install, then installs', async () => {
     const transport = createRecordingTransport(okApt);
     const ctx = createTestContext(transport);
-    const kind = provider();
-    const req = (name: string, host: string) => ({
-      kind: 'system_package',
-      name,
-      attrs: systemPackageSchema.parse({ host }),
-      raw: {},
-    });
-    expect(await kind.create(req('curl', 'root@a'), ctx)).toEqual({
-      host: 'root@a',
-      name: 'curl',
-      state: 'present',
-    });
-    await kind.create(req('git', 'root@a'), ctx);
-    await kind.create(req('git', 'root@b'), ctx);
+    const once = new OnceMemo();
+    const first = await runStep(kind, create('curl', { host: 'root@a' }), ctx, { once });
+    expect(first.recorded).toEqual({ host: 'root@a', name: 'curl', state: 'present' });
+    await runStep(kind, create('git', { host: 'root@a' }), ctx, { once });
+    await runStep(kind, create('git', { host: 'root@b' }), ctx, { once });
     expect(
       transport.calls.map((c) => `${c.host} ${c.command.replace(/^.*apt-get -y (-o \S+ )+/, '')}`),
     ).toEqual([
@@ -92,6 +96,23 @@ describe('system_package apply', () => {
     ]);
   });
 
+  it('the update is a `once` command with a long timeout; every install carries it', async () => {
+    const operation = await kind.create({
+      kind: 'system_package',
+      name: 'curl',
+      attrs: systemPackageSchema.parse({ host: 'root@a' }),
+      raw: {},
+    });
+    expect(operation).toMatchObject({
+      host: 'root@a',
+      commands: [
+        { step: 'apt-get update', once: 'apt-update', timeoutMs: 30 * 60_000 },
+        { step: 'apt-get install curl', timeoutMs: 30 * 60_000 },
+      ],
+    });
+    expect(operation.commands[1]).not.toHaveProperty('once');
+  });
+
   it('a failed update is not remembered, and the error names host, step and stderr', async () => {
     let fail = true;
     const transport = createRecordingTransport(
@@ -101,22 +122,24 @@ describe('system_package apply', () => {
       ]),
     );
     const ctx = createTestContext(transport);
-    const kind = provider();
+    const once = new OnceMemo();
     const request = {
+      action: 'create' as const,
       kind: 'system_package',
       name: 'docker',
       attrs: { host: 'root@a', name: 'docker.io', state: 'present' as const },
-      raw: {},
     };
-    const error = await kind.create(request, ctx).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommandFailedError);
+    const error = await runStep(kind, request, ctx, { once }).catch((e: unknown) => e);
+    expect(CommandFailedError.isInstance(error)).toBe(true);
     expect((error as CommandFailedError).code).toBe('CommandFailed');
     expect((error as Error).message).toBe(
       'system_package.docker: apt-get update failed on root@a (exit 100):\nE: Could not get lock',
     );
     expect((error as CommandFailedError).hint).toMatch(/apt sources/);
+    expect(transport.commands().some((c) => c.includes(' install '))).toBe(false);
     fail = false;
-    await kind.create(request, ctx);
+    await runStep(kind, request, ctx, { once });
+    await runStep(kind, request, ctx, { once });
     expect(transport.commands().filter((c) => c.endsWith(' update'))).toHaveLength(2);
   });
 
@@ -125,23 +148,87 @@ describe('system_package apply', () => {
       respondByCommand([[/remove/, { exitCode: 100, stderr: 'E: Unable to locate package nope\n' }]]),
     );
     const ctx = createTestContext(transport);
-    const attrs = systemPackageSchema.parse({ host: 'h', name: 'nope', state: 'absent' });
-    expect(await provider().create({ kind: 'system_package', name: 'x', attrs, raw: {} }, ctx)).toEqual({
-      host: 'h',
-      name: 'nope',
-      state: 'absent',
-    });
+    const run = await runStep(kind, create('x', { host: 'h', name: 'nope', state: 'absent' }), ctx);
+    expect(run.recorded).toEqual({ host: 'h', name: 'nope', state: 'absent' });
     expect(transport.commands()).toHaveLength(1);
     expect(ctx.traces()).toEqual(['[system] PACKAGE `nope` absent on h']);
+    expect(ctx.warnings()).toEqual([]);
   });
 
-  it('delete is a best-effort remove', async () => {
-    const transport = createRecordingTransport(respondByCommand([[/remove -- pkg$/, { exitCode: 100 }]]));
+  it('state absent fails on any other apt error', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/remove/, { exitCode: 100, stderr: 'E: Could not get lock\n' }]]),
+    );
     const ctx = createTestContext(transport);
-    await provider().delete(
-      { kind: 'system_package', name: 'x', prior: { host: 'h', name: 'pkg', state: 'present' } },
+    await expect(
+      runStep(kind, create('x', { host: 'h', name: 'pkg', state: 'absent' }), ctx),
+    ).rejects.toMatchObject({
+      code: 'CommandFailed',
+      message: 'system_package.x: apt-get remove pkg failed on h (exit 100):\nE: Could not get lock',
+    });
+    expect(ctx.traces()).toEqual([]);
+  });
+
+  it('delete is a best-effort remove: a failure is a warning', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/remove -- pkg$/, { exitCode: 100, stderr: 'E: dpkg was interrupted\n' }]]),
+    );
+    const ctx = createTestContext(transport);
+    await runStep(
+      kind,
+      {
+        action: 'delete',
+        kind: 'system_package',
+        name: 'x',
+        prior: { host: 'h', name: 'pkg', state: 'present' },
+      },
       ctx,
     );
-    expect(ctx.warnings()).toHaveLength(1);
+    expect(ctx.warnings()).toEqual([
+      'system_package.x: apt-get remove pkg on h failed (exit 100); ignored: E: dpkg was interrupted',
+    ]);
+  });
+
+  it('delete of a package apt does not know is done, without a warning', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([
+        [/remove -- gone$/, { exitCode: 100, stderr: 'E: Unable to locate package gone\n' }],
+      ]),
+    );
+    const ctx = createTestContext(transport);
+    await runStep(
+      kind,
+      { action: 'delete', kind: 'system_package', name: 'gone', prior: { host: 'h' } },
+      ctx,
+    );
+    expect(transport.commands()).toHaveLength(1);
+    expect(ctx.warnings()).toEqual([]);
+  });
+});
+
+describe('system_package hooks', () => {
+  const registry = new Registry([createSystemProvider()]);
+  const at = { line: 1, column: 1 };
+  const withSecretIn = (attr: string) =>
+    validateDesired(
+      [
+        desiredResource(
+          'system_package',
+          'curl',
+          { host: 'root@h', name: 'curl' },
+          { block: at, attrs: {}, secretRefs: [{ attr, secret: 's', location: at }] },
+        ),
+      ],
+      registry,
+    ).map((d) => d.code);
+
+  it('host and name say which package it is: no secret reference there', () => {
+    expect(systemPackageKind.identity).toEqual(['host', 'name']);
+    expect(withSecretIn('host')).toEqual(['SecretInUnsupportedAttr']);
+    expect(withSecretIn('name')).toEqual(['SecretInUnsupportedAttr']);
+  });
+
+  it('claims nothing: two resources may want one package', () => {
+    expect(systemPackageKind.claims).toBeUndefined();
   });
 });

@@ -1,16 +1,14 @@
-import type { JsonObject, KindHandler, Observed, ProviderContext, ReadRequest } from '@stratum/core';
-import { CommandFailedError, outputTail, shellQuote } from '@stratum/core';
+import type { HostCommand, KindHandler, Observed, Operation, ReadRequest } from '@stratum/core';
+import { hostSchema, outputTail, priorHost, priorString, shellQuote } from '@stratum/core/kit';
 import { z } from 'zod';
 import {
   APT_TIMEOUT_MS,
-  type AptUpdateMemo,
+  APT_UPDATE_ONCE,
   aptInstallCommand,
   aptRemoveCommand,
   aptUpdateCommand,
-  isUnknownPackage,
+  UNKNOWN_PACKAGE,
 } from './apt';
-import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { runLoose, runStep } from './run-step';
 
 /** `system_package`: an apt package, present or absent. `name` defaults to the resource label. */
 export const systemPackageSchema = z.strictObject({
@@ -78,71 +76,71 @@ function packageProbeTarget(request: ReadRequest): { host: string; name: string 
   return { host: priorHost(request), name: priorString(request.prior, 'name') ?? request.name };
 }
 
-/** The `system_package` handler; `memo` makes `apt-get update` run once per host per provider. */
-export function systemPackageKind(memo: AptUpdateMemo): KindHandler<SystemPackageAttrs> {
-  async function apply(
-    request: { kind: string; name: string; attrs: SystemPackageAttrs },
-    ctx: ProviderContext,
-  ) {
-    const { host, state } = request.attrs;
-    const name = request.attrs.name ?? request.name;
-    const resource = addrOf(request);
-    if (state === 'present') {
-      await memo.once(host, async () => {
-        await runStep(ctx, aptUpdateCommand(), {
-          resource,
-          host,
-          step: 'apt-get update',
-          timeoutMs: APT_TIMEOUT_MS,
-          hint: 'Check the host’s apt sources and its network access to the mirrors.',
-        });
-      });
-      await runStep(ctx, aptInstallCommand(name), {
-        resource,
-        host,
-        step: `apt-get install ${name}`,
-        timeoutMs: APT_TIMEOUT_MS,
-        hint: 'Check the package name (apt-cache policy <name> on the host) and the apt sources.',
-      });
-    } else {
-      const result = await runLoose(ctx, aptRemoveCommand(name), { host, timeoutMs: APT_TIMEOUT_MS });
-      if (result.exitCode !== 0 && !isUnknownPackage(result.stdout + result.stderr)) {
-        throw new CommandFailedError({
-          resource,
-          host,
-          step: `apt-get remove ${name}`,
-          exitCode: result.exitCode,
-          output: result.stderr.trim() === '' ? result.stdout : result.stderr,
-        });
-      }
-    }
-    ctx.log.trace(`[system] PACKAGE \`${name}\` ${state} on ${host}`);
-    const out: JsonObject = { host, name, state };
-    return out;
-  }
-
+/** `apt-get remove`; a package apt has never heard of is already removed. */
+function removeCommand(name: string, onFailure: HostCommand['onFailure']): HostCommand {
   return {
-    schema: systemPackageSchema,
-    create: apply,
-    update: apply,
-
-    async delete(request, ctx) {
-      const { host, name } = packageProbeTarget(request);
-      const result = await runLoose(ctx, aptRemoveCommand(name), { host, timeoutMs: APT_TIMEOUT_MS });
-      if (result.exitCode !== 0) {
-        ctx.log.warn(
-          `${addrOf(request)}: apt-get remove ${name} on ${host} failed (exit ${result.exitCode}); ignored`,
-        );
-      }
-    },
-
-    probe(request) {
-      const { host, name } = packageProbeTarget(request);
-      return {
-        host,
-        script: packageProbeScript(name),
-        parse: (output, exitCode) => parsePackageProbe(output, exitCode, host),
-      };
-    },
+    command: aptRemoveCommand(name),
+    step: `apt-get remove ${name}`,
+    timeoutMs: APT_TIMEOUT_MS,
+    okIfOutput: UNKNOWN_PACKAGE,
+    onFailure,
   };
 }
+
+/**
+ * Installs (after `apt-get update`, which the engine runs once per host per
+ * run) or removes the package.
+ */
+function applyPackage(request: { name: string; attrs: SystemPackageAttrs }): Operation {
+  const { host, state } = request.attrs;
+  const name = request.attrs.name ?? request.name;
+  const commands: HostCommand[] =
+    state === 'present'
+      ? [
+          {
+            command: aptUpdateCommand(),
+            step: 'apt-get update',
+            once: APT_UPDATE_ONCE,
+            timeoutMs: APT_TIMEOUT_MS,
+            hint: 'Check the host’s apt sources and its network access to the mirrors.',
+          },
+          {
+            command: aptInstallCommand(name),
+            step: `apt-get install ${name}`,
+            timeoutMs: APT_TIMEOUT_MS,
+            hint: 'Check the package name (apt-cache policy <name> on the host) and the apt sources.',
+          },
+        ]
+      : [removeCommand(name, 'fail')];
+  return {
+    host,
+    commands,
+    trace: [`[system] PACKAGE \`${name}\` ${state} on ${host}`],
+    record: () => ({ host, name, state }),
+  };
+}
+
+/** The `system_package` handler. */
+export const systemPackageKind: KindHandler<SystemPackageAttrs> = {
+  schema: systemPackageSchema,
+  // `name` defaults to the resource label; when written it says which package it is.
+  identity: ['host', 'name'],
+
+  create: applyPackage,
+  update: applyPackage,
+
+  delete(request) {
+    const { host, name } = packageProbeTarget(request);
+    // A delete must not stop an apply over a package that will not go: say so and go on.
+    return { host, commands: [removeCommand(name, 'warn')] };
+  },
+
+  probe(request) {
+    const { host, name } = packageProbeTarget(request);
+    return {
+      host,
+      script: packageProbeScript(name),
+      parse: (output, exitCode) => parsePackageProbe(output, exitCode, host),
+    };
+  },
+};

@@ -1,11 +1,17 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
-import { sha256Hex } from '@stratum/core';
+import type { JsonObject, KindHandler, Operation } from '@stratum/core';
+import {
+  absolutePathSchema,
+  accountSchema,
+  hostSchema,
+  octalModeSchema,
+  priorObject,
+  sha256Hex,
+} from '@stratum/core/kit';
 import { z } from 'zod';
-import { absolutePathSchema, accountSchema, addrOf, hostSchema, priorObject, priorTarget } from './attrs';
-import { installFile, removeFile } from './file-install';
+import { installFile, removeFileCommand } from './file-install';
 import { fileUnchanged } from './file-kind';
 import { fileProbe } from './file-probe';
-import { octalModeSchema } from './octal-mode';
+import { priorPath } from './prior-path';
 
 /**
  * `system_secret_file`: a whole-file secret. The plaintext goes to the host on
@@ -23,50 +29,72 @@ export const systemSecretFileSchema = z.strictObject({
 
 export type SystemSecretFileAttrs = z.output<typeof systemSecretFileSchema>;
 
-function stateOf(attrs: SystemSecretFileAttrs, sha256: string): JsonObject {
+function stateOf(attrs: SystemSecretFileAttrs): JsonObject {
   return {
     host: attrs.host,
     path: attrs.path,
     mode: attrs.mode,
     owner: attrs.owner,
     group: attrs.group,
-    sha256,
+    sha256: sha256Hex(attrs.content),
   };
 }
 
-async function upload(name: string, addr: string, attrs: SystemSecretFileAttrs, ctx: ProviderContext) {
-  await installFile(ctx, { resource: addr, host: attrs.host }, attrs, attrs.content);
+function upload(name: string, attrs: SystemSecretFileAttrs): Operation {
   const bytes = Buffer.byteLength(attrs.content, 'utf8');
-  ctx.log.trace(
-    `[system] SECRET_FILE \`${name}\` -> ${attrs.host}:${attrs.path} (${bytes} bytes, mode=${attrs.mode} ${attrs.owner}:${attrs.group})`,
-  );
-  return stateOf(attrs, sha256Hex(attrs.content));
+  // Should the host ever echo the content back, the error shows a mask instead.
+  const install = { ...installFile(attrs, attrs.content), sensitive: [attrs.content] };
+  return {
+    host: attrs.host,
+    commands: [install],
+    trace: [
+      `[system] SECRET_FILE \`${name}\` -> ${attrs.host}:${attrs.path} (${bytes} bytes, mode=${attrs.mode} ${attrs.owner}:${attrs.group})`,
+    ],
+    record: () => stateOf(attrs),
+  };
 }
 
 export const systemSecretFileKind: KindHandler<SystemSecretFileAttrs> = {
   schema: systemSecretFileSchema,
+  identity: ['host', 'path'],
+  // The content is secret however the config writes it, and the one place a secret reference belongs.
+  secrets: { attrs: ['content'], refs: ['content'] },
+  // State keeps the content's sha256, never the content: the plan compares digests.
+  digests: { content: 'sha256' },
 
-  create: (request, ctx) => upload(request.name, addrOf(request), request.attrs, ctx),
+  claims: ({ attrs }) => ({
+    host: attrs.host,
+    claims: [{ type: 'name', space: 'file path', value: attrs.path }],
+  }),
 
-  async update(request, ctx) {
+  create: (request) => upload(request.name, request.attrs),
+
+  update(request) {
     const { attrs } = request;
-    const sha256 = sha256Hex(attrs.content);
-    if (fileUnchanged(priorObject(request.prior), attrs, sha256)) {
-      ctx.log.trace(
-        `[system] SECRET_FILE \`${request.name}\` -> ${attrs.host}:${attrs.path} unchanged (sha256 + perms match)`,
-      );
-      return stateOf(attrs, sha256);
+    if (!fileUnchanged(priorObject(request.prior), attrs, sha256Hex(attrs.content))) {
+      return upload(request.name, attrs);
     }
-    return upload(request.name, addrOf(request), attrs, ctx);
+    return {
+      host: attrs.host,
+      commands: [],
+      trace: [
+        `[system] SECRET_FILE \`${request.name}\` -> ${attrs.host}:${attrs.path} unchanged (sha256 + perms match)`,
+      ],
+      record: () => stateOf(attrs),
+    };
   },
 
-  async delete(request, ctx) {
-    const { host, path } = priorTarget(request);
-    await removeFile(ctx, { resource: addrOf(request), host }, path, true);
+  delete(request) {
+    const { host, path } = priorPath(request);
+    // Best effort: a removal that fails warns instead of stopping the rest of the teardown.
+    return {
+      host,
+      commands: [{ command: removeFileCommand(path), step: `removing ${path}`, onFailure: 'warn' }],
+    };
   },
 
   probe(request) {
-    const { host, path } = priorTarget(request);
+    const { host, path } = priorPath(request);
     return fileProbe({ kind: request.kind, host, path, prior: request.prior, quiet: true });
   },
 };

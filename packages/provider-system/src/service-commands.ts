@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 
 /** How long a started unit has to become active. */
 export const ACTIVE_WAIT_SECONDS = 10;
@@ -13,33 +13,25 @@ export function systemctlCommand(verb: SystemctlVerb, unit: string): string {
 /**
  * One command that waits on the host for the unit to be active: checks once a
  * second for {@link ACTIVE_WAIT_SECONDS} seconds, exits 0 as soon as it is
- * active and 1 if it never got there. One round trip instead of ten.
+ * active, and otherwise says so on stderr and exits 1. One round trip instead
+ * of ten.
  */
 export function waitActiveCommand(unit: string, seconds = ACTIVE_WAIT_SECONDS): string {
   const u = shellQuote(unit);
   return (
     `i=0; while :; do systemctl is-active --quiet -- ${u} && exit 0; ` +
-    `[ "$i" -ge ${seconds} ] && exit 1; i=$((i+1)); sleep 1; done`
+    `[ "$i" -ge ${seconds} ] && { printf '%s was not active after %ss\\n' ${u} ${seconds} >&2; exit 1; }; ` +
+    'i=$((i+1)); sleep 1; done'
   );
 }
 
-/** What the operator needs when a unit would not start. */
+/** What the operator needs when a unit would not start: its status, then its journal. */
 export function statusCommand(unit: string): string {
   return `systemctl status --no-pager -n 20 -- ${shellQuote(unit)}`;
 }
 
 export function journalCommand(unit: string): string {
   return `journalctl -u ${shellQuote(unit)} --no-pager -n 50`;
-}
-
-/**
- * `systemctl status` output with fewer lines than this says little (often just
- * the unit line and "inactive"), so the journal is fetched too.
- */
-export const SPARSE_STATUS_LINES = 5;
-
-export function isSparse(statusOutput: string): boolean {
-  return statusOutput.split('\n').filter((line) => line.trim() !== '').length < SPARSE_STATUS_LINES;
 }
 
 /** `systemctl disable --now -- <unit>`: the delete. */

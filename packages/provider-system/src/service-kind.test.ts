@@ -1,11 +1,24 @@
-import { CommandFailedError } from '@stratum/core';
-import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
+import { Registry, validateDesired } from '@stratum/core';
+import { CommandFailedError } from '@stratum/core/kit';
+import {
+  createRecordingTransport,
+  createTestContext,
+  desiredResource,
+  respondByCommand,
+  runStep,
+} from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
 import { parseServiceProbe } from './service-commands';
-import { serviceSteps, systemServiceSchema } from './service-kind';
+import { serviceSteps, systemServiceKind, systemServiceSchema } from './service-kind';
 import { createSystemProvider } from './system-provider';
 
-const kind = () => createSystemProvider().kinds.system_service!;
+const kind = () => systemServiceKind;
+const create = (name: string, attrs: Record<string, unknown>) => ({
+  action: 'create' as const,
+  kind: 'system_service',
+  name,
+  attrs: systemServiceSchema.parse(attrs),
+});
 
 describe('system_service schema', () => {
   it('defaults to disabled and stopped', () => {
@@ -40,22 +53,19 @@ describe('system_service order of operations', () => {
       ]),
     );
     const ctx = createTestContext(transport);
-    const state = await kind().create(
-      {
-        kind: 'system_service',
-        name: 'web',
-        attrs: { host: 'h', name: 'nginx', enabled: false, state: 'started' },
-        raw: {},
-      },
+    const run = await runStep(
+      kind(),
+      create('web', { host: 'h', name: 'nginx', enabled: false, state: 'started' }),
       ctx,
     );
-    expect(state).toEqual({ host: 'h', name: 'nginx', enabled: false, state: 'started' });
+    expect(run.recorded).toEqual({ host: 'h', name: 'nginx', enabled: false, state: 'started' });
     expect(transport.commands().map((c) => c.split(' ').slice(0, 2).join(' '))).toEqual([
       'systemctl disable',
       'systemctl start',
       'i=0; while',
     ]);
     expect(ctx.traces()).toEqual(['[system] SERVICE `nginx` enabled=false state=started on h']);
+    expect(ctx.warnings()).toEqual([]);
   });
 
   it('a failed enable stops the apply with the unit, host and stderr', async () => {
@@ -67,79 +77,106 @@ describe('system_service order of operations', () => {
         ],
       ]),
     );
-    const error = await kind()
-      .create(
-        {
-          kind: 'system_service',
-          name: 'nope',
-          attrs: { host: 'h', enabled: true, state: 'started' },
-          raw: {},
-        },
-        createTestContext(transport),
-      )
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CommandFailedError);
+    const error = await runStep(
+      kind(),
+      create('nope', { host: 'h', enabled: true, state: 'started' }),
+      createTestContext(transport),
+    ).catch((e: unknown) => e);
+    expect(CommandFailedError.isInstance(error)).toBe(true);
     expect((error as Error).message).toBe(
       'system_service.nope: systemctl enable nope failed on h (exit 1):\nFailed to enable unit: Unit file nope.service does not exist.',
     );
   });
 
-  it('a unit that never becomes active fails with its status, and the journal when the status says little', async () => {
+  it('a unit that never becomes active fails with its status and its journal', async () => {
     const transport = createRecordingTransport(
       respondByCommand([
         [/^systemctl (enable|start)/, ''],
-        [/is-active --quiet/, { exitCode: 1 }],
+        [/is-active --quiet/, { exitCode: 1, stderr: 'app was not active after 10s\n' }],
         [/^systemctl status/, { exitCode: 3, stdout: '○ app.service\n     Active: inactive (dead)\n' }],
         [/^journalctl/, 'app[12]: listen tcp :80: address already in use\n'],
       ]),
     );
-    const error = await kind()
-      .create(
-        {
-          kind: 'system_service',
-          name: 'app',
-          attrs: { host: 'h', enabled: true, state: 'started' },
-          raw: {},
-        },
-        createTestContext(transport),
-      )
-      .catch((e: unknown) => e);
-    const message = (error as Error).message;
-    expect(message).toContain('system_service.app: waiting for app to become active failed on h');
-    expect(message).toContain('app was not active after 10s');
-    expect(message).toContain('Active: inactive (dead)');
-    expect(message).toContain('journalctl -u app:\napp[12]: listen tcp :80: address already in use');
+    const error = await runStep(
+      kind(),
+      create('app', { host: 'h', enabled: true, state: 'started' }),
+      createTestContext(transport),
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      [
+        'system_service.app: waiting for app to become active failed on h (exit 1):',
+        'app was not active after 10s',
+        'systemctl status:',
+        '○ app.service',
+        '     Active: inactive (dead)',
+        'journalctl -u app:',
+        'app[12]: listen tcp :80: address already in use',
+      ].join('\n'),
+    );
+    expect((error as CommandFailedError).hint).toMatch(/status and journal/);
+    expect(transport.commands().slice(-2)).toEqual([
+      'systemctl status --no-pager -n 20 -- app',
+      'journalctl -u app --no-pager -n 50',
+    ]);
   });
 
-  it('a detailed status is enough: no journal', async () => {
-    const status = Array.from({ length: 12 }, (_, i) => `line ${i}`).join('\n');
+  it('the status keeps its last 20 lines and the journal its last 50', async () => {
+    const lines = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix} ${i}`).join('\n');
     const transport = createRecordingTransport(
       respondByCommand([
         [/^systemctl (enable|start)/, ''],
         [/is-active --quiet/, { exitCode: 1 }],
-        [/^systemctl status/, { exitCode: 3, stdout: status }],
+        [/^systemctl status/, { exitCode: 3, stdout: lines('status', 30) }],
+        [/^journalctl/, lines('journal', 80)],
       ]),
     );
-    const error = await kind()
-      .create(
-        {
-          kind: 'system_service',
-          name: 'app',
-          attrs: { host: 'h', enabled: true, state: 'started' },
-          raw: {},
-        },
+    const message = (
+      (await runStep(
+        kind(),
+        create('app', { host: 'h', enabled: true, state: 'started' }),
         createTestContext(transport),
-      )
-      .catch((e: unknown) => e);
-    expect((error as Error).message).toContain('line 11');
-    expect(transport.commands().some((c) => c.startsWith('journalctl'))).toBe(false);
+      ).catch((e: unknown) => e)) as Error
+    ).message;
+    expect(message).toContain('status 29');
+    expect(message).toContain('status 10');
+    expect(message).not.toContain('status 9\n');
+    expect(message).toContain('journal 79');
+    expect(message).toContain('journal 30');
+    expect(message).not.toContain('journal 29\n');
+  });
+
+  it('the wait has room for its seconds on the host, and status and journal only run after a failure', async () => {
+    const operation = await kind().create({
+      kind: 'system_service',
+      name: 'app',
+      attrs: systemServiceSchema.parse({ host: 'h', enabled: true, state: 'started' }),
+      raw: {},
+    });
+    expect(operation.commands.map((c) => c.step)).toEqual([
+      'systemctl enable app',
+      'systemctl start app',
+      'waiting for app to become active',
+    ]);
+    expect(operation.commands[2]!.timeoutMs).toBe(40_000);
+    const transport = createRecordingTransport(
+      respondByCommand([[/^systemctl (enable|start)|is-active/, '']]),
+    );
+    await runStep(
+      kind(),
+      create('app', { host: 'h', enabled: true, state: 'started' }),
+      createTestContext(transport),
+    );
+    expect(transport.commands().some((c) => /status|journalctl/.test(c))).toBe(false);
   });
 
   it('delete disables and stops, best-effort', async () => {
     const transport = createRecordingTransport(respondByCommand([[/disable --now/, { exitCode: 1 }]]));
     const ctx = createTestContext(transport);
-    await kind().delete(
+    await runStep(
+      kind(),
       {
+        action: 'delete',
         kind: 'system_service',
         name: 'x',
         prior: { host: 'h', name: 'gone', enabled: true, state: 'started' },
@@ -147,7 +184,30 @@ describe('system_service order of operations', () => {
       ctx,
     );
     expect(transport.commands()).toEqual(['systemctl disable --now -- gone']);
-    expect(ctx.warnings()).toHaveLength(1);
+    expect(ctx.warnings()).toEqual([
+      'system_service.x: systemctl disable --now gone on h failed (exit 1); ignored',
+    ]);
+  });
+});
+
+describe('system_service hooks', () => {
+  it('host and name say which unit it is: no secret reference there', () => {
+    expect(systemServiceKind.identity).toEqual(['host', 'name']);
+    const at = { line: 1, column: 1 };
+    const codes = (attr: string) =>
+      validateDesired(
+        [
+          desiredResource(
+            'system_service',
+            'web',
+            { host: 'h', name: 'nginx' },
+            { block: at, attrs: {}, secretRefs: [{ attr, secret: 's', location: at }] },
+          ),
+        ],
+        new Registry([createSystemProvider()]),
+      ).map((d) => d.code);
+    expect(codes('host')).toEqual(['SecretInUnsupportedAttr']);
+    expect(codes('name')).toEqual(['SecretInUnsupportedAttr']);
   });
 });
 

@@ -1,12 +1,9 @@
-import type { JsonObject, KindHandler, ProviderContext, ReadRequest } from '@stratum/core';
-import { CommandFailedError, outputTail } from '@stratum/core';
+import type { HostCommand, KindHandler, Operation, ReadRequest } from '@stratum/core';
+import { hostSchema, outputTail, priorHost, priorString } from '@stratum/core/kit';
 import { z } from 'zod';
-import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { runLoose, runStep } from './run-step';
 import {
   ACTIVE_WAIT_SECONDS,
   disableNowCommand,
-  isSparse,
   journalCommand,
   parseServiceProbe,
   type SystemctlVerb,
@@ -60,54 +57,45 @@ export function serviceSteps(enabled: boolean, state: 'started' | 'stopped'): Se
   ];
 }
 
-async function waitActive(ctx: ProviderContext, resource: string, host: string, unit: string): Promise<void> {
-  const wait = await runLoose(ctx, waitActiveCommand(unit), {
-    host,
-    timeoutMs: (ACTIVE_WAIT_SECONDS + 30) * 1000,
-  });
-  if (wait.exitCode === 0) return;
-  // systemctl status exits 3 for an inactive unit: its output is what matters, not its exit code.
-  const status = await runLoose(ctx, statusCommand(unit), { host });
-  const statusText = (status.stdout + status.stderr).trim();
-  let detail = `systemctl status:\n${outputTail(statusText, 20)}`;
-  if (isSparse(statusText)) {
-    const journal = await runLoose(ctx, journalCommand(unit), { host });
-    detail += `\njournalctl -u ${unit}:\n${outputTail((journal.stdout + journal.stderr).trim(), 50)}`;
-  }
-  throw new CommandFailedError({
-    resource,
-    host,
+/**
+ * Waits on the host for a started unit to be active. When it never gets
+ * there, the unit's status and journal go into the error: they say why.
+ */
+function waitActive(unit: string): HostCommand {
+  return {
+    command: waitActiveCommand(unit),
     step: `waiting for ${unit} to become active`,
-    exitCode: wait.exitCode,
-    output: `${unit} was not active after ${ACTIVE_WAIT_SECONDS}s`,
-    detail,
+    timeoutMs: (ACTIVE_WAIT_SECONDS + 30) * 1000,
+    explain: [
+      { command: statusCommand(unit), title: 'systemctl status', lines: 20 },
+      { command: journalCommand(unit), title: `journalctl -u ${unit}`, lines: 50 },
+    ],
     hint: `Read the unit's status and journal above; fix the unit or its configuration, then apply again.`,
-  });
+  };
 }
 
-async function applyService(
-  request: { kind: string; name: string; attrs: SystemServiceAttrs },
-  ctx: ProviderContext,
-): Promise<JsonObject> {
+function stepCommand(step: ServiceStep, unit: string): HostCommand {
+  if (step.verb === 'wait-active') return waitActive(unit);
+  return {
+    command: systemctlCommand(step.verb, unit),
+    step: `systemctl ${step.verb} ${unit}`,
+    // A best-effort step's failure means the unit already is where the next step takes it.
+    onFailure: step.bestEffort ? 'ignore' : 'fail',
+    hint: step.bestEffort
+      ? undefined
+      : `Check that the unit exists on the host (systemctl list-unit-files ${unit}).`,
+  };
+}
+
+function applyService(request: { name: string; attrs: SystemServiceAttrs }): Operation {
   const { host, enabled, state } = request.attrs;
   const unit = request.attrs.name ?? request.name;
-  const resource = addrOf(request);
-  for (const step of serviceSteps(enabled, state)) {
-    if (step.verb === 'wait-active') {
-      await waitActive(ctx, resource, host, unit);
-    } else if (step.bestEffort) {
-      await runLoose(ctx, systemctlCommand(step.verb, unit), { host });
-    } else {
-      await runStep(ctx, systemctlCommand(step.verb, unit), {
-        resource,
-        host,
-        step: `systemctl ${step.verb} ${unit}`,
-        hint: `Check that the unit exists on the host (systemctl list-unit-files ${unit}).`,
-      });
-    }
-  }
-  ctx.log.trace(`[system] SERVICE \`${unit}\` enabled=${enabled} state=${state} on ${host}`);
-  return { host, name: unit, enabled, state };
+  return {
+    host,
+    commands: serviceSteps(enabled, state).map((step) => stepCommand(step, unit)),
+    trace: [`[system] SERVICE \`${unit}\` enabled=${enabled} state=${state} on ${host}`],
+    record: () => ({ host, name: unit, enabled, state }),
+  };
 }
 
 function unitOf(request: ReadRequest): { host: string; unit: string } {
@@ -116,17 +104,20 @@ function unitOf(request: ReadRequest): { host: string; unit: string } {
 
 export const systemServiceKind: KindHandler<SystemServiceAttrs> = {
   schema: systemServiceSchema,
+  // `name` defaults to the resource label; when written it says which unit it is.
+  identity: ['host', 'name'],
+
   create: applyService,
   update: applyService,
 
-  async delete(request, ctx) {
+  delete(request) {
     const { host, unit } = unitOf(request);
-    const result = await runLoose(ctx, disableNowCommand(unit), { host });
-    if (result.exitCode !== 0) {
-      ctx.log.warn(
-        `${addrOf(request)}: systemctl disable --now ${unit} on ${host} failed (exit ${result.exitCode}); ignored`,
-      );
-    }
+    return {
+      host,
+      commands: [
+        { command: disableNowCommand(unit), step: `systemctl disable --now ${unit}`, onFailure: 'warn' },
+      ],
+    };
   },
 
   probe(request) {

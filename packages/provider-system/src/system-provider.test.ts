@@ -25,4 +25,14 @@ describe('createSystemProvider', () => {
       expect.objectContaining({ code: 'InvalidState' }),
     );
   });
+
+  it('every kind names its host in its identity, so no secret can stand for a host', () => {
+    for (const [kind, handler] of Object.entries(createSystemProvider().kinds)) {
+      expect(handler.identity?.[0], kind).toBe('host');
+    }
+  });
+
+  it('two providers are the same kinds: nothing is remembered per instance', () => {
+    expect(createSystemProvider().kinds).toEqual(createSystemProvider().kinds);
+  });
 });

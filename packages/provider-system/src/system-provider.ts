@@ -1,5 +1,4 @@
 import type { Provider } from '@stratum/core';
-import { AptUpdateMemo } from './apt';
 import { systemDirKind } from './dir-kind';
 import { systemFileKind } from './file-kind';
 import { systemPackageKind } from './package-kind';
@@ -9,15 +8,15 @@ import { systemUfwRuleKind } from './ufw-rule-kind';
 
 /**
  * The `system` provider: apt packages, systemd services, files, secret files,
- * directories and ufw rules on Debian/Ubuntu hosts, reached through the
- * context's transport. Each call returns a fresh provider with its own
- * memory of which hosts already ran `apt-get update`.
+ * directories and ufw rules on Debian/Ubuntu hosts. Its kinds build
+ * operations; the engine runs them (and runs `apt-get update` once per host
+ * per run), so the provider keeps no memory of its own.
  */
 export function createSystemProvider(): Provider {
   return {
     name: 'system',
     kinds: {
-      system_package: systemPackageKind(new AptUpdateMemo()),
+      system_package: systemPackageKind,
       system_service: systemServiceKind,
       system_file: systemFileKind,
       system_secret_file: systemSecretFileKind,

@@ -1,9 +1,16 @@
-import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
+import { Registry, validateDesired } from '@stratum/core';
+import {
+  createRecordingTransport,
+  createTestContext,
+  desiredResource,
+  respondByCommand,
+  runStep,
+} from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
 import { createSystemProvider } from './system-provider';
-import { observeUfwRule, systemUfwRuleSchema } from './ufw-rule-kind';
+import { observeUfwRule, systemUfwRuleKind, systemUfwRuleSchema } from './ufw-rule-kind';
 
-const kind = createSystemProvider().kinds.system_ufw_rule!;
+const kind = systemUfwRuleKind;
 const ADDED = (rules: string[]) =>
   `Added user rules (see 'ufw status' for running firewall):\n${rules.length === 0 ? '(None)' : rules.join('\n')}\nUFW_RC=0\n`;
 const target = { host: 'root@h', port: '22/tcp', rule: 'allow' };
@@ -61,25 +68,77 @@ describe('system_ufw_rule apply', () => {
   it('create runs `ufw <rule> <port>` and traces it', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^ufw allow/, 'Rules updated\n']]));
     const ctx = createTestContext(transport);
-    const state = await kind.create({ kind: 'system_ufw_rule', name: 'ssh', attrs: target, raw: {} }, ctx);
-    expect(state).toEqual(target);
+    const run = await runStep(
+      kind,
+      { action: 'create', kind: 'system_ufw_rule', name: 'ssh', attrs: target },
+      ctx,
+    );
+    expect(run.recorded).toEqual(target);
     expect(transport.commands()).toEqual(['ufw allow 22/tcp']);
     expect(ctx.traces()).toEqual(['[system] UFW allow 22/tcp on root@h']);
   });
 
+  it('a failed rule fails the step with ufw’s message', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/^ufw allow/, { exitCode: 1, stderr: 'ERROR: Bad port\n' }]]),
+    );
+    const ctx = createTestContext(transport);
+    await expect(
+      runStep(kind, { action: 'create', kind: 'system_ufw_rule', name: 'ssh', attrs: target }, ctx),
+    ).rejects.toMatchObject({
+      code: 'CommandFailed',
+      message: 'system_ufw_rule.ssh: ufw allow 22/tcp failed on root@h (exit 1):\nERROR: Bad port',
+    });
+    expect(ctx.traces()).toEqual([]);
+  });
+
   it('update adds the new rule before removing the one it replaces', async () => {
     const transport = createRecordingTransport(respondByCommand([[/^ufw /, '']]));
-    await kind.update(
+    const ctx = createTestContext(transport);
+    await runStep(
+      kind,
       {
+        action: 'update',
         kind: 'system_ufw_rule',
         name: 'ssh',
         attrs: { ...target, port: '2222/tcp' },
-        raw: {},
+        prior: target,
+      },
+      ctx,
+    );
+    expect(transport.commands()).toEqual(['ufw allow 2222/tcp', 'ufw delete allow 22/tcp']);
+    expect(ctx.traces()).toEqual(['[system] UFW allow 2222/tcp on root@h']);
+  });
+
+  it('update removes the old rule on the host it was on', async () => {
+    const transport = createRecordingTransport(respondByCommand([[/^ufw /, '']]));
+    await runStep(
+      kind,
+      {
+        action: 'update',
+        kind: 'system_ufw_rule',
+        name: 'ssh',
+        attrs: { ...target, host: 'root@new' },
         prior: target,
       },
       createTestContext(transport),
     );
-    expect(transport.commands()).toEqual(['ufw allow 2222/tcp', 'ufw delete allow 22/tcp']);
+    expect(transport.calls.map((c) => `${c.host} ${c.command}`)).toEqual([
+      'root@new ufw allow 22/tcp',
+      'root@h ufw delete allow 22/tcp',
+    ]);
+  });
+
+  it('update with the same rule only re-applies it (ufw skips an existing rule)', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([[/^ufw /, 'Skipping adding existing rule\n']]),
+    );
+    await runStep(
+      kind,
+      { action: 'update', kind: 'system_ufw_rule', name: 'ssh', attrs: target, prior: target },
+      createTestContext(transport),
+    );
+    expect(transport.commands()).toEqual(['ufw allow 22/tcp']);
   });
 
   it('delete is best-effort', async () => {
@@ -87,9 +146,39 @@ describe('system_ufw_rule apply', () => {
       respondByCommand([[/^ufw delete/, { exitCode: 1, stderr: 'ERROR' }]]),
     );
     const ctx = createTestContext(transport);
-    await kind.delete({ kind: 'system_ufw_rule', name: 'ssh', prior: target }, ctx);
+    await runStep(kind, { action: 'delete', kind: 'system_ufw_rule', name: 'ssh', prior: target }, ctx);
     expect(ctx.warnings()).toEqual([
-      'system_ufw_rule.ssh: ufw delete allow 22/tcp on root@h failed (exit 1); ignored',
+      'system_ufw_rule.ssh: ufw delete allow 22/tcp on root@h failed (exit 1); ignored: ERROR',
     ]);
+  });
+
+  it('delete of a state entry without port or rule runs nothing', async () => {
+    const transport = createRecordingTransport();
+    const run = await runStep(
+      kind,
+      { action: 'delete', kind: 'system_ufw_rule', name: 'ssh', prior: { host: 'root@h' } },
+      createTestContext(transport),
+    );
+    expect(run.operation.commands).toEqual([]);
+    expect(transport.calls).toEqual([]);
+  });
+});
+
+describe('system_ufw_rule hooks', () => {
+  it('host, port and rule say which rule it is: no secret reference there', () => {
+    expect(kind.identity).toEqual(['host', 'port', 'rule']);
+    const at = { line: 1, column: 1 };
+    const codes = (attr: string) =>
+      validateDesired(
+        [
+          desiredResource('system_ufw_rule', 'ssh', target, {
+            block: at,
+            attrs: {},
+            secretRefs: [{ attr, secret: 's', location: at }],
+          }),
+        ],
+        new Registry([createSystemProvider()]),
+      ).map((d) => d.code);
+    for (const attr of ['host', 'port', 'rule']) expect(codes(attr)).toEqual(['SecretInUnsupportedAttr']);
   });
 });

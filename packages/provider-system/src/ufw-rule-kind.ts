@@ -1,8 +1,6 @@
-import type { JsonObject, JsonValue, KindHandler, Observed, ProviderContext } from '@stratum/core';
-import { outputTail, shellQuote } from '@stratum/core';
+import type { HostCommand, JsonValue, KindHandler, Observed, Operation } from '@stratum/core';
+import { hostSchema, outputTail, priorHost, priorString, shellQuote } from '@stratum/core/kit';
 import { z } from 'zod';
-import { addrOf, hostSchema, priorHost, priorString } from './attrs';
-import { runLoose, runStep } from './run-step';
 
 /** `system_ufw_rule`: one ufw rule, `ufw <rule> <port>`. */
 export const systemUfwRuleSchema = z.strictObject({
@@ -71,35 +69,41 @@ export function observeUfwRule(
   return { status: 'present', attrs: { host: target.host, port: target.port, rule: target.rule } };
 }
 
-async function applyRule(
-  request: { kind: string; name: string; attrs: SystemUfwRuleAttrs },
-  ctx: ProviderContext,
-): Promise<JsonObject> {
-  const { host, port, rule } = request.attrs;
-  await runStep(ctx, ufwCommand(rule, port), {
-    resource: addrOf(request),
-    host,
-    step: `ufw ${rule} ${port}`,
+interface UfwRule {
+  host: string;
+  port: string;
+  rule: string;
+}
+
+function addRule(attrs: SystemUfwRuleAttrs): HostCommand {
+  return {
+    command: ufwCommand(attrs.rule, attrs.port),
+    step: `ufw ${attrs.rule} ${attrs.port}`,
     hint: 'Check that ufw is installed on the host and that the port specifier is one ufw accepts.',
-  });
-  ctx.log.trace(`[system] UFW ${rule} ${port} on ${host}`);
-  return { host, port, rule };
+  };
 }
 
-async function deleteRule(
-  ctx: ProviderContext,
-  resource: string,
-  target: { host: string; port: string; rule: string },
-): Promise<void> {
-  const result = await runLoose(ctx, ufwDeleteCommand(target.rule, target.port), { host: target.host });
-  if (result.exitCode !== 0) {
-    ctx.log.warn(
-      `${resource}: ufw delete ${target.rule} ${target.port} on ${target.host} failed (exit ${result.exitCode}); ignored`,
-    );
-  }
+/** Removing a rule never stops an apply: a rule already gone is the goal, anything else is a warning. */
+function deleteRule(old: UfwRule): HostCommand {
+  return {
+    command: ufwDeleteCommand(old.rule, old.port),
+    step: `ufw delete ${old.rule} ${old.port}`,
+    host: old.host,
+    onFailure: 'warn',
+  };
 }
 
-function priorRule(request: { kind: string; name: string; prior: JsonValue }) {
+function ruleOperation(attrs: SystemUfwRuleAttrs, commands: HostCommand[]): Operation {
+  const { host, port, rule } = attrs;
+  return {
+    host,
+    commands,
+    trace: [`[system] UFW ${rule} ${port} on ${host}`],
+    record: () => ({ host, port, rule }),
+  };
+}
+
+function priorRule(request: { kind: string; name: string; prior: JsonValue }): UfwRule | undefined {
   const host = priorHost(request);
   const port = priorString(request.prior, 'port');
   const rule = priorString(request.prior, 'rule');
@@ -108,23 +112,28 @@ function priorRule(request: { kind: string; name: string; prior: JsonValue }) {
 
 export const systemUfwRuleKind: KindHandler<SystemUfwRuleAttrs> = {
   schema: systemUfwRuleSchema,
-  create: applyRule,
+  identity: ['host', 'port', 'rule'],
 
-  async update(request, ctx) {
-    const state = await applyRule(request, ctx);
+  create: ({ attrs }) => ruleOperation(attrs, [addRule(attrs)]),
+
+  update(request) {
+    const { attrs } = request;
+    const old = priorRule(request);
     // The new rule is in place first; only then is the one it replaces removed,
     // so a changed port never leaves a window with neither rule.
-    const old = priorRule(request);
-    const { host, port, rule } = request.attrs;
-    if (old && (old.host !== host || old.port !== port || old.rule !== rule)) {
-      await deleteRule(ctx, addrOf(request), old);
+    const commands = [addRule(attrs)];
+    if (
+      old !== undefined &&
+      (old.host !== attrs.host || old.port !== attrs.port || old.rule !== attrs.rule)
+    ) {
+      commands.push(deleteRule(old));
     }
-    return state;
+    return ruleOperation(attrs, commands);
   },
 
-  async delete(request, ctx) {
+  delete(request) {
     const old = priorRule(request);
-    if (old) await deleteRule(ctx, addrOf(request), old);
+    return { host: priorHost(request), commands: old === undefined ? [] : [deleteRule(old)] };
   },
 
   probe(request) {

@@ -193,7 +193,21 @@ export async function startLoopbackSshd(options: LoopbackSshdOptions = {}): Prom
       try {
         service = await spawnService(
           'unshare',
-          ['--pid', '--fork', '--kill-child', '--', SSHD, '-D', '-E', logPath, '-f', configPath],
+          // --mount-proc: sessions see the namespace's own /proc, so a pid a command
+          // recorded names that process and not an unrelated one of the machine.
+          [
+            '--pid',
+            '--fork',
+            '--mount-proc',
+            '--kill-child',
+            '--',
+            SSHD,
+            '-D',
+            '-E',
+            logPath,
+            '-f',
+            configPath,
+          ],
           { name: `loopback sshd on port ${port}`, ready: () => speaksSsh(port), readyTimeoutMs: 15_000 },
         );
       } catch (err) {

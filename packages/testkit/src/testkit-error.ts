@@ -17,6 +17,8 @@ export type TestkitErrorCode =
  * log so a CI failure can be understood without re-running it.
  */
 export class TestkitError extends StratumError<TestkitErrorCode> {
+  static override readonly marker: string = '@stratum/testkit/TestkitError';
+
   /** Tail of the relevant output (a command's stderr, a service's log); may be empty. */
   readonly detail: string;
 

@@ -1,7 +1,8 @@
 import { createPlan } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
 import { styler } from '../io';
-import { renderPlanLines } from './plan-text';
+import { builtinRegistry } from '../runtime';
+import { renderPlanLines, secretDigestsFrom } from './plan-text';
 
 describe('renderPlanLines', () => {
   it('prints symbols, changes, drift and the summary lines', () => {
@@ -57,8 +58,25 @@ describe('renderPlanLines', () => {
         changes: [{ field: 'sha256', from: full, to: `ffffff${full.slice(6)}` }],
       },
     ]);
-    const lines = renderPlanLines(plan, styler(false));
+    // system_secret_file declares `content` secret and recorded as `sha256`: the kind says so, not a list here.
+    const lines = renderPlanLines(plan, styler(false), secretDigestsFrom(builtinRegistry()));
     expect(lines[1]).toBe('    ~ sha256: "sha:a1b2c3" -> "sha:ffffff"');
     expect(lines.join('\n')).not.toContain(full);
+  });
+
+  it('prints a digest in full where the kind does not call its source secret', () => {
+    const full = 'a1b2c3d4e5f6'.repeat(5);
+    const plan = createPlan([
+      {
+        addr: { kind: 'ssh_file', name: 'motd' },
+        provider: 'ssh',
+        action: 'update',
+        desired: {},
+        prior: {},
+        changes: [{ field: 'sha256', from: full, to: full.toUpperCase() }],
+      },
+    ]);
+    const lines = renderPlanLines(plan, styler(false), secretDigestsFrom(builtinRegistry()));
+    expect(lines[1]).toBe(`    ~ sha256: "${full}" -> "${full.toUpperCase()}"`);
   });
 });

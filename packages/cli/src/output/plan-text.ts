@@ -5,10 +5,11 @@ import {
   type Plan,
   type PlannedResource,
   type PlanSummary,
+  type Registry,
   renderChange,
   renderValue,
-  SECRET_CONTENT_TO_SHA,
   SHOWN_DIGEST_CHARS,
+  secretDigestFields,
 } from '@stratum/core';
 import type { Styler } from '../io';
 
@@ -31,15 +32,41 @@ const SYMBOL: Record<PlannedResource['action'], string> = {
   noop: ' ',
 };
 
-export function renderPlanLines(plan: Plan, style: Styler): string[] {
+/**
+ * Which state fields of a kind are digests of a secret (they print short).
+ * From the kinds' own declarations; a kind the registry does not know has none.
+ */
+export type SecretDigests = (kind: string) => ReadonlySet<string>;
+
+export function secretDigestsFrom(registry: Registry): SecretDigests {
+  const cache = new Map<string, ReadonlySet<string>>();
+  return (kind) => {
+    let fields = cache.get(kind);
+    if (fields === undefined) {
+      fields = registry.has(kind) ? secretDigestFields(registry.forKind(kind).handler) : new Set();
+      cache.set(kind, fields);
+    }
+    return fields;
+  };
+}
+
+const NO_SECRET_DIGESTS: SecretDigests = () => new Set();
+
+export function renderPlanLines(
+  plan: Plan,
+  style: Styler,
+  secretDigests: SecretDigests = NO_SECRET_DIGESTS,
+): string[] {
   const lines: string[] = [];
+  const shorten = (step: PlannedResource, change: FieldChange) =>
+    shortenSecretDigest(secretDigests(step.addr.kind), change);
   for (const warning of plan.warnings) lines.push(style.yellow(`warning: ${warning}`));
   for (const step of plan.steps) {
     lines.push(stepHeadline(step, style));
     for (const change of step.action === 'update' ? step.changes : []) {
-      lines.push(`    ${style.yellow('~')} ${renderChange(shortenSecretDigest(step, change))}`);
+      lines.push(`    ${style.yellow('~')} ${renderChange(shorten(step, change))}`);
     }
-    if (step.drift) lines.push(...driftLines(step, step.drift, style));
+    if (step.drift) lines.push(...driftLines(step, step.drift, style, (c) => shorten(step, c)));
   }
   lines.push('');
   lines.push(summaryLine(plan.summary()));
@@ -47,15 +74,12 @@ export function renderPlanLines(plan: Plan, style: Styler): string[] {
   return lines;
 }
 
-/** Kinds whose `sha256` is the digest of a whole secret (state keeps nothing else of it). */
-const SECRET_DIGEST_KINDS = new Set(SECRET_CONTENT_TO_SHA.map(([kind]) => kind));
-
 /**
- * A secret file's content digest prints like a secret marker's: six hex digits,
+ * A secret's digest field prints like a secret marker's: six hex digits,
  * enough to see it changed, too few to test guesses against offline.
  */
-function shortenSecretDigest(step: PlannedResource, change: FieldChange): FieldChange {
-  if (!SECRET_DIGEST_KINDS.has(step.addr.kind) || change.field !== 'sha256') return change;
+function shortenSecretDigest(fields: ReadonlySet<string>, change: FieldChange): FieldChange {
+  if (!fields.has(change.field)) return change;
   const short = (value: FieldChange['from']) =>
     typeof value === 'string' ? `sha:${value.replace(/^sha256:/, '').slice(0, SHOWN_DIGEST_CHARS)}` : value;
   return { ...change, from: short(change.from), to: short(change.to) };
@@ -75,7 +99,12 @@ function stepHeadline(step: PlannedResource, style: Styler): string {
   }
 }
 
-function driftLines(step: PlannedResource, drift: Drift, style: Styler): string[] {
+function driftLines(
+  step: PlannedResource,
+  drift: Drift,
+  style: Styler,
+  shorten: (change: FieldChange) => FieldChange,
+): string[] {
   const lines: string[] = [];
   if (drift.missing) {
     lines.push(
@@ -84,7 +113,7 @@ function driftLines(step: PlannedResource, drift: Drift, style: Styler): string[
         : style.red('    ! DRIFT: resource missing on host (state says exists)'),
     );
   }
-  for (const change of drift.changes.map((c) => shortenSecretDigest(step, c))) {
+  for (const change of drift.changes.map(shorten)) {
     lines.push(
       style.red(
         `    ! DRIFT: ${change.field}: state=${renderValue(change.from)} observed=${renderValue(change.to)}`,

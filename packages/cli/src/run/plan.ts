@@ -1,9 +1,9 @@
-import { type Plan, redactPlan, refreshPlan, repairCount } from '@stratum/core';
+import { type Plan, redactPlan, repairCount } from '@stratum/core';
 import { type CliIo, styler } from '../io';
 import { planDocument } from '../output/plan-json';
-import { renderPlanLines } from '../output/plan-text';
-import { type Loaded, loadConfig, loadStateFor, type PlanFlags, planFor } from '../pipeline';
-import { openHostRuntime } from '../runtime';
+import { renderPlanLines, secretDigestsFrom } from '../output/plan-text';
+import { engineFor, type Loaded, loadConfig, type PlanFlags } from '../pipeline';
+import { offlineTransport, openHostRuntime } from '../runtime';
 
 export interface PlanCommandFlags extends PlanFlags {
   refresh?: boolean | undefined;
@@ -14,16 +14,15 @@ export interface PlanCommandFlags extends PlanFlags {
 /** `stratum plan`: read-only; contacts hosts only with `--refresh`. */
 export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<number> {
   const loaded = await loadConfig(flags, io);
-  const state = await loadStateFor(loaded.sources);
-  let plan = await planFor(loaded, state);
-  if (flags.refresh) plan = await refreshed(plan, loaded, io, flags);
+  const plan = await planned(loaded, io, flags, { refresh: flags.refresh });
   const shown = redactPlan(plan);
   if (flags.json) {
     io.out(JSON.stringify(planDocument(shown, loaded.sources), null, 2));
   } else {
     io.out('stratum plan');
     io.out('============');
-    for (const line of renderPlanLines(shown, styler(io.isTTY))) io.out(line);
+    for (const line of renderPlanLines(shown, styler(io.isTTY), secretDigestsFrom(loaded.registry)))
+      io.out(line);
     const repairs = flags.refresh ? repairCount(shown) : 0;
     if (repairs > 0) {
       io.out(
@@ -36,18 +35,30 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<numbe
   return s.create + s.update + s.delete > 0 ? 2 : 0;
 }
 
-export async function refreshed(
-  plan: Plan,
+/**
+ * The plan of a loaded config against its state, read without the lock; with
+ * `refresh` or `repair` the hosts are read through a runtime opened for it.
+ */
+export async function planned(
   loaded: Loaded,
   io: CliIo,
-  flags: PlanCommandFlags,
+  flags: PlanFlags,
+  options: { refresh?: boolean | undefined; repair?: boolean | undefined },
 ): Promise<Plan> {
+  if (!options.refresh && !options.repair) {
+    return engineFor(loaded, io, { transport: offlineTransport }).plan(loaded.desired);
+  }
   const runtime = openHostRuntime(loaded.extracted, io, {
     verbose: flags.verbose,
     sshConfig: flags.sshConfig,
   });
   try {
-    return await refreshPlan(plan, loaded.registry, runtime.ctx);
+    const engine = engineFor(loaded, io, {
+      transport: runtime.transport,
+      signal: runtime.signal,
+      verbose: flags.verbose,
+    });
+    return await engine.plan(loaded.desired, options);
   } finally {
     await runtime.close();
   }

@@ -30,3 +30,28 @@ export function findReference(
       return undefined;
   }
 }
+
+/** Every reference inside an expression that `matches` accepts, in source order. */
+export function findReferences(
+  expr: Expression,
+  matches: (ref: Reference) => boolean = () => true,
+  out: Reference[] = [],
+): Reference[] {
+  switch (expr.type) {
+    case 'ref':
+      if (matches(expr)) out.push(expr);
+      break;
+    case 'template':
+      for (const part of expr.parts) if (part.type === 'ref' && matches(part)) out.push(part);
+      break;
+    case 'list':
+      for (const item of expr.items) findReferences(item, matches, out);
+      break;
+    case 'map':
+      for (const entry of expr.entries) findReferences(entry.value, matches, out);
+      break;
+    default:
+      break;
+  }
+  return out;
+}

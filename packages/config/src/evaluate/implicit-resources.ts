@@ -1,4 +1,4 @@
-import type { DesiredResource, ResourceSource } from '@stratum/core';
+import { type DesiredResource, IMPLICIT_PREFIX, type ResourceSource } from '@stratum/core';
 import { toLocation } from './context';
 import type { EvaluatedHost } from './hosts';
 import { getOwn } from './json';
@@ -21,13 +21,13 @@ export function implicitResources(hosts: readonly EvaluatedHost[]): DesiredResou
     });
     resources.push(
       {
-        addr: { kind: 'ssh_exec', name: `_stratum_swap_${decl.name}` },
+        addr: { kind: 'ssh_exec', name: `${IMPLICIT_PREFIX}swap_${decl.name}` },
         provider: 'ssh',
         attrs: { host: addr, command: SWAP_SCRIPT },
         source: source(),
       },
       {
-        addr: { kind: 'system_file', name: `_stratum_sshd_oom_${decl.name}` },
+        addr: { kind: 'system_file', name: `${IMPLICIT_PREFIX}sshd_oom_${decl.name}` },
         provider: 'system',
         attrs: {
           host: addr,
@@ -40,7 +40,7 @@ export function implicitResources(hosts: readonly EvaluatedHost[]): DesiredResou
         source: source(),
       },
       {
-        addr: { kind: 'ssh_exec', name: `_stratum_sshd_reload_${decl.name}` },
+        addr: { kind: 'ssh_exec', name: `${IMPLICIT_PREFIX}sshd_reload_${decl.name}` },
         provider: 'ssh',
         attrs: { host: addr, command: SSHD_RELOAD_COMMAND },
         source: source(),

@@ -2,7 +2,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectConfigError, strat } from '../__tests__/config-error';
 import { loadStr } from '../load';
-import { providerOfKind } from './resources';
 
 describe('kind routing', () => {
   it.each([
@@ -12,14 +11,13 @@ describe('kind routing', () => {
     ['system_secret_file', 'system'],
     ['acme_thing', 'acme'],
   ])('%s → %s', (kind, provider) => {
-    expect(providerOfKind(kind)).toBe(provider);
     const out = loadStr(`resource "${kind}" "x" {\n}\n`);
     expect(out.resources).toEqual([
       {
         addr: { kind, name: 'x' },
         provider,
         attrs: {},
-        source: { block: { file: undefined, line: 1, column: 1 }, attrs: {} },
+        source: { block: { file: undefined, line: 1, column: 1 }, attrs: {}, dir: undefined, secretRefs: [] },
       },
     ]);
   });
@@ -80,6 +78,8 @@ describe('resource blocks', () => {
         labels: at(8, 3),
         healthcheck: at(12, 3),
       },
+      dir: undefined,
+      secretRefs: [],
     });
   });
 
@@ -155,6 +155,14 @@ describe('provider blocks', () => {
         name: 'acme',
         attrs: { source: '@acme/stratum-provider', endpoint: 'https://root@h/api', token: 'token-value-123' },
         file: 'p.strat',
+        source: {
+          block: { file: 'p.strat', line: 3, column: 1 },
+          attrs: {
+            source: { file: 'p.strat', line: 4, column: 3 },
+            endpoint: { file: 'p.strat', line: 5, column: 3 },
+            token: { file: 'p.strat', line: 6, column: 3 },
+          },
+        },
       },
     ]);
   });
@@ -193,5 +201,44 @@ describe('top-level blocks', () => {
 
   it('accepts an empty document', () => {
     expect(loadStr('# nothing here\n')).toMatchObject({ hosts: [], resources: [], files: [], warnings: [] });
+  });
+});
+
+describe("what a resource records for its kind's rules", () => {
+  it('every secret reference, with the top-level attribute that holds it and where it was written', () => {
+    const out = loadStr(
+      strat(
+        'secret "a" { from_env = "A" }',
+        'secret "b" { from_env = "B" }',
+        'resource "acme_thing" "x" {',
+        '  env = {',
+        '    P = "x${secret.a.value}y"',
+        '    Q = secret.b.value',
+        '  }',
+        '  plain = "no secret here"',
+        '  list = ["a", { deep = secret.a.value }]',
+        '  nested {',
+        '    inner = secret.b.value',
+        '  }',
+        '}',
+      ),
+      { env: { A: 'value-of-a-123', B: 'value-of-b-456' }, file: 'x.strat', baseDir: '/srv/conf' },
+    );
+    const at = (line: number, column: number) => ({ file: 'x.strat', line, column });
+    const source = out.resources.at(-1)?.source;
+    expect(source?.dir).toBe('/srv/conf');
+    expect(source?.secretRefs).toEqual([
+      { attr: 'env', secret: 'a', location: at(5, 13) },
+      { attr: 'env', secret: 'b', location: at(6, 9) },
+      { attr: 'list', secret: 'a', location: at(9, 25) },
+      { attr: 'nested', secret: 'b', location: at(11, 13) },
+    ]);
+  });
+
+  it('leaves local file attributes to the kinds: `content_file` is not read by the language', () => {
+    const out = loadStr(strat('resource "acme_file" "f" {', '  content_file = "nope.txt"', '}'), {
+      baseDir: '/nowhere',
+    });
+    expect(out.resources.at(-1)?.attrs).toEqual({ content_file: 'nope.txt' });
   });
 });

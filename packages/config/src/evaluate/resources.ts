@@ -1,28 +1,21 @@
-import type { DesiredResource, ResourceSource, SourceLocation } from '@stratum/core';
+import {
+  type DesiredResource,
+  IMPLICIT_PREFIX,
+  providerNameOf,
+  type ResourceSource,
+  type SourceLocation,
+} from '@stratum/core';
 import type { Span } from '../ast';
 import { evaluateBody } from './body';
 import { type EvalContext, toLocation, type UnitBlock } from './context';
 import { DuplicateTracker } from './duplicates';
-import { checkSecretPlacement } from './honesty-guard';
 import { setOwn } from './json';
 import { expectLabels } from './labels';
-import { canonicaliseSourceDir, inlineContentFile } from './local-files';
+import { secretRefSites } from './secret-refs';
 import type { ResolveRef } from './values';
 
-/** Names under this prefix belong to the implicit per-host resources. */
-export const RESERVED_NAME_PREFIX = '_stratum_';
-
-/**
- * The provider a kind routes to: the part before the first `_`. `undefined`
- * when there is no such part (`foo`, `_bar`).
- */
-export function providerOfKind(kind: string): string | undefined {
-  const cut = kind.indexOf('_');
-  return cut > 0 ? kind.slice(0, cut) : undefined;
-}
-
-/** Records where a resource block and each of its top-level attributes were written. */
-export function resourceSource(blockSpan: Span, spans: ReadonlyMap<string, Span>): ResourceSource {
+/** Records where a block and each of its top-level attributes were written. */
+export function blockSource(blockSpan: Span, spans: ReadonlyMap<string, Span>): ResourceSource {
   const attrs: Record<string, SourceLocation> = {};
   // forEach rather than for-of: no [key, value] pair is allocated per attribute of every resource.
   spans.forEach((span, key) => {
@@ -32,9 +25,12 @@ export function resourceSource(blockSpan: Span, spans: ReadonlyMap<string, Span>
 }
 
 /**
- * Pass 4 (resources): kind routing, the honesty guard, body evaluation with
- * the host + secret scope, then the local-file attributes. User resources
- * cannot collide with the implicit ones: those names are reserved.
+ * Pass 4 (resources): kind routing, body evaluation with the host + secret
+ * scope. Each resource carries where it was written, the directory its local
+ * paths resolve against and the secret references in its body: the kind's
+ * rules about those (`content_file`, where secrets may go) are checked once
+ * the kind is known. User resources cannot collide with the implicit ones:
+ * those names are reserved.
  */
 export function evaluateResources(
   blocks: readonly UnitBlock[],
@@ -47,29 +43,30 @@ export function evaluateResources(
     const [kind, name] = expectLabels(block, ['kind', 'name'], ctx) as [string, string];
     const kindSpan = block.labels[0]?.span ?? block.span;
     const nameSpan = block.labels[1]?.span ?? block.span;
-    const provider = providerOfKind(kind);
-    if (provider === undefined) {
+    if (kind.indexOf('_') <= 0) {
       throw ctx.error(
         'BadKind',
         `resource kind \`${kind}\` must be prefixed with provider name`,
         kindSpan,
-        'kinds are `<provider>_<type>`, e.g. `ssh_exec`, `system_file`, `docker_container`',
+        'kinds are `<provider>_<type>`: the name of the provider that owns the kind, `_`, then the type',
       );
     }
-    if (name.startsWith(RESERVED_NAME_PREFIX)) {
+    if (name.startsWith(IMPLICIT_PREFIX)) {
       throw ctx.error(
         'ReservedResourceName',
-        `resource name \`${name}\` uses the reserved \`${RESERVED_NAME_PREFIX}\` prefix`,
+        `resource name \`${name}\` uses the reserved \`${IMPLICIT_PREFIX}\` prefix`,
         nameSpan,
-        'names starting with `_stratum_` are kept for the implicit per-host resources; rename it',
+        `names starting with \`${IMPLICIT_PREFIX}\` are kept for the implicit per-host resources; rename it`,
       );
     }
     duplicates.add(`${kind}.${name}`, nameSpan);
-    checkSecretPlacement(kind, block, ctx);
     const { attrs, spans } = evaluateBody(block.body, resolve, ctx);
-    if (kind === 'system_file') inlineContentFile(kind, attrs, spans, unit, ctx);
-    if (kind === 'system_dir') canonicaliseSourceDir(kind, attrs, spans, unit, ctx);
-    resources.push({ addr: { kind, name }, provider, attrs, source: resourceSource(block.span, spans) });
+    const source: ResourceSource = {
+      ...blockSource(block.span, spans),
+      dir: unit.baseDir,
+      secretRefs: secretRefSites(block),
+    };
+    resources.push({ addr: { kind, name }, provider: providerNameOf(kind), attrs, source });
   }
   return resources;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type JsonObject, RedactionMap } from '@stratum/core';
+import { type JsonObject, RedactionMap, unresolvedPlaceholder } from '@stratum/core';
+import { decodeUtf8, describeFsError, LOCAL_TEXT_LIMIT, readBoundedFile } from '@stratum/core/kit';
 import type { Span } from '../ast';
 import type { SecretDecl, SecretSource } from '../extracted';
 import { evaluateBody } from './body';
@@ -8,16 +8,10 @@ import type { EvalContext, SourceUnit, UnitBlock } from './context';
 import { DuplicateTracker } from './duplicates';
 import { describeJson, getOwn } from './json';
 import { expectLabels } from './labels';
-import { decodeUtf8, describeFsError } from './local-files';
 import { forbidReferences } from './references';
 
 /** Secrets shorter than this are not redacted: substring redaction of `root` or `5432` would hit everywhere. */
 export const MIN_REDACTED_LENGTH = 8;
-
-/** What unresolved secrets evaluate to under `allowUnresolvedSecrets`. */
-export function unresolvedPlaceholder(name: string): string {
-  return `<unresolved-secret:${name}>`;
-}
 
 export interface SecretOptions {
   env: Record<string, string | undefined>;
@@ -218,7 +212,7 @@ function readSource(
   let text: string | undefined;
   let reason = '';
   try {
-    text = decodeUtf8(readFileSync(source.path));
+    text = decodeUtf8(readBoundedFile(source.path, LOCAL_TEXT_LIMIT));
     if (text === undefined) reason = 'not valid UTF-8';
   } catch (err) {
     reason = describeFsError(err);

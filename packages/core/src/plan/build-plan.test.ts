@@ -1,8 +1,12 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Claim } from '../claims/claims';
 import { StratumError } from '../errors';
+import { Registry } from '../registry';
 import { secretMarker } from '../secrets/markers';
 import { RedactionMap, sha256Hex } from '../secrets/redaction-map';
+import { createFakeProvider } from '../test/fake-provider';
 import type { DesiredResource, JsonObject, ResourceState, State } from '../types';
 import { buildPlan } from './build-plan';
 import { redactPlan } from './redact-plan';
@@ -32,21 +36,21 @@ describe('buildPlan', () => {
   it('classifies create, update, noop and delete', () => {
     const plan = buildPlan(
       [
-        desired('docker_container.new', { host: HOST, image: 'a' }),
-        desired('docker_container.same', { host: HOST, image: 'a' }),
-        desired('docker_container.changed', { host: HOST, image: 'traefik:v3.0', env: { A: '1' } }),
+        desired('demo_container.new', { host: HOST, image: 'a' }),
+        desired('demo_container.same', { host: HOST, image: 'a' }),
+        desired('demo_container.changed', { host: HOST, image: 'traefik:v3.0', env: { A: '1' } }),
       ],
       state(
-        ['docker_container.same', { host: HOST, image: 'a', container_id: 'abc' }],
-        ['docker_container.changed', { host: HOST, image: 'traefik:v2.11', container_id: 'def' }],
-        ['docker_container.gone', { host: HOST, image: 'x' }],
+        ['demo_container.same', { host: HOST, image: 'a', container_id: 'abc' }],
+        ['demo_container.changed', { host: HOST, image: 'traefik:v2.11', container_id: 'def' }],
+        ['demo_container.gone', { host: HOST, image: 'x' }],
       ),
     );
     expect(plan.steps.map((s) => [keysOf([s])[0], s.action])).toEqual([
-      ['docker_container.new', 'create'],
-      ['docker_container.same', 'noop'],
-      ['docker_container.changed', 'update'],
-      ['docker_container.gone', 'delete'],
+      ['demo_container.new', 'create'],
+      ['demo_container.same', 'noop'],
+      ['demo_container.changed', 'update'],
+      ['demo_container.gone', 'delete'],
     ]);
     expect(plan.steps[2]?.changes).toEqual([
       { field: 'env', from: null, to: { A: '1' } },
@@ -70,26 +74,26 @@ describe('buildPlan', () => {
   it('orders creates and updates by depends_on, then deletes', () => {
     const plan = buildPlan(
       [
-        desired('docker_container.api', { host: HOST, image: 'api', depends_on: ['docker_container.db'] }),
-        desired('docker_container.db', { host: HOST, image: 'pg' }),
+        desired('demo_container.api', { host: HOST, image: 'api', depends_on: ['demo_container.db'] }),
+        desired('demo_container.db', { host: HOST, image: 'pg' }),
       ],
       state(
-        ['docker_container.old_api', { host: HOST, depends_on: ['docker_container.old_db'] }],
-        ['docker_container.old_db', { host: HOST }],
+        ['demo_container.old_api', { host: HOST, depends_on: ['demo_container.old_db'] }],
+        ['demo_container.old_db', { host: HOST }],
       ),
     );
     expect(keysOf(plan.steps)).toEqual([
-      'docker_container.db',
-      'docker_container.api',
-      'docker_container.old_api',
-      'docker_container.old_db',
+      'demo_container.db',
+      'demo_container.api',
+      'demo_container.old_api',
+      'demo_container.old_db',
     ]);
   });
 
   it('rejects two desired resources with one address', () => {
-    const a = desired('docker_container.db', { host: HOST });
+    const a = desired('demo_container.db', { host: HOST });
     const b = {
-      ...desired('docker_container.db', { host: HOST }),
+      ...desired('demo_container.db', { host: HOST }),
       source: { block: { file: 'b.strat', line: 3, column: 1 }, attrs: {} },
     };
     const err = (() => {
@@ -101,40 +105,85 @@ describe('buildPlan', () => {
     })();
     expect(StratumError.hasCode(err, 'DuplicateDesired')).toBe(true);
     expect((err as Error).message).toBe(
-      'resource `docker_container.db` is declared twice: at <unknown> and at b.strat:3:1',
+      'resource `demo_container.db` is declared twice: at <unknown> and at b.strat:3:1',
     );
   });
 
-  it('runs the validators', () => {
+  it('runs the validators: claims through the registry, then depends_on', () => {
+    // A demo kind whose `claims` hook turns `[bind:]host:container` into port claims;
+    // `0.0.0.0` means every interface, a range is only noted as unchecked.
+    const claiming = new Registry([
+      createFakeProvider('demo', {
+        demo_service: {
+          schema: z.strictObject({
+            host: z.string(),
+            ports: z.array(z.string()).default([]),
+          }),
+          claims: ({ attrs }) => {
+            const claims: Claim[] = [];
+            const unchecked: string[] = [];
+            for (const label of attrs.ports as string[]) {
+              const parts = label.split(':');
+              const hostPort = parts.length === 3 ? parts[1]! : parts[0]!;
+              const bind = parts.length === 3 && parts[0] !== '0.0.0.0' ? parts[0] : undefined;
+              if (hostPort.includes('-')) {
+                unchecked.push(`port range \`${label}\` is not checked for conflicts`);
+                continue;
+              }
+              claims.push({ type: 'port', port: Number(hostPort), protocol: 'tcp', bind, label });
+            }
+            return { host: attrs.host as string, claims, unchecked };
+          },
+        },
+      }),
+    ]);
     expect(() =>
       buildPlan(
         [
-          desired('docker_container.a', { host: HOST, ports: ['80:80'] }),
-          desired('docker_container.b', { host: HOST, ports: ['0.0.0.0:80:80'] }),
+          desired('demo_service.a', { host: HOST, ports: ['80:80'] }),
+          desired('demo_service.b', { host: HOST, ports: ['0.0.0.0:80:80'] }),
         ],
         state(),
+        { registry: claiming },
       ),
     ).toThrow(/port conflict/);
-    expect(() =>
+    // Without a registry no claims are checked.
+    expect(
       buildPlan(
-        [desired('docker_container.a', { host: HOST, depends_on: ['docker_container.nope'] })],
+        [
+          desired('demo_service.a', { host: HOST, ports: ['80:80'] }),
+          desired('demo_service.b', { host: HOST, ports: ['0.0.0.0:80:80'] }),
+        ],
         state(),
-      ),
+      ).steps,
+    ).toHaveLength(2);
+    expect(() =>
+      buildPlan([desired('demo_service.a', { host: HOST, depends_on: ['demo_service.nope'] })], state(), {
+        registry: claiming,
+      }),
     ).toThrow(/unknown resource/);
     const plan = buildPlan(
-      [desired('docker_container.a', { host: HOST, ports: ['8000-8010:8000-8010'] })],
+      [desired('demo_service.a', { host: HOST, ports: ['8000-8010:8000-8010'] })],
       state(),
+      { registry: claiming },
     );
-    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings).toEqual([
+      '`demo_service.a`: port range `8000-8010:8000-8010` is not checked for conflicts',
+    ]);
   });
 
-  it('compares system_secret_file content by its sha256, never showing it', () => {
+  it('compares a digested secret attribute by its sha256 (registry digests), never showing it', () => {
+    const registry = new Registry([
+      createFakeProvider('demo', {
+        demo_secret: { digests: { content: 'sha256' }, secrets: { attrs: ['content'] } },
+      }),
+    ]);
     const content = '{"private_key": "-----BEGIN KEY-----"}';
     const attrs = { host: HOST, path: '/etc/app/sa.json', mode: '0400', content };
     const same = buildPlan(
-      [desired('system_secret_file.sa', attrs)],
+      [desired('demo_secret.sa', attrs)],
       state([
-        'system_secret_file.sa',
+        'demo_secret.sa',
         {
           host: HOST,
           path: '/etc/app/sa.json',
@@ -144,23 +193,33 @@ describe('buildPlan', () => {
           sha256: sha256Hex(content),
         },
       ]),
+      { registry },
     );
     expect(same.steps[0]?.action).toBe('noop');
     // Apply still gets the content.
     expect((same.steps[0]!.desired as JsonObject).content).toBe(content);
 
     const changed = buildPlan(
-      [desired('system_secret_file.sa', attrs)],
-      state(['system_secret_file.sa', { host: HOST, path: '/etc/app/sa.json', mode: '0400', sha256: 'old' }]),
+      [desired('demo_secret.sa', attrs)],
+      state(['demo_secret.sa', { host: HOST, path: '/etc/app/sa.json', mode: '0400', sha256: 'old' }]),
+      { registry },
     );
     expect(changed.steps[0]?.changes).toEqual([{ field: 'sha256', from: 'old', to: sha256Hex(content) }]);
     expect(JSON.stringify(changed.steps[0]?.changes)).not.toContain('BEGIN KEY');
+
+    // A precomputed view wins over the registry's digests.
+    const viewed = buildPlan(
+      [desired('demo_secret.sa', attrs)],
+      state(['demo_secret.sa', { host: HOST, sha256: 'old' }]),
+      { registry, views: new Map([['demo_secret.sa', { host: HOST, sha256: 'old' }]]) },
+    );
+    expect(viewed.steps[0]?.action).toBe('noop');
   });
 
   it('sees no change between a state marker and the same plaintext', () => {
     const plan = buildPlan(
-      [desired('docker_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } })],
-      state(['docker_container.db', { host: HOST, env: { POSTGRES_PASSWORD: secretMarker('pg', PG) } }]),
+      [desired('demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } })],
+      state(['demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: secretMarker('pg', PG) } }]),
     );
     expect(plan.steps[0]?.action).toBe('noop');
   });
@@ -170,15 +229,15 @@ describe('buildPlan', () => {
     redaction.add('pg', PG);
     const plan = buildPlan(
       [
-        desired('docker_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } }),
-        desired('docker_container.app', {
+        desired('demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } }),
+        desired('demo_container.app', {
           host: HOST,
           env: { DATABASE_URL: `postgresql://app:${PG}@db:5432/app` },
         }),
       ],
       state(
-        ['docker_container.db', { host: HOST, env: { POSTGRES_PASSWORD: 'previous-plain-value' } }],
-        ['docker_container.app', { host: HOST, env: { DATABASE_URL: 'postgresql://app@db:5432/app' } }],
+        ['demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: 'previous-plain-value' } }],
+        ['demo_container.app', { host: HOST, env: { DATABASE_URL: 'postgresql://app@db:5432/app' } }],
       ),
       { redaction },
     );

@@ -1,6 +1,7 @@
 import { addrKey } from '../addr';
+import { checkClaims } from '../claims/check';
 import { diffObserved } from '../diff';
-import { normalizeForPlan } from '../secrets/normalize';
+import type { Registry } from '../registry';
 import { dropRedactionCancelled } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
 import type {
@@ -15,7 +16,7 @@ import type {
 import { deleteOrder } from './delete-order';
 import { PlanError } from './errors';
 import { createPlan } from './plan';
-import { checkPortConflicts } from './port-conflicts';
+import { digestedAttrs } from './plan-views';
 import { topoSortDesired } from './topo-sort';
 
 /** Options of {@link buildPlan}. */
@@ -32,18 +33,24 @@ export interface BuildPlanOptions {
    * (they may read local files; the planner itself does no I/O).
    */
   views?: ReadonlyMap<string, JsonObject> | undefined;
+  /**
+   * The providers, for the kinds' rules: clashing claims (ports, names) are
+   * refused, and resources without a view are diffed by their digests. Without
+   * it no claims are checked.
+   */
+  registry?: Registry | undefined;
 }
 
 /**
  * Plans `desired` against `state`:
  *
  * 1. rejects two desired resources with one address (`DuplicateDesired`);
- * 2. checks `docker_container.ports` for collisions (`PortConflict`; port
- *    ranges become warnings);
+ * 2. checks the kinds' claims for clashes on one host (`PortConflict`,
+ *    `NameConflict`; what a kind could not check becomes a warning);
  * 3. orders desired resources by `depends_on` (`UnknownDependency`,
  *    `DependencyCycle`);
  * 4. classifies each: no prior state → `create`; otherwise
- *    `diffObserved(prior, normalizeForPlan(desired))` decides `noop` or
+ *    `diffObserved(prior, view)` — the kind's view of the desired attrs —  decides `noop` or
  *    `update` with its changes (minus any change that redaction would cancel,
  *    so the plan and its redacted view agree). Steps keep the original desired attrs
  *    (plaintext secrets included: apply needs them);
@@ -58,7 +65,8 @@ export function buildPlan(
   options: BuildPlanOptions = {},
 ): Plan {
   rejectDuplicates(desired);
-  const warnings = checkPortConflicts(desired);
+  const registry = options.registry;
+  const warnings = registry === undefined ? [] : checkClaims(desired, registry);
   const ordered = topoSortDesired(desired);
 
   const steps: PlannedResource[] = [];
@@ -71,8 +79,8 @@ export function buildPlan(
       steps.push(step(resource, null, 'create', []));
       continue;
     }
-    const view = options.views?.get(key) ?? resource.attrs;
-    let changes = diffObserved(prior.attrs, normalizeForPlan(resource.addr.kind, view));
+    const view = options.views?.get(key) ?? defaultView(resource, registry);
+    let changes = diffObserved(prior.attrs, view);
     if (changes.length > 0 && options.redaction !== undefined) {
       changes = dropRedactionCancelled(changes, options.redaction);
     }
@@ -94,6 +102,12 @@ export function buildPlan(
     });
   }
   return createPlan(steps, warnings, { redaction: options.redaction });
+}
+
+/** Without a precomputed view: the attrs with the kind's digests applied, when the kind is known. */
+function defaultView(resource: DesiredResource, registry: Registry | undefined): JsonObject {
+  if (registry === undefined || !registry.has(resource.addr.kind)) return resource.attrs;
+  return digestedAttrs(registry.forKind(resource.addr.kind).handler, resource.attrs);
 }
 
 function step(

@@ -1,7 +1,12 @@
 import { StratumError } from '../errors';
 
 /** Why the planner refused to make a plan. */
-export type PlanErrorCode = 'PortConflict' | 'DependencyCycle' | 'UnknownDependency' | 'DuplicateDesired';
+export type PlanErrorCode =
+  | 'PortConflict'
+  | 'NameConflict'
+  | 'DependencyCycle'
+  | 'UnknownDependency'
+  | 'DuplicateDesired';
 
 /** Data a {@link PlanError} carries besides its message. */
 export interface PlanErrorDetails {
@@ -18,6 +23,8 @@ export interface PlanErrorDetails {
 
 /** A desired set the planner cannot turn into a plan. Thrown by `buildPlan` before anything runs. */
 export class PlanError extends StratumError<PlanErrorCode> {
+  static override readonly marker: string = '@stratum/core/PlanError';
+
   readonly addresses: readonly string[];
   readonly host: string | undefined;
   readonly port: number | undefined;

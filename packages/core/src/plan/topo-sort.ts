@@ -1,11 +1,9 @@
 import { addrKey } from '../addr';
+import { isImplicitName } from '../implicit';
 import type { DesiredResource } from '../types';
 import { dependsOn } from './depends-on';
 import { PlanError } from './errors';
 import { MinHeap } from './min-heap';
-
-/** The reserved name prefix of the resources stratum adds per host (swap, sshd tuning). */
-export const IMPLICIT_PREFIX = '_stratum_';
 
 /**
  * Orders desired resources so every resource comes after everything its
@@ -55,7 +53,7 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
     deps[i] = mine;
   }
 
-  const implicit = desired.map((r) => r.addr.name.startsWith(IMPLICIT_PREFIX));
+  const implicit = desired.map((r) => isImplicitName(r.addr.name));
   const ready = new MinHeap((a, b) => (implicit[a] !== implicit[b] ? implicit[a]! : a < b));
   for (let i = 0; i < n; i++) if (inDegree[i] === 0) ready.push(i);
 

@@ -68,3 +68,17 @@ export function inlineMarkerSpans(
 export function isDigest(value: JsonValue): boolean {
   return typeof value === 'string' && DIGEST.test(value);
 }
+
+/**
+ * What a reference to a secret whose source is missing evaluates to when a
+ * config is loaded for review only (`--allow-unresolved-secrets`). Apply
+ * refuses any plan holding one.
+ */
+export function unresolvedPlaceholder(name: string): string {
+  return `<unresolved-secret:${name}>`;
+}
+
+/** The name of the first unresolved-secret placeholder in `text`, if any. */
+export function findUnresolvedPlaceholder(text: string): string | undefined {
+  return /<unresolved-secret:([^>]+)>/.exec(text)?.[1];
+}

@@ -2,6 +2,7 @@ import { jsonEqual, setKey } from '../json';
 import type { FieldChange, JsonObject, JsonValue, PlannedResource } from '../types';
 import { inlineMarker, inlineMarkerSpans, isSecretMarker, markerFromDigest } from './markers';
 import type { KnownSecret, RedactionMap } from './redaction-map';
+import { renderSecretMarkers, renderValue } from './render';
 
 /**
  * Replaces known secret plaintexts in any JSON value with markers:
@@ -20,6 +21,16 @@ import type { KnownSecret, RedactionMap } from './redaction-map';
  */
 export function redactInto<T extends JsonValue>(value: T, redaction: RedactionMap): T {
   return new Redactor(redaction).value(value) as T;
+}
+
+/**
+ * A line of text as it may be printed: every known secret plaintext in it
+ * replaced by its printed marker, `<secret:NAME sha:abc123>` — also when the
+ * whole line is one secret.
+ */
+export function scrubText(text: string, redaction: RedactionMap): string {
+  const redacted = new Redactor(redaction).value(text);
+  return typeof redacted === 'string' ? renderSecretMarkers(redacted) : renderValue(redacted);
 }
 
 /**
@@ -68,17 +79,21 @@ export function dropRedactionCancelled(changes: FieldChange[], redaction: Redact
 class Redactor {
   readonly #secrets: readonly KnownSecret[];
   readonly #byPlaintext = new Map<string, KnownSecret>();
+  /** Whether there is anything to redact at all (whole-value secrets included). */
+  readonly #any: boolean;
 
   constructor(redaction: RedactionMap) {
-    this.#secrets = redaction.secrets().filter((s) => s.plaintext.length > 0);
+    const known = redaction.secrets().filter((s) => s.plaintext.length > 0);
     // Two secrets with one plaintext: the first in `secrets()` order names the marker.
-    for (const secret of this.#secrets) {
+    for (const secret of known) {
       if (!this.#byPlaintext.has(secret.plaintext)) this.#byPlaintext.set(secret.plaintext, secret);
     }
+    this.#secrets = known.filter((s) => !s.wholeOnly);
+    this.#any = known.length > 0;
   }
 
   value(value: JsonValue): JsonValue {
-    if (this.#secrets.length === 0) return value;
+    if (!this.#any) return value;
     if (typeof value === 'string') return this.string(value);
     if (typeof value !== 'object' || value === null) return value;
     if (Array.isArray(value)) {

@@ -16,7 +16,16 @@ export interface KnownSecret {
   readonly plaintext: string;
   /** `sha256:<hex>` of the plaintext. */
   readonly digest: string;
+  /**
+   * Redacted only where a value is the whole plaintext, never inside longer
+   * strings: a short literal (`hunter2`) would otherwise be cut out of every
+   * word that happens to contain it.
+   */
+  readonly wholeOnly?: boolean;
 }
+
+/** Secrets shorter than this are matched only as whole values; see {@link KnownSecret.wholeOnly}. */
+export const MIN_SUBSTRING_REDACTION = 8;
 
 /**
  * The plaintexts stratum must never print or persist, by secret name.
@@ -32,6 +41,29 @@ export class RedactionMap {
   /** Records a secret. Adding the same name again replaces it. */
   add(name: string, plaintext: string): void {
     this.#byName.set(name, { name, plaintext, digest: sha256Tagged(plaintext) });
+  }
+
+  /**
+   * Records a value a kind declares secret although the config wrote it as a
+   * literal (`content = "-----BEGIN ..."` on a secret file). Short values are
+   * matched only as whole values. Does nothing for a plaintext already known
+   * under another name (the reference's own secret names it then).
+   */
+  addLiteral(name: string, plaintext: string): void {
+    if (plaintext === '' || this.knows(plaintext)) return;
+    const wholeOnly = plaintext.length < MIN_SUBSTRING_REDACTION;
+    this.#byName.set(name, {
+      name,
+      plaintext,
+      digest: sha256Tagged(plaintext),
+      ...(wholeOnly ? { wholeOnly } : {}),
+    });
+  }
+
+  /** True when some recorded secret has exactly this plaintext. */
+  knows(plaintext: string): boolean {
+    for (const secret of this.#byName.values()) if (secret.plaintext === plaintext) return true;
+    return false;
   }
 
   get size(): number {

@@ -1,3 +1,4 @@
+import type { KindHandler } from '../provider';
 import type { FieldChange, JsonValue } from '../types';
 import { INLINE_MARKER, isSecretMarker } from './markers';
 
@@ -36,4 +37,17 @@ export function renderValue(value: JsonValue): string {
 /** `field: <from> -> <to>`, the line an update prints per changed field (without indent or symbol). */
 export function renderChange(change: FieldChange): string {
   return `${change.field}: ${renderValue(change.from)} -> ${renderValue(change.to)}`;
+}
+
+/**
+ * The state fields a kind records as the digest of a secret attribute
+ * (`KindHandler.digests` of an attribute in `secrets.attrs`). Output shows such
+ * a field like a marker: a short prefix, enough to see it changed, too little
+ * to test guesses against.
+ */
+export function secretDigestFields(handler: KindHandler<unknown>): ReadonlySet<string> {
+  const secret = new Set(handler.secrets?.attrs ?? []);
+  const fields = new Set<string>();
+  for (const [attr, field] of Object.entries(handler.digests ?? {})) if (secret.has(attr)) fields.add(field);
+  return fields;
 }

@@ -26,6 +26,8 @@ export type StateErrorCode =
  * the message names it too, so the error reads well on its own.
  */
 export class StateError extends StratumError<StateErrorCode> {
+  static override readonly marker: string = '@stratum/core/StateError';
+
   /** The state (or lock) file the error is about. */
   readonly path: string;
 
@@ -55,6 +57,8 @@ export interface LockInfo {
 
 /** The state is locked by another run; `holder` says which (undefined when the lock file is unreadable). */
 export class StateLockedError extends StateError {
+  static override readonly marker: string = '@stratum/core/StateLockedError';
+
   readonly holder: LockInfo | undefined;
 
   constructor(path: string, message: string, holder: LockInfo | undefined, hint: string) {

@@ -1,18 +1,15 @@
+import { isImplicitName } from '../implicit';
 import type { ResourceState, State } from '../types';
 import { loadState } from './load';
 import { saveState } from './save';
 import { STATE_VERSION } from './schema';
 
 /**
- * Name prefix of the implicit per-host resources stratum injects. In namespace
- * mode they live in the shared state file, so namespaces sharing a host do not
- * each recreate them.
+ * True when the entry belongs in the shared state file: the implicit per-host
+ * resources, so namespaces sharing a host do not each recreate them.
  */
-export const SHARED_NAME_PREFIX = '_stratum_';
-
-/** True when the entry belongs in the shared state file (its name starts with `_stratum_`). */
 export function isSharedResource(entry: ResourceState): boolean {
-  return entry.addr.name.startsWith(SHARED_NAME_PREFIX);
+  return isImplicitName(entry.addr.name);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Operation } from '../operation';
 import type { KindHandler, Provider } from '../provider';
 import { providerNameOf, Registry } from '../registry';
 import type { JsonObject, JsonValue } from '../types';
@@ -24,9 +25,13 @@ export interface FakeProvider extends Provider {
 /**
  * A provider named `name` with the given kinds. Each kind may override any part
  * of its handler; what is not given is a harmless default: a schema that accepts
- * any attributes, `create` / `update` that return the attrs they got, a `delete`
- * that does nothing, and no `probe` / `read`. Every create / update / delete /
- * configure is recorded in `calls` (overridden ones too).
+ * any attributes, `create` / `update` operations that run nothing and record
+ * the attrs they got, a `delete` that runs nothing, and no `probe` / `read`.
+ *
+ * A call is recorded in `calls` when its step completes — when the engine
+ * records the operation's result — not when the operation is built (the engine
+ * builds every step's operation before running any). Overridden operations are
+ * recorded too, after their own `record`.
  *
  * @example
  * ```ts
@@ -49,8 +54,27 @@ export function createFakeProvider(
     name,
     kinds: handlers,
     calls,
+    configSchema: z.record(z.string(), z.json()),
     configure(attrs) {
       calls.push({ op: 'configure', kind: '', name, attrs });
+    },
+  };
+}
+
+/** The host an operation of a fake runs on: the attrs' `host` when there is one. */
+function hostOf(attrs: JsonValue): string {
+  const host = typeof attrs === 'object' && attrs !== null && !Array.isArray(attrs) ? attrs.host : undefined;
+  return typeof host === 'string' ? host : 'fake-host';
+}
+
+/** `base`, with `call` recorded when its `record` runs (the step completed). */
+function recorded(base: Operation, onRecord: () => void, fallback: JsonObject): Operation {
+  return {
+    ...base,
+    record(results) {
+      const out = base.record ? base.record(results) : fallback;
+      onRecord();
+      return out;
     },
   };
 }
@@ -59,28 +83,41 @@ function fakeHandler(
   overrides: Partial<KindHandler<JsonObject>>,
   calls: FakeCall[],
 ): KindHandler<JsonObject> {
+  const { create, update, delete: remove, ...hooks } = overrides;
   return {
-    schema: overrides.schema ?? z.record(z.string(), z.json()),
-    async create(request, ctx) {
-      calls.push({ op: 'create', kind: request.kind, name: request.name, attrs: request.attrs });
-      return overrides.create ? overrides.create(request, ctx) : (request.attrs as JsonObject);
+    schema: z.record(z.string(), z.json()),
+    ...hooks,
+    async create(request) {
+      const base = create ? await create(request) : { host: hostOf(request.attrs), commands: [] };
+      return recorded(
+        base,
+        () => calls.push({ op: 'create', kind: request.kind, name: request.name, attrs: request.attrs }),
+        request.attrs,
+      );
     },
-    async update(request, ctx) {
-      calls.push({
-        op: 'update',
-        kind: request.kind,
-        name: request.name,
-        attrs: request.attrs,
-        prior: request.prior,
-      });
-      return overrides.update ? overrides.update(request, ctx) : (request.attrs as JsonObject);
+    async update(request) {
+      const base = update ? await update(request) : { host: hostOf(request.attrs), commands: [] };
+      return recorded(
+        base,
+        () =>
+          calls.push({
+            op: 'update',
+            kind: request.kind,
+            name: request.name,
+            attrs: request.attrs,
+            prior: request.prior,
+          }),
+        request.attrs,
+      );
     },
-    async delete(request, ctx) {
-      calls.push({ op: 'delete', kind: request.kind, name: request.name, prior: request.prior });
-      if (overrides.delete) await overrides.delete(request, ctx);
+    async delete(request) {
+      const base = remove ? await remove(request) : { host: hostOf(request.prior), commands: [] };
+      return recorded(
+        base,
+        () => calls.push({ op: 'delete', kind: request.kind, name: request.name, prior: request.prior }),
+        {},
+      );
     },
-    ...(overrides.probe === undefined ? {} : { probe: overrides.probe }),
-    ...(overrides.read === undefined ? {} : { read: overrides.read }),
   };
 }
 

@@ -18,6 +18,8 @@ export type {
 } from './recording-transport';
 export { createRecordingTransport, respondByCommand } from './recording-transport';
 export { refreshOne } from './refresh-one';
+export type { StepRequest, StepRun } from './run-step';
+export { runStep } from './run-step';
 export { desiredResource, resourceState, stateWith } from './state-builders';
 export type { LogLine, TestContext } from './test-context';
 export { createTestContext } from './test-context';

@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 import { runArgv } from './run-command';
 import type { ContainerAttrs } from './schema';
 
@@ -67,6 +67,4 @@ export function healthStatusCommand(name: string): string {
 }
 
 /** Docker's "no such container", in the words of old and new engines and clients. */
-export function isNoSuchContainer(output: string): boolean {
-  return /No such (object|container)/i.test(output);
-}
+export const NO_SUCH_CONTAINER = /No such (object|container)/i;

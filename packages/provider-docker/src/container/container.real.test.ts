@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContainerHealthError, type JsonObject, pollContainerHealth } from '@stratum/core';
+import { awaitReady, CommandFailedError, type JsonObject, StratumError, type Transport } from '@stratum/core';
+import { runStep, type StepRequest } from '@stratum/core/test';
 import {
   BUSYBOX_IMAGE,
   docker,
@@ -16,10 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Loopback, startLoopback } from '../__tests__/loopback';
 import { inspect, TestNames } from '../__tests__/names';
 import { dockerNetworkKind } from '../network/kind';
-import { networkSchema } from '../network/schema';
+import { type NetworkAttrs, networkSchema } from '../network/schema';
 import { createDockerProvider } from '../provider';
-import { DockerError } from '../shared/errors';
-import { containerHealthInspector } from './health';
+import { ContainerHealthError } from './health';
 import { dockerContainerKind } from './kind';
 import { containerSchema } from './schema';
 
@@ -50,36 +50,89 @@ afterAll(async () => {
   await Promise.all([lo?.close(), volumeDir && rm(volumeDir, { recursive: true, force: true })]);
 });
 
-function containerRequest(raw: JsonObject, label = 'c') {
-  return { kind: 'docker_container', name: label, attrs: containerSchema.parse(raw), raw };
+function createContainer(raw: JsonObject, label = 'c') {
+  return {
+    action: 'create',
+    kind: 'docker_container',
+    name: label,
+    attrs: containerSchema.parse(raw),
+    raw,
+  } as const;
+}
+
+function updateContainer(raw: JsonObject, prior: JsonObject, label = 'c') {
+  return { ...createContainer(raw, label), action: 'update', prior } as const;
+}
+
+/** What a container step recorded in state. */
+async function containerStep(
+  request: ReturnType<typeof createContainer> | ReturnType<typeof updateContainer>,
+  ctx = lo.ctx(),
+): Promise<JsonObject> {
+  return (await runStep(dockerContainerKind, request, ctx)).recorded!;
+}
+
+async function networkStep(request: StepRequest<NetworkAttrs>, ctx = lo.ctx()) {
+  return (await runStep(dockerNetworkKind, request, ctx)).recorded;
 }
 
 describe.skipIf(!tier.run)('docker_network', { timeout: 120_000 }, () => {
   it('creates once; creating again is a no-op; refresh sees no drift; delete removes it', async () => {
     const name = names.network('net');
     const raw = { host: lo.host, name };
-    const request = { kind: 'docker_network', name: 'edge', attrs: networkSchema.parse(raw), raw };
+    const request = {
+      action: 'create',
+      kind: 'docker_network',
+      name: 'edge',
+      attrs: networkSchema.parse(raw),
+      raw,
+    } as const;
     const ctx = lo.ctx();
-    const state = await dockerNetworkKind.create(request, ctx);
+    const state = (await networkStep(request, ctx))!;
     expect(state).toEqual({ host: lo.host, name, driver: 'bridge' });
     expect(ctx.traces()).toEqual([`[docker] NETWORK \`${name}\` on ${lo.host}`]);
     const id = (await inspect('--type', 'network', name))?.Id;
     expect(id).toMatch(/^[0-9a-f]{64}$/);
 
-    await dockerNetworkKind.create(request, lo.ctx());
+    await networkStep(request);
     expect((await inspect('--type', 'network', name))?.Id).toBe(id);
     expect(await lo.refresh(provider, 'docker_network', 'edge', raw, state)).toMatchObject({
       changes: [],
       missing: false,
     });
 
-    await dockerNetworkKind.delete({ kind: 'docker_network', name: 'edge', prior: state }, lo.ctx());
+    const deleting = lo.ctx();
+    await networkStep({ action: 'delete', kind: 'docker_network', name: 'edge', prior: state }, deleting);
+    expect(deleting.traces()).toEqual([`[docker] NETWORK \`${name}\` on ${lo.host} (delete)`]);
     expect(await inspect('--type', 'network', name)).toBeUndefined();
     expect(await lo.refresh(provider, 'docker_network', 'edge', raw, state)).toMatchObject({
       changes: [],
       missing: true,
     });
-    await dockerNetworkKind.delete({ kind: 'docker_network', name: 'edge', prior: state }, lo.ctx());
+    const again = lo.ctx();
+    await networkStep({ action: 'delete', kind: 'docker_network', name: 'edge', prior: state }, again);
+    expect(again.warnings()).toEqual([]);
+  });
+
+  it('renames: creates the new network, then removes the old one', async () => {
+    const [before, after] = [names.network('old'), names.network('new')];
+    const raw = { host: lo.host, name: before };
+    const state = (await networkStep({
+      action: 'create',
+      kind: 'docker_network',
+      name: 'n',
+      attrs: networkSchema.parse(raw),
+    }))!;
+    const raw2 = { host: lo.host, name: after };
+    const ctx = lo.ctx();
+    const renamed = await networkStep(
+      { action: 'update', kind: 'docker_network', name: 'n', attrs: networkSchema.parse(raw2), prior: state },
+      ctx,
+    );
+    expect(renamed).toEqual({ host: lo.host, name: after, driver: 'bridge' });
+    expect(ctx.warnings()).toEqual([]);
+    expect(await inspect('--type', 'network', before)).toBeUndefined();
+    expect(await inspect('--type', 'network', after)).toBeDefined();
   });
 });
 
@@ -91,12 +144,12 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
     const [front, back] = [names.network('front'), names.network('back')];
     const ctx = lo.ctx();
     for (const net of [front, back]) {
-      await dockerNetworkKind.create(
+      await networkStep(
         {
+          action: 'create',
           kind: 'docker_network',
           name: net,
           attrs: networkSchema.parse({ host: lo.host, name: net }),
-          raw: {},
         },
         ctx,
       );
@@ -117,7 +170,7 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
       memory_swap: '128m',
       command: ['sh', '-c', nasty],
     };
-    const state = await dockerContainerKind.create(containerRequest(raw, 'full'), ctx);
+    const state = await containerStep(createContainer(raw, 'full'), ctx);
     expect(state.container_id).toMatch(/^[0-9a-f]{64}$/);
     expect(state).toMatchObject({ ...raw, restart: 'unless-stopped', state: 'running' });
     expect(ctx.lines.map((l) => l.line).join('\n')).not.toContain(secret);
@@ -157,11 +210,11 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
       command: 'sleep 3600',
       env: { V: '1' },
     };
-    const first = await dockerContainerKind.create(containerRequest(raw, 'life'), lo.ctx());
+    const first = await containerStep(createContainer(raw, 'life'));
 
     const raw2 = { ...raw, env: { V: '2' } };
     const ctx = lo.ctx();
-    const second = await dockerContainerKind.update({ ...containerRequest(raw2, 'life'), prior: first }, ctx);
+    const second = await containerStep(updateContainer(raw2, first, 'life'), ctx);
     expect(ctx.traces()).toEqual([`[docker] CONTAINER \`${name}\` on ${lo.host} (recreate)`]);
     expect(second.container_id).not.toBe(first.container_id);
     expect(await inspect(first.container_id as string)).toBeUndefined();
@@ -174,10 +227,7 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
       missing: false,
     });
 
-    const third = await dockerContainerKind.update(
-      { ...containerRequest(raw2, 'life'), prior: second },
-      lo.ctx(),
-    );
+    const third = await containerStep(updateContainer(raw2, second, 'life'));
     expect((await inspect(name))?.State.Running).toBe(true);
     expect(await lo.refresh(provider, 'docker_container', 'life', raw2, third)).toMatchObject({
       changes: [],
@@ -194,7 +244,7 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
   it('shows a container replaced by hand as container_id drift', async () => {
     const name = names.container('swap');
     const raw = { host: lo.host, name, image: BUSYBOX_IMAGE, pull: false, command: ['sleep', '3600'] };
-    const state = await dockerContainerKind.create(containerRequest(raw, 'swap'), lo.ctx());
+    const state = await containerStep(createContainer(raw, 'swap'));
     await docker(['rm', '-f', name]);
     const replaced = (
       await docker([
@@ -216,12 +266,15 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
   it('deletes the container; deleting again is harmless', async () => {
     const name = names.container('gone');
     const raw = { host: lo.host, name, image: BUSYBOX_IMAGE, pull: false, command: ['sleep', '3600'] };
-    const state = await dockerContainerKind.create(containerRequest(raw, 'gone'), lo.ctx());
+    const state = await containerStep(createContainer(raw, 'gone'));
+    const remove = { action: 'delete', kind: 'docker_container', name: 'gone', prior: state } as const;
     const ctx = lo.ctx();
-    await dockerContainerKind.delete({ kind: 'docker_container', name: 'gone', prior: state }, ctx);
+    await runStep(dockerContainerKind, remove, ctx);
     expect(ctx.traces()).toEqual([`[docker] CONTAINER \`${name}\` on ${lo.host} (delete)`]);
     expect(await inspect(name)).toBeUndefined();
-    await dockerContainerKind.delete({ kind: 'docker_container', name: 'gone', prior: state }, lo.ctx());
+    const again = lo.ctx();
+    await runStep(dockerContainerKind, remove, again);
+    expect(again.warnings()).toEqual([]);
   });
 
   it('fails a run docker refuses with docker stderr, without the command or env values', async () => {
@@ -233,14 +286,10 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
       pull: false,
       env: { SECRET: secret },
     };
-    const error = await dockerContainerKind
-      .create(containerRequest(raw, 'bad'), lo.ctx())
-      .catch((e: unknown) => e);
-    expect(DockerError.isInstance(error)).toBe(true);
-    const message = (error as DockerError).message;
-    expect(message).toMatch(
-      /^docker_container `bad` on root@127\.0\.0\.1: docker run failed \(exit 125\):\n/,
-    );
+    const error = await containerStep(createContainer(raw, 'bad')).catch((e: unknown) => e);
+    expect(CommandFailedError.isInstance(error)).toBe(true);
+    const message = (error as CommandFailedError).message;
+    expect(message).toMatch(/^docker_container\.bad: docker run failed on root@127\.0\.0\.1 \(exit 125\):\n/);
     expect(message).toMatch(/stratum-test\/no-such-image/);
     expect(message).not.toContain(secret);
     expect(message).not.toContain('--restart');
@@ -248,7 +297,19 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
 });
 
 describe.skipIf(!tier.run)('docker_container readiness', { timeout: 120_000 }, () => {
-  async function startWithHealth(label: string, healthcheck?: JsonObject) {
+  /** `transport`, keeping the health status each poll read. */
+  function watching(transport: Transport, seen: string[]): Transport {
+    return {
+      async exec(host, command, options) {
+        const result = await transport.exec(host, command, options);
+        seen.push(result.exitCode === 0 ? result.stdout.trim() : `exit ${result.exitCode}`);
+        return result;
+      },
+    };
+  }
+
+  /** Creates the container; `wait` then waits as apply does: the kind's `ready` through core's `awaitReady`. */
+  async function createForReadiness(label: string, healthcheck?: JsonObject) {
     const name = names.container(label);
     const raw: JsonObject = {
       host: lo.host,
@@ -258,49 +319,66 @@ describe.skipIf(!tier.run)('docker_container readiness', { timeout: 120_000 }, (
       command: ['sleep', '3600'],
     };
     if (healthcheck !== undefined) raw.healthcheck = healthcheck;
-    await dockerContainerKind.create(containerRequest(raw, label), lo.ctx());
+    const request = createContainer(raw, label);
+    const recorded = await containerStep(request);
+    const readiness = dockerContainerKind.ready!({ ...request, recorded })!;
     const seen: string[] = [];
-    const inspector = containerHealthInspector(lo.transport, lo.host, name);
-    const recording = async () => {
-      const status = await inspector();
-      seen.push(status);
-      return status;
-    };
-    return { name, seen, recording };
+    const sleeps: number[] = [];
+    const wait = () =>
+      awaitReady(readiness, {
+        transport: watching(lo.transport, seen),
+        signal: new AbortController().signal,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+        },
+      });
+    return { name, readiness, seen, sleeps, wait };
   }
 
   it('waits while the healthcheck is starting and proceeds once healthy', async () => {
-    const { seen, recording } = await startWithHealth('healthy', {
+    const { readiness, seen, wait } = await createForReadiness('healthy', {
       test: 'test -d /proc',
       interval: '2s',
       retries: 2,
       timeout: '2s',
     });
-    await pollContainerHealth(recording, { intervalMs: 250, maxPolls: 80 });
+    await wait();
+    expect(readiness.type).toBe('poll');
     expect(seen[0]).toBe('starting');
     expect(seen.at(-1)).toBe('healthy');
   });
 
   it('fails the wait when the container turns unhealthy', async () => {
-    const { name, recording } = await startWithHealth('sick', {
+    const { name, wait } = await createForReadiness('sick', {
       test: 'exit 1',
       interval: '1s',
       retries: 1,
       timeout: '1s',
     });
-    const error = await pollContainerHealth(recording, {
-      intervalMs: 250,
-      maxPolls: 80,
-      container: name,
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ContainerHealthError);
-    expect((error as ContainerHealthError).code).toBe('ContainerUnhealthy');
+    const error = await wait().catch((e: unknown) => e);
+    expect(ContainerHealthError.isInstance(error)).toBe(true);
+    expect(StratumError.hasCode(error, 'ContainerUnhealthy')).toBe(true);
+    expect((error as ContainerHealthError).message).toMatch(
+      new RegExp(`^container \`${name}\` reported \`unhealthy\` after \\d+ health checks?$`),
+    );
   });
 
-  it('proceeds at once for a container without a healthcheck', async () => {
-    const { seen, recording } = await startWithHealth('plain');
-    await pollContainerHealth(recording, { intervalMs: 250, maxPolls: 4 });
-    expect(seen).toEqual(['']);
+  it('fails the wait when the container is gone, naming it', async () => {
+    const { name, seen, wait } = await createForReadiness('vanish', { test: 'true', interval: '30s' });
+    await docker(['rm', '-f', name]);
+    const error = await wait().catch((e: unknown) => e);
+    expect(seen).toEqual(['exit 1']);
+    expect(StratumError.hasCode(error, 'ContainerHealthUnreadable')).toBe(true);
+    expect((error as Error).message).toContain(`container \`${name}\``);
+  });
+
+  it('only pauses for a container without a healthcheck', async () => {
+    const { readiness, seen, sleeps, wait } = await createForReadiness('plain');
+    await wait();
+    expect(readiness).toEqual({ type: 'pause', ms: 500 });
+    expect(seen).toEqual([]);
+    expect(sleeps).toEqual([500]);
   });
 });
 
@@ -323,7 +401,7 @@ describe.skipIf(!tier.run)('docker_container pull', { timeout: 120_000 }, () => 
 
     const name = names.container('pulled');
     const raw = { host: lo.host, name, image: ref, command: ['sleep', '3600'] };
-    const state = await dockerContainerKind.create(containerRequest(raw, 'pulled'), lo.ctx());
+    const state = await containerStep(createContainer(raw, 'pulled'));
     expect(state.pull).toBe(true);
     expect(await inspect('--type', 'image', ref)).toBeDefined();
     expect((await inspect(name))?.Config.Image).toBe(ref);
@@ -337,8 +415,8 @@ describe.skipIf(!tier.run)('docker_container pull', { timeout: 120_000 }, () => 
       image: `${registry.host}/stratum-test/missing:1`,
       command: ['sleep', '3600'],
     };
-    await expect(dockerContainerKind.create(containerRequest(raw, 'nopull'), lo.ctx())).rejects.toThrow(
-      /docker pull \/ docker run failed \(exit 1\):\n[\s\S]*(not found|manifest unknown)/,
+    await expect(containerStep(createContainer(raw, 'nopull'))).rejects.toThrow(
+      /docker pull \/ docker run failed on root@127\.0\.0\.1 \(exit 1\):\n[\s\S]*(not found|manifest unknown)/,
     );
     expect(await inspect(name)).toBeUndefined();
   });

@@ -1,8 +1,8 @@
-import type { JsonObject, Observed } from '@stratum/core';
-import { firstJsonObject } from '../shared/json-line';
-import { objectOf } from '../shared/schema-parts';
+import type { JsonObject, JsonValue, Observed } from '@stratum/core';
+import { priorObject } from '@stratum/core/kit';
+import { firstJsonObject, objectOf } from '../shared/json-line';
 import { compareKeysByCodePoint } from '../shared/sort';
-import { isNoSuchContainer } from './commands';
+import { NO_SUCH_CONTAINER } from './commands';
 
 /** The state a running container is recorded with; see {@link parseContainerInspect}. */
 export const RUNNING = 'running';
@@ -42,7 +42,7 @@ export interface ContainerPrior {
  */
 export function parseContainerInspect(prior: ContainerPrior, output: string, exitCode: number): Observed {
   if (exitCode !== 0) {
-    if (isNoSuchContainer(output)) return { status: 'absent' };
+    if (NO_SUCH_CONTAINER.test(output)) return { status: 'absent' };
     return {
       status: 'unknown',
       reason: `docker inspect failed (exit ${exitCode}): ${output.trim().slice(0, 500)}`,
@@ -99,13 +99,12 @@ function observedNetworks(networks: Record<string, unknown>, declared: boolean):
 }
 
 /** Builds the {@link ContainerPrior} from whatever state holds. */
-export function containerPrior(prior: unknown): ContainerPrior {
-  const p = objectOf(prior);
-  const labels = objectOf(p.labels);
+export function containerPrior(prior: JsonValue): ContainerPrior {
+  const recorded = priorObject(prior);
   return {
-    host: typeof p.host === 'string' ? p.host : '',
-    labelKeys: Object.keys(labels),
-    declaresNetworks: Array.isArray(p.networks) && p.networks.length > 0,
-    recordsState: typeof p.state === 'string',
+    host: typeof recorded.host === 'string' ? recorded.host : '',
+    labelKeys: Object.keys(priorObject(recorded.labels)),
+    declaresNetworks: Array.isArray(recorded.networks) && recorded.networks.length > 0,
+    recordsState: typeof recorded.state === 'string',
   };
 }

@@ -1,17 +1,16 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
+import type { ExecResult, HostCommand, JsonObject, KindHandler, Operation } from '@stratum/core';
+import { lastLine, priorHost, priorString } from '@stratum/core/kit';
 import { DockerError } from '../shared/errors';
-import { lastLine } from '../shared/output';
-import { requirePriorHost } from '../shared/prior';
-import { commandFailed, runChecked } from '../shared/run';
-import { stringField } from '../shared/schema-parts';
 import {
   createContainerScript,
   inspectContainerCommand,
-  isNoSuchContainer,
+  NO_SUCH_CONTAINER,
   recreateContainerScript,
   removeContainerCommand,
 } from './commands';
+import { containerHealthReadiness } from './health';
 import { containerPrior, parseContainerInspect, RUNNING } from './inspect';
+import { portClaims } from './ports';
 import { envValue } from './run-command';
 import { type ContainerAttrs, containerSchema } from './schema';
 
@@ -19,6 +18,8 @@ const KIND = 'docker_container';
 /** A pull can be slow; the run itself is quick. */
 const RUN_TIMEOUT_MS = 15 * 60_000;
 const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
+/** Without a healthcheck there is nothing to ask; give docker a moment to wire networks and volumes. */
+const SETTLE_MS = 500;
 
 /**
  * `docker_container`: a long-running container. Any change recreates it
@@ -30,34 +31,60 @@ const CONTAINER_ID = /^[0-9a-f]{12,64}$/;
  */
 export const dockerContainerKind: KindHandler<ContainerAttrs> = {
   schema: containerSchema,
+  identity: ['host', 'name'],
+  // Env values and command arguments are where a container takes its passwords.
+  secrets: { refs: '*' },
 
-  async create({ name, attrs }, ctx) {
-    const containerName = attrs.name ?? name;
-    ctx.log.trace(`[docker] CONTAINER \`${containerName}\` on ${attrs.host} (create)`);
-    return run(name, containerName, attrs, createContainerScript(name, containerName, attrs), ctx);
+  claims({ name, attrs }) {
+    const ports = portClaims(attrs.ports ?? []);
+    return {
+      host: attrs.host,
+      claims: [...ports.claims, { type: 'name', space: 'container name', value: attrs.name ?? name }],
+      ...(ports.unchecked.length > 0 ? { unchecked: ports.unchecked } : {}),
+    };
   },
 
-  async update({ name, attrs, prior }, ctx) {
+  create({ name, attrs }) {
     const containerName = attrs.name ?? name;
-    const priorHost = stringField(prior, 'host') ?? attrs.host;
-    const priorName = stringField(prior, 'name') ?? name;
-    ctx.log.trace(`[docker] CONTAINER \`${containerName}\` on ${attrs.host} (recreate)`);
-    const remove = [containerName];
-    if (priorHost !== attrs.host) await removeContainer(priorHost, priorName, name, ctx);
-    else remove.unshift(priorName);
-    return run(name, containerName, attrs, recreateContainerScript(name, containerName, attrs, remove), ctx);
+    return run(name, containerName, attrs, {
+      script: createContainerScript(name, containerName, attrs),
+      trace: `[docker] CONTAINER \`${containerName}\` on ${attrs.host} (create)`,
+    });
   },
 
-  async delete({ name, prior }, ctx) {
-    const host = requirePriorHost(KIND, name, prior);
-    const containerName = stringField(prior, 'name') ?? name;
-    ctx.log.trace(`[docker] CONTAINER \`${containerName}\` on ${host} (delete)`);
-    await removeContainer(host, containerName, name, ctx);
+  update({ name, attrs, prior }) {
+    const containerName = attrs.name ?? name;
+    const recordedHost = priorString(prior, 'host') ?? attrs.host;
+    const recordedName = priorString(prior, 'name') ?? name;
+    const moved = recordedHost !== attrs.host;
+    // On the same host the run script removes the old container itself, after the pull.
+    const remove = moved ? [containerName] : [recordedName, containerName];
+    return run(name, containerName, attrs, {
+      before: moved ? [removeCommand(recordedName, recordedHost)] : [],
+      script: recreateContainerScript(name, containerName, attrs, remove),
+      trace: `[docker] CONTAINER \`${containerName}\` on ${attrs.host} (recreate)`,
+    });
+  },
+
+  delete(request) {
+    const host = priorHost(request);
+    const containerName = priorString(request.prior, 'name') ?? request.name;
+    return {
+      host,
+      commands: [removeCommand(containerName, host)],
+      trace: [`[docker] CONTAINER \`${containerName}\` on ${host} (delete)`],
+    };
+  },
+
+  ready({ name, attrs, recorded }) {
+    if (attrs.healthcheck === undefined) return { type: 'pause', ms: SETTLE_MS };
+    const container = priorString(recorded, 'name') ?? attrs.name ?? name;
+    return containerHealthReadiness({ resource: name, host: attrs.host, container });
   },
 
   probe({ name, prior }) {
     const normalise = containerPrior(prior);
-    const containerName = stringField(prior, 'name') ?? name;
+    const containerName = priorString(prior, 'name') ?? name;
     return {
       host: normalise.host,
       script: inspectContainerCommand(containerName),
@@ -66,30 +93,40 @@ export const dockerContainerKind: KindHandler<ContainerAttrs> = {
   },
 };
 
-async function run(
+/** The run script (after `before`), recording the attrs with the new container's id. */
+function run(
   resource: string,
   containerName: string,
   attrs: ContainerAttrs,
-  script: string,
-  ctx: ProviderContext,
-): Promise<JsonObject> {
-  const result = await runChecked(
-    ctx,
-    {
-      kind: KIND,
-      resource,
-      host: attrs.host,
-      step: attrs.pull ? 'docker pull / docker run' : 'docker run',
-      sensitive: sensitiveValues(attrs),
-      timeoutMs: RUN_TIMEOUT_MS,
-    },
-    script,
-  );
-  const containerId = lastLine(result.stdout);
+  parts: { before?: readonly HostCommand[]; script: string; trace: string },
+): Operation {
+  return {
+    host: attrs.host,
+    commands: [
+      ...(parts.before ?? []),
+      {
+        command: parts.script,
+        step: attrs.pull ? 'docker pull / docker run' : 'docker run',
+        sensitive: sensitiveValues(attrs),
+        timeoutMs: RUN_TIMEOUT_MS,
+      },
+    ],
+    trace: [parts.trace],
+    record: (results) => recordRun(resource, containerName, attrs, results.at(-1)),
+  };
+}
+
+function recordRun(
+  resource: string,
+  containerName: string,
+  attrs: ContainerAttrs,
+  ran: ExecResult | undefined,
+): JsonObject {
+  const containerId = lastLine(ran?.stdout ?? '');
   if (!CONTAINER_ID.test(containerId)) {
     throw new DockerError(
       'DockerUnexpectedOutput',
-      `${KIND} \`${resource}\` on ${attrs.host}: docker run succeeded but printed no container id`,
+      `${KIND}.${resource}: docker run on ${attrs.host} succeeded but printed no container id`,
       {
         kind: KIND,
         resource,
@@ -106,13 +143,14 @@ async function run(
   };
 }
 
-/** `docker rm -f`, where a container that is already gone counts as removed. */
-async function removeContainer(host: string, containerName: string, resource: string, ctx: ProviderContext) {
-  const result = await ctx.transport.exec(host, removeContainerCommand(containerName), {
-    signal: ctx.signal,
-  });
-  if (result.exitCode === 0 || isNoSuchContainer(result.stderr + result.stdout)) return;
-  throw commandFailed({ kind: KIND, resource, host, step: 'docker rm -f' }, result);
+/** `docker rm -f` on `host`, where a container that is already gone counts as removed. */
+function removeCommand(containerName: string, host: string): HostCommand {
+  return {
+    command: removeContainerCommand(containerName),
+    step: `docker rm -f ${containerName}`,
+    host,
+    okIfOutput: NO_SUCH_CONTAINER,
+  };
 }
 
 /**

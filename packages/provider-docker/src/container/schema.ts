@@ -1,5 +1,6 @@
+import { hostSchema } from '@stratum/core/kit';
 import { z } from 'zod';
-import { dockerNameSchema, hostSchema } from '../shared/schema-parts';
+import { dockerNameSchema } from '../shared/schema-parts';
 
 /**
  * `healthcheck`: lowered to docker's `--health-*` flags. Unknown fields are

@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 import { compareKeysByCodePoint } from '../shared/sort';
 import type { ImageAttrs } from './schema';
 
@@ -43,3 +43,6 @@ export function imageIdCommand(tag: string): string {
 export function removeImageCommand(tag: string): string {
   return `docker rmi ${shellQuote(tag)}`;
 }
+
+/** Docker's "that image does not exist" when removing a tag. */
+export const NO_SUCH_IMAGE = /No such image/i;

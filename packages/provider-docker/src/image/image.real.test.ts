@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '@stratum/core';
+import { runStep } from '@stratum/core/test';
 import { BUSYBOX_IMAGE, docker, dockerTier, ensureBusyboxImage } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Loopback, startLoopback } from '../__tests__/loopback';
@@ -60,15 +61,11 @@ describe.skipIf(!tier.run)('docker_image', { timeout: 120_000 }, () => {
       dockerfile: 'Dockerfile.test',
       build_args: { GREETING: 'one' },
     };
-    const request = (r: JsonObject) => ({
-      kind: 'docker_image',
-      name: 'app',
-      attrs: imageSchema.parse(r),
-      raw: r,
-    });
+    const request = (r: JsonObject) =>
+      ({ action: 'create', kind: 'docker_image', name: 'app', attrs: imageSchema.parse(r), raw: r }) as const;
 
     const ctx = lo.ctx();
-    const first = await dockerImageKind.create(request(raw), ctx);
+    const first = (await runStep(dockerImageKind, request(raw), ctx)).recorded!;
     expect(ctx.traces()).toEqual([`[docker] IMAGE \`${tag}\` on ${lo.host} (context=${context})`]);
     const liveId = (await inspect('--type', 'image', tag))?.Id;
     expect(first).toEqual({ ...imageSchema.parse(raw), image_id: liveId, id: liveId });
@@ -79,7 +76,9 @@ describe.skipIf(!tier.run)('docker_image', { timeout: 120_000 }, () => {
     });
 
     const raw2 = { ...raw, build_args: { GREETING: 'two' } };
-    const second = await dockerImageKind.update({ ...request(raw2), prior: first }, lo.ctx());
+    const second = (
+      await runStep(dockerImageKind, { ...request(raw2), action: 'update', prior: first }, lo.ctx())
+    ).recorded!;
     expect(second.image_id).not.toBe(first.image_id);
     expect(second.image_id).toBe((await inspect('--type', 'image', tag))?.Id);
     expect(await greeting(tag)).toBe('two');
@@ -116,24 +115,29 @@ describe.skipIf(!tier.run)('docker_image', { timeout: 120_000 }, () => {
     await writeFile(join(context, 'Dockerfile.broken'), `FROM ${BUSYBOX_IMAGE}\nRUN exit 3\n`);
     const raw = { host: lo.host, tag, context, dockerfile: 'Dockerfile.broken' };
     await expect(
-      dockerImageKind.create(
-        { kind: 'docker_image', name: 'broken', attrs: imageSchema.parse(raw), raw },
+      runStep(
+        dockerImageKind,
+        { action: 'create', kind: 'docker_image', name: 'broken', attrs: imageSchema.parse(raw) },
         lo.ctx(),
       ),
-    ).rejects.toThrow(/docker build failed \(exit 1\):\n[\s\S]*exit 3/);
+    ).rejects.toThrow(
+      /^docker_image\.broken: docker build failed on root@127\.0\.0\.1 \(exit 1\):\n[\s\S]*exit 3/,
+    );
   });
 
   it('deletes the tag best-effort', async () => {
     const tag = names.image('del');
     const raw = { host: lo.host, tag, context, dockerfile: 'Dockerfile.test' };
-    const state = await dockerImageKind.create(
-      { kind: 'docker_image', name: 'del', attrs: imageSchema.parse(raw), raw },
+    const { recorded } = await runStep(
+      dockerImageKind,
+      { action: 'create', kind: 'docker_image', name: 'del', attrs: imageSchema.parse(raw) },
       lo.ctx(),
     );
-    await dockerImageKind.delete({ kind: 'docker_image', name: 'del', prior: state }, lo.ctx());
+    const remove = { action: 'delete', kind: 'docker_image', name: 'del', prior: recorded! } as const;
+    await runStep(dockerImageKind, remove, lo.ctx());
     expect(await inspect('--type', 'image', tag)).toBeUndefined();
     const ctx = lo.ctx();
-    await dockerImageKind.delete({ kind: 'docker_image', name: 'del', prior: state }, ctx);
+    await runStep(dockerImageKind, remove, ctx);
     expect(ctx.warnings()).toEqual([]);
   });
 });

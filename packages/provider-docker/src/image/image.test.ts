@@ -1,5 +1,7 @@
-import { createRecordingTransport, createTestContext, respondByCommand } from '@stratum/core/test';
+import { CommandFailedError } from '@stratum/core/kit';
+import { createRecordingTransport, createTestContext, respondByCommand, runStep } from '@stratum/core/test';
 import { describe, expect, it } from 'vitest';
+import { DockerError } from '../shared/errors';
 import { buildImageCommand, imageIdCommand, lookupRef } from './commands';
 import { dockerImageKind } from './kind';
 import { parseImageId, parseImageProbe } from './probe';
@@ -22,6 +24,8 @@ describe('docker_image schema', () => {
   it('requires tag and an absolute context', () => {
     expect(imageSchema.safeParse({ host: HOST, context: '/srv' }).success).toBe(false);
     expect(imageSchema.safeParse({ host: HOST, tag: 't', context: 'srv' }).success).toBe(false);
+    expect(imageSchema.safeParse({ host: HOST, tag: 't', context: '/srv\0x' }).success).toBe(false);
+    expect(imageSchema.safeParse({ host: '', tag: 't', context: '/srv' }).success).toBe(false);
   });
 });
 
@@ -102,6 +106,9 @@ describe('image probe', () => {
 });
 
 describe('dockerImageKind', () => {
+  const attrsOf = (raw: Record<string, unknown>) =>
+    imageSchema.parse({ host: HOST, context: '/srv/api', ...raw });
+
   it('builds, looks the id up and records it twice', async () => {
     const transport = createRecordingTransport(
       respondByCommand([
@@ -110,27 +117,69 @@ describe('dockerImageKind', () => {
       ]),
     );
     const ctx = createTestContext(transport);
-    const attrs = imageSchema.parse({ host: HOST, tag: 'api:dev', context: '/srv/api' });
-    const state = await dockerImageKind.create({ kind: 'docker_image', name: 'api', attrs, raw: {} }, ctx);
-    expect(state).toEqual({ ...attrs, image_id: ID, id: ID });
+    const attrs = attrsOf({ tag: 'api:dev' });
+    const { recorded } = await runStep(
+      dockerImageKind,
+      { action: 'create', kind: 'docker_image', name: 'api', attrs },
+      ctx,
+    );
+    expect(recorded).toEqual({ ...attrs, image_id: ID, id: ID });
     expect(ctx.traces()).toEqual([`[docker] IMAGE \`api:dev\` on ${HOST} (context=/srv/api)`]);
+    expect(transport.commands()).toEqual([buildImageCommand(attrs), imageIdCommand('api:dev')]);
+  });
+
+  it('masks build arg values in both commands and gives the build an hour', async () => {
+    const operation = await dockerImageKind.create({
+      kind: 'docker_image',
+      name: 'api',
+      attrs: attrsOf({ tag: 'api:dev', build_args: { TOKEN: 'supersecret-token', N: 3 } }),
+      raw: {},
+    });
+    expect(operation.commands.map((c) => [c.step, c.sensitive, c.timeoutMs])).toEqual([
+      ['docker build', ['3', 'supersecret-token'], 60 * 60_000],
+      ['docker images', ['3', 'supersecret-token'], undefined],
+    ]);
   });
 
   it('fails with the build error, masking build arg values', async () => {
     const transport = createRecordingTransport(
       respondByCommand([['docker build', { exitCode: 1, stderr: 'step failed: token=supersecret-token\n' }]]),
     );
-    const attrs = imageSchema.parse({
-      host: HOST,
-      tag: 'api:dev',
-      context: '/srv/api',
-      build_args: { TOKEN: 'supersecret-token' },
-    });
-    const error = await dockerImageKind
-      .create({ kind: 'docker_image', name: 'api', attrs, raw: {} }, createTestContext(transport))
-      .catch((e: unknown) => e as Error);
-    expect((error as Error).message).toMatch(/docker build failed \(exit 1\):\nstep failed: token=\*\*\*/);
-    expect((error as Error).message).not.toContain('supersecret');
+    const error = await runStep(
+      dockerImageKind,
+      {
+        action: 'create',
+        kind: 'docker_image',
+        name: 'api',
+        attrs: attrsOf({ tag: 'api:dev', build_args: { TOKEN: 'supersecret-token' } }),
+      },
+      createTestContext(transport),
+    ).catch((e: unknown) => e as Error);
+    expect(CommandFailedError.isInstance(error)).toBe(true);
+    expect((error as CommandFailedError).message).toBe(
+      `docker_image.api: docker build failed on ${HOST} (exit 1):\nstep failed: token=***`,
+    );
+    expect((error as CommandFailedError).hint).toMatch(/BuildKit/);
+    expect(transport.commands()).toHaveLength(1);
+  });
+
+  it('fails when docker lists no image after the build', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([
+        ['docker build', ''],
+        ['docker images', ''],
+      ]),
+    );
+    const error = await runStep(
+      dockerImageKind,
+      { action: 'create', kind: 'docker_image', name: 'api', attrs: attrsOf({ tag: 'api:dev' }) },
+      createTestContext(transport),
+    ).catch((e: unknown) => e);
+    expect(DockerError.isInstance(error)).toBe(true);
+    expect((error as DockerError).code).toBe('DockerUnexpectedOutput');
+    expect((error as DockerError).message).toBe(
+      `docker_image.api: the build on ${HOST} succeeded but docker lists no image for \`api:dev\``,
+    );
   });
 
   it('removes the old tag best-effort when the tag changed', async () => {
@@ -142,12 +191,93 @@ describe('dockerImageKind', () => {
       ]),
     );
     const ctx = createTestContext(transport);
-    const attrs = imageSchema.parse({ host: HOST, tag: 'api:2', context: '/srv/api' });
-    await dockerImageKind.update(
-      { kind: 'docker_image', name: 'api', attrs, raw: {}, prior: { host: HOST, tag: 'api:1' } },
+    const { recorded } = await runStep(
+      dockerImageKind,
+      {
+        action: 'update',
+        kind: 'docker_image',
+        name: 'api',
+        attrs: attrsOf({ tag: 'api:2' }),
+        prior: { host: HOST, tag: 'api:1' },
+      },
       ctx,
     );
     expect(transport.commands().at(-1)).toBe('docker rmi api:1');
-    expect(ctx.warnings()).toHaveLength(1);
+    expect(recorded).toMatchObject({ tag: 'api:2', image_id: ID });
+    expect(ctx.warnings()).toEqual([
+      `docker_image.api: docker rmi api:1 on ${HOST} failed (exit 1); ignored: conflict: image is being used by running container`,
+    ]);
+  });
+
+  it('removes the tag from the old host when the host changed, and nothing when neither changed', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([
+        ['docker build', ''],
+        ['docker images', `${ID}\n`],
+        ['docker rmi', { exitCode: 1, stderr: 'Error: No such image: api:1\n' }],
+      ]),
+    );
+    const ctx = createTestContext(transport);
+    const attrs = attrsOf({ tag: 'api:1' });
+    await runStep(
+      dockerImageKind,
+      {
+        action: 'update',
+        kind: 'docker_image',
+        name: 'api',
+        attrs,
+        prior: { host: 'root@old', tag: 'api:1' },
+      },
+      ctx,
+    );
+    expect(transport.calls.map((c) => c.host)).toEqual([HOST, HOST, 'root@old']);
+    expect(ctx.warnings()).toEqual([]);
+    const same = await dockerImageKind.update({
+      kind: 'docker_image',
+      name: 'api',
+      attrs,
+      raw: {},
+      prior: { host: HOST, tag: 'api:1' },
+    });
+    expect(same.commands.map((c) => c.step)).toEqual(['docker build', 'docker images']);
+  });
+
+  it('deletes the tag best-effort and counts a missing image as deleted', async () => {
+    const transport = createRecordingTransport(
+      respondByCommand([['docker rmi', { exitCode: 1, stderr: 'Error: No such image: api:1\n' }]]),
+    );
+    const ctx = createTestContext(transport);
+    await runStep(
+      dockerImageKind,
+      { action: 'delete', kind: 'docker_image', name: 'api', prior: { host: HOST, tag: 'api:1' } },
+      ctx,
+    );
+    expect(transport.commands()).toEqual(['docker rmi api:1']);
+    expect(ctx.traces()).toEqual([`[docker] IMAGE \`api:1\` on ${HOST} (delete)`]);
+    expect(ctx.warnings()).toEqual([]);
+  });
+
+  it('deletes nothing when state records no tag, and refuses an entry without a host', async () => {
+    expect(
+      await dockerImageKind.delete({ kind: 'docker_image', name: 'api', prior: { host: HOST } }),
+    ).toEqual({ host: HOST, commands: [] });
+    expect(() =>
+      dockerImageKind.delete({ kind: 'docker_image', name: 'api', prior: { tag: 'api:1' } }),
+    ).toThrow(/docker_image\.api: the state entry has no host/);
+  });
+});
+
+describe('docker_image hooks', () => {
+  it('is identified by host and tag and takes secret references anywhere else', () => {
+    expect(dockerImageKind.identity).toEqual(['host', 'tag']);
+    expect(dockerImageKind.secrets).toEqual({ refs: '*' });
+  });
+
+  it('claims its tag on its host', () => {
+    const attrs = imageSchema.parse({ host: HOST, tag: 'api:dev', context: '/srv/api' });
+    expect(dockerImageKind.claims!({ kind: 'docker_image', name: 'api', attrs })).toEqual({
+      host: HOST,
+      claims: [{ type: 'name', space: 'image tag', value: 'api:dev' }],
+    });
   });
 });

@@ -1,14 +1,20 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
+import type { ExecResult, HostCommand, JsonObject, KindHandler, Operation } from '@stratum/core';
+import { priorHost, priorString } from '@stratum/core/kit';
 import { DockerError } from '../shared/errors';
-import { requirePriorHost } from '../shared/prior';
-import { runChecked } from '../shared/run';
-import { stringField } from '../shared/schema-parts';
-import { buildArgEntries, buildImageCommand, imageIdCommand, removeImageCommand } from './commands';
+import {
+  buildArgEntries,
+  buildImageCommand,
+  imageIdCommand,
+  NO_SUCH_IMAGE,
+  removeImageCommand,
+} from './commands';
 import { parseImageId, parseImageProbe } from './probe';
 import { type ImageAttrs, imageSchema } from './schema';
 
 const KIND = 'docker_image';
 const BUILD_TIMEOUT_MS = 60 * 60_000;
+const BUILD_HINT =
+  'read the build error above; BuildKit builds need the docker engine to support BuildKit (and, with a docker CLI of 23 or later, the buildx plugin)';
 
 /**
  * `docker_image`: builds an image on the host with BuildKit and records its
@@ -19,32 +25,40 @@ const BUILD_TIMEOUT_MS = 60 * 60_000;
  */
 export const dockerImageKind: KindHandler<ImageAttrs> = {
   schema: imageSchema,
+  identity: ['host', 'tag'],
+  // Build args are the usual place for a registry token.
+  secrets: { refs: '*' },
 
-  async create({ name, attrs }, ctx) {
-    return build(name, attrs, ctx);
+  claims({ attrs }) {
+    return { host: attrs.host, claims: [{ type: 'name', space: 'image tag', value: attrs.tag }] };
   },
 
-  async update({ name, attrs, prior }, ctx) {
-    const state = await build(name, attrs, ctx);
-    const priorTag = stringField(prior, 'tag');
-    const priorHost = stringField(prior, 'host') ?? attrs.host;
-    if (priorTag !== undefined && (priorTag !== attrs.tag || priorHost !== attrs.host)) {
-      await removeBestEffort(priorHost, priorTag, ctx);
-    }
-    return state;
+  create({ name, attrs }) {
+    return build(name, attrs, []);
   },
 
-  async delete({ name, prior }, ctx) {
-    const host = requirePriorHost(KIND, name, prior);
-    const tag = stringField(prior, 'tag');
-    if (tag === undefined) return;
-    ctx.log.trace(`[docker] IMAGE \`${tag}\` on ${host} (delete)`);
-    await removeBestEffort(host, tag, ctx);
+  update({ name, attrs, prior }) {
+    const recordedTag = priorString(prior, 'tag');
+    const recordedHost = priorString(prior, 'host') ?? attrs.host;
+    const retagged = recordedTag !== undefined && (recordedTag !== attrs.tag || recordedHost !== attrs.host);
+    return build(name, attrs, retagged ? [removeCommand(recordedTag, recordedHost)] : []);
+  },
+
+  delete(request) {
+    const host = priorHost(request);
+    const tag = priorString(request.prior, 'tag');
+    // Without a recorded tag there is nothing docker could be asked to remove.
+    if (tag === undefined) return { host, commands: [] };
+    return {
+      host,
+      commands: [removeCommand(tag, host)],
+      trace: [`[docker] IMAGE \`${tag}\` on ${host} (delete)`],
+    };
   },
 
   probe({ name, prior }) {
-    const host = stringField(prior, 'host') ?? '';
-    const tag = stringField(prior, 'tag') ?? name;
+    const host = priorString(prior, 'host') ?? '';
+    const tag = priorString(prior, 'tag') ?? name;
     return {
       host,
       script: imageIdCommand(tag),
@@ -53,30 +67,33 @@ export const dockerImageKind: KindHandler<ImageAttrs> = {
   },
 };
 
-async function build(resource: string, attrs: ImageAttrs, ctx: ProviderContext): Promise<JsonObject> {
-  ctx.log.trace(`[docker] IMAGE \`${attrs.tag}\` on ${attrs.host} (context=${attrs.context})`);
-  const target = {
-    kind: KIND,
-    resource,
+/** The build, the id lookup, then `cleanup`; records the attrs with the id the lookup printed. */
+function build(resource: string, attrs: ImageAttrs, cleanup: readonly HostCommand[]): Operation {
+  const sensitive = buildArgEntries(attrs).map(([, value]) => value);
+  return {
     host: attrs.host,
-    sensitive: buildArgEntries(attrs).map(([, v]) => v),
+    commands: [
+      {
+        command: buildImageCommand(attrs),
+        step: 'docker build',
+        sensitive,
+        timeoutMs: BUILD_TIMEOUT_MS,
+        hint: BUILD_HINT,
+      },
+      { command: imageIdCommand(attrs.tag), step: 'docker images', sensitive },
+      ...cleanup,
+    ],
+    trace: [`[docker] IMAGE \`${attrs.tag}\` on ${attrs.host} (context=${attrs.context})`],
+    record: (results) => recordBuilt(resource, attrs, results[1]),
   };
-  await runChecked(
-    ctx,
-    {
-      ...target,
-      step: 'docker build',
-      timeoutMs: BUILD_TIMEOUT_MS,
-      hint: 'read the build error above; BuildKit builds need the docker engine to support BuildKit (and, with a docker CLI of 23 or later, the buildx plugin)',
-    },
-    buildImageCommand(attrs),
-  );
-  const listed = await runChecked(ctx, { ...target, step: 'docker images' }, imageIdCommand(attrs.tag));
-  const imageId = parseImageId(listed.stdout);
+}
+
+function recordBuilt(resource: string, attrs: ImageAttrs, listed: ExecResult | undefined): JsonObject {
+  const imageId = parseImageId(listed?.stdout ?? '');
   if (typeof imageId !== 'string') {
     throw new DockerError(
       'DockerUnexpectedOutput',
-      `${KIND} \`${resource}\` on ${attrs.host}: the build succeeded but docker lists no image for \`${attrs.tag}\``,
+      `${KIND}.${resource}: the build on ${attrs.host} succeeded but docker lists no image for \`${attrs.tag}\``,
       { kind: KIND, resource, host: attrs.host, hint: 'check `docker images` on the host and apply again' },
     );
   }
@@ -84,8 +101,12 @@ async function build(resource: string, attrs: ImageAttrs, ctx: ProviderContext):
 }
 
 /** `docker rmi`, best-effort: an image still used by a container stays, with a warning. */
-async function removeBestEffort(host: string, tag: string, ctx: ProviderContext): Promise<void> {
-  const result = await ctx.transport.exec(host, removeImageCommand(tag), { signal: ctx.signal });
-  if (result.exitCode === 0 || /No such image/i.test(result.stderr + result.stdout)) return;
-  ctx.log.warn(`[docker] could not remove image \`${tag}\` on ${host}: ${result.stderr.trim()}`);
+function removeCommand(tag: string, host: string): HostCommand {
+  return {
+    command: removeImageCommand(tag),
+    step: `docker rmi ${tag}`,
+    host,
+    okIfOutput: NO_SUCH_IMAGE,
+    onFailure: 'warn',
+  };
 }

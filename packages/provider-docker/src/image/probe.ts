@@ -1,6 +1,5 @@
-import type { JsonObject, Observed } from '@stratum/core';
-import { nonEmptyLines } from '../shared/output';
-import { objectOf } from '../shared/schema-parts';
+import type { JsonObject, JsonValue, Observed } from '@stratum/core';
+import { priorObject } from '@stratum/core/kit';
 import { BUILD_TIME_FIELDS } from './schema';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
@@ -10,7 +9,10 @@ const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
  * image id, `null` for no such image, `undefined` when the output is not an id.
  */
 export function parseImageId(output: string): string | null | undefined {
-  const lines = nonEmptyLines(output);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) return null;
   return lines.find((l) => IMAGE_ID.test(l));
 }
@@ -22,7 +24,7 @@ export function parseImageId(output: string): string | null | undefined {
  * desired-vs-state matter for the planner, not something a read can see).
  */
 export function parseImageProbe(
-  prior: unknown,
+  prior: JsonValue,
   host: string,
   tag: string,
   output: string,
@@ -40,9 +42,10 @@ export function parseImageProbe(
     return { status: 'unknown', reason: `unreadable docker images output: ${output.trim().slice(0, 200)}` };
   }
   const attrs: JsonObject = { host, tag, image_id: id, id };
-  const p = objectOf(prior);
+  const recorded = priorObject(prior);
   for (const field of BUILD_TIME_FIELDS) {
-    if (Object.hasOwn(p, field)) attrs[field] = p[field] as JsonObject[string];
+    const value = recorded[field];
+    if (value !== undefined) attrs[field] = value;
   }
   return { status: 'present', attrs };
 }

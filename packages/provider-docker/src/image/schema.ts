@@ -1,11 +1,12 @@
+import { absolutePathSchema, hostSchema } from '@stratum/core/kit';
 import { z } from 'zod';
-import { hostSchema } from '../shared/schema-parts';
 
 /** `docker_image` attributes: a build on the host's docker daemon. */
 export const imageSchema = z.strictObject({
   host: hostSchema,
   tag: z.string().min(1),
-  context: z.string().regex(/^\//, 'must be an absolute path on the host'),
+  /** The build context, a directory on the host (not this machine). */
+  context: absolutePathSchema,
   dockerfile: z.string().min(1).default('Dockerfile'),
   target: z.string().min(1).optional(),
   /** Passed as `--build-arg KEY=VALUE`, keys sorted; numbers and booleans are written out as text. */

@@ -1,4 +1,4 @@
-import { shellQuote } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 
 /** Creates the network unless one of that name exists: applying twice is a no-op. */
 export function ensureNetworkCommand(name: string, driver: string): string {
@@ -20,6 +20,4 @@ export function inspectNetworkCommand(name: string): string {
  * Docker's "that network does not exist": older engines and clients say
  * `No such network: N`, newer ones `network N not found`.
  */
-export function isNoSuchNetwork(output: string): boolean {
-  return /No such network|network \S+ not found/i.test(output);
-}
+export const NO_SUCH_NETWORK = /No such network|network \S+ not found/i;

@@ -1,17 +1,16 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
-import { requirePriorHost } from '../shared/prior';
-import { commandFailed, runChecked } from '../shared/run';
-import { stringField } from '../shared/schema-parts';
+import type { HostCommand, KindHandler, Operation } from '@stratum/core';
+import { priorHost, priorString } from '@stratum/core/kit';
 import {
   ensureNetworkCommand,
   inspectNetworkCommand,
-  isNoSuchNetwork,
+  NO_SUCH_NETWORK,
   removeNetworkCommand,
 } from './commands';
 import { parseNetworkInspect } from './probe';
 import { type NetworkAttrs, networkSchema } from './schema';
 
-const KIND = 'docker_network';
+/** Docker refuses to remove a network while containers are attached. */
+const ATTACHED_HINT = 'disconnect or remove the containers still attached to the network, then apply again';
 
 /**
  * `docker_network`: a user-defined network, reconciled by name.
@@ -24,36 +23,46 @@ const KIND = 'docker_network';
  */
 export const dockerNetworkKind: KindHandler<NetworkAttrs> = {
   schema: networkSchema,
+  identity: ['host', 'name'],
 
-  async create({ name, attrs }, ctx) {
-    return ensure(name, attrs, ctx);
+  claims({ name, attrs }) {
+    return { host: attrs.host, claims: [{ type: 'name', space: 'network name', value: attrs.name ?? name }] };
   },
 
-  async update({ name, attrs, prior }, ctx) {
+  create({ name, attrs }) {
+    return ensure(name, attrs);
+  },
+
+  update({ name, attrs, prior }) {
     const desiredName = attrs.name ?? name;
-    const priorName = stringField(prior, 'name') ?? name;
-    const priorHost = stringField(prior, 'host') ?? attrs.host;
-    const priorDriver = stringField(prior, 'driver');
-    const moved = priorHost !== attrs.host || priorName !== desiredName;
-    if (!moved && priorDriver !== undefined && priorDriver !== attrs.driver) {
+    const recordedName = priorString(prior, 'name') ?? name;
+    const recordedHost = priorString(prior, 'host') ?? attrs.host;
+    const recordedDriver = priorString(prior, 'driver');
+    const moved = recordedHost !== attrs.host || recordedName !== desiredName;
+    if (!moved && recordedDriver !== undefined && recordedDriver !== attrs.driver) {
       // Same network, different driver: docker cannot change a driver in place.
-      await removeTolerant(priorHost, priorName, name, ctx, false);
+      return ensure(name, attrs, { before: [removeCommand(recordedName, { hint: ATTACHED_HINT })] });
     }
-    const state = await ensure(name, attrs, ctx);
-    if (moved) await removeTolerant(priorHost, priorName, name, ctx, true);
-    return state;
+    if (!moved) return ensure(name, attrs);
+    // The old network goes once the new one exists; one still in use stays, with a warning.
+    return ensure(name, attrs, {
+      after: [removeCommand(recordedName, { host: recordedHost, onFailure: 'warn' })],
+    });
   },
 
-  async delete({ name, prior }, ctx) {
-    const host = requirePriorHost(KIND, name, prior);
-    const networkName = stringField(prior, 'name') ?? name;
-    ctx.log.trace(`[docker] NETWORK \`${networkName}\` on ${host} (delete)`);
-    await removeTolerant(host, networkName, name, ctx, false);
+  delete(request) {
+    const host = priorHost(request);
+    const networkName = priorString(request.prior, 'name') ?? request.name;
+    return {
+      host,
+      commands: [removeCommand(networkName, { hint: ATTACHED_HINT })],
+      trace: [`[docker] NETWORK \`${networkName}\` on ${host} (delete)`],
+    };
   },
 
   probe({ name, prior }) {
-    const host = stringField(prior, 'host') ?? '';
-    const networkName = stringField(prior, 'name') ?? name;
+    const host = priorString(prior, 'host') ?? '';
+    const networkName = priorString(prior, 'name') ?? name;
     return {
       host,
       script: inspectNetworkCommand(networkName),
@@ -62,41 +71,31 @@ export const dockerNetworkKind: KindHandler<NetworkAttrs> = {
   },
 };
 
-async function ensure(resource: string, attrs: NetworkAttrs, ctx: ProviderContext): Promise<JsonObject> {
+/** `inspect || create`, between the `before` and `after` commands; records `{ host, name, driver }`. */
+function ensure(
+  resource: string,
+  attrs: NetworkAttrs,
+  around: { before?: readonly HostCommand[]; after?: readonly HostCommand[] } = {},
+): Operation {
   const networkName = attrs.name ?? resource;
-  ctx.log.trace(`[docker] NETWORK \`${networkName}\` on ${attrs.host}`);
-  await runChecked(
-    ctx,
-    { kind: KIND, resource, host: attrs.host, step: 'docker network create' },
-    ensureNetworkCommand(networkName, attrs.driver),
-  );
-  return { host: attrs.host, name: networkName, driver: attrs.driver };
+  return {
+    host: attrs.host,
+    commands: [
+      ...(around.before ?? []),
+      { command: ensureNetworkCommand(networkName, attrs.driver), step: 'docker network create' },
+      ...(around.after ?? []),
+    ],
+    trace: [`[docker] NETWORK \`${networkName}\` on ${attrs.host}`],
+    record: () => ({ host: attrs.host, name: networkName, driver: attrs.driver }),
+  };
 }
 
-/**
- * `docker network rm`, where a network that is already gone counts as removed.
- * With `bestEffort`, any other failure is a warning instead of an error.
- */
-async function removeTolerant(
-  host: string,
-  networkName: string,
-  resource: string,
-  ctx: ProviderContext,
-  bestEffort: boolean,
-): Promise<void> {
-  const result = await ctx.transport.exec(host, removeNetworkCommand(networkName), { signal: ctx.signal });
-  if (result.exitCode === 0 || isNoSuchNetwork(result.stderr + result.stdout)) return;
-  const target = { kind: KIND, resource, host, step: 'docker network rm' };
-  if (!bestEffort) {
-    throw commandFailed(
-      {
-        ...target,
-        hint: 'disconnect or remove the containers still attached to the network, then apply again',
-      },
-      result,
-    );
-  }
-  ctx.log.warn(
-    `[docker] could not remove old network \`${networkName}\` on ${host}: ${result.stderr.trim()}`,
-  );
+/** `docker network rm`, where a network that is already gone counts as removed. */
+function removeCommand(networkName: string, options: Partial<HostCommand>): HostCommand {
+  return {
+    command: removeNetworkCommand(networkName),
+    step: `docker network rm ${networkName}`,
+    okIfOutput: NO_SUCH_NETWORK,
+    ...options,
+  };
 }

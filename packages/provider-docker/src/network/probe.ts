@@ -1,6 +1,6 @@
 import type { Observed } from '@stratum/core';
 import { firstJsonObject } from '../shared/json-line';
-import { isNoSuchNetwork } from './commands';
+import { NO_SUCH_NETWORK } from './commands';
 
 /**
  * Turns `docker network inspect N --format '{{json .}}'` output into an
@@ -9,7 +9,7 @@ import { isNoSuchNetwork } from './commands';
  */
 export function parseNetworkInspect(host: string, output: string, exitCode: number): Observed {
   if (exitCode !== 0) {
-    if (isNoSuchNetwork(output)) return { status: 'absent' };
+    if (NO_SUCH_NETWORK.test(output)) return { status: 'absent' };
     return {
       status: 'unknown',
       reason: `docker network inspect failed (exit ${exitCode}): ${output.trim()}`,

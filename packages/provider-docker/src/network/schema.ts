@@ -1,5 +1,6 @@
+import { hostSchema } from '@stratum/core/kit';
 import { z } from 'zod';
-import { dockerNameSchema, hostSchema } from '../shared/schema-parts';
+import { dockerNameSchema } from '../shared/schema-parts';
 
 /**
  * `docker_network` attributes. `name` falls back to the resource label, which

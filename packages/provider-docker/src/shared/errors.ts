@@ -1,44 +1,52 @@
 import { StratumError } from '@stratum/core';
 
-/** Codes of the errors the docker provider throws. */
-export type DockerErrorCode = 'DockerCommandFailed' | 'DockerInvalidAttribute' | 'DockerUnexpectedOutput';
-
 /**
- * A docker command on a host failed, or its attributes cannot be lowered to a
- * command. Messages carry the resource, the host, the exit code and the tail of
- * docker's stderr — never the constructed command, which may hold secret
- * plaintext (env values, build args).
+ * Codes of the errors the docker provider throws itself. A docker command
+ * that exits non-zero is core's `CommandFailedError`, not one of these.
  */
-export class DockerError extends StratumError<DockerErrorCode> {
+export type DockerErrorCode =
+  /** An attribute cannot be lowered to a docker command (a caller that skipped the schema). */
+  | 'DockerInvalidAttribute'
+  /** Docker succeeded but printed something the provider cannot record (no container id). */
+  | 'DockerUnexpectedOutput'
+  /** A container's healthcheck reported `unhealthy` after create / update. */
+  | 'ContainerUnhealthy'
+  /** A container was not healthy before the readiness polls ran out. */
+  | 'ContainerHealthTimeout'
+  /** The health status could not be read at all (the container is gone, docker is down). */
+  | 'ContainerHealthUnreadable';
+
+/** Where a {@link DockerError} happened. */
+export interface DockerErrorFields {
   /** The resource kind, e.g. `docker_container`. */
   readonly kind: string;
   /** The resource name (its label in the config). */
   readonly resource: string;
-  /** The SSH target the command ran on, when it ran. */
-  readonly host: string | undefined;
-  /** Exit code of the failed command, when one ran. */
-  readonly exitCode: number | undefined;
-  /** The last lines of the command's stderr, with known sensitive values masked. */
-  readonly stderrTail: string | undefined;
+  /** The SSH target, when the error is about one. */
+  readonly host?: string | undefined;
+  readonly hint?: string | undefined;
+}
 
-  constructor(
-    code: DockerErrorCode,
-    message: string,
-    fields: {
-      kind: string;
-      resource: string;
-      host?: string | undefined;
-      exitCode?: number | undefined;
-      stderrTail?: string | undefined;
-      hint?: string | undefined;
-    },
-  ) {
-    super(code, message, fields.hint === undefined ? {} : { hint: fields.hint });
+/**
+ * An error of the docker provider that is not a failed command. Messages
+ * name the resource and the host, never attribute values or the constructed
+ * command (both may hold secret plaintext: env values, build args).
+ */
+export class DockerError<Code extends DockerErrorCode = DockerErrorCode> extends StratumError<Code> {
+  static override readonly marker: string = '@stratum/provider-docker/DockerError';
+
+  /** The resource kind, e.g. `docker_container`. */
+  readonly kind: string;
+  /** The resource name (its label in the config). */
+  readonly resource: string;
+  /** The SSH target, when the error is about one. */
+  readonly host: string | undefined;
+
+  constructor(code: Code, message: string, fields: DockerErrorFields) {
+    super(code, message, { hint: fields.hint });
     this.name = 'DockerError';
     this.kind = fields.kind;
     this.resource = fields.resource;
     this.host = fields.host;
-    this.exitCode = fields.exitCode;
-    this.stderrTail = fields.stderrTail;
   }
 }

@@ -1,4 +1,8 @@
 /**
+ * Reading docker's `--format '{{json .}}'` documents. Pure: no I/O.
+ */
+
+/**
  * The first line of `output` that parses as a JSON object. Docker prints the
  * `--format '{{json .}}'` document on one line, but stderr is folded into a
  * probe's output, so warnings may come before it.
@@ -16,4 +20,11 @@ export function firstJsonObject(output: string): Record<string, unknown> | undef
     }
   }
   return undefined;
+}
+
+/** The JSON object behind a field of a docker document, or an empty one. */
+export function objectOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }

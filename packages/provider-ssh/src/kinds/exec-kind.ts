@@ -1,21 +1,13 @@
-import type { JsonObject, KindHandler, ProviderContext } from '@stratum/core';
-import { CommandFailedError, shellQuote } from '@stratum/core';
+import type { JsonObject, KindHandler, Operation } from '@stratum/core';
+import { envNameSchema, hostSchema, priorHost, priorString, shellQuote } from '@stratum/core/kit';
 import { z } from 'zod';
-import { addrOf, hostSchema, priorObject, requiredPriorString } from './attrs';
 
 /** `ssh_exec`: a command run on the host, re-run whenever an attribute changes. */
 export const sshExecSchema = z.strictObject({
   host: hostSchema,
   command: z.string().min(1, 'command must not be empty'),
   /** Exported into the command's shell; values may be secrets. */
-  env: z
-    .record(
-      z
-        .string()
-        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name ([A-Za-z_][A-Za-z0-9_]*)'),
-      z.string(),
-    )
-    .optional(),
+  env: z.record(envNameSchema, z.string()).optional(),
   on_destroy: z.string().min(1).optional(),
 });
 
@@ -36,69 +28,61 @@ export function execCommandLine(command: string, env: Record<string, string> = {
   return `${exports}${command}`;
 }
 
-/** Env values shorter than this are too common as text (`1`, `yes`) to be worth scrubbing. */
-const MIN_SCRUB_LENGTH = 4;
-
-/**
- * Replaces every env value (longest first) in `text` with `<env:KEY>`, so the
- * output a failed command printed can go into an error without echoing a
- * value that may be a secret.
- */
-export function scrubEnvValues(text: string, env: Record<string, string> = {}): string {
-  const entries = Object.entries(env)
-    .filter(([, value]) => value.length >= MIN_SCRUB_LENGTH)
-    .sort(([, a], [, b]) => b.length - a.length);
-  let out = text;
-  for (const [key, value] of entries) out = out.replaceAll(value, `<env:${key}>`);
-  return out;
-}
-
-async function run(request: { kind: string; name: string; attrs: SshExecAttrs }, ctx: ProviderContext) {
+/** Runs the command with its env; state keeps the attrs and what the command printed. */
+function runCommand(request: { name: string; attrs: SshExecAttrs }): Operation {
   const { host, command, env } = request.attrs;
-  const result = await ctx.transport.exec(host, execCommandLine(command, env), { signal: ctx.signal });
-  if (result.exitCode !== 0) {
-    const output = result.stderr.trim() === '' ? result.stdout : result.stderr;
-    throw new CommandFailedError({
-      resource: addrOf(request),
-      host,
-      step: 'command',
-      exitCode: result.exitCode,
-      output: scrubEnvValues(output, env),
-      hint: 'Read the command output above, fix the command or the host, then apply again.',
-    });
-  }
-  ctx.log.trace(`[ssh] EXEC \`${request.name}\` on ${host}`);
-  const state: JsonObject = { ...request.attrs };
-  state.stdout = result.stdout;
-  state.stderr = result.stderr;
-  state.exit_code = result.exitCode;
-  return state;
+  return {
+    host,
+    commands: [
+      {
+        command: execCommandLine(command, env),
+        step: 'command',
+        // The env may hold values the config did not mark secret; a command that echoes one must not leak it.
+        sensitive: Object.values(env ?? {}),
+        hint: 'Read the command output above, fix the command or the host, then apply again.',
+      },
+    ],
+    trace: [`[ssh] EXEC \`${request.name}\` on ${host}`],
+    record: ([result]) => {
+      const state: JsonObject = { ...request.attrs };
+      state.stdout = result?.stdout ?? '';
+      state.stderr = result?.stderr ?? '';
+      state.exit_code = result?.exitCode ?? 0;
+      return state;
+    },
+  };
 }
 
 export const sshExecKind: KindHandler<SshExecAttrs> = {
   schema: sshExecSchema,
-  create: run,
-  update: run,
+  identity: ['host'],
+  // The command, its env and on_destroy may all carry a secret; only the host names the resource.
+  secrets: { refs: '*' },
 
-  async delete(request, ctx) {
-    const host = requiredPriorString(request, 'host');
-    const onDestroy = priorObject(request.prior).on_destroy;
-    if (typeof onDestroy !== 'string' || onDestroy === '') {
-      ctx.log.trace(`[ssh] EXEC \`${request.name}\` on ${host}: no on_destroy, nothing to undo`);
-      return;
-    }
-    const result = await ctx.transport.exec(host, onDestroy, { signal: ctx.signal });
-    if (result.exitCode !== 0) {
-      throw new CommandFailedError({
-        resource: addrOf(request),
+  create: runCommand,
+  update: runCommand,
+
+  delete(request) {
+    const host = priorHost(request);
+    const onDestroy = priorString(request.prior, 'on_destroy');
+    if (onDestroy === undefined || onDestroy === '') {
+      return {
         host,
-        step: 'on_destroy command',
-        exitCode: result.exitCode,
-        output: result.stderr.trim() === '' ? result.stdout : result.stderr,
-        hint: 'Fix the on_destroy command or undo its work by hand, then apply again.',
-      });
+        commands: [],
+        trace: [`[ssh] EXEC \`${request.name}\` on ${host}: no on_destroy, nothing to undo`],
+      };
     }
-    ctx.log.trace(`[ssh] EXEC \`${request.name}\` on_destroy on ${host}`);
+    return {
+      host,
+      commands: [
+        {
+          command: onDestroy,
+          step: 'on_destroy command',
+          hint: 'Fix the on_destroy command or undo its work by hand, then apply again.',
+        },
+      ],
+      trace: [`[ssh] EXEC \`${request.name}\` on_destroy on ${host}`],
+    };
   },
 
   async read() {

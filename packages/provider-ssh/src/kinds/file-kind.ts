@@ -1,16 +1,17 @@
-import type { JsonObject, KindHandler, Observed, ProviderContext } from '@stratum/core';
-import { CommandFailedError, outputTail, sha256Hex, shellQuote } from '@stratum/core';
-import { z } from 'zod';
+import type { JsonObject, KindHandler, Observed, Operation } from '@stratum/core';
 import {
   absolutePathSchema,
-  addrOf,
   hostSchema,
   observedMode,
   octalModeSchema,
+  outputTail,
   priorObject,
-  requiredPriorString,
+  requirePriorString,
   sameMode,
-} from './attrs';
+  sha256Hex,
+  shellQuote,
+} from '@stratum/core/kit';
+import { z } from 'zod';
 
 /** `ssh_file`: a file with content and mode; re-uploaded when its sha256 changes. */
 export const sshFileSchema = z.strictObject({
@@ -70,23 +71,22 @@ export function parseSshFileProbe(
   };
 }
 
-async function upload(request: { kind: string; name: string; attrs: SshFileAttrs }, ctx: ProviderContext) {
+/** Streams the content into place; state keeps its sha256. */
+function upload(request: { name: string; attrs: SshFileAttrs }): Operation {
   const { host, path, mode, content } = request.attrs;
-  const result = await ctx.transport.exec(host, sshFileInstallCommand(path, mode), {
-    stdin: content,
-    signal: ctx.signal,
-  });
-  if (result.exitCode !== 0) {
-    throw new CommandFailedError({
-      resource: addrOf(request),
-      host,
-      step: `install of ${path}`,
-      exitCode: result.exitCode,
-      output: result.stderr.trim() === '' ? result.stdout : result.stderr,
-      hint: 'Check that the parent directory exists and is writable (ssh_file does not create it; system_file does).',
-    });
-  }
-  ctx.log.trace(`[ssh] FILE \`${request.name}\` -> ${host}:${path}`);
+  return {
+    host,
+    commands: [
+      {
+        command: sshFileInstallCommand(path, mode),
+        step: `install of ${path}`,
+        stdin: content,
+        hint: 'Check that the parent directory exists and is writable (ssh_file does not create it; system_file does).',
+      },
+    ],
+    trace: [`[ssh] FILE \`${request.name}\` -> ${host}:${path}`],
+    record: () => stateOf(request.attrs),
+  };
 }
 
 function stateOf(attrs: SshFileAttrs): JsonObject {
@@ -95,54 +95,45 @@ function stateOf(attrs: SshFileAttrs): JsonObject {
 
 export const sshFileKind: KindHandler<SshFileAttrs> = {
   schema: sshFileSchema,
-
+  identity: ['host', 'path'],
   // State records the content's sha256, not the content: the plan compares digests.
-  planView(attrs) {
-    if (typeof attrs.content !== 'string') return attrs;
-    const { content, ...rest } = attrs;
-    return { ...rest, sha256: sha256Hex(content) };
-  },
+  digests: { content: 'sha256' },
 
-  async create(request, ctx) {
-    await upload(request, ctx);
-    return stateOf(request.attrs);
-  },
+  // The same space system_file claims: two kinds writing one path would fight over it.
+  claims: ({ attrs }) => ({
+    host: attrs.host,
+    claims: [{ type: 'name', space: 'file path', value: attrs.path }],
+  }),
 
-  async update(request, ctx) {
-    const state = stateOf(request.attrs);
+  create: upload,
+
+  update(request) {
+    const desired = stateOf(request.attrs);
     const prior = priorObject(request.prior);
     const unchanged =
-      prior.host === state.host &&
-      prior.path === state.path &&
-      prior.sha256 === state.sha256 &&
+      prior.host === desired.host &&
+      prior.path === desired.path &&
+      prior.sha256 === desired.sha256 &&
       typeof prior.mode === 'string' &&
       sameMode(prior.mode, request.attrs.mode);
-    if (unchanged) {
-      ctx.log.trace(`[ssh] FILE \`${request.name}\` on ${request.attrs.host} unchanged (sha256 match)`);
-    } else {
-      await upload(request, ctx);
-    }
-    return state;
+    if (!unchanged) return upload(request);
+    return {
+      host: request.attrs.host,
+      commands: [],
+      trace: [`[ssh] FILE \`${request.name}\` on ${request.attrs.host} unchanged (sha256 match)`],
+      record: () => desired,
+    };
   },
 
-  async delete(request, ctx) {
-    const host = requiredPriorString(request, 'host');
-    const path = requiredPriorString(request, 'path');
-    const result = await ctx.transport.exec(host, sshFileRemoveCommand(path), { signal: ctx.signal });
-    if (result.exitCode !== 0) {
-      throw new CommandFailedError({
-        resource: addrOf(request),
-        host,
-        step: `removal of ${path}`,
-        exitCode: result.exitCode,
-        output: result.stderr.trim() === '' ? result.stdout : result.stderr,
-      });
-    }
+  delete(request) {
+    const host = requirePriorString(request, 'host');
+    const path = requirePriorString(request, 'path');
+    return { host, commands: [{ command: sshFileRemoveCommand(path), step: `removal of ${path}` }] };
   },
 
   probe(request) {
-    const host = requiredPriorString(request, 'host');
-    const path = requiredPriorString(request, 'path');
+    const host = requirePriorString(request, 'host');
+    const path = requirePriorString(request, 'path');
     const priorMode = priorObject(request.prior).mode;
     return {
       host,

@@ -6,8 +6,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Drift, JsonObject, KindHandler } from '@stratum/core';
-import { createPlan, Registry, refreshPlan, sha256Hex, shellQuote } from '@stratum/core';
-import { createTestContext } from '@stratum/core/test';
+import { createPlan, Registry, refreshPlan } from '@stratum/core';
+import { sha256Hex, shellQuote } from '@stratum/core/kit';
+import { createTestContext, runStep, type StepRequest } from '@stratum/core/test';
 import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshTransport, type SshTransport } from '../transport';
@@ -31,6 +32,11 @@ afterAll(async () => {
 
 const handler = (kind: string) => provider.kinds[kind] as KindHandler;
 
+/** Runs one step through the transport the way the engine does; returns what it recorded. */
+async function step(kind: string, request: StepRequest<JsonObject>, ctx = createTestContext(transport)) {
+  return (await runStep(handler(kind), request, ctx)).recorded!;
+}
+
 /** Reads one resource through core's refreshPlan (one probe batch over the transport). */
 async function drift(kind: string, name: string, prior: JsonObject): Promise<Drift> {
   const plan = createPlan([
@@ -51,7 +57,7 @@ describe('ssh_exec on a real host', () => {
       on_destroy: `rm -f ${shellQuote(marker)}`,
     }) as JsonObject;
     const ctx = createTestContext(transport);
-    const s1 = await handler('ssh_exec').create({ kind: 'ssh_exec', name: 'mark', attrs, raw: {} }, ctx);
+    const s1 = await step('ssh_exec', { action: 'create', kind: 'ssh_exec', name: 'mark', attrs }, ctx);
     expect(readFileSync(marker, 'utf8')).toBe(token);
     expect(s1).toMatchObject({ stdout: 'greeting=hi there\n', stderr: 'warn\n', exit_code: 0 });
     expect(ctx.traces()).toEqual([`[ssh] EXEC \`mark\` on ${sshd.addr}`]);
@@ -62,28 +68,27 @@ describe('ssh_exec on a real host', () => {
     });
 
     rmSync(marker);
-    await handler('ssh_exec').update({ kind: 'ssh_exec', name: 'mark', attrs, raw: {}, prior: s1 }, ctx);
+    await step('ssh_exec', { action: 'update', kind: 'ssh_exec', name: 'mark', attrs, prior: s1 }, ctx);
     expect(existsSync(marker)).toBe(true);
 
-    await handler('ssh_exec').delete({ kind: 'ssh_exec', name: 'mark', prior: s1 }, ctx);
+    await runStep(handler('ssh_exec'), { action: 'delete', kind: 'ssh_exec', name: 'mark', prior: s1 }, ctx);
     expect(existsSync(marker)).toBe(false);
+    expect(ctx.traces().at(-1)).toBe(`[ssh] EXEC \`mark\` on_destroy on ${sshd.addr}`);
   });
 
-  it('a failing command fails with its stderr, the secret scrubbed', async () => {
+  it('a failing command fails with its stderr, the secret masked', async () => {
     const secret = 'ghp_supersecretvalue42';
     const attrs = {
       host: sshd.addr,
       command: 'echo "denied for $TOKEN" >&2; exit 3',
       env: { TOKEN: secret },
     };
-    const error = (await handler('ssh_exec')
-      .create({ kind: 'ssh_exec', name: 'fail', attrs, raw: {} }, createTestContext(transport))
-      .catch((e: unknown) => e)) as Error & { code: string; exitCode: number };
+    const error = (await step('ssh_exec', { action: 'create', kind: 'ssh_exec', name: 'fail', attrs }).catch(
+      (e: unknown) => e,
+    )) as Error & { code: string; exitCode: number };
     expect(error.code).toBe('CommandFailed');
     expect(error.exitCode).toBe(3);
-    expect(error.message).toBe(
-      `ssh_exec.fail: command failed on ${sshd.addr} (exit 3):\ndenied for <env:TOKEN>`,
-    );
+    expect(error.message).toBe(`ssh_exec.fail: command failed on ${sshd.addr} (exit 3):\ndenied for ***`);
   });
 });
 
@@ -93,12 +98,13 @@ describe('ssh_file on a real host', () => {
     const host = sshd.addr;
     const parse = (attrs: object) => handler('ssh_file').schema.parse(attrs) as JsonObject;
     const ctx = createTestContext(transport);
-    const s1 = await handler('ssh_file').create(
+    const s1 = await step(
+      'ssh_file',
       {
+        action: 'create',
         kind: 'ssh_file',
         name: 'motd',
         attrs: parse({ host, path, content: 'Managed by stratum.\n' }),
-        raw: {},
       },
       ctx,
     );
@@ -106,24 +112,26 @@ describe('ssh_file on a real host', () => {
     expect(readFileSync(path, 'utf8')).toBe('Managed by stratum.\n');
     expect(await drift('ssh_file', 'motd', s1)).toMatchObject({ changes: [], missing: false });
 
-    const s2 = await handler('ssh_file').update(
+    const s2 = await step(
+      'ssh_file',
       {
+        action: 'update',
         kind: 'ssh_file',
         name: 'motd',
         attrs: parse({ host, path, content: 'v2\n', mode: '600' }),
-        raw: {},
         prior: s1,
       },
       ctx,
     );
     expect(statSync(path).mode & 0o7777).toBe(0o600);
     expect(await drift('ssh_file', 'motd', s2)).toMatchObject({ changes: [], missing: false });
-    await handler('ssh_file').update(
+    await step(
+      'ssh_file',
       {
+        action: 'update',
         kind: 'ssh_file',
         name: 'motd',
         attrs: parse({ host, path, content: 'v2\n', mode: '600' }),
-        raw: {},
         prior: s2,
       },
       ctx,
@@ -140,7 +148,7 @@ describe('ssh_file on a real host', () => {
       { field: 'mode', from: '600', to: '0644' },
       { field: 'sha256', from: s2.sha256, to: sha256Hex('hand edit') },
     ]);
-    await handler('ssh_file').delete({ kind: 'ssh_file', name: 'motd', prior: s2 }, ctx);
+    await runStep(handler('ssh_file'), { action: 'delete', kind: 'ssh_file', name: 'motd', prior: s2 }, ctx);
     expect(existsSync(path)).toBe(false);
     expect(await drift('ssh_file', 'motd', s2)).toMatchObject({ changes: [], missing: true });
   });

@@ -1,6 +1,5 @@
-import type { Drift, JsonValue, Observed, Probe, Provider, ProviderContext, Transport } from '@stratum/core';
-import { createPlan, Registry, refreshPlan, shellQuote } from '@stratum/core';
-import { createTestContext } from '@stratum/core/test';
+import type { Observed, Probe, Transport } from '@stratum/core';
+import { shellQuote } from '@stratum/core/kit';
 
 /**
  * Runs one probe the way a probe batch runs each of its snippets (in a
@@ -11,25 +10,4 @@ export async function runProbe(transport: Transport, probe: Probe): Promise<Obse
     idempotent: true,
   });
   return probe.parse(result.stdout + result.stderr, result.exitCode);
-}
-
-/** Reads one resource through core's `refreshPlan` (the real batch path) and returns its drift. */
-export async function refreshOne(
-  providers: Provider[],
-  ctx: ProviderContext,
-  kind: string,
-  name: string,
-  prior: JsonValue,
-): Promise<Drift> {
-  const provider = providers.find((p) => kind.startsWith(`${p.name}_`))!;
-  const plan = createPlan([
-    { addr: { kind, name }, provider: provider.name, desired: prior, prior, action: 'noop', changes: [] },
-  ]);
-  const refreshed = await refreshPlan(plan, new Registry(providers), ctx);
-  return refreshed.steps[0]!.drift!;
-}
-
-/** A context whose transport is `transport`. */
-export function contextFor(transport: Transport) {
-  return createTestContext(transport);
 }

@@ -218,8 +218,11 @@ export async function startTutorial(example: string): Promise<Tutorial> {
   try {
     cpSync(EXAMPLES, join(root, 'examples'), {
       recursive: true,
-      // A reader's checkout has no state yet.
-      filter: (source) => !source.split('/').includes('.stratum'),
+      // A reader's checkout has no state yet, nor the build output and installs of the example package.
+      filter: (source) => {
+        const parts = source.split('/');
+        return !parts.includes('.stratum') && !parts.includes('node_modules') && !parts.includes('dist');
+      },
     });
     mkdirSync(join(root, 'home'), { mode: 0o700 });
     const droplet = await startDroplet({ publish: [80, 443] });

@@ -1,0 +1,225 @@
+import { addrKey } from '../addr';
+import { isJsonObject } from '../json';
+import type { Operation } from '../operation';
+import { dependsOn } from '../plan/depends-on';
+import type { KindHandler } from '../provider';
+import type { Registry } from '../registry';
+import { redactInto } from '../secrets/redact';
+import type { RedactionMap } from '../secrets/redaction-map';
+import type { Transport } from '../transport';
+import type { JsonObject, Plan, PlannedResource, State } from '../types';
+import { parseAttrs } from '../validate';
+import { awaitReady } from './await-ready';
+import type { EngineEvent } from './events';
+import { OnceMemo, runOperation } from './run-operation';
+
+/** What {@link applyPlan} works with. */
+export interface ApplyPlanOptions {
+  readonly registry: Registry;
+  readonly transport: Transport;
+  readonly signal: AbortSignal;
+  /** The secrets the plan's attrs hold in plaintext: redacted before anything is recorded. */
+  readonly redaction?: RedactionMap | undefined;
+  /** The working state: updated in place after every step. */
+  readonly state: State;
+  /** Persists the working state after the step that changed `key`. */
+  persist(state: State, key: string): Promise<void>;
+  emit(event: EngineEvent): void;
+  /** Waits for readiness pauses and polls; tests pass a fake. */
+  readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
+}
+
+/** What an apply did. */
+export interface ApplyOutcome {
+  /** The steps that finished (state holds their result), in the order they finished. */
+  readonly completed: readonly PlannedResource[];
+  /** The steps with work (every step but no-ops). */
+  readonly total: number;
+  /** The first step that failed and why; absent when every step finished. */
+  readonly failure?: { readonly step: PlannedResource; readonly error: unknown } | undefined;
+}
+
+/** A step with the handler and operation that carry it out. */
+interface Work {
+  readonly step: PlannedResource;
+  /** Undefined only when the kind is not loaded (then `buildError` says so). */
+  readonly handler: KindHandler<unknown> | undefined;
+  /** Parsed desired attrs (create / update). */
+  readonly attrs: unknown;
+  readonly operation: Operation | undefined;
+  /** Why the operation could not be built; the step fails with it when its turn comes. */
+  readonly buildError?: unknown;
+}
+
+/**
+ * Executes a plan's steps through their kinds' operations.
+ *
+ * - Every step's operation is built first (that touches no host); steps of one
+ *   host run one after another in plan order, different hosts in parallel —
+ *   unless a step reaches across hosts (a `depends_on` edge, a command on
+ *   another host), then every step runs in plan order.
+ * - After every successful step the state entry is updated (the recorded attrs,
+ *   secrets redacted) and persisted, so an apply that fails or is killed
+ *   half-way keeps exactly what it did. Then the kind's readiness wait runs.
+ * - The first failure stops every host from starting another step.
+ *
+ * The plan must be the unredacted one: operations need the plaintext. Events
+ * carry addresses, hosts and timings, never attribute values.
+ */
+export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<ApplyOutcome> {
+  const steps = plan.steps.filter((step) => step.action !== 'noop');
+  const work = await Promise.all(steps.map((step) => buildWork(step, options.registry)));
+  const once = new OnceMemo();
+  const completed: PlannedResource[] = [];
+  let failure: ApplyOutcome['failure'];
+  // Writes are queued so they land in the order the steps finished. A failed
+  // write fails its step, but not the writes queued after it.
+  let persisting = Promise.resolve();
+  const persist = (key: string) => {
+    const write = persisting.then(() => options.persist(options.state, key));
+    persisting = write.catch(() => undefined);
+    return write;
+  };
+
+  const runLane = async (lane: readonly Work[]) => {
+    for (const item of lane) {
+      if (failure !== undefined || options.signal.aborted) return;
+      const { step } = item;
+      const host = item.operation?.host;
+      const started = performance.now();
+      options.emit({ type: 'step_start', step, host });
+      try {
+        await runWork(item, options, once, persist);
+        completed.push(step);
+        options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
+      } catch (error) {
+        failure ??= { step, error };
+        options.emit({ type: 'step_failed', step, host, error });
+        return;
+      }
+    }
+  };
+
+  await Promise.all(lanes(work).map(runLane));
+  await persisting;
+  if (failure === undefined && completed.length < steps.length) {
+    // Interrupted between steps: the first step that never ran is where the apply stopped.
+    const stopped = steps.find((step) => !completed.includes(step))!;
+    failure = { step: stopped, error: options.signal.reason ?? new Error('the apply was interrupted') };
+  }
+  return { completed, total: steps.length, failure };
+}
+
+async function buildWork(step: PlannedResource, registry: Registry): Promise<Work> {
+  const { kind, name } = step.addr;
+  let handler: KindHandler<unknown> | undefined;
+  try {
+    handler = registry.forKind(kind).handler;
+    if (step.action === 'delete') {
+      return {
+        step,
+        handler,
+        attrs: undefined,
+        operation: await handler.delete({ kind, name, prior: step.prior }),
+      };
+    }
+    const raw = step.desired as JsonObject;
+    const attrs = parseAttrs(handler, raw, step.addr);
+    const operation =
+      step.action === 'create'
+        ? await handler.create({ kind, name, attrs, raw })
+        : await handler.update({ kind, name, attrs, raw, prior: step.prior });
+    return { step, handler, attrs, operation };
+  } catch (buildError) {
+    return { step, handler, attrs: undefined, operation: undefined, buildError };
+  }
+}
+
+async function runWork(
+  item: Work,
+  options: ApplyPlanOptions,
+  once: OnceMemo,
+  persist: (key: string) => Promise<void>,
+): Promise<void> {
+  if (item.operation === undefined) throw item.buildError;
+  const { step, operation } = item;
+  const key = addrKey(step.addr);
+  const outcome = await runOperation(operation, {
+    transport: options.transport,
+    signal: options.signal,
+    addr: key,
+    once,
+    warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
+  });
+  for (const line of operation.warnings ?? []) options.emit({ type: 'log', level: 'warn', line });
+  for (const line of operation.trace ?? []) options.emit({ type: 'log', level: 'trace', line });
+  if (step.action === 'delete') {
+    delete options.state.resources[key];
+    await persist(key);
+    return;
+  }
+  const raw = step.desired as JsonObject;
+  const recorded = outcome.recorded ?? (item.attrs as JsonObject);
+  options.state.resources[key] = {
+    addr: { kind: step.addr.kind, name: step.addr.name },
+    provider: step.provider,
+    attrs: options.redaction
+      ? redactInto(withDependsOn(recorded, raw), options.redaction)
+      : withDependsOn(recorded, raw),
+  };
+  await persist(key);
+  const readiness = item.handler?.ready?.({
+    kind: step.addr.kind,
+    name: step.addr.name,
+    attrs: item.attrs,
+    recorded,
+  });
+  if (readiness !== undefined) {
+    await awaitReady(readiness, {
+      transport: options.transport,
+      signal: options.signal,
+      sleep: options.sleep,
+    });
+  }
+}
+
+/** Delete ordering needs the edges in state even for kinds that do not record them. */
+function withDependsOn(recorded: JsonObject, desired: JsonObject): JsonObject {
+  const edges = desired.depends_on;
+  if (edges === undefined || 'depends_on' in recorded) return recorded;
+  return { ...recorded, depends_on: edges };
+}
+
+/**
+ * Groups work into per-host lanes, or one lane when something crosses hosts:
+ * a `depends_on` edge between hosts, or an operation with a command on another
+ * host (cleaning up where a resource used to be), or a step whose operation
+ * could not be built (its host is unknown) — in each case running hosts side
+ * by side could break one host's plan order.
+ */
+function lanes(work: readonly Work[]): Work[][] {
+  const hostByKey = new Map(work.map((w) => [addrKey(w.step.addr), w.operation?.host]));
+  const crossesHosts = work.some(
+    (w) =>
+      // A step whose operation could not be built has no host: keeping plan
+      // order is the only way it fails at its turn, after the steps before it.
+      w.operation === undefined ||
+      edgesOf(w.step).some(
+        (target) => hostByKey.has(target) && hostByKey.get(target) !== w.operation?.host,
+      ) ||
+      (w.operation?.commands.some((c) => c.host !== undefined && c.host !== w.operation?.host) ?? false),
+  );
+  if (crossesHosts) return [[...work]];
+  const byHost = new Map<string | undefined, Work[]>();
+  for (const w of work) {
+    const lane = byHost.get(w.operation?.host);
+    if (lane) lane.push(w);
+    else byHost.set(w.operation?.host, [w]);
+  }
+  return [...byHost.values()];
+}
+
+function edgesOf(step: PlannedResource): string[] {
+  const source = step.action === 'delete' ? step.prior : step.desired;
+  return isJsonObject(source) ? dependsOn(source) : [];
+}

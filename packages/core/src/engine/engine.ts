@@ -1,0 +1,188 @@
+import { buildPlan } from '../plan/build-plan';
+import { planViews } from '../plan/plan-views';
+import { planRepairs } from '../plan/repair';
+import { type PreparedDesired, prepareDesired } from '../prepare';
+import type { ProviderContext, ProviderLogger } from '../provider';
+import { refreshPlan } from '../refresh';
+import type { Registry } from '../registry';
+import { scrubText } from '../secrets/redact';
+import type { RedactionMap } from '../secrets/redaction-map';
+import type { StateBackend, StateLockRequest } from '../state/backend';
+import type { Transport } from '../transport';
+import type { DesiredResource, Plan, State } from '../types';
+import { type ProviderSettings, parseProviderSettings, validateProviderSettings } from '../validate';
+import { type ApplyOutcome, applyPlan } from './apply-plan';
+import type { EngineEvent } from './events';
+import { checkGuards } from './guards';
+
+/** What an {@link Engine} works with. */
+export interface EngineOptions {
+  /** The providers of the run. */
+  readonly registry: Registry;
+  /** How commands reach hosts (the pooled ssh transport of `@stratum/provider-ssh`). */
+  readonly transport: Transport;
+  /** Where state lives (`fileStateBackend(path)`). */
+  readonly state: StateBackend;
+  /** The secrets the desired attrs hold in plaintext (`@stratum/config`'s `redaction`). */
+  readonly redaction?: RedactionMap | undefined;
+  /** The config's `provider "<name>" { ... }` blocks (`@stratum/config`'s `providers`). */
+  readonly providers?: readonly ProviderSettings[] | undefined;
+  /** Aborts the run: no further step starts, running commands are stopped. */
+  readonly signal?: AbortSignal | undefined;
+  /** Progress: steps starting and finishing, kinds' trace lines, warnings. */
+  readonly onEvent?: ((event: EngineEvent) => void) | undefined;
+  /** What the run is, recorded in the state lock for others' messages. Default `stratum apply`. */
+  readonly command?: string | undefined;
+  /** Told when a lock left by a dead run was taken over. */
+  readonly onStaleLock?: StateLockRequest['onStaleLock'];
+  /** Waits for readiness pauses and polls; tests pass a fake. */
+  readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
+}
+
+/** Options of {@link Engine.plan}. */
+export interface EnginePlanOptions {
+  /** Read every resource from its host and annotate the plan with drift. */
+  readonly refresh?: boolean | undefined;
+  /** Refresh, then turn drift into work (`apply --refresh`): missing → create, differing → update. */
+  readonly repair?: boolean | undefined;
+}
+
+/** Options of {@link Engine.apply}. */
+export interface EngineApplyOptions extends EnginePlanOptions {
+  /** Let the plan delete resources that left the config (the destruction guard). */
+  readonly allowDestroy?: boolean | undefined;
+  /** Sees the plan before the guards run and before anything changes: the place to print it. */
+  readonly onPlan?: ((plan: Plan) => void | Promise<void>) | undefined;
+  /** Re-read every resource afterwards and report drift (the post-apply self-check). Default true. */
+  readonly selfCheck?: boolean | undefined;
+}
+
+/** What {@link Engine.apply} did. */
+export interface EngineApplyResult {
+  /** The plan that was applied (unredacted: print `redactPlan(plan)`). */
+  readonly plan: Plan;
+  /** What the steps did; absent when the plan had nothing to do. */
+  readonly outcome?: ApplyOutcome | undefined;
+  /** The self-check: the new state planned against the same config and refreshed. */
+  readonly check?: Plan | undefined;
+}
+
+/**
+ * Plan → (refresh) → guards → apply with state saved after every step →
+ * self-check, as a library. The CLI is one front end of it; a program that
+ * loads configs with `@stratum/config` can be another (docs/guides/automation.md).
+ */
+export interface Engine {
+  /** Runs the kinds' `prepare` and every check that needs no host: schemas, secret placement, provider settings. */
+  prepare(desired: readonly DesiredResource[]): Promise<PreparedDesired>;
+  /** Plans prepared desired resources against the state (read without the lock). */
+  plan(desired: readonly DesiredResource[], options?: EnginePlanOptions): Promise<Plan>;
+  /** Reads every resource the plan has state for from its host: one round trip per host. */
+  refresh(plan: Plan): Promise<Plan>;
+  /**
+   * Applies prepared desired resources: takes the state lock, plans against
+   * the state it then reads, passes the guards, configures the providers, runs
+   * the steps and re-checks. A failed step does not reject: it is
+   * `outcome.failure`, and state holds every step that finished.
+   */
+  apply(desired: readonly DesiredResource[], options?: EngineApplyOptions): Promise<EngineApplyResult>;
+}
+
+/** An {@link Engine} over the given providers, transport and state. */
+export function createEngine(options: EngineOptions): Engine {
+  const signal = options.signal ?? new AbortController().signal;
+  const emit = scrubbingEmitter(options);
+  const log: ProviderLogger = {
+    trace: (line) => emit({ type: 'log', level: 'trace', line }),
+    warn: (line) => emit({ type: 'log', level: 'warn', line }),
+    debug: (line) => emit({ type: 'log', level: 'debug', line }),
+  };
+  const ctx: ProviderContext = { transport: options.transport, log, signal };
+
+  // Providers are configured once, before anything of theirs reaches a host
+  // (a refresh's reads as much as an apply's steps).
+  let configured: Promise<void> | undefined;
+  const configureProviders = () => {
+    configured ??= (async () => {
+      for (const block of options.providers ?? []) {
+        const provider = options.registry.provider(block.name);
+        await provider?.configure?.(parseProviderSettings(block, provider), ctx);
+      }
+    })();
+    return configured;
+  };
+
+  const refresh = async (plan: Plan) => {
+    await configureProviders();
+    return refreshPlan(plan, options.registry, ctx);
+  };
+
+  const planAgainst = async (desired: readonly DesiredResource[], state: State, plan: EnginePlanOptions) => {
+    const views = await planViews(desired, options.registry);
+    let made = buildPlan(desired, state, { redaction: options.redaction, views, registry: options.registry });
+    if (plan.refresh || plan.repair) made = await refresh(made);
+    return plan.repair ? planRepairs(made) : made;
+  };
+
+  return {
+    async prepare(desired) {
+      const prepared = await prepareDesired(desired, options.registry, { redaction: options.redaction });
+      const settings = validateProviderSettings(options.providers ?? [], options.registry);
+      return { resources: prepared.resources, diagnostics: [...prepared.diagnostics, ...settings] };
+    },
+
+    async plan(desired, planOptions = {}) {
+      return planAgainst(desired, await options.state.read(), planOptions);
+    },
+
+    refresh,
+
+    async apply(desired, applyOptions = {}) {
+      const lease = await options.state.lock({
+        command: options.command ?? 'stratum apply',
+        onStaleLock: options.onStaleLock,
+      });
+      try {
+        const state = await options.state.read();
+        const plan = await planAgainst(desired, state, applyOptions);
+        await applyOptions.onPlan?.(plan);
+        checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
+        const summary = plan.summary();
+        if (summary.create + summary.update + summary.delete === 0) return { plan };
+        await configureProviders();
+        const outcome = await applyPlan(plan, {
+          registry: options.registry,
+          transport: options.transport,
+          signal,
+          redaction: options.redaction,
+          state,
+          persist: (working, key) => options.state.write(working, key),
+          emit,
+          sleep: options.sleep,
+        });
+        if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
+        const check = await planAgainst(desired, await options.state.read(), { refresh: true });
+        return { plan, outcome, check };
+      } finally {
+        await lease.release();
+      }
+    },
+  };
+}
+
+/**
+ * Every event the engine sends goes through here: log lines lose any secret
+ * plaintext they carry (shown as `<secret:NAME sha:abc123>`), whoever wrote them.
+ */
+function scrubbingEmitter(options: EngineOptions): (event: EngineEvent) => void {
+  const onEvent = options.onEvent;
+  if (onEvent === undefined) return () => {};
+  const redaction = options.redaction;
+  return (event) => {
+    if (event.type !== 'log' || redaction === undefined || redaction.size === 0) {
+      onEvent(event);
+      return;
+    }
+    onEvent({ ...event, line: scrubText(event.line, redaction) });
+  };
+}
