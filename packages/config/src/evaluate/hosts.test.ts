@@ -117,3 +117,71 @@ describe('host `tuning`', () => {
     });
   });
 });
+
+describe('one addr, one host', () => {
+  it('refuses two blocks that share an addr but connect to different ports, naming both', () => {
+    const err = expectConfigError(
+      () =>
+        loadStr(
+          strat(
+            'host "a" {',
+            '  addr = "root@127.0.0.1"',
+            '  port = 22392',
+            '}',
+            'host "b" {',
+            '  addr = "root@127.0.0.1"',
+            '  port = 22399',
+            '}',
+          ),
+          { file: 'hosts.strat' },
+        ),
+      {
+        code: 'AmbiguousHostAddr',
+        message:
+          'hosts `a` (hosts.strat:1) and `b` share addr `root@127.0.0.1` but connect differently (port 22392 vs port 22399)',
+        line: 6,
+        column: 3,
+      },
+    );
+    expect(err.hint).toContain('ssh config alias');
+  });
+
+  it('refuses a port on one block and none on the other', () => {
+    expectConfigError(
+      () =>
+        loadStr(
+          strat('host "a" { addr = "root@h" }', 'host "b" {', '  addr = "root@h"', '  port = 2222', '}'),
+        ),
+      { code: 'AmbiguousHostAddr', message: /\(no port vs port 2222\)/ },
+    );
+  });
+
+  it('accepts two blocks with the same addr and the same port, and different addrs with different ports', () => {
+    const same = loadStr(
+      strat(
+        'host "a" {',
+        '  addr = "root@h"',
+        '  port = 2222',
+        '}',
+        'host "b" {',
+        '  addr = "root@h"',
+        '  port = 2222',
+        '}',
+      ),
+    );
+    expect(same.hosts.map((h) => h.name)).toEqual(['a', 'b']);
+    const other = loadStr(
+      strat(
+        'host "a" {',
+        '  addr = "root@h1"',
+        '  port = 2222',
+        '}',
+        'host "b" {',
+        '  addr = "root@h2"',
+        '  port = 22',
+        '}',
+      ),
+    );
+    expect(other.hosts).toHaveLength(2);
+  });
+});

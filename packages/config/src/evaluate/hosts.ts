@@ -34,7 +34,51 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
     checkTuning(name, attrs, spans, ctx);
     hosts.push({ decl: { name, attrs, file: block.span.file, location: toLocation(block.span) }, spans });
   }
+  checkAddrPairing(hosts, ctx);
   return hosts;
+}
+
+/** The host attributes that change how a connection is made, besides `addr`. */
+const CONNECTION_ATTRS = ['port'] as const;
+
+/**
+ * A resource names its host by the host's `addr` (`host = host.web.addr`), so
+ * the transport finds the connection settings by that string. Two blocks with
+ * one `addr` and different settings would send everything to whichever block
+ * won; refuse the pair instead, naming both.
+ */
+function checkAddrPairing(hosts: readonly EvaluatedHost[], ctx: EvalContext): void {
+  const byAddr = new Map<string, EvaluatedHost>();
+  for (const host of hosts) {
+    const addr = getOwn(host.decl.attrs, 'addr');
+    if (typeof addr !== 'string') continue;
+    const first = byAddr.get(addr);
+    if (first === undefined) {
+      byAddr.set(addr, host);
+      continue;
+    }
+    const differs = CONNECTION_ATTRS.filter(
+      (key) => JSON.stringify(getOwn(first.decl.attrs, key)) !== JSON.stringify(getOwn(host.decl.attrs, key)),
+    );
+    if (differs.length === 0) continue;
+    const shown = (h: EvaluatedHost) =>
+      differs
+        .map((key) => {
+          const value = getOwn(h.decl.attrs, key);
+          return value === undefined ? `no ${key}` : `${key} ${JSON.stringify(value)}`;
+        })
+        .join(', ');
+    const at =
+      first.decl.file === undefined
+        ? `line ${first.decl.location.line}`
+        : `${first.decl.file}:${first.decl.location.line}`;
+    throw ctx.error(
+      'AmbiguousHostAddr',
+      `hosts \`${first.decl.name}\` (${at}) and \`${host.decl.name}\` share addr \`${addr}\` but connect differently (${shown(first)} vs ${shown(host)})`,
+      host.spans.get('addr') ?? host.spans.get(differs[0]!),
+      'resources reach a host by its addr, so both would go to one place: give one block an ssh config alias as its addr (a Host entry with its own Port), or merge the two blocks',
+    );
+  }
 }
 
 /** `tuning = false` opts a host out of the implicit per-host resources; nothing but a bool is accepted. */

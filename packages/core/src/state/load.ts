@@ -3,6 +3,7 @@ import { addrKey } from '../addr';
 import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
 import { emptyState, STATE_VERSION, stateFileSchema } from './schema';
+import { stateTarget } from './target';
 
 const RESTORE_HINT =
   'restore the file from a backup or version control, or pass a different state path; stratum never replaces a state file it cannot read';
@@ -19,8 +20,9 @@ const RESTORE_HINT =
 export async function loadState(path: string): Promise<State> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readFile(await stateTarget(path), 'utf8');
   } catch (error) {
+    if (StateError.isInstance(error)) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
     throw new StateError('StateUnreadable', path, `cannot read state file ${path}: ${errorText(error)}`, {
       hint: 'check that the path is a readable file',

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { type LockInfo, StateError, StateLockedError } from './errors';
 import { errorText } from './load';
+import { stateTarget } from './target';
 
 /** Options of {@link acquireStateLock}. */
 export interface StateLockOptions {
@@ -46,7 +47,7 @@ export async function acquireStateLock(
   statePath: string,
   options: StateLockOptions = {},
 ): Promise<StateLock> {
-  const path = lockPathFor(statePath);
+  const path = lockPathFor(await stateTarget(statePath));
   const info: LockInfo = {
     pid: process.pid,
     host: hostname(),
@@ -71,8 +72,10 @@ export async function acquireStateLock(
 }
 
 async function tryCreate(path: string, text: string): Promise<boolean> {
+  let created = false;
   try {
-    const handle = await open(path, 'wx', 0o644);
+    const handle = await open(path, 'wx', 0o600);
+    created = true;
     try {
       await handle.writeFile(text, 'utf8');
       await handle.sync();
@@ -81,7 +84,10 @@ async function tryCreate(path: string, text: string): Promise<boolean> {
     }
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    // A lock that was never completely written (a full disk) must not outlive
+    // the failure: it would block every later run as "cannot be parsed".
+    if (created) await unlink(path).catch(() => undefined);
+    if (!created && (error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new StateError('StateLockFailed', path, `cannot create lock file ${path}: ${errorText(error)}`, {
       hint: 'check that the state directory is writable',
       cause: error,

@@ -6,6 +6,7 @@ import type { State } from '../types';
 import { StateError } from './errors';
 import { errorText } from './load';
 import { serializeState } from './schema';
+import { stateTarget } from './target';
 
 /**
  * Writes `state` to `path` atomically: the text goes to a temporary file in the
@@ -14,16 +15,18 @@ import { serializeState } from './schema';
  * a crash at any moment) sees either the old file or the new one, never a mix.
  * On failure the temporary file is removed and the old file is left untouched.
  *
+ * A symlinked state file is written through to its target (see `stateTarget`).
  * Parent directories are created as needed. See {@link serializeState} for the
  * exact format.
  */
-export async function saveState(path: string, state: State): Promise<void> {
+export async function saveState(statePath: string, state: State): Promise<void> {
+  const path = await stateTarget(statePath);
   for (const [key, entry] of Object.entries(state.resources)) {
     if (key !== addrKey(entry.addr)) {
       throw new StateError(
         'StateWriteFailed',
-        path,
-        `refusing to write state file ${path}: entry \`${key}\` has addr \`${addrKey(entry.addr)}\``,
+        statePath,
+        `refusing to write state file ${statePath}: entry \`${key}\` has addr \`${addrKey(entry.addr)}\``,
         { hint: 'this is a bug in the caller: key every entry by its own `<kind>.<name>`' },
       );
     }
@@ -34,7 +37,7 @@ export async function saveState(path: string, state: State): Promise<void> {
   try {
     await mkdir(dir, { recursive: true });
     const mode = await existingMode(path);
-    const handle = await open(temp, 'wx', mode ?? 0o666);
+    const handle = await open(temp, 'wx', mode ?? NEW_STATE_MODE);
     try {
       // open() applies the umask; an existing file's bits are restored exactly.
       if (mode !== undefined) await handle.chmod(mode);
@@ -46,15 +49,26 @@ export async function saveState(path: string, state: State): Promise<void> {
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
-    throw new StateError('StateWriteFailed', path, `cannot write state file ${path}: ${errorText(error)}`, {
-      hint: 'check free space and permissions of the directory; the previous state file was left as it was',
-      cause: error,
-    });
+    throw new StateError(
+      'StateWriteFailed',
+      statePath,
+      `cannot write state file ${statePath}: ${errorText(error)}`,
+      {
+        hint: 'check free space and permissions of the directory; the previous state file was left as it was',
+        cause: error,
+      },
+    );
   }
   await syncDir(dir);
 }
 
-/** The permission bits of the file being replaced, so a save keeps them (a new file gets 0666 minus the umask). */
+/**
+ * A new state file is readable by its owner only: it holds every resource's
+ * attributes and the digests of secrets, which is nobody else's business.
+ */
+const NEW_STATE_MODE = 0o600;
+
+/** The permission bits of the file being replaced, so a save keeps them (a new file gets {@link NEW_STATE_MODE}). */
 async function existingMode(path: string): Promise<number | undefined> {
   try {
     return (await stat(path)).mode & 0o7777;
