@@ -58,6 +58,8 @@ export async function refreshPlan(
 ): Promise<Plan> {
   ctx.signal.throwIfAborted();
   const observed = new Map<string, Observed>();
+  // Resources whose host could not be read at all (the command did not run), not just the resource.
+  const unreachable = new Set<string>();
   const byHost = new Map<string, ProbeJob[]>();
   const reads: ReadJob[] = [];
 
@@ -75,8 +77,8 @@ export async function refreshPlan(
 
   const limit = Math.max(1, Math.floor(options.readConcurrency ?? 8));
   await Promise.all([
-    ...[...byHost].map(([host, jobs]) => runProbeBatch(host, jobs, ctx, observed)),
-    runReads(reads, limit, ctx, observed),
+    ...[...byHost].map(([host, jobs]) => runProbeBatch(host, jobs, ctx, observed, unreachable)),
+    runReads(reads, limit, ctx, observed, unreachable),
   ]);
   ctx.signal.throwIfAborted();
 
@@ -84,7 +86,7 @@ export async function refreshPlan(
   for (const step of plan.steps) {
     const seen = observed.get(addrKey(step.addr));
     if (step.action !== 'create' && seen !== undefined)
-      driftByKey.set(addrKey(step.addr), toDrift(step, seen));
+      driftByKey.set(addrKey(step.addr), toDrift(step, seen, unreachable.has(addrKey(step.addr))));
   }
   return withDrift(plan, driftByKey);
 }
@@ -121,6 +123,7 @@ async function runProbeBatch(
   jobs: readonly ProbeJob[],
   ctx: ProviderContext,
   observed: Map<string, Observed>,
+  unreachable: Set<string>,
 ): Promise<void> {
   const nonce = newProbeNonce();
   const script = buildProbeScript(
@@ -136,7 +139,10 @@ async function runProbeBatch(
       signal: ctx.signal,
     });
   } catch (error) {
-    for (const job of jobs) observed.set(job.key, failed(error));
+    for (const job of jobs) {
+      observed.set(job.key, failed(error));
+      unreachable.add(job.key);
+    }
     return;
   }
   const { runs, started } = splitProbeOutput(result.stdout, nonce, jobs.length);
@@ -186,6 +192,7 @@ async function runReads(
   limit: number,
   ctx: ProviderContext,
   observed: Map<string, Observed>,
+  unreachable: Set<string>,
 ): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -195,6 +202,7 @@ async function runReads(
         observed.set(job.key, checkObserved(await job.handler.read!(job.request, ctx)));
       } catch (error) {
         observed.set(job.key, failed(error));
+        unreachable.add(job.key);
       }
     }
   };
@@ -208,14 +216,19 @@ function checkObserved(value: Observed): Observed {
   throw new Error('the provider returned no valid observation');
 }
 
-function toDrift(step: PlannedResource, seen: Observed): Drift {
+function toDrift(step: PlannedResource, seen: Observed, hostFailed: boolean): Drift {
   switch (seen.status) {
     case 'present':
       return { changes: diffObserved(step.prior, seen.attrs), missing: false, observed: seen.attrs };
     case 'absent':
       return { changes: [], missing: true };
     case 'unknown':
-      return { changes: [], missing: false, unreadable: seen.reason };
+      return {
+        changes: [],
+        missing: false,
+        unreadable: seen.reason,
+        ...(hostFailed ? { unreachable: true } : {}),
+      };
   }
 }
 

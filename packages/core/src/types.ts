@@ -105,6 +105,12 @@ export interface Drift {
   missing: boolean;
   /** Set when the read returned `unknown` or failed. */
   unreadable?: string | undefined;
+  /**
+   * Set with `unreadable` when the host itself could not be read — unreachable,
+   * authentication refused, a host key that does not match — rather than the
+   * kind saying it cannot tell. A refresh with such steps did not look at the host.
+   */
+  unreachable?: true | undefined;
   /** What the read saw, when the resource is present (normalised to the shape of state attrs). */
   observed?: JsonValue | undefined;
 }
@@ -135,6 +141,8 @@ export interface PlanSummary {
   missing: number;
   /** Steps whose refresh could not read the resource. */
   unreadable: number;
+  /** Of the unreadable steps, those whose host could not be read at all (see {@link Drift.unreachable}). */
+  unreachable: number;
 }
 
 /**

@@ -67,6 +67,7 @@ describe('buildPlan', () => {
       drifted: 0,
       missing: 0,
       unreadable: 0,
+      unreachable: 0,
     });
     expect(Object.isFrozen(plan.steps[2]?.changes)).toBe(true);
   });

@@ -52,6 +52,7 @@ describe('createPlan', () => {
       drifted: 0,
       missing: 0,
       unreadable: 0,
+      unreachable: 0,
     });
     expect(plan.warnings).toEqual(['w']);
     expect(plan.wasRefreshed()).toBe(false);
@@ -78,6 +79,7 @@ describe('withDrift', () => {
       drifted: 1,
       missing: 1,
       unreadable: 1,
+      unreachable: 0,
     });
     expect(refreshed.steps[3]?.drift).toEqual({
       changes: [],

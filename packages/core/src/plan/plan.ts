@@ -68,6 +68,7 @@ export function summarize(steps: readonly PlannedResource[]): PlanSummary {
     drifted: 0,
     missing: 0,
     unreadable: 0,
+    unreachable: 0,
   };
   for (const step of steps) {
     summary[step.action]++;
@@ -77,6 +78,7 @@ export function summarize(steps: readonly PlannedResource[]): PlanSummary {
     // A delete whose resource is already gone is not drift: the delete will just do nothing.
     if (drift.missing && step.action !== 'delete') summary.missing++;
     if (drift.unreadable !== undefined) summary.unreadable++;
+    if (drift.unreachable) summary.unreachable++;
   }
   return summary;
 }
@@ -174,6 +176,7 @@ function freezeDrift(drift: Drift): Drift {
     changes: freezeChanges(drift.changes),
     missing: drift.missing,
     ...(drift.unreadable === undefined ? {} : { unreadable: drift.unreadable }),
+    ...(drift.unreachable ? { unreachable: true as const } : {}),
     ...(drift.observed === undefined ? {} : { observed: freezeClone(drift.observed) }),
   };
   return Object.freeze(frozen);

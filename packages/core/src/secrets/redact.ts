@@ -1,5 +1,6 @@
 import { jsonEqual, setKey } from '../json';
 import type { FieldChange, JsonObject, JsonValue, PlannedResource } from '../types';
+import { secretForms } from './forms';
 import { inlineMarker, inlineMarkerSpans, isSecretMarker, markerFromDigest } from './markers';
 import type { KnownSecret, RedactionMap } from './redaction-map';
 import { renderSecretMarkers, renderValue } from './render';
@@ -77,7 +78,8 @@ export function dropRedactionCancelled(changes: FieldChange[], redaction: Redact
 
 /** One redaction pass's precomputed view of a {@link RedactionMap}. */
 class Redactor {
-  readonly #secrets: readonly KnownSecret[];
+  /** What to look for inside strings: every secret's plaintext and its other forms, longest first. */
+  readonly #needles: readonly Needle[];
   readonly #byPlaintext = new Map<string, KnownSecret>();
   /** Whether there is anything to redact at all (whole-value secrets included). */
   readonly #any: boolean;
@@ -88,7 +90,7 @@ class Redactor {
     for (const secret of known) {
       if (!this.#byPlaintext.has(secret.plaintext)) this.#byPlaintext.set(secret.plaintext, secret);
     }
-    this.#secrets = known.filter((s) => !s.wholeOnly);
+    this.#needles = needlesOf(known.filter((s) => !s.wholeOnly));
     this.#any = known.length > 0;
   }
 
@@ -136,7 +138,7 @@ class Redactor {
   string(value: string): JsonValue {
     const whole = this.#byPlaintext.get(value);
     if (whole !== undefined) return markerFromDigest(whole.name, whole.digest);
-    const found = this.#secrets.filter((s) => value.includes(s.plaintext));
+    const found = this.#needles.filter((n) => value.includes(n.text));
     return found.length === 0 ? value : substitute(value, found);
   }
 }
@@ -147,18 +149,34 @@ interface Piece {
   marked: boolean;
 }
 
-/** Inline-redacts `value` with `secrets` (longest first), leaving marker text alone. */
-function substitute(value: string, secrets: readonly KnownSecret[]): string {
-  let pieces: Piece[] = splitExistingMarkers(value);
+/** One text that stands for a secret: its plaintext or another form of it (see `secretForms`). */
+interface Needle {
+  readonly text: string;
+  readonly secret: KnownSecret;
+}
+
+/** Every secret's plaintext and forms, longest text first, so a longer form is never cut by a shorter one. */
+function needlesOf(secrets: readonly KnownSecret[]): Needle[] {
+  const needles: Needle[] = [];
   for (const secret of secrets) {
+    needles.push({ text: secret.plaintext, secret });
+    for (const form of secretForms(secret.plaintext)) needles.push({ text: form, secret });
+  }
+  return needles.sort((a, b) => b.text.length - a.text.length);
+}
+
+/** Inline-redacts `value` with `needles` (longest first), leaving marker text alone. */
+function substitute(value: string, needles: readonly Needle[]): string {
+  let pieces: Piece[] = splitExistingMarkers(value);
+  for (const { text, secret } of needles) {
     const next: Piece[] = [];
     const token = inlineMarker(secret.name, secret.digest);
     for (const piece of pieces) {
-      if (piece.marked || !piece.text.includes(secret.plaintext)) {
+      if (piece.marked || !piece.text.includes(text)) {
         next.push(piece);
         continue;
       }
-      const parts = piece.text.split(secret.plaintext);
+      const parts = piece.text.split(text);
       parts.forEach((part, i) => {
         if (i > 0) next.push({ text: token, marked: true });
         if (part !== '') next.push({ text: part, marked: false });
