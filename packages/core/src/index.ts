@@ -78,6 +78,7 @@ export {
   secretMarker,
   unresolvedPlaceholder,
 } from './secrets/markers';
+export type { RedactOptions } from './secrets/redact';
 export { redactInto, scrubText } from './secrets/redact';
 export type { KnownSecret } from './secrets/redaction-map';
 export { RedactionMap, sha256Hex, sha256Tagged } from './secrets/redaction-map';

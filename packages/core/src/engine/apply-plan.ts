@@ -11,6 +11,7 @@ import type { JsonObject, Plan, PlannedResource, State } from '../types';
 import { parseAttrs } from '../validate';
 import { awaitReady } from './await-ready';
 import type { EngineEvent } from './events';
+import { refuseMarkers, revealPrior } from './replay';
 import { OnceMemo, runOperation } from './run-operation';
 
 /** What {@link applyPlan} works with. */
@@ -68,7 +69,7 @@ interface Work {
  */
 export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<ApplyOutcome> {
   const steps = plan.steps.filter((step) => step.action !== 'noop');
-  const work = await Promise.all(steps.map((step) => buildWork(step, options.registry)));
+  const work = await Promise.all(steps.map((step) => buildWork(step, options.registry, options.redaction)));
   const once = new OnceMemo();
   const completed: PlannedResource[] = [];
   let failure: ApplyOutcome['failure'];
@@ -110,7 +111,11 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   return { completed, total: steps.length, failure };
 }
 
-async function buildWork(step: PlannedResource, registry: Registry): Promise<Work> {
+async function buildWork(
+  step: PlannedResource,
+  registry: Registry,
+  redaction: RedactionMap | undefined,
+): Promise<Work> {
   const { kind, name } = step.addr;
   let handler: KindHandler<unknown> | undefined;
   try {
@@ -120,7 +125,10 @@ async function buildWork(step: PlannedResource, registry: Registry): Promise<Wor
         step,
         handler,
         attrs: undefined,
-        operation: await handler.delete({ kind, name, prior: step.prior }),
+        operation: withoutMarkers(
+          await handler.delete({ kind, name, prior: revealPrior(step.prior, redaction) }),
+          addrKey(step.addr),
+        ),
       };
     }
     const raw = step.desired as JsonObject;
@@ -129,7 +137,7 @@ async function buildWork(step: PlannedResource, registry: Registry): Promise<Wor
       step.action === 'create'
         ? await handler.create({ kind, name, attrs, raw })
         : await handler.update({ kind, name, attrs, raw, prior: step.prior });
-    return { step, handler, attrs, operation };
+    return { step, handler, attrs, operation: withoutMarkers(operation, addrKey(step.addr)) };
   } catch (buildError) {
     return { step, handler, attrs: undefined, operation: undefined, buildError };
   }
@@ -164,7 +172,8 @@ async function runWork(
     addr: { kind: step.addr.kind, name: step.addr.name },
     provider: step.provider,
     attrs: options.redaction
-      ? redactInto(withDependsOn(recorded, raw), options.redaction)
+      ? // Plaintext only: each inline marker in state must stand for exactly the value (see RedactOptions).
+        redactInto(withDependsOn(recorded, raw), options.redaction, { forms: false })
       : withDependsOn(recorded, raw),
   };
   await persist(key);
@@ -181,6 +190,12 @@ async function runWork(
       sleep: options.sleep,
     });
   }
+}
+
+/** The operation, once {@link refuseMarkers} found no secret marker standing in for a value in it. */
+function withoutMarkers(operation: Operation, addr: string): Operation {
+  refuseMarkers(operation, addr);
+  return operation;
 }
 
 /** Delete ordering needs the edges in state even for kinds that do not record them. */

@@ -20,8 +20,24 @@ import { renderSecretMarkers, renderValue } from './render';
  * not touched). Object keys are not redacted. Never mutates `value`; unchanged
  * subtrees are returned as they are.
  */
-export function redactInto<T extends JsonValue>(value: T, redaction: RedactionMap): T {
-  return new Redactor(redaction).value(value) as T;
+export function redactInto<T extends JsonValue>(
+  value: T,
+  redaction: RedactionMap,
+  options: RedactOptions = {},
+): T {
+  return new Redactor(redaction, options.forms ?? true).value(value) as T;
+}
+
+/** Options of {@link redactInto}. */
+export interface RedactOptions {
+  /**
+   * Also find the other forms a secret takes on its way out (quoted, escaped,
+   * encoded; see `secretForms`). On by default: right for anything printed.
+   * State is redacted with it off, so that each inline marker stands for
+   * exactly the plaintext and can be told apart from, and compared with, the
+   * value again.
+   */
+  forms?: boolean | undefined;
 }
 
 /**
@@ -84,13 +100,16 @@ class Redactor {
   /** Whether there is anything to redact at all (whole-value secrets included). */
   readonly #any: boolean;
 
-  constructor(redaction: RedactionMap) {
+  constructor(redaction: RedactionMap, forms = true) {
     const known = redaction.secrets().filter((s) => s.plaintext.length > 0);
     // Two secrets with one plaintext: the first in `secrets()` order names the marker.
     for (const secret of known) {
       if (!this.#byPlaintext.has(secret.plaintext)) this.#byPlaintext.set(secret.plaintext, secret);
     }
-    this.#needles = needlesOf(known.filter((s) => !s.wholeOnly));
+    this.#needles = needlesOf(
+      known.filter((s) => !s.wholeOnly),
+      forms,
+    );
     this.#any = known.length > 0;
   }
 
@@ -156,11 +175,11 @@ interface Needle {
 }
 
 /** Every secret's plaintext and forms, longest text first, so a longer form is never cut by a shorter one. */
-function needlesOf(secrets: readonly KnownSecret[]): Needle[] {
+function needlesOf(secrets: readonly KnownSecret[], forms: boolean): Needle[] {
   const needles: Needle[] = [];
   for (const secret of secrets) {
     needles.push({ text: secret.plaintext, secret });
-    for (const form of secretForms(secret.plaintext)) needles.push({ text: form, secret });
+    if (forms) for (const form of secretForms(secret.plaintext)) needles.push({ text: form, secret });
   }
   return needles.sort((a, b) => b.text.length - a.text.length);
 }
