@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { type LockInfo, StateError, StateLockedError } from './errors';
@@ -65,7 +64,7 @@ export async function acquireStateLock(
     if (holderText === undefined) continue; // Released between our create and our read.
     const holder = parseLockInfo(holderText);
     if (holder === undefined || !isStale(holder) || round > 0) throw lockedError(path, holder);
-    if (await removeStaleLock(path, holderText)) options.onStaleLock?.(holder, path);
+    if (await removeStaleLock(path, holderText, text)) options.onStaleLock?.(holder, path);
   }
   const holderText = await readLock(path);
   throw lockedError(path, holderText === undefined ? undefined : parseLockInfo(holderText));
@@ -134,33 +133,58 @@ function isStale(holder: LockInfo): boolean {
   }
 }
 
+/** The guard file whose exclusive creation gives one run the right to remove a stale lock. */
+export function takeoverPathFor(lockPath: string): string {
+  return `${lockPath}.takeover`;
+}
+
 /**
- * Removes a stale lock without ever removing a live one. A plain unlink could
- * race another run that removed the same stale lock and created its own in the
- * meantime; so the lock is first moved aside (atomic), and only deleted if what
- * was moved is the stale lock we inspected. If it was someone's fresh lock, it
- * is put back (link fails rather than overwrite, if yet another lock appeared).
+ * Removes a stale lock without ever removing a live one. Only the run that
+ * exclusively created the takeover guard may remove the lock, and it first
+ * checks, under the guard, that the lock is still the stale one it inspected.
+ * Nothing else ever deletes a lock but its own holder, so between that check
+ * and the unlink the lock cannot change. (Moving the lock aside and putting it
+ * back when it was fresh, as an earlier version did, left a moment with no lock
+ * file at all in which a third run could take the lock too.)
+ *
+ * Losing the guard to another run is contention: false, and the caller's next
+ * round meets that run's fresh lock. A guard left by a run that died inside
+ * this function is not removed automatically (that removal would race in the
+ * same way); the error says which files to remove.
  */
-async function removeStaleLock(path: string, staleText: string): Promise<boolean> {
-  const aside = `${path}.stale.${process.pid}.${randomBytes(6).toString('hex')}`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new StateError(
-      'StateLockFailed',
-      path,
-      `cannot remove stale lock file ${path}: ${errorText(error)}`,
-      {
-        hint: 'remove the lock file by hand once you are sure no stratum run uses this state',
-        cause: error,
-      },
-    );
+async function removeStaleLock(path: string, staleText: string, text: string): Promise<boolean> {
+  const guard = takeoverPathFor(path);
+  if (!(await tryCreate(guard, text))) {
+    const guardText = await readLock(guard);
+    const guardHolder = guardText === undefined ? undefined : parseLockInfo(guardText);
+    if (guardHolder !== undefined && isStale(guardHolder)) {
+      throw new StateLockedError(
+        path,
+        `state is locked: pid ${guardHolder.pid} died while taking over a stale lock, leaving ${guard}`,
+        guardHolder,
+        `if no stratum run is using this state, remove ${path} and ${guard} and retry`,
+      );
+    }
+    return false;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => undefined);
-  if (moved !== staleText) await link(aside, path).catch(() => undefined);
-  await unlink(aside).catch(() => undefined);
-  return moved === staleText;
+  try {
+    if ((await readLock(path)) !== staleText) return false;
+    await unlink(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return;
+      throw new StateError(
+        'StateLockFailed',
+        path,
+        `cannot remove stale lock file ${path}: ${errorText(error)}`,
+        {
+          hint: 'remove the lock file by hand once you are sure no stratum run uses this state',
+          cause: error,
+        },
+      );
+    });
+    return true;
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
 }
 
 function lockedError(path: string, holder: LockInfo | undefined): StateLockedError {
