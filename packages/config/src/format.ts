@@ -12,6 +12,7 @@ import type {
 } from './ast';
 import { LineIndex } from './line-index';
 import { parse } from './parse';
+import { buffer, fromUnits } from './template';
 
 /** Lists longer than this (indent included) are written one item per line. */
 export const MAX_LINE_WIDTH = 80;
@@ -269,18 +270,57 @@ class Printer {
 
 // ---- one-line renderings ----------------------------------------------------
 
-const ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '"': '\\"',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\t': '\\t',
-  '${': '\\${',
-};
-
-/** The body of a string literal for `text`: the escapes the lexer reads back, and no others. */
+/**
+ * The body of a string literal for `text`: the escapes the lexer reads back,
+ * and no others. Built unit by unit in a buffer rather than by a `replace`
+ * with a callback per match: a string of millions of characters to escape
+ * stays linear and cheap.
+ */
 function escapeText(text: string): string {
-  return text.replace(/[\\"\n\r\t]|\$\{/g, (m) => ESCAPES[m]!);
+  const n = text.length;
+  let i = 0;
+  while (i < n && !needsEscape(text, i)) i++;
+  if (i === n) return text;
+  const buf = buffer(2 * n); // every unit escaped at worst
+  let k = 0;
+  for (let j = 0; j < i; j++) buf[k++] = text.charCodeAt(j);
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    switch (c) {
+      case 92 /* \ */:
+      case 34 /* " */:
+        buf[k++] = 92;
+        buf[k++] = c;
+        break;
+      case 10 /* \n */:
+        buf[k++] = 92;
+        buf[k++] = 110; // n
+        break;
+      case 13 /* \r */:
+        buf[k++] = 92;
+        buf[k++] = 114; // r
+        break;
+      case 9 /* \t */:
+        buf[k++] = 92;
+        buf[k++] = 116; // t
+        break;
+      case 36 /* $ */:
+        // `${` becomes `\${`; a lone `$` stays as it is.
+        if (text.charCodeAt(i + 1) === 123 /* { */) buf[k++] = 92;
+        buf[k++] = c;
+        break;
+      default:
+        buf[k++] = c;
+    }
+  }
+  return fromUnits(buf, k);
+}
+
+function needsEscape(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return (
+    c === 92 || c === 34 || c === 10 || c === 13 || c === 9 || (c === 36 && text.charCodeAt(i + 1) === 123)
+  );
 }
 
 /** `value` as a canonical double-quoted string. */

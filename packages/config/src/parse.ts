@@ -2,9 +2,18 @@
 import { EOF, type ILexingError, type IToken } from 'chevrotain';
 import type { Block, Comment, Document } from './ast';
 import { ConfigError } from './errors';
-import { BrokenString, stratLexer } from './lexer';
+import { BrokenString, stratLexer, tokenLimitOffset } from './lexer';
 import { LineIndex } from './line-index';
 import { StratParser } from './parser';
+
+/**
+ * How many tokens (comments included) one text may hold. Lexing keeps every
+ * token in memory, about 65 bytes each, and the syntax tree built from them
+ * takes several times that: a 50 MB line of `1,1,1,...` ran the process out of
+ * memory. This is about four times the bench's 10,000 resources (8.5 MB, under
+ * a million tokens), and a million `name = value` attributes still fit.
+ */
+export const MAX_TOKENS = 4_000_000;
 
 /** Built on first use and reused: building a chevrotain parser analyses the whole grammar. */
 let sharedParser: StratParser | undefined;
@@ -21,10 +30,15 @@ let sharedParser: StratParser | undefined;
  *   and the source for a code frame. Nothing else is thrown for any input.
  */
 export function parse(source: string, file?: string): Document {
+  const lines = new LineIndex(source, file);
+  // A token takes at least one character, so only a longer text can hold too many.
+  if (source.length > MAX_TOKENS) {
+    const at = tokenLimitOffset(source, MAX_TOKENS);
+    if (at !== -1) throw tooManyTokens(at, lines);
+  }
   const lexed = stratLexer.tokenize(source);
   sharedParser ??= new StratParser();
   const parser = sharedParser;
-  const lines = new LineIndex(source, file);
   parser.begin(lexed.tokens, lines);
 
   let blocks: Block[] | undefined;
@@ -60,6 +74,18 @@ export function parse(source: string, file?: string): Document {
     comments,
     span: { file, start: { offset: 0, line: 1, column: 1 }, end: lines.end() },
   };
+}
+
+function tooManyTokens(offset: number, lines: LineIndex): ConfigError {
+  return new ConfigError(
+    'ParseError',
+    `too many tokens: a file may hold at most ${MAX_TOKENS.toLocaleString('en-US')} names, values, punctuation marks and comments`,
+    lines.span(offset, 1),
+    {
+      source: lines.source,
+      hint: "split the config into several files: they load as one (repeat `-c`, or list them in a namespace's `configs`)",
+    },
+  );
 }
 
 function syntaxError(parser: StratParser, token: IToken, lines: LineIndex): ConfigError {

@@ -38,7 +38,7 @@ import {
   True,
 } from './lexer';
 import type { LineIndex } from './line-index';
-import { decodeString } from './template';
+import { decodeString, MAX_NAME_SHOWN, shorten } from './template';
 
 /**
  * The `.strat` grammar as a chevrotain parser whose rules build the AST as
@@ -63,26 +63,29 @@ interface OpenBlock {
   labels: IToken[];
 }
 
-const MAX_SHOWN = 40;
-
 /**
  * How deeply blocks, lists and maps may nest. Far beyond any real config, and
- * far below the depth at which the recursive parser, formatter or evaluator
- * would overflow the stack.
+ * well below the depth at which the recursive parser, formatter or evaluator
+ * would overflow the stack. Measured on Node 24 with its default stack, a
+ * first (not yet optimised) parse of 256 nested maps needed close to half of
+ * the stack, so a caller already deep in its own calls could see it overflow;
+ * 128 levels leave most of it free.
  */
-export const MAX_NESTING = 256;
+export const MAX_NESTING = 128;
+
+/** At most this many characters of a block's header are quoted in a message. */
+const MAX_HEADER = 80;
 
 /** How a token is named in a message: `` `image` `` or "the end of the file". */
 export function describeToken(tok: IToken): string {
   if (tok.tokenType === EOF) return 'the end of the file';
-  const image = tok.image.length > MAX_SHOWN ? `${tok.image.slice(0, MAX_SHOWN)}…` : tok.image;
-  return `\`${image}\``;
+  return `\`${shorten(tok.image)}\``;
 }
 
 function header(block: OpenBlock | undefined): string {
   if (block === undefined) return 'block';
   const text = [block.kind.image, ...block.labels.map((l) => l.image)].join(' ');
-  return `\`${text.length > MAX_SHOWN * 2 ? `${text.slice(0, MAX_SHOWN * 2)}…` : text}\``;
+  return `\`${text.length > MAX_HEADER ? `${text.slice(0, MAX_HEADER)}…` : text}\``;
 }
 
 const GRAMMAR_HINT = 'see docs/reference/language.md for the syntax';
@@ -300,11 +303,12 @@ export class StratParser extends EmbeddedActionsParser {
     });
     if (this.RECORDING_PHASE) return undefined as unknown as Reference;
     if (segments.length === 1) {
+      const name = shorten(first.image, MAX_NAME_SHOWN);
       throw new ConfigError(
         'BareIdentifier',
-        `bare identifier \`${first.image}\` not allowed as value (use a string or a reference like \`host.${first.image}.addr\`)`,
+        `bare identifier \`${name}\` not allowed as value (use a string or a reference like \`host.${name}.addr\`)`,
         this.span(first),
-        { source: this.source, hint: `quote it as a string: "${first.image}"` },
+        { source: this.source, hint: `quote it as a string: "${name}"` },
       );
     }
     return {
@@ -394,16 +398,17 @@ export class StratParser extends EmbeddedActionsParser {
     if (rule === 'blockRest' && expected === LCurly) {
       if (actual.tokenType === Equals && this.open.length === 1) {
         return {
-          message: `attribute \`${block!.kind.image}\` is not allowed at the top level`,
+          message: `attribute \`${shorten(block!.kind.image, MAX_NAME_SHOWN)}\` is not allowed at the top level`,
           hint: 'a .strat file holds only blocks; put the attribute inside one, e.g. `resource "kind" "name" { ... }`',
         };
       }
       if (this.open.length > 1 && block!.labels.length === 1) {
         // `host "x"` followed by something other than `{` is far more often a
         // forgotten `=` than a nested block missing its body.
+        const name = shorten(block!.kind.image, MAX_NAME_SHOWN);
         return {
-          message: `expected \`=\` after attribute name \`${block!.kind.image}\`, found ${describeToken(block!.labels[0]!)}`,
-          hint: `write \`${block!.kind.image} = ${block!.labels[0]!.image}\`, or open the nested block's body with \`{\``,
+          message: `expected \`=\` after attribute name \`${name}\`, found ${describeToken(block!.labels[0]!)}`,
+          hint: `write \`${name} = ${shorten(block!.labels[0]!.image, MAX_NAME_SHOWN)}\`, or open the nested block's body with \`{\``,
           at: block!.labels[0],
         };
       }

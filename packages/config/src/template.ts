@@ -22,8 +22,51 @@ export interface StringToken {
   source: string;
 }
 
-const REF = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$/;
-const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** `[A-Za-z_]` */
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+
+/** `[A-Za-z0-9_-]` */
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57) || c === 45;
+}
+
+/**
+ * How many dot-separated names `text` is made of (`host.a.b` is 3), or 0 when
+ * it is not such a chain. A loop rather than the regex
+ * `^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$`, whose backtracking
+ * goes one stack entry deeper per segment and overflows on a few million of them.
+ */
+function nameChainLength(text: string): number {
+  let segments = 0;
+  let i = 0;
+  const n = text.length;
+  for (;;) {
+    if (i >= n || !isNameStart(text.charCodeAt(i))) return 0;
+    i++;
+    while (i < n && isNameChar(text.charCodeAt(i))) i++;
+    segments++;
+    if (i === n) return segments;
+    if (text.charCodeAt(i) !== 46 /* . */) return 0;
+    i++;
+  }
+}
+
+/** At most this many characters of a token are quoted in a message. */
+const MAX_SHOWN = 40;
+
+/**
+ * At most this many characters of a name are quoted in a message: enough for
+ * any real name, so a message can still suggest what to write, while a name of
+ * ten million characters does not end up in it.
+ */
+export const MAX_NAME_SHOWN = 200;
+
+/** `text`, cut to `max` characters with an ellipsis, for a message. */
+export function shorten(text: string, max = MAX_SHOWN): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
 
 const ESCAPE_HINT = 'the escapes are \\" \\\\ \\n \\r \\t and \\${; write \\\\ for a literal backslash';
 
@@ -61,32 +104,36 @@ export function decodeString(tok: StringToken, span: Span): StringLiteral | Temp
     return { type: 'string', value: image.slice(1, -1), span };
   }
   const end = image.length - 1; // index of the closing quote
+  // The text part being read is decoded into `buf`, one UTF-16 unit at a
+  // time, and turned into a string once, when the part ends: a string of
+  // millions of escapes costs no more than any other string of its length.
+  const buf = buffer(end);
   const parts: TemplatePart[] = [];
-  let text = '';
+  let k = 0; // units of the current text part in `buf`
+  let escaped = false; // whether the current text part holds an escape
   let textStart = 1;
   let i = 1;
   while (i < end) {
     const ch = image.charCodeAt(i);
     if (ch === 92 /* \ */) {
-      const next = image[i + 1];
+      escaped = true;
+      const next = image.charCodeAt(i + 1);
       switch (next) {
-        case '"':
-          text += '"';
+        case 34 /* " */:
+        case 92 /* \ */:
+          buf[k++] = next;
           break;
-        case '\\':
-          text += '\\';
+        case 110 /* n */:
+          buf[k++] = 10;
           break;
-        case 'n':
-          text += '\n';
+        case 114 /* r */:
+          buf[k++] = 13;
           break;
-        case 'r':
-          text += '\r';
+        case 116 /* t */:
+          buf[k++] = 9;
           break;
-        case 't':
-          text += '\t';
-          break;
-        case '$':
-          if (image[i + 2] !== '{') {
+        case 36 /* $ */:
+          if (image.charCodeAt(i + 2) !== 123 /* { */) {
             fail(
               tok,
               'BadEscape',
@@ -96,35 +143,75 @@ export function decodeString(tok: StringToken, span: Span): StringLiteral | Temp
               'a lone `$` needs no escape; write `\\${` for a literal `${`',
             );
           }
-          text += '${';
+          buf[k++] = 36;
+          buf[k++] = 123;
           i += 3;
           continue;
         default:
-          fail(tok, 'BadEscape', `unknown escape \`\\${next ?? ''}\` in string`, i, i + 2, ESCAPE_HINT);
+          fail(
+            tok,
+            'BadEscape',
+            `unknown escape \`\\${image[i + 1] ?? ''}\` in string`,
+            i,
+            i + 2,
+            ESCAPE_HINT,
+          );
       }
       i += 2;
       continue;
     }
     if (ch === 36 /* $ */ && image.charCodeAt(i + 1) === 123 /* { */) {
-      if (text !== '') parts.push({ type: 'text', value: text, span: spanOf(tok, textStart, i) });
-      text = '';
+      if (k > 0) {
+        const value = escaped ? fromUnits(buf, k) : image.slice(textStart, i);
+        parts.push({ type: 'text', value, span: spanOf(tok, textStart, i) });
+      }
+      k = 0;
+      escaped = false;
       i = readPlaceholder(tok, i, end, parts);
       textStart = i;
       continue;
     }
-    // Copy the run of plain characters up to the next `\` or `$` at once.
-    let j = i + 1;
-    while (j < end) {
-      const c = image.charCodeAt(j);
-      if (c === 92 || c === 36) break;
-      j++;
-    }
-    text += image.slice(i, j);
-    i = j;
+    buf[k++] = ch;
+    i++;
   }
+  const text = k === 0 ? '' : escaped ? fromUnits(buf, k) : image.slice(textStart, end);
   if (parts.length === 0) return { type: 'string', value: text, span };
   if (text !== '') parts.push({ type: 'text', value: text, span: spanOf(tok, textStart, end) });
   return { type: 'template', parts, span };
+}
+
+/**
+ * Texts up to this many UTF-16 units are built in one buffer kept for all of
+ * them; a longer one gets its own.
+ */
+const KEPT_UNITS = 4096;
+const kept = new Uint16Array(KEPT_UNITS);
+
+/**
+ * A buffer of at least `units` UTF-16 units to build a text in, before
+ * {@link fromUnits} turns it into a string. The small one is shared: use it
+ * up before asking for another.
+ */
+export function buffer(units: number): Uint16Array {
+  return units <= KEPT_UNITS ? kept : new Uint16Array(units);
+}
+
+/**
+ * `String.fromCharCode` takes its arguments on the stack, so a long text is
+ * converted this many units at a time.
+ */
+const SLICE_UNITS = 1024;
+
+/** The string made of the first `length` units of `buf`. */
+export function fromUnits(buf: Uint16Array, length: number): string {
+  if (length <= SLICE_UNITS)
+    return String.fromCharCode.apply(null, buf.subarray(0, length) as unknown as number[]);
+  const slices: string[] = [];
+  for (let at = 0; at < length; at += SLICE_UNITS) {
+    const units = buf.subarray(at, Math.min(length, at + SLICE_UNITS));
+    slices.push(String.fromCharCode.apply(null, units as unknown as number[]));
+  }
+  return slices.join('');
 }
 
 /** Reads the `${...}` starting at `start`, pushes its reference, returns the index after `}`. */
@@ -141,8 +228,10 @@ function readPlaceholder(tok: StringToken, start: number, end: number, parts: Te
       'close the reference with `}`, or write `\\${` for a literal `${`',
     );
   }
-  const nested = image.indexOf('${', start + 2);
-  if (nested !== -1 && nested < close) {
+  const inner = image.slice(start + 2, close);
+  const nestedAt = inner.indexOf('${');
+  if (nestedAt !== -1) {
+    const nested = start + 2 + nestedAt;
     fail(
       tok,
       'BadInterpolation',
@@ -152,7 +241,6 @@ function readPlaceholder(tok: StringToken, start: number, end: number, parts: Te
       'a placeholder holds one reference like `${host.prod.addr}`',
     );
   }
-  const inner = image.slice(start + 2, close);
   const trimmed = inner.trim();
   if (trimmed === '') {
     fail(
@@ -164,23 +252,25 @@ function readPlaceholder(tok: StringToken, start: number, end: number, parts: Te
       'put a reference inside, like `${host.prod.addr}`, or write `\\${` for a literal `${`',
     );
   }
-  const from = start + 2 + inner.indexOf(trimmed);
+  const from = start + 2 + inner.length - inner.trimStart().length;
   const to = from + trimmed.length;
-  if (IDENT.test(trimmed)) {
+  const segments = nameChainLength(trimmed);
+  if (segments === 1) {
+    const name = shorten(trimmed, MAX_NAME_SHOWN);
     fail(
       tok,
       'BadInterpolation',
-      `bare identifier \`${trimmed}\` not allowed in \`\${...}\``,
+      `bare identifier \`${name}\` not allowed in \`\${...}\``,
       from,
       to,
-      `use a reference such as \`\${host.${trimmed}.addr}\``,
+      `use a reference such as \`\${host.${name}.addr}\``,
     );
   }
-  if (!REF.test(trimmed)) {
+  if (segments === 0) {
     fail(
       tok,
       'BadInterpolation',
-      `\`${trimmed}\` is not a reference: \`\${...}\` takes dotted names like \`host.prod.addr\``,
+      `\`${shorten(trimmed, MAX_NAME_SHOWN)}\` is not a reference: \`\${...}\` takes dotted names like \`host.prod.addr\``,
       from,
       to,
       'write `\\${` for a literal `${`',
