@@ -4,14 +4,21 @@ import type { ClientChannel } from 'ssh2';
 import ssh2 from 'ssh2';
 import type { AuthSession } from './auth';
 import { type ChannelRun, runOnChannel } from './channel-exec';
-import { AuthFailedError, ConnectionLostError, commandSummary, SshError } from './errors';
-import { type KnownHosts, knownHostsName } from './known-hosts';
+import {
+  AuthFailedError,
+  ConnectionLostError,
+  commandSummary,
+  HostKeyUnknownError,
+  SshError,
+} from './errors';
+import { fingerprint, type KnownHosts, keyTypeOf, knownHostsName } from './known-hosts';
 import { Semaphore } from './semaphore';
 import type { ResolvedTarget } from './ssh-config';
 
 /** Where log lines of the transport go. Never receives secrets (commands are shown by their first line only). */
 export interface TransportLogger {
   debug(line: string): void;
+  /** What the operator should see (the CLI prints it on stderr), e.g. a new host key recorded. Falls back to `debug`. */
   warn?(line: string): void;
 }
 
@@ -21,6 +28,8 @@ export interface ConnectionSettings {
   keepaliveCountMax: number;
   maxChannels: number;
   knownHosts: KnownHosts;
+  /** Shared by the transport's connections: each new host key announced (file, name, fingerprint), so it is announced once. */
+  announcedHosts: Set<string>;
   /** known_hosts files to check, the first is where new hosts are recorded. */
   knownHostsFiles: readonly string[];
   /** Builds the identities to offer; called once per connect. */
@@ -178,12 +187,15 @@ export class SshConnection {
           username: target.user,
           authHandler: auth.handler,
           hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
-            settings.knownHosts.verify(settings.knownHostsFiles, knownName, key, target.key).then(
-              (recorded) => {
-                if (recorded)
-                  settings.logger?.debug(
-                    `[ssh] recorded the host key of ${knownName} in ${settings.knownHostsFiles[0]}`,
-                  );
+            const acceptNew =
+              target.strictHostKeyChecking !== 'yes' && target.strictHostKeyChecking !== 'ask';
+            settings.knownHosts.verify(settings.knownHostsFiles, knownName, key, target.key, acceptNew).then(
+              (outcome) => {
+                if (outcome === 'unknown') {
+                  hostKeyError = this.#unknownHostError(knownName, key);
+                  return verify(false);
+                }
+                if (outcome === 'recorded') this.#announceNewHost(knownName, key);
                 verify(true);
               },
               (err: Error) => {
@@ -212,6 +224,45 @@ export class SshConnection {
           ),
         );
       }
+    });
+  }
+
+  /** `host`, or `host:port` off port 22 (`[v6]:port` for an IPv6 address): how the operator names the host. */
+  get #displayHost(): string {
+    const { hostname, port } = this.target;
+    if (port === 22) return hostname;
+    return hostname.includes(':') ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+  }
+
+  /** Tells the operator, once per host and file, that a host key was trusted on first use. */
+  #announceNewHost(knownName: string, key: Buffer): void {
+    const file = this.#settings.knownHostsFiles[0]!;
+    const fp = fingerprint(key);
+    const seen = this.#settings.announcedHosts;
+    // The same key recorded again (a known_hosts file emptied under us, or /dev/null) is not news.
+    const id = `${file}\0${knownName}\0${fp}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    const alias = this.target.hostKeyAlias ? ` (HostKeyAlias ${this.target.hostKeyAlias})` : '';
+    const line = `[ssh] new host ${this.#displayHost}${alias}: added ${keyTypeOf(key)} key ${fp} to ${file}`;
+    const logger = this.#settings.logger;
+    if (logger?.warn) logger.warn(line);
+    else logger?.debug(line);
+  }
+
+  #unknownHostError(knownName: string, key: Buffer): HostKeyUnknownError {
+    const { target } = this;
+    return new HostKeyUnknownError({
+      target: target.key,
+      host: this.#displayHost,
+      hostname: target.hostname,
+      port: target.port,
+      knownHostsName: knownName,
+      knownHostsFiles: this.#settings.knownHostsFiles,
+      fingerprint: fingerprint(key),
+      keyType: keyTypeOf(key),
+      policy: target.strictHostKeyChecking === 'ask' ? 'ask' : 'yes',
+      hostKeyAlias: target.hostKeyAlias,
     });
   }
 

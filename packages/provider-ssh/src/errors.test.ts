@@ -5,6 +5,7 @@ import {
   CommandTimeoutError,
   ConnectionLostError,
   HostKeyChangedError,
+  HostKeyUnknownError,
   SshError,
 } from './errors';
 
@@ -23,6 +24,23 @@ const hostKeyChanged = () =>
 const subclasses: [string, { isInstance(value: unknown): boolean }, () => SshError][] = [
   ['AuthFailedError', AuthFailedError, () => new AuthFailedError('root@h:22', [])],
   ['HostKeyChangedError', HostKeyChangedError, hostKeyChanged],
+  [
+    'HostKeyUnknownError',
+    HostKeyUnknownError,
+    () =>
+      new HostKeyUnknownError({
+        target: 'root@h:2222',
+        host: 'h:2222',
+        hostname: 'h',
+        port: 2222,
+        knownHostsName: '[h]:2222',
+        knownHostsFiles: ['/home/u/.ssh/known_hosts'],
+        fingerprint: 'SHA256:new',
+        keyType: 'ssh-ed25519',
+        policy: 'yes',
+        hostKeyAlias: undefined,
+      }),
+  ],
   ['CommandTimeoutError', CommandTimeoutError, () => new CommandTimeoutError('root@h:22', 'sleep 9', 100)],
   ['ConnectionLostError', ConnectionLostError, () => new ConnectionLostError('root@h:22', 'uptime', true)],
 ];
@@ -59,5 +77,26 @@ describe('ssh error markers', () => {
 
   it('AuthFailedError.isInstance is false for a HostKeyChangedError', () => {
     expect(AuthFailedError.isInstance(hostKeyChanged())).toBe(false);
+  });
+});
+
+describe('error classes of the package', () => {
+  it('each declares a marker of its own, none shared', async () => {
+    const exported = Object.values(await import('./index')).filter(
+      (value): value is typeof SshError =>
+        typeof value === 'function' && (value === SshError || value.prototype instanceof SshError),
+    );
+    expect(exported.map((cls) => cls.name).sort()).toEqual(
+      [
+        'AuthFailedError',
+        'CommandTimeoutError',
+        'ConnectionLostError',
+        'HostKeyChangedError',
+        'HostKeyUnknownError',
+        'SshError',
+      ].sort(),
+    );
+    for (const cls of exported) expect([cls.name, Object.hasOwn(cls, 'marker')]).toEqual([cls.name, true]);
+    expect(new Set(exported.map((cls) => cls.marker)).size).toBe(exported.length);
   });
 });

@@ -15,6 +15,8 @@ export type SshErrorCode =
   | 'HostKeyChanged'
   /** The host presented a key that known_hosts marks `@revoked`. */
   | 'HostKeyRevoked'
+  /** The host is not in known_hosts and ssh config `StrictHostKeyChecking yes` (or `ask`) forbids adding it. */
+  | 'HostKeyUnknown'
   /** known_hosts could not be read or appended to. */
   | 'KnownHostsUnwritable'
   /** The ssh handshake failed for another reason (no common algorithm, protocol error). */
@@ -35,6 +37,8 @@ export type SshErrorCode =
   | 'SshConfigInvalid'
   /** An ssh config or identity file could not be read. */
   | 'SshConfigUnreadable'
+  /** The ssh config file the caller named (`sshConfigPath`) does not exist or is a directory. */
+  | 'SshConfigMissing'
   /** `exec` was called after `close()`. */
   | 'TransportClosed';
 
@@ -128,6 +132,61 @@ export class HostKeyChangedError extends SshError<'HostKeyChanged'> {
     this.line = d.line;
     this.expectedFingerprint = d.expectedFingerprint;
     this.actualFingerprint = d.actualFingerprint;
+  }
+}
+
+export interface HostKeyUnknownDetails {
+  /** `user@host:port`. */
+  target: string;
+  /** The host as the operator knows it: `host`, or `host:port` off port 22. */
+  host: string;
+  hostname: string;
+  port: number;
+  /** The name looked up in known_hosts: `host`, `[host]:port` off port 22, or the HostKeyAlias. */
+  knownHostsName: string;
+  /** Every known_hosts file checked; the first is where a new key would go. */
+  knownHostsFiles: readonly string[];
+  /** `SHA256:...` of the key the host presented. */
+  fingerprint: string;
+  /** Its type (`ssh-ed25519`, ...). */
+  keyType: string;
+  /** The ssh config value that refused it. */
+  policy: 'yes' | 'ask';
+  /** ssh config `HostKeyAlias`, when set: the name a known_hosts line must carry. */
+  hostKeyAlias: string | undefined;
+}
+
+export class HostKeyUnknownError extends SshError<'HostKeyUnknown'> {
+  static override readonly marker: string = '@stratum/provider-ssh/HostKeyUnknownError';
+
+  readonly knownHostsName: string;
+  readonly knownHostsFiles: readonly string[];
+  readonly fingerprint: string;
+  readonly keyType: string;
+
+  constructor(d: HostKeyUnknownDetails) {
+    const files = d.knownHostsFiles;
+    const where = files.length === 1 ? files[0] : `any of ${files.join(', ')}`;
+    const file = files[0] ?? '~/.ssh/known_hosts';
+    const keyscan = `ssh-keyscan ${d.port === 22 ? '' : `-p ${d.port} `}${d.hostname} >> ${file}`;
+    super(
+      'HostKeyUnknown',
+      `ssh: ${d.host} is not a known host: its ${d.keyType} key ${d.fingerprint} is not in ${where}, ` +
+        `and ssh config sets StrictHostKeyChecking ${d.policy} for it; refusing to connect`,
+      {
+        target: d.target,
+        hint:
+          `Check ${d.fingerprint} with the host's administrator, then add the key with \`${keyscan}\`` +
+          (d.hostKeyAlias ? ` (then put ${d.hostKeyAlias} in place of the host name on the new lines)` : '') +
+          ' or by connecting once with `ssh -o StrictHostKeyChecking=ask` and confirming it; ' +
+          'or set StrictHostKeyChecking accept-new for this host in ssh config.',
+      },
+    );
+    this.name = 'HostKeyUnknownError';
+    this.knownHostsName = d.knownHostsName;
+    this.knownHostsFiles = Object.freeze([...files]);
+    this.fingerprint = d.fingerprint;
+    this.keyType = d.keyType;
   }
 }
 

@@ -1,10 +1,17 @@
 export type { TransportLogger } from './connection';
-export type { HostKeyChangedDetails, IdentityAttempt, SshErrorCode, SshErrorOptions } from './errors';
+export type {
+  HostKeyChangedDetails,
+  HostKeyUnknownDetails,
+  IdentityAttempt,
+  SshErrorCode,
+  SshErrorOptions,
+} from './errors';
 export {
   AuthFailedError,
   CommandTimeoutError,
   ConnectionLostError,
   HostKeyChangedError,
+  HostKeyUnknownError,
   SshError,
 } from './errors';
 export { formatCommandFailure } from './format';

@@ -137,10 +137,28 @@ describe('KnownHosts store', () => {
     const b = newKey('store-b');
     await writeFile(file, `first ${a.fields}`);
     const store = new KnownHosts();
-    expect(await store.verify([file], 'second', b.blob, 'root@second:22')).toBe(true);
-    expect(await store.verify([file], 'second', b.blob, 'root@second:22')).toBe(false);
+    expect(await store.verify([file], 'second', b.blob, 'root@second:22')).toBe('recorded');
+    expect(await store.verify([file], 'second', b.blob, 'root@second:22')).toBe('known');
     const lines = (await readFile(file, 'utf8')).split('\n');
     expect(lines[1]).toBe(`second ${b.fields}`);
+  });
+
+  it('with acceptNew false, reports an unknown host without recording it, and still checks known ones', async () => {
+    const file = join(dir, 'refuse-new');
+    const a = newKey('refuse-a');
+    const b = newKey('refuse-b');
+    await writeFile(file, `known ${a.fields}\n`);
+    const store = new KnownHosts();
+    expect(await store.verify([file], 'stranger', b.blob, 'root@stranger:22', false)).toBe('unknown');
+    expect(await store.verify([file], 'known', a.blob, 'root@known:22', false)).toBe('known');
+    await expect(store.verify([file], 'known', b.blob, 'root@known:22', false)).rejects.toMatchObject({
+      code: 'HostKeyChanged',
+    });
+    expect(await readFile(file, 'utf8')).toBe(`known ${a.fields}\n`);
+    // A missing file is not created either.
+    const missing = join(dir, 'refuse-new-missing');
+    expect(await store.verify([missing], 'stranger', b.blob, 'root@stranger:22', false)).toBe('unknown');
+    await expect(readFile(missing)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('asks for the known key types first', async () => {

@@ -119,6 +119,13 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, k
   return { status: 'new' };
 }
 
+/**
+ * What {@link KnownHosts.verify} made of a key: `known` (it matches an entry),
+ * `recorded` (the host was new and its key was appended), `unknown` (the host
+ * was new and, not accepting new hosts, nothing was written).
+ */
+export type HostKeyOutcome = 'known' | 'recorded' | 'unknown';
+
 /** Host key algorithms ssh2 can negotiate, in its default order. */
 const HOST_KEY_ALGORITHMS = [
   'ssh-ed25519',
@@ -180,22 +187,34 @@ export class KnownHosts {
   }
 
   /**
-   * Accept-new: a known key passes, an unknown host is recorded in `files[0]`
-   * and passes, a changed or revoked key throws.
-   *
-   * @returns true when the key was new and got recorded.
+   * Checks a presented host key. A known key passes (`known`); a changed or
+   * revoked key throws, whatever the policy. An unknown host is recorded in
+   * `files[0]` (`recorded`) when `acceptNew` holds, as accept-new does, and is
+   * otherwise reported `unknown` with nothing written: the caller refuses it.
    */
-  verify(files: readonly string[], name: string, key: Buffer, target: string): Promise<boolean> {
-    const run = this.#queue.then(() => this.#verify(files, name, key, target));
+  verify(
+    files: readonly string[],
+    name: string,
+    key: Buffer,
+    target: string,
+    acceptNew = true,
+  ): Promise<HostKeyOutcome> {
+    const run = this.#queue.then(() => this.#verify(files, name, key, target, acceptNew));
     this.#queue = run.catch(() => undefined);
     return run;
   }
 
-  async #verify(files: readonly string[], name: string, key: Buffer, target: string): Promise<boolean> {
+  async #verify(
+    files: readonly string[],
+    name: string,
+    key: Buffer,
+    target: string,
+    acceptNew: boolean,
+  ): Promise<HostKeyOutcome> {
     const verdict = checkHostKey(await this.read(files), name, key);
     switch (verdict.status) {
       case 'match':
-        return false;
+        return 'known';
       case 'revoked':
         throw new SshError(
           'HostKeyRevoked',
@@ -214,8 +233,9 @@ export class KnownHosts {
           actualKeyType: keyTypeOf(key),
         });
       case 'new':
+        if (!acceptNew) return 'unknown';
         await this.#append(files[0]!, `${name} ${keyTypeOf(key)} ${key.toString('base64')}\n`, target);
-        return true;
+        return 'recorded';
     }
   }
 

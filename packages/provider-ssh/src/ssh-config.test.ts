@@ -43,6 +43,27 @@ beforeAll(async () => {
       'Host badport',
       '  Port ssh',
       '',
+      'Host strict strict-*',
+      '  StrictHostKeyChecking yes',
+      '',
+      'Host lax',
+      '  StrictHostKeyChecking no',
+      '',
+      'Host lax-off',
+      '  StrictHostKeyChecking off',
+      '',
+      'Host asking',
+      '  StrictHostKeyChecking ask',
+      '',
+      'Host shouty',
+      '  StrictHostKeyChecking Accept-New',
+      '',
+      'Host badstrict',
+      '  StrictHostKeyChecking maybe',
+      '',
+      'Host *',
+      '  StrictHostKeyChecking accept-new',
+      '',
       'Host *',
       '  User fallback',
       '  Port 2022',
@@ -142,7 +163,45 @@ describe('resolveTarget', () => {
     expect(() => resolveTarget('root@', c)).toThrow(/no host name/);
   });
 
+  it('reads StrictHostKeyChecking per Host block, first match winning', async () => {
+    const c = await ctx();
+    expect(resolveTarget('strict', c).strictHostKeyChecking).toBe('yes');
+    expect(resolveTarget('strict-db', c).strictHostKeyChecking).toBe('yes');
+    expect(resolveTarget('lax', c).strictHostKeyChecking).toBe('no');
+    expect(resolveTarget('lax-off', c).strictHostKeyChecking).toBe('no');
+    expect(resolveTarget('asking', c).strictHostKeyChecking).toBe('ask');
+    expect(resolveTarget('shouty', c).strictHostKeyChecking).toBe('accept-new');
+    expect(resolveTarget('elsewhere', c).strictHostKeyChecking).toBe('accept-new');
+    // No ssh config at all: accept-new, stratum's default.
+    const none: ResolveContext = { ...c, config: undefined };
+    expect(resolveTarget('strict', none).strictHostKeyChecking).toBe('accept-new');
+  });
+
+  it('rejects a StrictHostKeyChecking value ssh would not take', async () => {
+    let caught: unknown;
+    try {
+      resolveTarget('badstrict', await ctx());
+    } catch (err) {
+      caught = err;
+    }
+    expect(StratumError.hasCode(caught, 'SshConfigInvalid')).toBe(true);
+    expect((caught as Error).message).toContain('StrictHostKeyChecking `maybe`');
+    expect((caught as Error).message).toContain('`badstrict`');
+  });
+
   it('treats a missing config file as no config', async () => {
     expect(await loadSshConfig(join(home, 'nope'), home)).toBeUndefined();
+  });
+
+  it('refuses a missing config file that was asked for explicitly', async () => {
+    const path = join(home, 'nope');
+    let caught: unknown;
+    try {
+      await loadSshConfig(path, home, { required: true });
+    } catch (err) {
+      caught = err;
+    }
+    expect(StratumError.hasCode(caught, 'SshConfigMissing')).toBe(true);
+    expect((caught as Error).message).toContain(path);
   });
 });

@@ -1,4 +1,4 @@
-import { globSync } from 'node:fs';
+import { accessSync, constants, globSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname as localHostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -32,9 +32,18 @@ export interface ResolvedTarget {
   readonly hostKeyAlias: string | undefined;
   /** ssh config `ConnectTimeout`, in ms. */
   readonly connectTimeoutMs: number | undefined;
+  /**
+   * ssh config `StrictHostKeyChecking`, normalised: `yes` and `ask` refuse a host
+   * not in known_hosts (stratum never prompts), `accept-new` (the default) and
+   * `no` (`off`) record it. A changed key is refused under every value.
+   */
+  readonly strictHostKeyChecking: StrictHostKeyChecking;
   /** `user@hostname:port`: the pool's key and what messages show. */
   readonly key: string;
 }
+
+/** The values of ssh config `StrictHostKeyChecking` (`off` reads as `no`, `true`/`false` as `yes`/`no`). */
+export type StrictHostKeyChecking = 'yes' | 'ask' | 'accept-new' | 'no';
 
 export interface ResolveContext {
   /** The parsed ssh config, or undefined when there is none. */
@@ -58,11 +67,55 @@ export function parseTargetAddr(addr: string): { user: string | undefined; host:
 
 /**
  * Reads an ssh config file, inlining `Include` directives. A missing file is no
- * config (undefined), as for ssh.
+ * config (undefined), as for ssh, unless `required`: a file the caller named
+ * must exist (`SshConfigMissing`), as for `ssh -F`.
  */
-export async function loadSshConfig(path: string, homeDir: string): Promise<SSHConfig | undefined> {
+export async function loadSshConfig(
+  path: string,
+  homeDir: string,
+  options: { required?: boolean } = {},
+): Promise<SSHConfig | undefined> {
   const text = await readConfigText(path, homeDir, 0);
+  if (text === undefined && options.required) throw sshConfigMissing(path, 'does not exist');
   return text === undefined ? undefined : SSHConfig.parse(text);
+}
+
+/**
+ * Checks, synchronously, that an ssh config the caller named explicitly can be
+ * read: it exists (`SshConfigMissing`), is not a directory (`SshConfigMissing`)
+ * and is readable (`SshConfigUnreadable`). Devices and pipes pass, so
+ * `/dev/null` means no config, as with `ssh -F /dev/null`.
+ */
+export function checkSshConfigPath(path: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw sshConfigMissing(path, 'does not exist');
+    throw unreadable(path, err);
+  }
+  if (isDirectory) throw sshConfigMissing(path, 'is a directory, not a file');
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+}
+
+function sshConfigMissing(path: string, what: string): SshError<'SshConfigMissing'> {
+  return new SshError('SshConfigMissing', `ssh config ${path} ${what}`, {
+    hint:
+      'Check the path given as the ssh config (--ssh-config or STRATUM_SSH_CONFIG); ' +
+      'leave it unset to use ~/.ssh/config, or pass /dev/null for no ssh config at all.',
+  });
+}
+
+function unreadable(path: string, err: unknown): SshError<'SshConfigUnreadable'> {
+  return new SshError('SshConfigUnreadable', `cannot read ssh config ${path}: ${(err as Error).message}`, {
+    cause: err,
+    hint: 'Fix the file permissions, or point the transport at another ssh config.',
+  });
 }
 
 const INCLUDE = /^\s*include\s*[=\s]\s*(.+?)\s*$/i;
@@ -74,10 +127,7 @@ async function readConfigText(path: string, homeDir: string, depth: number): Pro
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && depth === 0) return undefined;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw new SshError('SshConfigUnreadable', `cannot read ssh config ${path}: ${(err as Error).message}`, {
-      cause: err,
-      hint: 'Fix the file permissions, or point the transport at another ssh config.',
-    });
+    throw unreadable(path, err);
   }
   if (depth > 16) {
     throw new SshError('SshConfigUnsupported', `ssh config ${path}: Include nested more than 16 deep`, {
@@ -138,8 +188,8 @@ function list(value: string | string[] | undefined): string[] {
  * Resolves a target string the way `ssh <addr>` would: `user@` in the addr beats
  * ssh config `User` beats the local user; a host block's `port` beats ssh config
  * `Port` beats 22; `HostName`, `IdentityFile`, `IdentitiesOnly`, `IdentityAgent`,
- * `UserKnownHostsFile`, `HostKeyAlias` and `ConnectTimeout` come from the first
- * matching `Host`/`Match` blocks (first value wins). `Match exec` blocks are not
+ * `UserKnownHostsFile`, `HostKeyAlias`, `ConnectTimeout` and `StrictHostKeyChecking`
+ * come from the first matching `Host`/`Match` blocks (first value wins). `Match exec` blocks are not
  * evaluated (they never match), so resolving never runs a command.
  *
  * @throws SshError `SshConfigUnsupported` for `ProxyJump`/`ProxyCommand`, which
@@ -209,8 +259,41 @@ export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget
       .map(expandPath),
     hostKeyAlias,
     connectTimeoutMs: timeout !== undefined && /^\d+$/.test(timeout) ? Number(timeout) * 1000 : undefined,
+    strictHostKeyChecking: parseStrictHostKeyChecking(
+      single(computed.stricthostkeychecking),
+      host,
+      ctx.configPath,
+    ),
     key: `${user}@${hostname}:${port}`,
   };
+}
+
+/** OpenSSH's spellings (case-insensitive), normalised. */
+const STRICT_HOST_KEY_CHECKING = new Map<string, StrictHostKeyChecking>([
+  ['yes', 'yes'],
+  ['true', 'yes'],
+  ['ask', 'ask'],
+  ['accept-new', 'accept-new'],
+  ['no', 'no'],
+  ['off', 'no'],
+  ['false', 'no'],
+]);
+
+function parseStrictHostKeyChecking(
+  value: string | undefined,
+  host: string,
+  configPath: string,
+): StrictHostKeyChecking {
+  if (value === undefined) return 'accept-new';
+  const policy = STRICT_HOST_KEY_CHECKING.get(value.toLowerCase());
+  if (policy === undefined) {
+    throw new SshError(
+      'SshConfigInvalid',
+      `ssh config ${configPath}: StrictHostKeyChecking \`${value}\` for \`${host}\` is not one of yes, accept-new, no, off, ask`,
+      { hint: 'Set StrictHostKeyChecking to yes, accept-new or no.' },
+    );
+  }
+  return policy;
 }
 
 function parsePort(value: string | undefined, host: string, configPath: string): number | undefined {

@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { StratumError } from '@stratum/core';
 import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ConnectionLostError } from './errors';
+import { type ConnectionLostError, HostKeyUnknownError, SshError } from './errors';
 import { createSshTransport, type SshTransport, type SshTransportOptions } from './transport';
 
 /** Resolves with the rejection of `promise`, failing when it fulfils. */
@@ -278,6 +279,219 @@ describe('known_hosts', () => {
     // A second client matches the line and does not append another.
     await transport({ knownHostsPath }).exec(sshd.addr, 'true');
     expect(await readFile(knownHostsPath, 'utf8')).toBe(recorded);
+  });
+});
+
+describe('first contact', () => {
+  it('warns once per host when it records a new host key, naming host:port, type, fingerprint and file', async () => {
+    const knownHostsPath = join(sshd.tempDir, 'first-contact_known_hosts');
+    const warnings: string[] = [];
+    const debug: string[] = [];
+    const t = transport({
+      knownHostsPath,
+      logger: { debug: (line) => debug.push(line), warn: (line) => warnings.push(line) },
+    });
+    await Promise.all([t.exec(sshd.addr, 'true'), t.exec(sshd.alias, 'true'), t.exec(sshd.addr, 'true')]);
+    const expected = `[ssh] new host 127.0.0.1:${sshd.port}: added ssh-ed25519 key ${sshd.hostKeyFingerprint} to ${knownHostsPath}`;
+    expect(warnings).toEqual([expected]);
+    // A new connection to the same host, even one that has to record the key again
+    // (the file was emptied under us), does not repeat the warning.
+    await sshd.dropConnections();
+    await writeFile(knownHostsPath, '');
+    await t.exec(sshd.addr, 'true');
+    expect((await readFile(knownHostsPath, 'utf8')).trim().split('\n')).toHaveLength(1);
+    expect(warnings).toEqual([expected]);
+    // A host that is already known is not announced.
+    const later: string[] = [];
+    await transport({ knownHostsPath, logger: { debug: () => {}, warn: (line) => later.push(line) } }).exec(
+      sshd.addr,
+      'true',
+    );
+    expect(later).toEqual([]);
+  });
+
+  it('falls back to debug when the logger has no warn', async () => {
+    const knownHostsPath = join(sshd.tempDir, 'first-contact-debug_known_hosts');
+    const debug: string[] = [];
+    await transport({ knownHostsPath, logger: { debug: (line) => debug.push(line) } }).exec(
+      sshd.addr,
+      'true',
+    );
+    expect(debug.filter((l) => l.startsWith('[ssh] new host '))).toHaveLength(1);
+  });
+});
+
+describe('StrictHostKeyChecking', () => {
+  /** An ssh config with one alias per policy, all aimed at the loopback sshd. */
+  async function policyConfig(): Promise<string> {
+    const path = join(sshd.tempDir, 'policy_ssh_config');
+    const block = (name: string, policy: string | undefined) => [
+      `Host ${name}`,
+      '  HostName 127.0.0.1',
+      `  Port ${sshd.port}`,
+      '  User root',
+      `  IdentityFile ${sshd.clientKeyPath}`,
+      ...(policy ? [`  StrictHostKeyChecking ${policy}`] : []),
+      '',
+    ];
+    await writeFile(
+      path,
+      [
+        ...block('strict', 'yes'),
+        ...block('asking', 'ask'),
+        ...block('lax', 'no'),
+        ...block('lax-off', 'off'),
+        ...block('plain', undefined),
+      ].join('\n'),
+    );
+    return path;
+  }
+
+  async function policyTransport(name: string, logger?: SshTransportOptions['logger']) {
+    const knownHostsPath = join(sshd.tempDir, `${name}-${Date.now()}_known_hosts`);
+    const sshConfigPath = await policyConfig();
+    return {
+      knownHostsPath,
+      t: transport({
+        sshConfigPath,
+        knownHostsPath,
+        hosts: [],
+        identityFiles: [],
+        ...(logger ? { logger } : {}),
+      }),
+    };
+  }
+
+  it('yes: refuses an unknown host, naming it, its fingerprint and the known_hosts file', async () => {
+    const warnings: string[] = [];
+    const { t, knownHostsPath } = await policyTransport('strict', {
+      debug: () => {},
+      warn: (line) => warnings.push(line),
+    });
+    const err = await rejection(t.exec('strict', 'true'));
+    expect(err.code).toBe('HostKeyUnknown');
+    expect(SshError.isInstance(err)).toBe(true);
+    expect(HostKeyUnknownError.isInstance(err)).toBe(true);
+    const unknown = err as HostKeyUnknownError;
+    expect(unknown.fingerprint).toBe(sshd.hostKeyFingerprint);
+    expect(unknown.keyType).toBe('ssh-ed25519');
+    expect(unknown.knownHostsName).toBe(`[127.0.0.1]:${sshd.port}`);
+    expect(unknown.knownHostsFiles).toEqual([knownHostsPath]);
+    expect(unknown.target).toBe(`root@127.0.0.1:${sshd.port}`);
+    expect(err.message).toContain(`127.0.0.1:${sshd.port}`);
+    expect(err.message).toContain(sshd.hostKeyFingerprint);
+    expect(err.message).toContain(knownHostsPath);
+    expect(err.message).toContain('StrictHostKeyChecking yes');
+    expect(err.hint).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${knownHostsPath}`);
+    expect(err.hint).toContain('StrictHostKeyChecking accept-new');
+    // Nothing was recorded, nothing announced.
+    await expect(stat(knownHostsPath)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(warnings).toEqual([]);
+    expect(t.connectionCount).toBe(0);
+  });
+
+  it('yes: connects to a host already in known_hosts, as the ssh-keyscan hint would add it', async () => {
+    const { t, knownHostsPath } = await policyTransport('strict-known');
+    const hostKey = (await readFile(`${sshd.hostKeyPath}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
+    await writeFile(knownHostsPath, `[127.0.0.1]:${sshd.port} ${hostKey}\n`);
+    expect((await t.exec('strict', 'echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('ask: refuses an unknown host too (stratum never prompts)', async () => {
+    const { t, knownHostsPath } = await policyTransport('asking');
+    const err = await rejection(t.exec('asking', 'true'));
+    expect(err.code).toBe('HostKeyUnknown');
+    expect(err.message).toContain('StrictHostKeyChecking ask');
+    await expect(stat(knownHostsPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it.each([
+    ['lax', 'no'],
+    ['lax-off', 'off'],
+    ['plain', 'unset'],
+  ])('%s (%s): records a new host like accept-new, with the warning', async (alias) => {
+    const warnings: string[] = [];
+    const { t, knownHostsPath } = await policyTransport(alias, {
+      debug: () => {},
+      warn: (line) => warnings.push(line),
+    });
+    await t.exec(alias, 'true');
+    expect(await readFile(knownHostsPath, 'utf8')).toMatch(
+      new RegExp(`^\\[127\\.0\\.0\\.1\\]:${sshd.port} ssh-ed25519 `),
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(sshd.hostKeyFingerprint);
+  });
+
+  it('no: still refuses a changed host key', async () => {
+    const { t, knownHostsPath } = await policyTransport('lax-changed');
+    const impostor = join(sshd.tempDir, `impostor-${Date.now()}`);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', impostor]);
+    const impostorKey = (await readFile(`${impostor}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
+    await writeFile(knownHostsPath, `[127.0.0.1]:${sshd.port} ${impostorKey}\n`);
+    const before = await readFile(knownHostsPath, 'utf8');
+    const err = await rejection(t.exec('lax', 'true'));
+    expect(err.code).toBe('HostKeyChanged');
+    expect(await readFile(knownHostsPath, 'utf8')).toBe(before);
+  });
+});
+
+describe('sshConfigPath', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'stratum-ssh-config-path-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A transport with only these options (none of the loopback's), closed after the suite. */
+  function bare(options: SshTransportOptions): SshTransport {
+    const t = createSshTransport(options);
+    transports.push(t);
+    return t;
+  }
+
+  function constructionError(options: SshTransportOptions): unknown {
+    try {
+      bare(options);
+    } catch (err) {
+      return err;
+    }
+    return undefined;
+  }
+
+  it('fails at construction when an explicit ssh config does not exist, and writes nothing', async () => {
+    const home = join(dir, 'home-missing');
+    await mkdir(home);
+    const path = join(dir, 'nope');
+    const err = constructionError({ homeDir: home, sshConfigPath: path, agentSocket: null });
+    expect(SshError.isInstance(err)).toBe(true);
+    expect((err as SshError).code).toBe('SshConfigMissing');
+    expect((err as SshError).message).toContain(path);
+    expect((err as SshError).message).toContain('does not exist');
+    expect((err as SshError).hint).toBeTruthy();
+    // In particular no ~/.ssh/known_hosts appeared in that home.
+    await expect(stat(join(home, '.ssh'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('fails at construction when the explicit ssh config is a directory', () => {
+    const err = constructionError({ homeDir: dir, sshConfigPath: dir, agentSocket: null });
+    expect((err as SshError).code).toBe('SshConfigMissing');
+    expect((err as SshError).message).toContain(dir);
+    expect((err as SshError).message).toContain('is a directory');
+  });
+
+  it('accepts /dev/null as an explicit ssh config (like ssh -F /dev/null): no config', async () => {
+    const t = bare({ homeDir: dir, sshConfigPath: '/dev/null', agentSocket: null, localUser: 'me' });
+    expect(await t.resolve('example.org')).toMatchObject({ user: 'me', port: 22, hostname: 'example.org' });
+  });
+
+  it('keeps a missing default ~/.ssh/config fine', async () => {
+    const home = join(dir, 'home-default');
+    await mkdir(home);
+    const t = bare({ homeDir: home, agentSocket: null, localUser: 'me' });
+    expect(await t.resolve('example.org')).toMatchObject({ user: 'me', port: 22, hostname: 'example.org' });
   });
 });
 

@@ -8,6 +8,7 @@ import { ConnectionLostError, commandSummary, SshError } from './errors';
 import { KnownHosts } from './known-hosts';
 import { ConnectionPool } from './pool';
 import {
+  checkSshConfigPath,
   defaultSshConfigPath,
   type HostSettings,
   loadSshConfig,
@@ -20,7 +21,11 @@ export interface SshTransportOptions {
   hosts?: readonly HostSettings[];
   /** Home directory for `~` and the defaults below. Default: the current user's. */
   homeDir?: string;
-  /** ssh config to honour. Default `~/.ssh/config`; a missing file is fine. */
+  /**
+   * ssh config to honour. Default `~/.ssh/config`, which may be absent. A path
+   * given here must exist: `createSshTransport` throws `SshConfigMissing` when it
+   * does not or is a directory (`/dev/null` is fine and means no config).
+   */
   sshConfigPath?: string;
   /** known_hosts to check and append to. Default: ssh config's UserKnownHostsFile, else `~/.ssh/known_hosts`. */
   knownHostsPath?: string;
@@ -64,12 +69,16 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
  * many commands multiplexed on it as channels. Targets resolve like OpenSSH
  * (`user@host` or an ssh config alias, Port/User/IdentityFile from ssh config,
  * a host block's `port` above all), auth uses ssh-agent then key files, and
- * host keys are checked against known_hosts with accept-new semantics.
+ * host keys are checked against known_hosts with accept-new semantics (or
+ * refuse-new, where ssh config says `StrictHostKeyChecking yes`). Recording a
+ * new host key is announced once per host through `logger.warn`.
  *
  * A command that exits non-zero resolves with its exit code; `exec` rejects
  * (with an {@link SshError}) only when the command could not run or finish:
  * unreachable host, auth refused, host key changed, timeout, dropped connection.
  *
+ * @throws SshError `SshConfigMissing` (or `SshConfigUnreadable`) at once when an
+ *   explicit `sshConfigPath` cannot be read.
  * @example
  * const transport = createSshTransport({ hosts: [{ addr: 'root@192.0.2.10', port: 2222 }] });
  * try {
@@ -81,6 +90,7 @@ const DEFAULT_KEEPALIVE_MS = 15_000;
 export function createSshTransport(options: SshTransportOptions = {}): SshTransport {
   const homeDir = options.homeDir ?? homedir();
   const localUser = options.localUser ?? userInfo().username;
+  const explicitConfig = options.sshConfigPath !== undefined;
   const sshConfigPath = options.sshConfigPath ?? defaultSshConfigPath(homeDir);
   const hosts = new Map((options.hosts ?? []).map((h) => [h.addr, h] as const));
   const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -88,7 +98,11 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
   if (!Number.isInteger(maxChannels) || maxChannels < 1) {
     throw new RangeError(`maxChannelsPerConnection must be a positive integer, got ${maxChannels}`);
   }
+  // A config the caller named must be there: falling back to none would connect
+  // with other users, ports and known_hosts than the ones asked for.
+  if (explicitConfig) checkSshConfigPath(sshConfigPath);
   const knownHosts = new KnownHosts();
+  const announcedHosts = new Set<string>();
   const logger = options.logger;
 
   let config: Promise<SSHConfig | undefined> | undefined;
@@ -96,7 +110,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
   const resolve = (addr: string): Promise<ResolvedTarget> => {
     let target = resolved.get(addr);
     if (!target) {
-      config ??= loadSshConfig(sshConfigPath, homeDir);
+      config ??= loadSshConfig(sshConfigPath, homeDir, { required: explicitConfig });
       target = config.then((cfg) =>
         resolveTarget(addr, { config: cfg, configPath: sshConfigPath, hosts, homeDir, localUser }),
       );
@@ -122,6 +136,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
       keepaliveCountMax: 3,
       maxChannels,
       knownHosts,
+      announcedHosts,
       knownHostsFiles: options.knownHostsPath
         ? [options.knownHostsPath]
         : target.knownHostsFiles.length > 0
