@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { diff, diffObserved } from './diff';
-import { inlineMarker, secretMarker } from './secrets/markers';
-import { sha256Tagged } from './secrets/redaction-map';
+import { digestMatches } from './secrets/digest';
+import { inlineMarker, markerFromDigest, type SecretMarker } from './secrets/markers';
+import { RedactionMap, sha256Tagged } from './secrets/redaction-map';
 
 const PG = 'correcthorsebatterystaple';
 const PG_ROTATED = 'tr0ub4dor&3-rotated';
+
+/** A run's secrets, with a cheap digest cost. */
+function secrets(values: Record<string, string>): RedactionMap {
+  const map = new RedactionMap({ digestCost: 4 });
+  for (const [name, value] of Object.entries(values)) map.add(name, value);
+  return map;
+}
+
+/** The object marker `map` writes for its secret `name`. */
+function markerOf(map: RedactionMap, name: string): SecretMarker {
+  return markerFromDigest(name, map.byName(name)!.digest);
+}
+
+/** The marker state recorded for `value` under `name`, in an earlier run (its own salt). */
+function recorded(name: string, value: string): SecretMarker {
+  return markerOf(secrets({ [name]: value }), name);
+}
 
 describe('diff (symmetric)', () => {
   it('finds nothing between equal values', () => {
@@ -35,10 +53,27 @@ describe('diff (symmetric)', () => {
   });
 
   it('is marker-aware', () => {
-    expect(diff({ pw: secretMarker('pg', PG) }, { pw: PG })).toEqual([]);
-    expect(diff({ pw: secretMarker('pg', PG) }, { pw: PG_ROTATED })).toEqual([
-      { field: 'pw', from: secretMarker('pg', PG), to: secretMarker('pg', PG_ROTATED) },
+    const old = recorded('pg', PG);
+    expect(diff({ pw: old }, { pw: PG })).toEqual([]);
+    expect(diff({ pw: old }, { pw: PG }, secrets({ pg: PG }))).toEqual([]);
+    const run = secrets({ pg: PG_ROTATED });
+    expect(diff({ pw: old }, { pw: PG_ROTATED }, run)).toEqual([
+      { field: 'pw', from: old, to: markerOf(run, 'pg') },
     ]);
+  });
+
+  it('without a verifier, shows a rotation with a freshly salted digest of the new value', () => {
+    const old = recorded('pg', PG);
+    const [change, ...rest] = diff({ pw: old }, { pw: PG_ROTATED });
+    expect(rest).toEqual([]);
+    expect(change).toEqual({
+      field: 'pw',
+      from: old,
+      to: { __secret: 'pg', __secret_sha256: expect.stringMatching(/^scrypt:/) },
+    });
+    const to = change!.to as SecretMarker;
+    expect(digestMatches(PG_ROTATED, to.__secret_sha256)).toBe(true);
+    expect(JSON.stringify(change)).not.toContain(PG_ROTATED);
   });
 });
 
@@ -93,49 +128,78 @@ describe('diffObserved (one-sided)', () => {
   });
 
   describe('secret markers', () => {
-    it('matches a marker against the plaintext that hashes to it', () => {
-      expect(diffObserved({ env: { PW: secretMarker('pg', PG) } }, { env: { PW: PG } })).toEqual([]);
+    it('matches a marker against the plaintext it is a digest of', () => {
+      const old = recorded('pg', PG);
+      expect(diffObserved({ env: { PW: old } }, { env: { PW: PG } })).toEqual([]);
+      expect(diffObserved({ env: { PW: old } }, { env: { PW: PG } }, secrets({ pg: PG }))).toEqual([]);
+    });
+
+    it('still understands the spec’s sha256 markers', () => {
+      const legacy = markerFromDigest('pg', sha256Tagged(PG));
+      expect(diffObserved({ env: { PW: legacy } }, { env: { PW: PG } })).toEqual([]);
+      expect(diffObserved({ env: { PW: legacy } }, { env: { PW: PG } }, secrets({ pg: PG }))).toEqual([]);
+      expect(diffObserved({ env: { PW: legacy } }, { env: { PW: PG_ROTATED } })).toHaveLength(1);
+      // A legacy marker and a salted one of the same value are the same value.
+      expect(diffObserved(legacy, recorded('pg', PG), secrets({ pg: PG }))).toEqual([]);
     });
 
     it('matches plaintext in state against a marker observed', () => {
-      expect(diffObserved({ PW: PG }, { PW: secretMarker('pg', PG) })).toEqual([]);
+      expect(diffObserved({ PW: PG }, { PW: recorded('pg', PG) })).toEqual([]);
     });
 
     it('compares two markers by digest only', () => {
-      expect(diffObserved(secretMarker('pg', PG), secretMarker('other_name', PG))).toEqual([]);
+      const marker = recorded('pg', PG);
+      expect(diffObserved(marker, markerFromDigest('other_name', marker.__secret_sha256))).toEqual([]);
+    });
+
+    it('compares two salts of one value as equal through the run’s secrets, whatever the names', () => {
+      const run = secrets({ pg: PG });
+      const a = recorded('pg', PG);
+      const b = recorded('other_name', PG);
+      expect(a.__secret_sha256).not.toBe(b.__secret_sha256);
+      expect(diffObserved(a, b, run)).toEqual([]);
+      expect(diffObserved(b, a, run)).toEqual([]);
     });
 
     it('reports a rotation as one marker → marker change, never plaintext', () => {
-      const changes = diffObserved({ env: { PW: secretMarker('pg', PG) } }, { env: { PW: PG_ROTATED } });
+      const old = recorded('pg', PG);
+      const run = secrets({ pg: PG_ROTATED });
+      const changes = diffObserved({ env: { PW: old } }, { env: { PW: PG_ROTATED } }, run);
       expect(changes).toEqual([
         {
           field: 'env.PW',
-          from: { __secret: 'pg', __secret_sha256: sha256Tagged(PG) },
-          to: { __secret: 'pg', __secret_sha256: sha256Tagged(PG_ROTATED) },
+          from: { __secret: 'pg', __secret_sha256: old.__secret_sha256 },
+          to: { __secret: 'pg', __secret_sha256: run.byName('pg')!.digest },
         },
       ]);
+      expect(changes[0]!.to).toEqual({ __secret: 'pg', __secret_sha256: expect.stringMatching(/^scrypt:/) });
       expect(JSON.stringify(changes)).not.toContain(PG_ROTATED);
     });
 
     it('names the other side when only it is a marker', () => {
-      expect(diffObserved({ PW: PG }, { PW: secretMarker('pg', PG_ROTATED) })).toEqual([
-        { field: 'PW', from: secretMarker('pg', PG), to: secretMarker('pg', PG_ROTATED) },
+      const run = secrets({ pg: PG_ROTATED });
+      const observed = markerOf(run, 'pg');
+      expect(diffObserved({ PW: PG }, { PW: observed }, run)).toEqual([
+        { field: 'PW', from: markerFromDigest('pg', run.digestOf(PG)), to: observed },
       ]);
+      expect(digestMatches(PG, run.digestOf(PG))).toBe(true);
     });
 
     it('keeps marker names and digests when both sides are markers', () => {
-      expect(diffObserved(secretMarker('a', PG), secretMarker('b', PG_ROTATED))).toEqual([
-        { field: '<root>', from: secretMarker('a', PG), to: secretMarker('b', PG_ROTATED) },
+      const a = recorded('a', PG);
+      const b = recorded('b', PG_ROTATED);
+      expect(diffObserved(a, b)).toEqual([{ field: '<root>', from: a, to: b }]);
+      expect(diffObserved(a, b, secrets({ a: PG, b: PG_ROTATED }))).toEqual([
+        { field: '<root>', from: a, to: b },
       ]);
     });
 
     it('compares a marker against a non-string as ordinary values', () => {
-      expect(diffObserved({ PW: secretMarker('pg', PG) }, { PW: 5 })).toEqual([
-        { field: 'PW', from: secretMarker('pg', PG), to: 5 },
-      ]);
+      const marker = recorded('pg', PG);
+      expect(diffObserved({ PW: marker }, { PW: 5 })).toEqual([{ field: 'PW', from: marker, to: 5 }]);
     });
 
-    it('matches inline markers against interpolated plaintext', () => {
+    it('matches the spec’s sha256 inline markers against interpolated plaintext', () => {
       const marked = `postgresql://app:${inlineMarker('pg', sha256Tagged(PG))}@db:5432/app`;
       expect(diffObserved({ url: marked }, { url: `postgresql://app:${PG}@db:5432/app` })).toEqual([]);
       expect(
@@ -144,17 +208,56 @@ describe('diffObserved (one-sided)', () => {
       expect(diffObserved({ url: marked }, { url: `postgresql://other:${PG}@db:5432/app` })).toHaveLength(1);
     });
 
+    it('matches salted inline markers against interpolated plaintext, given the run’s secrets', () => {
+      const run = secrets({ pg: PG });
+      const marked = `postgresql://app:${inlineMarker('pg', recorded('pg', PG).__secret_sha256)}@db:5432/app`;
+      const plain = `postgresql://app:${PG}@db:5432/app`;
+      expect(diffObserved({ url: marked }, { url: plain }, run)).toEqual([]);
+      expect(diffObserved({ url: plain }, { url: marked }, run)).toEqual([]);
+      expect(
+        diffObserved({ url: marked }, { url: `postgresql://app:${PG_ROTATED}@db:5432/app` }, run),
+      ).toHaveLength(1);
+      expect(
+        diffObserved({ url: marked }, { url: `postgresql://other:${PG}@db:5432/app` }, run),
+      ).toHaveLength(1);
+      // After a rotation the run knows only the new value: the old marker no longer matches it.
+      expect(
+        diffObserved(
+          { url: marked },
+          { url: `postgresql://app:${PG_ROTATED}@db:5432/app` },
+          secrets({ pg: PG_ROTATED }),
+        ),
+      ).toHaveLength(1);
+      // Without the run's secrets a salted inline marker matches nothing.
+      expect(diffObserved({ url: marked }, { url: plain })).toHaveLength(1);
+    });
+
+    it('matches a salted inline marker under a name the config no longer has (a renamed secret)', () => {
+      const marked = `x=${inlineMarker('old_name', recorded('old_name', PG).__secret_sha256)}`;
+      expect(diffObserved({ v: marked }, { v: `x=${PG}` }, secrets({ pg: PG }))).toEqual([]);
+    });
+
     it('matches strings holding several and adjacent inline markers', () => {
       const a = 'secret-one-AAAA';
       const b = 'secret-two-BBBB';
       const marked = `x${inlineMarker('a', sha256Tagged(a))}${inlineMarker('b', sha256Tagged(b))}:${inlineMarker('a', sha256Tagged(a))}`;
       expect(diffObserved({ v: marked }, { v: `x${a}${b}:${a}` })).toEqual([]);
       expect(diffObserved({ v: marked }, { v: `x${b}${a}:${a}` })).toHaveLength(1);
+
+      const run = secrets({ a, b });
+      const da = run.byName('a')!.digest;
+      const db = run.byName('b')!.digest;
+      const salted = `x${inlineMarker('a', da)}${inlineMarker('b', db)}:${inlineMarker('a', da)}`;
+      expect(diffObserved({ v: salted }, { v: `x${a}${b}:${a}` }, run)).toEqual([]);
+      expect(diffObserved({ v: salted }, { v: `x${b}${a}:${a}` }, run)).toHaveLength(1);
     });
 
     it('matches inline markers inside string sets', () => {
       const marked = `--password=${inlineMarker('pg', sha256Tagged(PG))}`;
       expect(diffObserved({ args: ['a', marked] }, { args: [`--password=${PG}`, 'a'] })).toEqual([]);
+      const run = secrets({ pg: PG });
+      const salted = `--password=${inlineMarker('pg', run.byName('pg')!.digest)}`;
+      expect(diffObserved({ args: ['a', salted] }, { args: [`--password=${PG}`, 'a'] }, run)).toEqual([]);
     });
   });
 });

@@ -1,5 +1,10 @@
 import { compareKeys, getOwn, isJsonObject } from './json';
-import { compareSecretLeaves, stringsEqual } from './secrets/compare';
+import {
+  compareSecretLeaves,
+  type SecretVerifier,
+  STANDALONE_VERIFIER,
+  stringsEqual,
+} from './secrets/compare';
 import { isSecretMarker } from './secrets/markers';
 import type { FieldChange, JsonObject, JsonValue } from './types';
 
@@ -19,9 +24,13 @@ export const ROOT_FIELD = '<root>';
  * (see {@link compareSecretLeaves}). Inline markers inside strings are matched
  * the same way.
  */
-export function diff(prior: JsonValue, desired: JsonValue): FieldChange[] {
+export function diff(
+  prior: JsonValue,
+  desired: JsonValue,
+  verifier: SecretVerifier = STANDALONE_VERIFIER,
+): FieldChange[] {
   const out: FieldChange[] = [];
-  walkSymmetric(prior ?? null, desired ?? null, '', out);
+  walkSymmetric(prior ?? null, desired ?? null, '', out, verifier);
   return out;
 }
 
@@ -37,10 +46,17 @@ export function diff(prior: JsonValue, desired: JsonValue): FieldChange[] {
  * - a key in `observed` that `prior` lacks is a change `from: null`;
  * - paths are dotted; a difference at the top is field `<root>`;
  * - marker-aware exactly like {@link diff}.
+ *
+ * Pass the run's `RedactionMap` as `verifier` wherever one exists: salted
+ * markers can only be matched against the secrets it knows.
  */
-export function diffObserved(prior: JsonValue, observed: JsonValue): FieldChange[] {
+export function diffObserved(
+  prior: JsonValue,
+  observed: JsonValue,
+  verifier: SecretVerifier = STANDALONE_VERIFIER,
+): FieldChange[] {
   const out: FieldChange[] = [];
-  walkObserved(prior ?? null, observed ?? null, '', out);
+  walkObserved(prior ?? null, observed ?? null, '', out, verifier);
   return out;
 }
 
@@ -53,14 +69,20 @@ function change(path: string, from: JsonValue, to: JsonValue): FieldChange {
 }
 
 /** Handles the leaf cases both walks share. Returns true when it decided the pair. */
-function compareLeaves(prior: JsonValue, other: JsonValue, path: string, out: FieldChange[]): boolean {
-  const secret = compareSecretLeaves(prior, other);
+function compareLeaves(
+  prior: JsonValue,
+  other: JsonValue,
+  path: string,
+  out: FieldChange[],
+  verifier: SecretVerifier,
+): boolean {
+  const secret = compareSecretLeaves(prior, other, verifier);
   if (secret !== undefined) {
     if (!secret.equal) out.push(change(path, secret.from, secret.to));
     return true;
   }
   if (typeof prior === 'string' && typeof other === 'string') {
-    if (!stringsEqual(prior, other)) out.push(change(path, prior, other));
+    if (!stringsEqual(prior, other, verifier)) out.push(change(path, prior, other));
     return true;
   }
   return false;
@@ -70,17 +92,27 @@ function isPlainObject(value: JsonValue): value is JsonObject {
   return isJsonObject(value) && !isSecretMarker(value);
 }
 
-function walkSymmetric(prior: JsonValue, desired: JsonValue, path: string, out: FieldChange[]): void {
+function walkSymmetric(
+  prior: JsonValue,
+  desired: JsonValue,
+  path: string,
+  out: FieldChange[],
+  verifier: SecretVerifier,
+): void {
   if (prior === desired) return;
-  if (compareLeaves(prior, desired, path, out)) return;
+  if (compareLeaves(prior, desired, path, out, verifier)) return;
   if (isPlainObject(prior) && isPlainObject(desired)) {
     const keys = new Set([...Object.keys(prior), ...Object.keys(desired)]);
     for (const key of [...keys].sort(compareKeys)) {
-      walkSymmetric(getOwn(prior, key) ?? null, getOwn(desired, key) ?? null, join(path, key), out);
+      walkSymmetric(getOwn(prior, key) ?? null, getOwn(desired, key) ?? null, join(path, key), out, verifier);
     }
     return;
   }
-  if (Array.isArray(prior) && Array.isArray(desired) && arraysEqualInOrder(prior, desired, walkSymmetric))
+  if (
+    Array.isArray(prior) &&
+    Array.isArray(desired) &&
+    arraysEqualInOrder(prior, desired, walkSymmetric, verifier)
+  )
     return;
   out.push(change(path, prior, desired));
 }
@@ -94,33 +126,50 @@ function isEmptyContainer(value: JsonValue): boolean {
   return false;
 }
 
-function walkObserved(prior: JsonValue, observed: JsonValue, path: string, out: FieldChange[]): void {
+function walkObserved(
+  prior: JsonValue,
+  observed: JsonValue,
+  path: string,
+  out: FieldChange[],
+  verifier: SecretVerifier,
+): void {
   if (prior === observed) return;
   if (prior === null && isEmptyContainer(observed)) return;
-  if (compareLeaves(prior, observed, path, out)) return;
+  if (compareLeaves(prior, observed, path, out, verifier)) return;
   if (isPlainObject(prior) && isPlainObject(observed)) {
     for (const key of Object.keys(observed).sort(compareKeys)) {
-      walkObserved(getOwn(prior, key) ?? null, observed[key] ?? null, join(path, key), out);
+      walkObserved(getOwn(prior, key) ?? null, observed[key] ?? null, join(path, key), out, verifier);
     }
     return;
   }
   if (Array.isArray(prior) && Array.isArray(observed)) {
     const equal =
       isStringArray(prior) && isStringArray(observed)
-        ? stringSetsEqual(prior, observed)
-        : arraysEqualInOrder(prior, observed, walkObserved);
+        ? stringSetsEqual(prior, observed, verifier)
+        : arraysEqualInOrder(prior, observed, walkObserved, verifier);
     if (equal) return;
   }
   out.push(change(path, prior, observed));
 }
 
-type Walk = (prior: JsonValue, other: JsonValue, path: string, out: FieldChange[]) => void;
+type Walk = (
+  prior: JsonValue,
+  other: JsonValue,
+  path: string,
+  out: FieldChange[],
+  verifier: SecretVerifier,
+) => void;
 
-function arraysEqualInOrder(prior: JsonValue[], other: JsonValue[], walk: Walk): boolean {
+function arraysEqualInOrder(
+  prior: JsonValue[],
+  other: JsonValue[],
+  walk: Walk,
+  verifier: SecretVerifier,
+): boolean {
   if (prior.length !== other.length) return false;
   const scratch: FieldChange[] = [];
   for (let i = 0; i < prior.length; i++) {
-    walk(prior[i] ?? null, other[i] ?? null, '', scratch);
+    walk(prior[i] ?? null, other[i] ?? null, '', scratch, verifier);
     if (scratch.length > 0) return false;
   }
   return true;
@@ -132,7 +181,7 @@ function isStringArray(value: JsonValue[]): value is string[] {
 }
 
 /** Set equality of two string lists; inline markers match their plaintexts. */
-function stringSetsEqual(a: string[], b: string[]): boolean {
+function stringSetsEqual(a: string[], b: string[], verifier: SecretVerifier): boolean {
   const setA = new Set(a);
   const setB = new Set(b);
   const onlyA = [...setA].filter((s) => !setB.has(s));
@@ -140,7 +189,7 @@ function stringSetsEqual(a: string[], b: string[]): boolean {
   if (onlyA.length === 0 && onlyB.length === 0) return true;
   // Leftovers may still be equal through inline markers (marker in state, plaintext observed).
   return (
-    onlyA.every((x) => [...setB].some((y) => stringsEqual(x, y))) &&
-    onlyB.every((y) => [...setA].some((x) => stringsEqual(x, y)))
+    onlyA.every((x) => [...setB].some((y) => stringsEqual(x, y, verifier))) &&
+    onlyB.every((y) => [...setA].some((x) => stringsEqual(x, y, verifier)))
   );
 }

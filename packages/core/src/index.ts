@@ -69,12 +69,23 @@ export type { RefreshOptions } from './refresh';
 export { refreshPlan } from './refresh';
 export type { KindRoute } from './registry';
 export { providerNameOf, Registry } from './registry';
+export type { SecretVerifier } from './secrets/compare';
+export { STANDALONE_VERIFIER } from './secrets/compare';
+export {
+  DIGEST_COST,
+  digestDisplayHex,
+  digestMatches,
+  isLegacyDigest,
+  isMarkerDigest,
+  mintDigest,
+} from './secrets/digest';
 export type { SecretMarker } from './secrets/markers';
 export {
   findUnresolvedPlaceholder,
   inlineMarker,
   isSecretMarker,
   markerFromDigest,
+  markersIn,
   secretMarker,
   unresolvedPlaceholder,
 } from './secrets/markers';

@@ -1,6 +1,6 @@
 import { addrKey } from './addr';
 import { diffObserved } from './diff';
-import { withDrift } from './plan/plan';
+import { planRedaction, withDrift } from './plan/plan';
 import {
   buildProbeScript,
   newProbeNonce,
@@ -10,6 +10,7 @@ import {
 } from './probe-batch';
 import type { KindHandler, Probe, ProviderContext, ReadRequest } from './provider';
 import type { Registry } from './registry';
+import type { SecretVerifier } from './secrets/compare';
 import type { Drift, Observed, Plan, PlannedResource } from './types';
 
 /** Options of {@link refreshPlan}. */
@@ -82,11 +83,13 @@ export async function refreshPlan(
   ]);
   ctx.signal.throwIfAborted();
 
+  // The plan's secrets: what a salted marker in state is matched against.
+  const verifier = planRedaction(plan);
   const driftByKey = new Map<string, Drift>();
   for (const step of plan.steps) {
     const seen = observed.get(addrKey(step.addr));
     if (step.action !== 'create' && seen !== undefined)
-      driftByKey.set(addrKey(step.addr), toDrift(step, seen, unreachable.has(addrKey(step.addr))));
+      driftByKey.set(addrKey(step.addr), toDrift(step, seen, unreachable.has(addrKey(step.addr)), verifier));
   }
   return withDrift(plan, driftByKey);
 }
@@ -216,10 +219,19 @@ function checkObserved(value: Observed): Observed {
   throw new Error('the provider returned no valid observation');
 }
 
-function toDrift(step: PlannedResource, seen: Observed, hostFailed: boolean): Drift {
+function toDrift(
+  step: PlannedResource,
+  seen: Observed,
+  hostFailed: boolean,
+  verifier: SecretVerifier | undefined,
+): Drift {
   switch (seen.status) {
     case 'present':
-      return { changes: diffObserved(step.prior, seen.attrs), missing: false, observed: seen.attrs };
+      return {
+        changes: diffObserved(step.prior, seen.attrs, verifier),
+        missing: false,
+        observed: seen.attrs,
+      };
     case 'absent':
       return { changes: [], missing: true };
     case 'unknown':

@@ -20,7 +20,7 @@ const registry = new Registry([
 
 describe('attributes a kind declares secret, written as literals', () => {
   it('are recorded in the redaction map, so plans and their JSON show markers', async () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     const literal = '-----BEGIN PRIVATE KEY-----abc';
     const { resources } = await prepareDesired(
       [desiredResource('demo_key', 'k', { host: 'h', token: literal, label: 'mine' })],
@@ -37,18 +37,19 @@ describe('attributes a kind declares secret, written as literals', () => {
   });
 
   it('a short literal is redacted as a whole value only, not cut out of other words', async () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     await prepareDesired([desiredResource('demo_key', 'k', { host: 'h', token: 'pass' })], registry, {
       redaction,
     });
     expect(redactInto({ token: 'pass', note: 'a passage' }, redaction)).toEqual({
-      token: { __secret: 'demo_key.k.token', __secret_sha256: expect.stringMatching(/^sha256:/) },
+      token: { __secret: 'demo_key.k.token', __secret_sha256: redaction.byName('demo_key.k.token')!.digest },
       note: 'a passage',
     });
+    expect(redaction.byName('demo_key.k.token')!.digest).toMatch(/^scrypt:/);
   });
 
   it('leaves a value already known as a declared secret to that secret, and placeholders as they are', async () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     redaction.add('api', 'value-from-a-secret-block');
     await prepareDesired(
       [

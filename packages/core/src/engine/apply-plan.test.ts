@@ -7,7 +7,8 @@ import type { Operation, Readiness } from '../operation';
 import { createPlan } from '../plan/plan';
 import type { KindHandler } from '../provider';
 import { Registry } from '../registry';
-import { secretMarker } from '../secrets/markers';
+import { digestMatches, isLegacyDigest } from '../secrets/digest';
+import { inlineMarker, markerFromDigest, markersIn } from '../secrets/markers';
 import { RedactionMap, sha256Tagged } from '../secrets/redaction-map';
 import { createFakeProvider } from '../test/fake-provider';
 import { plannedStep } from '../test/plan-builders';
@@ -408,7 +409,7 @@ describe('applyPlan', () => {
   it('redacts the recorded attrs with the redaction map', async () => {
     built = [];
     const PW = 'hunter2hunter2';
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     redaction.add('db_password', PW);
     const registry = registryWith({
       create: ({ attrs }): Operation => ({
@@ -420,13 +421,45 @@ describe('applyPlan', () => {
     const { options, persisted } = harness(registry, () => '', { redaction });
     await applyPlan(createPlan([create('db', { host: 'hA', env: { PW } })]), options);
     const attrs = options.state.resources['demo_thing.db']?.attrs;
+    const digest = redaction.byName('db_password')!.digest;
+    expect(digest).toMatch(/^scrypt:4:/);
     expect(attrs).toEqual({
       host: 'hA',
-      env: { PW: secretMarker('db_password', PW) },
-      url: `pg://app:<secret:db_password:${sha256Tagged(PW)}>@db/app`,
+      env: { PW: markerFromDigest('db_password', digest) },
+      url: `pg://app:${inlineMarker('db_password', digest)}@db/app`,
       id: 'c1',
     });
+    expect(digestMatches(PW, digest)).toBe(true);
     expect(JSON.stringify(persisted)).not.toContain(PW);
+  });
+
+  it('replaces the spec’s sha256 markers in state with salted ones when it saves', async () => {
+    built = [];
+    const PW = 'hunter2hunter2';
+    const redaction = new RedactionMap({ digestCost: 4 });
+    redaction.add('db_password', PW);
+    const { options, persisted } = harness(registryWith(), () => '', { redaction });
+    const legacy = {
+      host: 'hA',
+      env: { PW: markerFromDigest('db_password', sha256Tagged(PW)) },
+      url: `pg://app:${inlineMarker('db_password', sha256Tagged(PW))}@db/app`,
+    };
+    // A marker of a value the config no longer has is left as it is.
+    const other = { host: 'hA', env: { PW: markerFromDigest('gone', sha256Tagged('some-other-value')) } };
+    Object.assign(
+      options.state.resources,
+      stateWith(resourceState(KIND, 'keep', legacy), resourceState(KIND, 'other', other)).resources,
+    );
+    await applyPlan(createPlan([create('new', { host: 'hA' })]), options);
+    const saved = persisted.at(-1)!.resources;
+    const digest = redaction.byName('db_password')!.digest;
+    expect(saved['demo_thing.keep']?.attrs).toEqual({
+      host: 'hA',
+      env: { PW: markerFromDigest('db_password', digest) },
+      url: `pg://app:${inlineMarker('db_password', digest)}@db/app`,
+    });
+    expect(markersIn(saved['demo_thing.keep']?.attrs).every((m) => !isLegacyDigest(m.digest))).toBe(true);
+    expect(saved['demo_thing.other']?.attrs).toEqual(other);
   });
 
   it('records depends_on for kinds that do not, and keeps a kind’s own', async () => {

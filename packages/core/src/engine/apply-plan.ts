@@ -70,6 +70,7 @@ interface Work {
 export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<ApplyOutcome> {
   const steps = plan.steps.filter((step) => step.action !== 'noop');
   const work = await Promise.all(steps.map((step) => buildWork(step, options.registry, options.redaction)));
+  upgradeMarkers(options.state, options.redaction);
   const once = new OnceMemo();
   const completed: PlannedResource[] = [];
   let failure: ApplyOutcome['failure'];
@@ -189,6 +190,18 @@ async function runWork(
       signal: options.signal,
       sleep: options.sleep,
     });
+  }
+}
+
+/**
+ * Rewrites every marker in the working state whose secret the config still
+ * declares with that value into the form this run writes, so the first save
+ * replaces the spec's unsalted `sha256:` markers with salted ones.
+ */
+function upgradeMarkers(state: State, redaction: RedactionMap | undefined): void {
+  if (redaction === undefined || redaction.size === 0) return;
+  for (const entry of Object.values(state.resources)) {
+    entry.attrs = redactInto(entry.attrs, redaction, { forms: false });
   }
 }
 

@@ -9,8 +9,10 @@ import { InvalidAttributeError } from '../invalid-attribute';
 import type { Operation } from '../operation';
 import type { KindHandler, Provider, ProviderContext } from '../provider';
 import { Registry } from '../registry';
-import { unresolvedPlaceholder } from '../secrets/markers';
-import { RedactionMap, sha256Hex } from '../secrets/redaction-map';
+import { digestMatches, isLegacyDigest } from '../secrets/digest';
+import { markerFromDigest, markersIn, unresolvedPlaceholder } from '../secrets/markers';
+import { RedactionMap, sha256Hex, sha256Tagged } from '../secrets/redaction-map';
+import { renderMarker } from '../secrets/render';
 import { fileStateBackend } from '../state/backend';
 import { StateLockedError } from '../state/errors';
 import { lockPathFor } from '../state/lock';
@@ -24,7 +26,20 @@ import type { EngineEvent } from './events';
 import { DestroyRefusedError } from './guards';
 
 const PW = 'hunter2hunter2-long';
-const SHOWN = `<secret:db_password sha:${sha256Hex(PW).slice(0, 6)}>`;
+
+/** The run's secrets: `db_password`, with a cheap digest cost. */
+function secrets(): RedactionMap {
+  const redaction = new RedactionMap({ digestCost: 4 });
+  redaction.add('db_password', PW);
+  return redaction;
+}
+
+/** How output prints `db_password` in the run of `redaction`. */
+function shown(redaction: RedactionMap): string {
+  const text = renderMarker('db_password', redaction.byName('db_password')!.digest);
+  expect(text).toMatch(/^<secret:db_password sha:[0-9a-f]{6}>$/);
+  return text;
+}
 
 let dir: string;
 let statePath: string;
@@ -287,8 +302,7 @@ describe('createEngine().apply', () => {
   });
 
   it('scrubs secret plaintext out of every log line it sends: traces, warnings and provider logs', async () => {
-    const redaction = new RedactionMap();
-    redaction.add('db_password', PW);
+    const redaction = secrets();
     const { engine, events } = setup({
       kind: {
         create: ({ name, attrs }): Operation => ({
@@ -310,16 +324,18 @@ describe('createEngine().apply', () => {
     });
     await engine.apply([thing('a', { host: 'hA', value: PW })]);
     const lines = events.flatMap((e) => (e.type === 'log' ? [`${e.level}: ${e.line}`] : []));
+    const SHOWN = shown(redaction);
     expect(lines).toEqual([
       `debug: configured with ${SHOWN}`,
       `warn: demo_thing.a: stop old on hA failed (exit 1); ignored: bad password ${SHOWN}`,
       `trace: [demo] THING a password=${SHOWN}`,
     ]);
+    // Six digits of the salted hash, never of a fast hash of the value.
+    expect(SHOWN).not.toContain(sha256Hex(PW).slice(0, 6));
   });
 
   it('scrubs a log line that is nothing but the secret', async () => {
-    const redaction = new RedactionMap();
-    redaction.add('db_password', PW);
+    const redaction = secrets();
     const { engine, events } = setup({
       kind: {
         create: ({ attrs }): Operation => ({ host: hostOf(attrs), commands: [], trace: [PW] }),
@@ -329,13 +345,12 @@ describe('createEngine().apply', () => {
     const result = await engine.apply([thing('a')]);
     // The step's work is done; printing its trace line must not fail it.
     expect(result.outcome?.failure?.error).toBeUndefined();
-    expect(events.flatMap((e) => (e.type === 'log' ? [e.line] : []))).toEqual([SHOWN]);
+    expect(events.flatMap((e) => (e.type === 'log' ? [e.line] : []))).toEqual([shown(redaction)]);
   });
 
   it('sends no event that carries a secret’s plaintext', async () => {
     // events.ts: "Log lines have passed the engine's secret scrubbing; nothing else carries attribute values."
-    const redaction = new RedactionMap();
-    redaction.add('db_password', PW);
+    const redaction = secrets();
     const { engine, events } = setup({ engine: { redaction } });
     await engine.apply([thing('a', { host: 'hA', value: PW })], { selfCheck: false });
     expect(events.length).toBeGreaterThan(0);
@@ -343,15 +358,64 @@ describe('createEngine().apply', () => {
   });
 
   it('never records a secret plaintext in the state file', async () => {
-    const redaction = new RedactionMap();
-    redaction.add('db_password', PW);
+    const redaction = secrets();
     const { engine } = setup({ engine: { redaction } });
     await engine.apply([thing('a', { host: 'hA', value: PW })]);
     const text = await readFile(statePath, 'utf8');
     expect(text).not.toContain(PW);
     expect(text).toContain('"__secret": "db_password"');
+    expect(JSON.parse(text).resources['demo_thing.a'].attrs.value).toEqual({
+      __secret: 'db_password',
+      __secret_sha256: expect.stringMatching(/^scrypt:4:/),
+    });
+  });
+
+  it('keeps the digest state has for an unchanged secret on the next run (no churn in state)', async () => {
+    await secretsRun(secrets());
+    const first = await readFile(statePath, 'utf8');
+    // A new run (a new process): a new map, whose digest is settled from the state's.
+    const redaction = secrets();
+    const result = await secretsRun(redaction);
+    expect(result.plan.steps[0]?.action).toBe('noop');
+    expect(await readFile(statePath, 'utf8')).toBe(first);
+    const [recorded] = markersIn(JSON.parse(first).resources);
+    expect(redaction.byName('db_password')!.digest).toBe(recorded!.digest);
+  });
+
+  it('understands a state written with the spec’s sha256 markers, and upgrades them when it saves', async () => {
+    await saveState(
+      statePath,
+      stateWith(
+        resourceState('demo_thing', 'a', {
+          host: 'hA',
+          value: markerFromDigest('db_password', sha256Tagged(PW)),
+        }),
+        resourceState('demo_thing', 'b', { host: 'hA', value: 'x' }),
+      ),
+    );
+    const redaction = secrets();
+    const { engine } = setup({ engine: { redaction } });
+    const result = await engine.apply([
+      thing('a', { host: 'hA', value: PW }),
+      thing('b', { host: 'hA', value: 'y' }),
+    ]);
+    expect(result.plan.steps.map((s) => s.action)).toEqual(['noop', 'update']);
+    const saved = JSON.parse(await readFile(statePath, 'utf8'));
+    const [marker, ...others] = markersIn(saved.resources);
+    expect(others).toEqual([]);
+    expect(isLegacyDigest(marker!.digest)).toBe(false);
+    expect(digestMatches(PW, marker!.digest)).toBe(true);
+    expect(marker!.digest).toBe(redaction.byName('db_password')!.digest);
   });
 });
+
+/** Applies `demo_thing.a` holding the secret, with `redaction` as the run's secrets. */
+async function secretsRun(redaction: RedactionMap) {
+  const { engine } = setup({ engine: { redaction } });
+  const result = await engine.apply([thing('a', { host: 'hA', value: PW })]);
+  expect(result.outcome?.failure?.error).toBeUndefined();
+  return result;
+}
 
 describe('createEngine().plan / refresh', () => {
   it('plans without touching a host, and refreshes with one read per resource', async () => {

@@ -5,6 +5,7 @@ import { type PreparedDesired, prepareDesired } from '../prepare';
 import type { ProviderContext, ProviderLogger } from '../provider';
 import { refreshPlan } from '../refresh';
 import type { Registry } from '../registry';
+import { markersIn } from '../secrets/markers';
 import { scrubText } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
 import type { StateBackend, StateLockRequest } from '../state/backend';
@@ -118,6 +119,8 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const planAgainst = async (desired: readonly DesiredResource[], state: State, plan: EnginePlanOptions) => {
+    // Salted digests are slow on purpose: check the state's markers and make new ones all at once.
+    await options.redaction?.settle(markersIn(state.resources));
     const views = await planViews(desired, options.registry);
     let made = buildPlan(desired, state, { redaction: options.redaction, views, registry: options.registry });
     if (plan.refresh || plan.repair) made = await refresh(made);

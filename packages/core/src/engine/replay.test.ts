@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createPlan } from '../plan/plan';
 import { Registry } from '../registry';
+import { inlineMarker } from '../secrets/markers';
 import { redactInto } from '../secrets/redact';
-import { RedactionMap } from '../secrets/redaction-map';
+import { RedactionMap, sha256Tagged } from '../secrets/redaction-map';
 import { createFakeProvider } from '../test/fake-provider';
 import { plannedStep } from '../test/plan-builders';
 import { createRecordingTransport } from '../test/recording-transport';
@@ -25,13 +26,12 @@ const TOKEN = 'tok-3f9a1c-secret-value';
 
 /** The prior as an earlier apply recorded it: the token redacted to an inline marker, as apply records state. */
 function recordedPrior(): JsonObject {
-  const then = new RedactionMap();
+  const then = new RedactionMap({ digestCost: 4 });
   then.add('tok', TOKEN);
   return redactInto({ on_destroy: `revoke --token '${TOKEN}'` }, then, { forms: false });
 }
 
-async function deleteWith(redaction: RedactionMap) {
-  const prior = recordedPrior();
+async function deleteWith(redaction: RedactionMap, prior = recordedPrior()) {
   expect(JSON.stringify(prior)).not.toContain(TOKEN);
   const transport = createRecordingTransport(() => '');
   const state: State = {
@@ -52,19 +52,28 @@ async function deleteWith(redaction: RedactionMap) {
 
 describe('a delete that replays what state recorded', () => {
   it('runs with the value of a secret the config still declares with the recorded value', async () => {
-    const now = new RedactionMap();
+    const now = new RedactionMap({ digestCost: 4 });
     now.add('tok', TOKEN);
     const { outcome, commands } = await deleteWith(now);
     expect(outcome.failure).toBeUndefined();
     expect(commands).toEqual([`revoke --token '${TOKEN}'`]);
   });
 
+  it('runs with the value of a secret recorded by the spec (a sha256 marker)', async () => {
+    const now = new RedactionMap({ digestCost: 4 });
+    now.add('tok', TOKEN);
+    const prior = { on_destroy: `revoke --token '${inlineMarker('tok', sha256Tagged(TOKEN))}'` };
+    const { outcome, commands } = await deleteWith(now, prior);
+    expect(outcome.failure).toBeUndefined();
+    expect(commands).toEqual([`revoke --token '${TOKEN}'`]);
+  });
+
   it.each([
-    ['no longer declares', () => new RedactionMap()],
+    ['no longer declares', () => new RedactionMap({ digestCost: 4 })],
     [
       'declares with another value',
       () => {
-        const m = new RedactionMap();
+        const m = new RedactionMap({ digestCost: 4 });
         m.add('tok', 'a-rotated-token-value');
         return m;
       },
@@ -84,7 +93,7 @@ describe('a delete that replays what state recorded', () => {
 
 describe('what apply records, a later delete replays exactly', () => {
   it('records the plaintext as a marker (not its quoted form), and reveals it back byte for byte', async () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     redaction.add('tok', TOKEN);
     const command = `revoke --token '${TOKEN}' && echo "${TOKEN}"`;
     const state: State = { version: 1, resources: {} };

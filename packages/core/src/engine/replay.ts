@@ -14,20 +14,21 @@ import type { JsonValue } from '../types';
  */
 export function revealPrior(prior: JsonValue, redaction: RedactionMap | undefined): JsonValue {
   if (redaction === undefined || redaction.size === 0) return prior;
-  const byMarker = new Map<string, string>();
-  for (const secret of redaction.secrets())
-    byMarker.set(`${secret.name}\0${secret.digest}`, secret.plaintext);
+  const plaintextOf = (name: string, digest: string): string | undefined => {
+    const secret = redaction.byName(name);
+    return secret !== undefined && redaction.matches(secret.plaintext, digest) ? secret.plaintext : undefined;
+  };
   const reveal = (value: JsonValue): JsonValue => {
     if (typeof value === 'string') {
       if (!value.includes('<secret:')) return value;
       return value.replace(
         INLINE_MARKER,
-        (text, name: string, digest: string) => byMarker.get(`${name}\0${digest}`) ?? text,
+        (text, name: string, digest: string) => plaintextOf(name, digest) ?? text,
       );
     }
     if (Array.isArray(value)) return value.map(reveal);
     if (value === null || typeof value !== 'object') return value;
-    if (isSecretMarker(value)) return byMarker.get(`${value.__secret}\0${value.__secret_sha256}`) ?? value;
+    if (isSecretMarker(value)) return plaintextOf(value.__secret, value.__secret_sha256) ?? value;
     const out: Record<string, JsonValue> = {};
     for (const [key, inner] of Object.entries(value)) out[key] = reveal(inner);
     return out;

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { Claim } from '../claims/claims';
 import { StratumError } from '../errors';
 import { Registry } from '../registry';
-import { secretMarker } from '../secrets/markers';
-import { RedactionMap, sha256Hex } from '../secrets/redaction-map';
+import { inlineMarker, markerFromDigest } from '../secrets/markers';
+import { RedactionMap, sha256Hex, sha256Tagged } from '../secrets/redaction-map';
 import { createFakeProvider } from '../test/fake-provider';
 import type { DesiredResource, JsonObject, ResourceState, State } from '../types';
 import { buildPlan } from './build-plan';
@@ -218,15 +218,38 @@ describe('buildPlan', () => {
   });
 
   it('sees no change between a state marker and the same plaintext', () => {
+    const earlier = new RedactionMap({ digestCost: 4 });
+    earlier.add('pg', PG);
+    const salted = markerFromDigest('pg', earlier.byName('pg')!.digest);
+    // The spec's sha256 marker is understood too.
+    for (const marker of [salted, markerFromDigest('pg', sha256Tagged(PG))]) {
+      const plan = buildPlan(
+        [desired('demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } })],
+        state(['demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: marker } }]),
+      );
+      expect(plan.steps[0]?.action).toBe('noop');
+    }
+  });
+
+  it('sees no change between a salted inline marker in state and the same plaintext, given the run’s secrets', () => {
+    const redaction = new RedactionMap({ digestCost: 4 });
+    redaction.add('pg', PG);
+    const earlier = new RedactionMap({ digestCost: 4 });
+    earlier.add('pg', PG);
+    const url = (pw: string) => `postgresql://app:${pw}@db:5432/app`;
     const plan = buildPlan(
-      [desired('demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: PG } })],
-      state(['demo_container.db', { host: HOST, env: { POSTGRES_PASSWORD: secretMarker('pg', PG) } }]),
+      [desired('demo_container.app', { host: HOST, env: { DATABASE_URL: url(PG) } })],
+      state([
+        'demo_container.app',
+        { host: HOST, env: { DATABASE_URL: url(inlineMarker('pg', earlier.byName('pg')!.digest)) } },
+      ]),
+      { redaction },
     );
     expect(plan.steps[0]?.action).toBe('noop');
   });
 
   describe('safety: a plan built with a redaction map never prints plaintext', () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     redaction.add('pg', PG);
     const plan = buildPlan(
       [
@@ -259,11 +282,17 @@ describe('buildPlan', () => {
         expect(shown).not.toContain(PG);
       }
       const json = JSON.parse(JSON.stringify(plan));
+      const digest = redaction.byName('pg')!.digest;
       expect(json.steps[0].changes).toEqual([
-        { field: 'env.POSTGRES_PASSWORD', from: 'previous-plain-value', to: secretMarker('pg', PG) },
+        {
+          field: 'env.POSTGRES_PASSWORD',
+          from: 'previous-plain-value',
+          to: markerFromDigest('pg', digest),
+        },
       ]);
+      expect(json.steps[1].changes[0].to).toBe(`postgresql://app:${inlineMarker('pg', digest)}@db:5432/app`);
       expect(json.steps[1].changes[0].to).toMatch(
-        /^postgresql:\/\/app:<secret:pg:sha256:[0-9a-f]{64}>@db:5432\/app$/,
+        /^postgresql:\/\/app:<secret:pg:scrypt:4:[0-9a-f]{32}:[0-9a-f]{64}>@db:5432\/app$/,
       );
     });
   });

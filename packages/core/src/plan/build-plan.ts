@@ -80,7 +80,7 @@ export function buildPlan(
       continue;
     }
     const view = options.views?.get(key) ?? defaultView(resource, registry);
-    let changes = diffObserved(prior.attrs, view);
+    let changes = diffObserved(prior.attrs, view, options.redaction);
     if (changes.length > 0 && options.redaction !== undefined) {
       changes = dropRedactionCancelled(changes, options.redaction);
     }

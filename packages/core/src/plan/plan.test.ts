@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { secretMarker } from '../secrets/markers';
+import { inlineMarker, markerFromDigest } from '../secrets/markers';
 import { RedactionMap } from '../secrets/redaction-map';
 import type { Drift, PlannedResource } from '../types';
 import { createPlan, withDrift } from './plan';
@@ -91,13 +91,17 @@ describe('withDrift', () => {
 });
 
 describe('printing a plan by accident', () => {
-  const redaction = new RedactionMap();
+  const redaction = new RedactionMap({ digestCost: 4 });
   redaction.add('pg', PG);
+  /** What an earlier run recorded in state: a marker of the same value with its own salt. */
+  const earlier = new RedactionMap({ digestCost: 4 });
+  earlier.add('pg', PG);
+  const recorded = markerFromDigest('pg', earlier.byName('pg')!.digest);
   const plan = createPlan(
     [
       step('db', 'update', {
         desired: { env: { PW: PG }, url: `postgres://app:${PG}@db` },
-        prior: { env: { PW: secretMarker('pg', PG) }, url: 'postgres://old@db' },
+        prior: { env: { PW: recorded }, url: 'postgres://old@db' },
         changes: [{ field: 'url', from: 'postgres://old@db', to: `postgres://app:${PG}@db` }],
       }),
     ],
@@ -116,7 +120,12 @@ describe('printing a plan by accident', () => {
     ]) {
       expect(shown).not.toContain(PG);
     }
-    expect(JSON.stringify(plan)).toContain('<secret:pg:sha256:');
+    const digest = redaction.byName('pg')!.digest;
+    expect(digest).toMatch(/^scrypt:/);
+    expect(JSON.stringify(plan)).toContain(JSON.stringify(inlineMarker('pg', digest)).slice(1, -1));
+    // The recorded marker of the same value is shown with this run's digest: one value, one marker.
+    expect(JSON.stringify(plan)).toContain(JSON.stringify(markerFromDigest('pg', digest)));
+    expect(JSON.stringify(plan)).not.toContain(recorded.__secret_sha256);
     // The plan itself keeps plaintext: apply needs it.
     expect((plan.steps[0]!.desired as { env: { PW: string } }).env.PW).toBe(PG);
   });
@@ -136,7 +145,7 @@ describe('plan values with a __proto__ key', () => {
 
 describe('steps of a plan with a redaction map', () => {
   it('hold the same enumerable data as any step', () => {
-    const redaction = new RedactionMap();
+    const redaction = new RedactionMap({ digestCost: 4 });
     redaction.add('pg', PG);
     const input = step('a', 'create', { desired: { pw: PG } });
     const guarded = createPlan([input], [], { redaction }).steps[0]!;

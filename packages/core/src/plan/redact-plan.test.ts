@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { inlineMarker, secretMarker } from '../secrets/markers';
+import { inlineMarker, markerFromDigest } from '../secrets/markers';
 import { RedactionMap, sha256Tagged } from '../secrets/redaction-map';
 import type { PlannedResource } from '../types';
 import { createPlan, withDrift } from './plan';
 import { redactPlan } from './redact-plan';
 
 const PG = 'CORRECTHORSEBATTERY';
-const redaction = new RedactionMap();
+const redaction = new RedactionMap({ digestCost: 4 });
 redaction.add('pg', PG);
-const marked = `postgresql://app:${inlineMarker('pg', sha256Tagged(PG))}@db/app`;
-const plain = `postgresql://app:${PG}@db/app`;
+const url = (pw: string) => `postgresql://app:${pw}@db/app`;
+/** What this run writes for the secret. */
+const digest = redaction.byName('pg')!.digest;
+const marker = markerFromDigest('pg', digest);
+const marked = url(inlineMarker('pg', digest));
+/** What a state written by the spec holds for it. */
+const legacyMarker = markerFromDigest('pg', sha256Tagged(PG));
+const legacyMarked = url(inlineMarker('pg', sha256Tagged(PG)));
+const plain = url(PG);
 
 function update(changes: PlannedResource['changes']): PlannedResource {
   return {
@@ -17,7 +24,7 @@ function update(changes: PlannedResource['changes']): PlannedResource {
     provider: 'docker',
     action: 'update',
     desired: { env: { URL: plain, PW: PG } },
-    prior: { env: { URL: marked, PW: secretMarker('pg', PG) } },
+    prior: { env: { URL: legacyMarked, PW: legacyMarker } },
     changes,
   };
 }
@@ -26,18 +33,31 @@ describe('redactPlan', () => {
   it('redacts desired, prior and changes', () => {
     const plan = redactPlan(createPlan([update([{ field: 'env.URL', from: 'old', to: plain }])]), redaction);
     const step = plan.steps[0]!;
-    expect(step.desired).toEqual({ env: { URL: marked, PW: secretMarker('pg', PG) } });
-    expect(step.prior).toEqual({ env: { URL: marked, PW: secretMarker('pg', PG) } });
+    expect(digest).toMatch(/^scrypt:/);
+    expect(step.desired).toEqual({ env: { URL: marked, PW: marker } });
+    // The spec's sha256 markers in prior are understood, and shown with this run's digest.
+    expect(step.prior).toEqual({ env: { URL: marked, PW: marker } });
     expect(step.changes).toEqual([{ field: 'env.URL', from: 'old', to: marked }]);
     expect(step.action).toBe('update');
     expect(Object.isFrozen(plan.steps[0]!.desired)).toBe(true);
   });
 
   it('drops changes that redaction cancels and downgrades an empty update to noop', () => {
-    const plan = redactPlan(createPlan([update([{ field: 'env.URL', from: marked, to: plain }])]), redaction);
-    expect(plan.steps[0]!.changes).toEqual([]);
-    expect(plan.steps[0]!.action).toBe('noop');
-    expect(plan.summary().noop).toBe(1);
+    for (const from of [marked, legacyMarked]) {
+      const plan = redactPlan(createPlan([update([{ field: 'env.URL', from, to: plain }])]), redaction);
+      expect(plan.steps[0]!.changes).toEqual([]);
+      expect(plan.steps[0]!.action).toBe('noop');
+      expect(plan.summary().noop).toBe(1);
+    }
+  });
+
+  it('keeps a change from a marker of another value (a rotation)', () => {
+    const earlier = new RedactionMap({ digestCost: 4 });
+    earlier.add('pg', 'THE-PREVIOUS-PASSWORD');
+    const from = url(inlineMarker('pg', earlier.byName('pg')!.digest));
+    const plan = redactPlan(createPlan([update([{ field: 'env.URL', from, to: plain }])]), redaction);
+    expect(plan.steps[0]!.changes).toEqual([{ field: 'env.URL', from, to: marked }]);
+    expect(plan.steps[0]!.action).toBe('update');
   });
 
   it('redacts drift and drops cancelled drift changes', () => {
@@ -49,7 +69,7 @@ describe('redactPlan', () => {
           'docker_container.app',
           {
             changes: [
-              { field: 'env.URL', from: marked, to: plain },
+              { field: 'env.URL', from: legacyMarked, to: plain },
               { field: 'image', from: 'a', to: `b-${PG}` },
             ],
             missing: false,
@@ -59,7 +79,7 @@ describe('redactPlan', () => {
     );
     const plan = redactPlan(drifted, redaction);
     expect(plan.steps[0]!.drift).toEqual({
-      changes: [{ field: 'image', from: 'a', to: `b-${inlineMarker('pg', sha256Tagged(PG))}` }],
+      changes: [{ field: 'image', from: 'a', to: `b-${inlineMarker('pg', digest)}` }],
       missing: false,
     });
     expect(plan.summary().drifted).toBe(1);

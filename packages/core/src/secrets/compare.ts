@@ -1,4 +1,5 @@
 import type { JsonValue } from '../types';
+import { digestMatches, isLegacyDigest, mintDigest } from './digest';
 import {
   INLINE_MARKER,
   inlineMarkerSpans,
@@ -7,6 +8,28 @@ import {
   type SecretMarker,
 } from './markers';
 import { sha256Tagged } from './redaction-map';
+
+/**
+ * How comparisons tell whether a plaintext is what a marker stands for.
+ * Salted digests cannot be recomputed from a plaintext alone: the verifier
+ * checks a pair, names the plaintexts a marker may stand for, and gives the
+ * digest to show for a value that differs. The run's `RedactionMap` is one.
+ */
+export interface SecretVerifier {
+  /** True when `digest` is a digest of `plaintext`. */
+  matches(plaintext: string, digest: string): boolean;
+  /** The plaintexts an inline marker named `name` may stand for. */
+  candidates(name: string): readonly string[];
+  /** The digest a marker for `plaintext` carries, to show what it changes to. */
+  digestOf(plaintext: string): string;
+}
+
+/** Without the run's secrets: checks digests by computing them; salted inline markers then never match. */
+export const STANDALONE_VERIFIER: SecretVerifier = {
+  matches: digestMatches,
+  candidates: () => [],
+  digestOf: (plaintext) => mintDigest(plaintext),
+};
 
 /**
  * Comparison of leaves that may hold secrets, shared by `diff` and
@@ -38,22 +61,44 @@ const UNRESOLVED_PLACEHOLDER = /^<unresolved-secret:[^<>]+>$/;
  * Returns `undefined` when this is not a secret comparison (no marker, or a
  * marker against a number / object / array): the caller compares as usual.
  */
-export function compareSecretLeaves(prior: JsonValue, other: JsonValue): SecretComparison | undefined {
+export function compareSecretLeaves(
+  prior: JsonValue,
+  other: JsonValue,
+  verifier: SecretVerifier = STANDALONE_VERIFIER,
+): SecretComparison | undefined {
   const priorMarker = isSecretMarker(prior);
   const otherMarker = isSecretMarker(other);
   if (!priorMarker && !otherMarker) return undefined;
   if (!(priorMarker || typeof prior === 'string') || !(otherMarker || typeof other === 'string'))
     return undefined;
-  const priorDigest = priorMarker ? (prior as SecretMarker).__secret_sha256 : sha256Tagged(prior as string);
-  const otherDigest = otherMarker ? (other as SecretMarker).__secret_sha256 : sha256Tagged(other as string);
-  if (priorDigest === otherDigest) return { equal: true };
   const priorName = priorMarker ? (prior as SecretMarker).__secret : undefined;
   const otherName = otherMarker ? (other as SecretMarker).__secret : undefined;
-  // At least one name is defined: one side is a marker.
-  const from = markerFromDigest((priorName ?? otherName)!, priorDigest);
-  if (typeof other === 'string' && UNRESOLVED_PLACEHOLDER.test(other))
-    return { equal: false, from, to: other };
-  return { equal: false, from, to: markerFromDigest((otherName ?? priorName)!, otherDigest) };
+  if (priorMarker && otherMarker) {
+    const a = (prior as SecretMarker).__secret_sha256;
+    const b = (other as SecretMarker).__secret_sha256;
+    if (a === b || sameValue(a, b, [priorName!, otherName!], verifier)) return { equal: true };
+    return { equal: false, from: prior as SecretMarker, to: other as SecretMarker };
+  }
+  const marker = (priorMarker ? prior : other) as SecretMarker;
+  const plaintext = (priorMarker ? other : prior) as string;
+  if (verifier.matches(plaintext, marker.__secret_sha256)) return { equal: true };
+  const name = marker.__secret;
+  if (!priorMarker) {
+    // State holds the plaintext, the other side a marker: a value that was never secret before.
+    return { equal: false, from: markerFromDigest(name, verifier.digestOf(plaintext)), to: marker };
+  }
+  if (UNRESOLVED_PLACEHOLDER.test(plaintext)) return { equal: false, from: marker, to: plaintext };
+  return { equal: false, from: marker, to: markerFromDigest(name, verifier.digestOf(plaintext)) };
+}
+
+/** True when one candidate plaintext of either marker's secret matches both digests. */
+function sameValue(a: string, b: string, names: readonly string[], verifier: SecretVerifier): boolean {
+  for (const name of names) {
+    for (const candidate of verifier.candidates(name)) {
+      if (verifier.matches(candidate, a) && verifier.matches(candidate, b)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -62,14 +107,15 @@ export function compareSecretLeaves(prior: JsonValue, other: JsonValue): SecretC
  * when the plaintext in that position hashes to the marker's digest. Two
  * marked strings are equal when they agree up to marker names.
  */
-export function stringsEqual(a: string, b: string): boolean {
+export function stringsEqual(a: string, b: string, verifier: SecretVerifier = STANDALONE_VERIFIER): boolean {
   if (a === b) return true;
   const aSpans = inlineMarkerSpans(a);
   const bSpans = inlineMarkerSpans(b);
   if (aSpans.length === 0 && bSpans.length === 0) return false;
   if (aSpans.length > 0 && bSpans.length > 0 && stripNames(a) === stripNames(b)) return true;
   return (
-    (aSpans.length > 0 && matchesMarked(a, aSpans, b)) || (bSpans.length > 0 && matchesMarked(b, bSpans, a))
+    (aSpans.length > 0 && matchesMarked(a, aSpans, b, verifier)) ||
+    (bSpans.length > 0 && matchesMarked(b, bSpans, a, verifier))
   );
 }
 
@@ -77,19 +123,26 @@ function stripNames(value: string): string {
   return value.replace(INLINE_MARKER, '<secret::$2>');
 }
 
-type Segment = { literal: string } | { digest: string };
+type Segment = { literal: string } | { digest: string; name: string };
 
 /**
  * True when `plain` is `marked` with every inline marker replaced by some
- * non-empty text hashing to the marker's digest. Backtracks over where each
- * secret ends; the strings are attribute values, so this stays small.
+ * non-empty text with the marker's digest. For the spec's `sha256:` markers it
+ * backtracks over where each secret ends (cheap hashes; the strings are
+ * attribute values, so this stays small); a salted marker is matched only
+ * against the plaintexts its secret may have (the verifier's candidates).
  */
-function matchesMarked(marked: string, spans: ReturnType<typeof inlineMarkerSpans>, plain: string): boolean {
+function matchesMarked(
+  marked: string,
+  spans: ReturnType<typeof inlineMarkerSpans>,
+  plain: string,
+  verifier: SecretVerifier,
+): boolean {
   const segments: Segment[] = [];
   let at = 0;
   for (const span of spans) {
     if (span.start > at) segments.push({ literal: marked.slice(at, span.start) });
-    segments.push({ digest: span.digest });
+    segments.push({ digest: span.digest, name: span.name });
     at = span.end;
   }
   if (at < marked.length) segments.push({ literal: marked.slice(at) });
@@ -110,6 +163,18 @@ function matchesMarked(marked: string, spans: ReturnType<typeof inlineMarkerSpan
     if (current === undefined) return pos === plain.length;
     if ('literal' in current) {
       return plain.startsWith(current.literal, pos) && match(seg + 1, pos + current.literal.length);
+    }
+    if (!isLegacyDigest(current.digest)) {
+      // A salted digest costs too much to try at every split: only the secret's own values are tried.
+      return verifier
+        .candidates(current.name)
+        .some(
+          (candidate) =>
+            candidate !== '' &&
+            plain.startsWith(candidate, pos) &&
+            verifier.matches(candidate, current.digest) &&
+            match(seg + 1, pos + candidate.length),
+        );
     }
     const next = segments[seg + 1];
     if (next === undefined) return pos < plain.length && hashOf(pos, plain.length) === current.digest;

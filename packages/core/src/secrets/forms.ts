@@ -61,7 +61,12 @@ function asciiJson(text: string): string {
     .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** What dash's (and POSIX) `echo` prints for its argument: `\\`, `\n`, `\t`, ... interpreted, `\c` ends it. */
+/**
+ * What dash's (and POSIX) `echo` prints for its argument: `\\`, `\n`, `\t`, ...
+ * interpreted, `\c` ends it. Octal escapes make bytes, not characters (`\200`
+ * is the byte 0x80), so the output is built as bytes and read back as UTF-8 the
+ * way stratum reads a command's output: a lone 0x80 becomes U+FFFD.
+ */
 function echoed(text: string): string {
   const escapes: Record<string, string> = {
     '\\': '\\',
@@ -74,36 +79,37 @@ function echoed(text: string): string {
     f: '\f',
     v: '\v',
   };
-  let out = '';
+  const out: number[] = [];
+  const put = (chars: string) => out.push(...Buffer.from(chars, 'utf8'));
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     const next = text[i + 1];
     if (c !== '\\' || next === undefined) {
-      out += c;
+      put(c);
       continue;
     }
     if (next === 'c') break;
     if (next === '0') {
       const digits = /^[0-7]{0,3}/.exec(text.slice(i + 2))![0];
-      out += String.fromCharCode(Number.parseInt(digits || '0', 8) & 0xff);
+      out.push(Number.parseInt(digits || '0', 8) & 0xff);
       i += 1 + digits.length;
       continue;
     }
     if (next >= '1' && next <= '7') {
       const digits = /^[0-7]{1,3}/.exec(text.slice(i + 1))![0];
-      out += String.fromCharCode(Number.parseInt(digits, 8) & 0xff);
+      out.push(Number.parseInt(digits, 8) & 0xff);
       i += digits.length;
       continue;
     }
     const replacement = escapes[next];
     if (replacement === undefined) {
-      out += c;
+      put(c);
       continue;
     }
-    out += replacement;
+    put(replacement);
     i++;
   }
-  return out;
+  return Buffer.from(out).toString('utf8');
 }
 
 /** Text as GNU tools quote it in a UTF-8 locale (`‘...’`): `\\`, C escapes for control characters, the rest as is. */

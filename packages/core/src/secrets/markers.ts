@@ -1,17 +1,16 @@
 import type { JsonValue } from '../types';
-import { sha256Tagged } from './redaction-map';
+import { DIGEST_SOURCE, isMarkerDigest, mintDigest } from './digest';
 
 /**
  * The object that stands in for a whole secret value in state and plans:
  * exactly these two keys, in this order (the state file is byte-compatible
- * with the spec's). `__secret_sha256` is `sha256:<hex>` of the plaintext.
+ * with the spec's). `__secret_sha256` is the plaintext's digest: `scrypt:<salt>:<hash>`
+ * for markers stratum writes, or the spec's `sha256:<hex>` in older state (see `digest.ts`).
  */
 export type SecretMarker = {
   readonly __secret: string;
   readonly __secret_sha256: string;
 };
-
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** True when `value` is an object marker: exactly `__secret` and `__secret_sha256`, both strings. */
 export function isSecretMarker(value: unknown): value is SecretMarker {
@@ -23,9 +22,9 @@ export function isSecretMarker(value: unknown): value is SecretMarker {
   return keys === 2;
 }
 
-/** The object marker for a secret's plaintext. */
+/** An object marker for a secret's plaintext, with a new salted digest. */
 export function secretMarker(name: string, plaintext: string): SecretMarker {
-  return { __secret: name, __secret_sha256: sha256Tagged(plaintext) };
+  return { __secret: name, __secret_sha256: mintDigest(plaintext) };
 }
 
 /** The object marker for a secret whose digest (`sha256:<hex>`) is already known. */
@@ -45,7 +44,7 @@ export function inlineMarker(name: string, digest: string): string {
  * Matches inline markers. Global: always reset `lastIndex` (or use
  * `matchAll` / `replace`, which do) before use.
  */
-export const INLINE_MARKER = /<secret:([^<>]*?):(sha256:[0-9a-f]{64})>/g;
+export const INLINE_MARKER = new RegExp(`<secret:([^<>]*?):(${DIGEST_SOURCE})>`, 'g');
 
 /** Fast pre-check before running {@link INLINE_MARKER} over a string. */
 export function hasInlineMarker(value: string): boolean {
@@ -64,9 +63,9 @@ export function inlineMarkerSpans(
   return spans;
 }
 
-/** True when `digest` looks like the `sha256:<hex>` a marker carries. */
+/** True when `value` looks like a digest a marker carries (either form). */
 export function isDigest(value: JsonValue): boolean {
-  return typeof value === 'string' && DIGEST.test(value);
+  return isMarkerDigest(value);
 }
 
 /**
@@ -81,4 +80,20 @@ export function unresolvedPlaceholder(name: string): string {
 /** The name of the first unresolved-secret placeholder in `text`, if any. */
 export function findUnresolvedPlaceholder(text: string): string | undefined {
   return /<unresolved-secret:([^>]+)>/.exec(text)?.[1];
+}
+
+/** Every marker (object or inline) anywhere in `value`: its secret's name and digest. */
+export function markersIn(
+  value: unknown,
+  out: { name: string; digest: string }[] = [],
+): { name: string; digest: string }[] {
+  if (typeof value === 'string') {
+    for (const span of inlineMarkerSpans(value)) out.push({ name: span.name, digest: span.digest });
+  } else if (Array.isArray(value)) {
+    for (const item of value) markersIn(item, out);
+  } else if (typeof value === 'object' && value !== null) {
+    if (isSecretMarker(value)) out.push({ name: value.__secret, digest: value.__secret_sha256 });
+    else for (const item of Object.values(value)) markersIn(item, out);
+  }
+  return out;
 }

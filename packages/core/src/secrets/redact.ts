@@ -1,7 +1,14 @@
 import { jsonEqual, setKey } from '../json';
 import type { FieldChange, JsonObject, JsonValue, PlannedResource } from '../types';
 import { secretForms } from './forms';
-import { inlineMarker, inlineMarkerSpans, isSecretMarker, markerFromDigest } from './markers';
+import {
+  INLINE_MARKER,
+  inlineMarker,
+  inlineMarkerSpans,
+  isSecretMarker,
+  markerFromDigest,
+  type SecretMarker,
+} from './markers';
 import type { KnownSecret, RedactionMap } from './redaction-map';
 import { renderSecretMarkers, renderValue } from './render';
 
@@ -100,7 +107,10 @@ class Redactor {
   /** Whether there is anything to redact at all (whole-value secrets included). */
   readonly #any: boolean;
 
+  readonly #map: RedactionMap;
+
   constructor(redaction: RedactionMap, forms = true) {
+    this.#map = redaction;
     const known = redaction.secrets().filter((s) => s.plaintext.length > 0);
     // Two secrets with one plaintext: the first in `secrets()` order names the marker.
     for (const secret of known) {
@@ -127,7 +137,7 @@ class Redactor {
       }
       return out ?? value;
     }
-    if (isSecretMarker(value)) return value;
+    if (isSecretMarker(value)) return this.#canonical(value);
     let out: JsonObject | undefined;
     const keys = Object.keys(value);
     for (let i = 0; i < keys.length; i++) {
@@ -157,8 +167,30 @@ class Redactor {
   string(value: string): JsonValue {
     const whole = this.#byPlaintext.get(value);
     if (whole !== undefined) return markerFromDigest(whole.name, whole.digest);
-    const found = this.#needles.filter((n) => value.includes(n.text));
-    return found.length === 0 ? value : substitute(value, found);
+    const marked = value.includes('<secret:') ? this.#canonicalText(value) : value;
+    const found = this.#needles.filter((n) => marked.includes(n.text));
+    return found.length === 0 ? marked : substitute(marked, found);
+  }
+
+  /**
+   * A marker as this run writes it: one whose secret the config declares with
+   * the same value gets this run's digest (a spec `sha256:` marker is upgraded
+   * to the salted form; two salts of one value become one). Others stay as
+   * they are.
+   */
+  #canonical(marker: SecretMarker): JsonValue {
+    const secret = this.#map.byName(marker.__secret);
+    if (secret === undefined || !this.#map.matches(secret.plaintext, marker.__secret_sha256)) return marker;
+    return secret.digest === marker.__secret_sha256 ? marker : markerFromDigest(secret.name, secret.digest);
+  }
+
+  /** {@link Redactor.#canonical} for the inline markers inside a string. */
+  #canonicalText(value: string): string {
+    return value.replace(INLINE_MARKER, (text, name: string, digest: string) => {
+      const secret = this.#map.byName(name);
+      if (secret === undefined || !this.#map.matches(secret.plaintext, digest)) return text;
+      return inlineMarker(secret.name, secret.digest);
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { KindHandler } from '../provider';
 import type { FieldChange, JsonValue } from '../types';
+import { digestDisplayHex } from './digest';
 import { INLINE_MARKER, isSecretMarker } from './markers';
 
 /** How many hex digits of a digest are shown: enough to notice a rotation, too few to attack offline. */
@@ -7,8 +8,7 @@ export const SHOWN_DIGEST_CHARS = 6;
 
 /** `<secret:NAME sha:abc123>`: the printed form of a marker. */
 export function renderMarker(name: string, digest: string): string {
-  const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : digest;
-  return `<secret:${name} sha:${hex.slice(0, SHOWN_DIGEST_CHARS)}>`;
+  return `<secret:${name} sha:${digestDisplayHex(digest).slice(0, SHOWN_DIGEST_CHARS)}>`;
 }
 
 /** Rewrites every inline marker inside `text` to its printed form. */
