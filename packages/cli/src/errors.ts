@@ -15,6 +15,8 @@ export type CliErrorCode =
   | 'ApplyFailed'
   | 'FormatCheckFailed'
   | 'StateNotFound'
+  | 'HostUnreachable'
+  | 'StdoutFailed'
   | 'BadArguments';
 
 export class CliError extends StratumError<CliErrorCode> {

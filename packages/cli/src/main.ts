@@ -3,18 +3,22 @@ import packageJson from '../package.json';
 import { applyCommand } from './commands/apply';
 import { planCommand } from './commands/plan';
 import type { CommandRunner } from './commands/runner';
-import { stateCommand } from './commands/state';
+import { STATE_SUBCOMMANDS, stateCommand } from './commands/state';
 import { statusCommand } from './commands/status';
 import { fmtCommand, graphCommand, validateCommand } from './commands/tools';
 import { CliError } from './errors';
-import { type CliIo, processIo, styler } from './io';
-import { withGlobalOptions } from './options';
+import { type CliIo, processIo, STDOUT_CLOSED_EXIT, stdoutGone, styler } from './io';
+import { checkFlagValues, flagNeedsValue, takesValue, withGlobalOptions } from './options';
 import { reportError } from './report-error';
 
 export const EXIT_CODES = `Exit codes:
-  0  success (plan --detailed-exitcode: no changes)
-  1  an error (bad config, refused apply, failed step, unreachable host, ...)
-  2  plan --detailed-exitcode only: the plan has changes`;
+  0    success (plan --detailed-exitcode: no changes and no drift)
+  1    an error (bad config or flags, refused apply, failed step, unreachable host, ...)
+  2    plan --detailed-exitcode only: the plan has changes, or its refresh found drift
+  141  stdout was closed before stratum was done (e.g. piped into head); nothing is printed`;
+
+/** The top-level commands, for the did-you-mean of a mistyped one. */
+const COMMANDS = ['plan', 'apply', 'status', 'state', 'validate', 'fmt', 'graph', 'completion'];
 
 /**
  * yargs lists an unknown `--kebab-flag` twice (`kebab-flag, kebabFlag`, its
@@ -32,10 +36,63 @@ function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/**
+ * The word in command position that names no command, if any: the first
+ * positional (`stratum paln`), or the one after `state` (`stratum state lsit`).
+ */
+export function unknownCommand(argv: readonly string[]): { parent: string; word: string } | undefined {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (token.startsWith('-')) {
+      if (takesValue(token)) i++;
+      continue;
+    }
+    words.push(token);
+  }
+  const [first, second] = words;
+  if (first === undefined) return undefined;
+  if (!COMMANDS.includes(first)) return { parent: '', word: first };
+  if (first === 'state' && second !== undefined && !(STATE_SUBCOMMANDS as readonly string[]).includes(second))
+    return { parent: 'state ', word: second };
+  return undefined;
+}
+
+/** What the user reads for a message of yargs: one line and a hint. */
+export function usageError(message: string, argv: readonly string[]): CliError {
+  const missing = /^Not enough arguments following: (.+)$/.exec(message);
+  if (missing) return flagNeedsValue(missing[1]!);
+  const unknown = unknownCommand(argv);
+  const suggested = /^Did you mean (.+)\?$/.exec(message);
+  const tidy = tidyYargsMessage(message);
+  if (unknown && (suggested || tidy === `Unknown argument: ${unknown.word}`)) {
+    const { parent, word } = unknown;
+    const didYouMean = suggested ? ` (did you mean ${parent}${suggested[1]}?)` : '';
+    return new CliError('BadArguments', `Unknown command: ${parent}${word}${didYouMean}`, {
+      hint: `see stratum ${parent}--help`,
+    });
+  }
+  return new CliError('BadArguments', tidy, { hint: 'see stratum --help' });
+}
+
+/** `--color` / `--no-color` (also `--color=false`), read before parsing so that usage errors honour it too. */
+function colorFlag(argv: readonly string[]): boolean | undefined {
+  let flag: boolean | undefined;
+  for (const token of argv) {
+    if (token === '--') break;
+    if (token === '--color' || token === '--color=true') flag = true;
+    else if (token === '--no-color' || token === '--color=false') flag = false;
+  }
+  return flag;
+}
+
 /** Runs the stratum command line and resolves to the process exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const runner: CommandRunner = { io, exitCode: 0 };
   const verbose = argv.includes('--verbose');
+  const color = colorFlag(argv);
+  if (color !== undefined) io.color = { out: color, err: color };
   const parser = withGlobalOptions(yargs([...argv]))
     .scriptName('stratum')
     .usage('$0 <command> [options]\n\nDeclarative bootstrap for Linux hosts over SSH.')
@@ -47,7 +104,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .command(fmtCommand(runner))
     .command(graphCommand(runner))
     .completion('completion', 'Print a bash/zsh completion script')
+    .middleware((args) => checkFlagValues(args))
     .demandCommand(1, 'name a command (see stratum --help)')
+    .recommendCommands()
     .strict()
     .version(packageJson.version)
     .help()
@@ -56,12 +115,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .wrap(Math.min(110, process.stdout.columns ?? 80))
     .exitProcess(false)
     .fail((message, error) => {
-      throw error ?? new CliError('BadArguments', tidyYargsMessage(message), { hint: 'see stratum --help' });
+      // yargs' own complaints arrive as a YError (or only a message); anything else is the command's.
+      if (error && error.name !== 'YError') throw error;
+      throw usageError(message ?? error?.message ?? 'bad arguments', argv);
     });
+  let failure: { error: unknown } | undefined;
   try {
     await parser.parseAsync();
   } catch (error) {
-    return reportError(error, io, { verbose, redaction: io.redaction, style: styler(io.isTTY) });
+    failure = { error };
+  }
+  await io.flush();
+  if (io.stdoutClosed.aborted) {
+    // The reader went away (`| head -1`): say nothing, like a process SIGPIPE ended.
+    if (stdoutGone(io)) return STDOUT_CLOSED_EXIT;
+    const reason = io.stdoutClosed.reason;
+    failure = {
+      error: new CliError(
+        'StdoutFailed',
+        `cannot write to stdout: ${reason instanceof Error ? reason.message : String(reason)}`,
+        { hint: 'check where stdout goes (a full disk, a closed file)', cause: reason },
+      ),
+    };
+  }
+  if (failure) {
+    return reportError(failure.error, io, {
+      verbose,
+      redaction: io.redaction,
+      style: styler(io.color.err),
+    });
   }
   return runner.exitCode;
 }

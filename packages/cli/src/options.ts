@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { CliError } from './errors';
 
 /** Flags every command accepts (the spec's global flags plus ours). */
 export interface GlobalFlags {
@@ -7,6 +8,8 @@ export interface GlobalFlags {
   manifest?: string | undefined;
   verbose?: boolean | undefined;
   sshConfig?: string | undefined;
+  /** `--color` / `--no-color`; unset: decided from the environment (see `colorFor`). */
+  color?: boolean | undefined;
 }
 
 export function withGlobalOptions<T>(yargs: Argv<T>) {
@@ -36,7 +39,13 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       global: true,
       describe: 'ssh config file to use instead of ~/.ssh/config (like ssh -F; env STRATUM_SSH_CONFIG)',
     })
-    .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' });
+    .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' })
+    .option('color', {
+      type: 'boolean',
+      global: true,
+      describe:
+        'Colour the output; --no-color turns it off (default: on a terminal outside CI; env NO_COLOR, FORCE_COLOR)',
+    });
 }
 
 /** `-c` (repeatable); no yargs default so that `-n` with an explicit `-c` can be refused. */
@@ -57,11 +66,67 @@ export function withStateOptions<T>(yargs: Argv<T>) {
   });
 }
 
+/** The state file `state list` and `state show` read when `-p` is not given. */
+export const DEFAULT_STATE_PATH = '.stratum/state.json';
+
+/** `-p` for the state subcommands; no yargs default, which would also stand in for a `-p` given no value. */
 export function withPathOption<T>(yargs: Argv<T>) {
   return yargs.option('path', {
     alias: 'p',
     type: 'string',
-    default: '.stratum/state.json',
-    describe: 'The JSON state file',
+    describe: `The JSON state file (default ${DEFAULT_STATE_PATH})`,
   });
+}
+
+/**
+ * Every flag that takes a value, as the user spells it, with what it takes.
+ * yargs reads such a flag given nothing (`plan -c`, `apply -y -s`) as an empty
+ * value, or as its default; {@link checkFlagValues} refuses that instead.
+ */
+const VALUE_FLAGS: readonly { key: string; flag: string; needs: string; example: string }[] = [
+  { key: 'config', flag: '-c/--config', needs: 'a file path', example: '-c site.strat' },
+  { key: 'state', flag: '-s/--state', needs: 'a file path', example: '-s .stratum/state.json' },
+  { key: 'path', flag: '-p/--path', needs: 'a file path', example: '-p .stratum/state.json' },
+  { key: 'out', flag: '-o/--out', needs: 'a file path', example: '-o .stratum/merged.json' },
+  { key: 'envFile', flag: '--env-file', needs: 'a file path', example: '--env-file .env.prod' },
+  { key: 'namespace', flag: '-n/--namespace', needs: 'a namespace name', example: '-n app' },
+  { key: 'manifest', flag: '--manifest', needs: 'a file path', example: '--manifest stratum.strat' },
+  { key: 'sshConfig', flag: '--ssh-config', needs: 'a file path', example: '--ssh-config ./ssh_config' },
+  { key: 'host', flag: '--host', needs: "a host block's name or addr", example: '--host web' },
+];
+
+/** Whether `token` is a flag that takes the next argument as its value (`-c FILE`, not `-c=FILE`). */
+export function takesValue(token: string): boolean {
+  return token.startsWith('-') && !token.includes('=') && flagNamed(token) !== undefined;
+}
+
+type ValueFlag = (typeof VALUE_FLAGS)[number];
+
+/** Refuses a flag that takes a value but was given none (or an empty one). */
+export function checkFlagValues(argv: Record<string, unknown>): void {
+  for (const entry of VALUE_FLAGS) {
+    const value = argv[entry.key];
+    const empty = Array.isArray(value) ? value.length === 0 || value.includes('') : value === '';
+    if (empty) throw needsValue(entry);
+  }
+}
+
+/** `-c/--config needs a file path`, for a flag named by any of its spellings (`c`, `config`, `env-file`). */
+export function flagNeedsValue(name: string): CliError {
+  const entry = flagNamed(name);
+  if (entry) return needsValue(entry);
+  return new CliError('BadArguments', `--${name.replace(/^-+/, '')} needs a value`, {
+    hint: 'see stratum --help',
+  });
+}
+
+function needsValue(entry: ValueFlag): CliError {
+  return new CliError('BadArguments', `${entry.flag} needs ${entry.needs}`, {
+    hint: `give it right after the flag, e.g. \`${entry.example}\``,
+  });
+}
+
+function flagNamed(name: string): ValueFlag | undefined {
+  const bare = name.replace(/^-+/, '');
+  return VALUE_FLAGS.find((f) => f.flag.split('/').some((spelling) => spelling.replace(/^-+/, '') === bare));
 }

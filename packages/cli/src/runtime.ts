@@ -21,7 +21,10 @@ export function builtinRegistry(): Registry {
 /** What a command that reaches hosts holds: the pooled transport and the run's abort signal. */
 export interface HostRuntime {
   transport: SshTransport;
-  /** Aborted on SIGINT / SIGTERM: no further step starts, running commands stop. */
+  /**
+   * Aborted on SIGINT / SIGTERM and when stdout closes (`stratum apply -y | head -1`):
+   * no further step starts, running commands stop, and the engine releases the lock.
+   */
   signal: AbortSignal;
   close(): Promise<void>;
 }
@@ -55,14 +58,18 @@ export function openHostRuntime(
   });
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted'));
+  const onStdoutClosed = () => abort.abort(new Error('stdout was closed'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  if (io.stdoutClosed.aborted) onStdoutClosed();
+  else io.stdoutClosed.addEventListener('abort', onStdoutClosed, { once: true });
   return {
     transport,
     signal: abort.signal,
     async close() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      io.stdoutClosed.removeEventListener('abort', onStdoutClosed);
       await transport.close();
     },
   };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { digestDisplayHex, digestMatches } from '@stratum/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
@@ -140,9 +141,22 @@ resource "ssh_exec" "register" {
     const rotated = await t.ws.run(['plan']);
     expectExit(rotated, 0);
     expectGolden('secret-rotation-plan', t.ws, rotated);
-    expect(rotated.stdout).toContain(
-      `~ env.TOKEN: <secret:api_token sha:${sha(TOKEN_1).slice(0, 6)}> -> <secret:api_token sha:${sha(TOKEN_2).slice(0, 6)}>`,
-    );
+    // The digits before the arrow are those of the digest in state; after it, a fresh digest's.
+    const stateDigest = () =>
+      (
+        JSON.parse(t.ws.read('.stratum/state.json')).resources['ssh_exec.register'].attrs.env.TOKEN as {
+          __secret_sha256: string;
+        }
+      ).__secret_sha256;
+    const shown =
+      /env\.TOKEN: <secret:api_token sha:([0-9a-f]{6})> -> <secret:api_token sha:([0-9a-f]{6})>/.exec(
+        rotated.stdout,
+      );
+    expect(shown?.[1]).toBe(digestDisplayHex(stateDigest()).slice(0, 6));
+    expect(shown?.[2]).not.toBe(shown?.[1]);
+    // Neither is taken from an unsalted hash of the value.
+    expect(rotated.stdout).not.toContain(`sha:${sha(TOKEN_1).slice(0, 6)}>`);
+    expect(rotated.stdout).not.toContain(`sha:${sha(TOKEN_2).slice(0, 6)}>`);
     const reapply = await t.ws.run(['apply', '-y']);
     expectExit(reapply, 0);
     expect(readFileSync(t.ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_2);
@@ -150,7 +164,8 @@ resource "ssh_exec" "register" {
 
     expect(t.ws.filesUnder('.stratum').map(([path]) => path)).toEqual([`${t.ws.dir}/.stratum/state.json`]);
     expectNoPlaintext(TOKEN_1, TOKEN_2);
-    expect(t.ws.read('.stratum/state.json')).toContain(`"__secret_sha256": "sha256:${sha(TOKEN_2)}"`);
+    expect(digestMatches(TOKEN_2, stateDigest())).toBe(true);
+    expect(stateDigest()).toMatch(/^scrypt:/);
   });
 
   it('a failing command that echoes the secret does not print it', async () => {

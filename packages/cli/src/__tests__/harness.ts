@@ -130,6 +130,60 @@ export class Workspace {
     });
   }
 
+  /**
+   * Runs `stratum ARGS` with stdout into a real pipe whose reader goes away
+   * after the first line (or `closeAfter` bytes), like `stratum ARGS | head -1`.
+   * `stdout` is what was read before the reader closed.
+   */
+  runIntoClosedPipe(
+    args: readonly string[],
+    options: RunOptions & { closeAfter?: 'line' | number } = {},
+  ): Promise<RunResult> {
+    return runCli(args, {
+      cwd: this.dir,
+      env: { HOME: this.home, PATH: CHILD_PATH, CI: '1', ...options.env },
+      timeoutMs: options.timeoutMs,
+      closeStdoutAfter: options.closeAfter ?? 'line',
+    }).then((result) => {
+      this.transcript.push(result);
+      return result;
+    });
+  }
+
+  /**
+   * Runs `stratum ARGS` on a real terminal (util-linux `script` gives it a
+   * pty), outside CI. `redirect` sends stdout or stderr to a file instead, as
+   * `> out.txt` / `2> err.txt` would; `terminal` is what reached the pty (with
+   * its `\r\n` line ends), `file` what the redirected stream wrote.
+   */
+  async runInTerminal(
+    args: readonly string[],
+    options: { env?: Record<string, string>; redirect?: 'stdout' | 'stderr' } = {},
+  ): Promise<{ code: number; terminal: string; file: string }> {
+    const file = join(this.root, 'redirected.txt');
+    rmSync(file, { force: true });
+    const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+    const redirect =
+      options.redirect === 'stdout'
+        ? ` > ${quote(file)}`
+        : options.redirect === 'stderr'
+          ? ` 2> ${quote(file)}`
+          : '';
+    const command = `${[BIN, ...args].map(quote).join(' ')}${redirect}`;
+    const result = await runCli(['-q', '-e', '-f', '-c', command, '/dev/null'], {
+      cwd: this.dir,
+      // No CI: on a terminal outside CI is where colour and the live line are decided.
+      env: { HOME: this.home, PATH: CHILD_PATH, TERM: 'xterm', ...options.env },
+      bin: 'script',
+    });
+    this.transcript.push(result);
+    return {
+      code: result.code,
+      terminal: result.stdout,
+      file: existsSync(file) ? readFileSync(file, 'utf8') : '',
+    };
+  }
+
   /** Every file below `rel` (recursively), as [path, content]. */
   filesUnder(rel: string): [string, string][] {
     const out: [string, string][] = [];
@@ -193,6 +247,8 @@ export function runCli(
     env: Record<string, string>;
     timeoutMs?: number | undefined;
     bin?: string | undefined;
+    /** Close the read end of stdout after the first line, or after this many bytes (see `runIntoClosedPipe`). */
+    closeStdoutAfter?: 'line' | number | undefined;
   },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
@@ -204,7 +260,17 @@ export function runCli(
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    const cut = options.closeStdoutAfter;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout.push(chunk);
+      if (cut === undefined) return;
+      const read = Buffer.concat(stdout);
+      const end = cut === 'line' ? read.indexOf('\n') + 1 : read.length >= cut ? cut : 0;
+      if (end === 0) return;
+      // Like `head`: keep what it read, then close the pipe under the writer.
+      stdout.splice(0, stdout.length, read.subarray(0, end));
+      child.stdout.destroy();
+    });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.once('error', (error) => {
@@ -225,14 +291,24 @@ export function runCli(
 
 /**
  * Output made comparable: the workspace root becomes `<TMP>`, the sshd port
- * `<PORT>`, step durations `<T>s`. Nothing else is touched, so a golden file
- * still holds the exact messages.
+ * `<PORT>`, step durations `<T>s`, key fingerprints (fresh keys every run)
+ * `SHA256:<FP>`, the digits of secret markers `<D1>`, `<D2>`, .... Nothing else is touched, so a golden file still holds the
+ * exact messages.
  */
 export function normaliseOutput(text: string, where: { root: string; port: number }): string {
+  const digests = new Map<string, string>();
   return text
     .replaceAll(where.root, '<TMP>')
     .replace(new RegExp(`\\b${where.port}\\b`, 'g'), '<PORT>')
-    .replace(/\b\d+\.\d+s\b/g, '<T>s');
+    .replace(/\b\d+\.\d+s\b/g, '<T>s')
+    .replace(/SHA256:[A-Za-z0-9+/]{43}/g, 'SHA256:<FP>')
+    .replace(/(<secret:[A-Za-z0-9_-]+ sha:)([0-9a-f]{6})>/g, (_, head: string, hex: string) => {
+      // A marker's digits come from a salted digest, new in every state, so
+      // each distinct one is numbered in order of appearance: a golden file
+      // still shows whether a secret changed (`<D1>` -> `<D2>`) or not.
+      if (!digests.has(hex)) digests.set(hex, `<D${digests.size + 1}>`);
+      return `${head}${digests.get(hex)}>`;
+    });
 }
 
 /** The transcript of one run as a golden file holds it. */

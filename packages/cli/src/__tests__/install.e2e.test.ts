@@ -95,6 +95,24 @@ describe.skipIf(!enabled)('npm install -g of the packed packages', { timeout: 60
     expect(result.stdout).toBe(`${version}\n`);
   });
 
+  it('--env-file reaches stratum, not node, wherever it stands on the command line', async () => {
+    // Node itself reads `--env-file` anywhere in its argv up to a `--`, and exits 9
+    // (`node: missing.env: not found`) before stratum runs; the bin's
+    // `#!/usr/bin/env -S node --` is what keeps it from doing so.
+    expect(readFileSync(stratum, 'utf8').split('\n')[0]).toBe('#!/usr/bin/env -S node --');
+    for (const args of [
+      ['plan', '--env-file', 'missing.env'],
+      ['--env-file', 'missing.env', 'plan'],
+      ['plan', '--env-file=missing.env'],
+    ]) {
+      const result = await installed(args);
+      expectExit(result, 1);
+      expect(result.stderr).toBe(
+        'Error: env file missing.env does not exist\nhint: check the --env-file path; only files named with --env-file are loaded when the flag is given\n',
+      );
+    }
+  });
+
   it('plans, applies and re-plans a small config', async () => {
     ws.write(
       'stratum.strat',

@@ -43,10 +43,10 @@ resource "ssh_exec" "hello" {
     });
   });
 
-  it('an empty or missing state file lists as (empty state); -p picks the file', async () => {
+  it('an empty state file lists as (empty state), a missing one is an error; -p picks the file', async () => {
     const missing = await t.ws.run(['state', 'list']);
-    expectExit(missing, 0);
-    expect(missing.stdout).toBe('(empty state)\n');
+    expectExit(missing, 1);
+    expect(missing.stderr).toMatch(/^Error: no state file at \.stratum\/state\.json\n/);
     writeState('infra-state.json', entry('system_dir', 'srv', 'system'));
     const other = await t.ws.run(['state', 'list', '--path', 'infra-state.json']);
     expectExit(other, 0);

@@ -5,6 +5,10 @@ import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harn
 
 const t = useWorkspacePerTest();
 
+/** What the transport says on stderr the first time it meets the sshd's host key (a fresh workspace). */
+const NEW_HOST =
+  '[ssh] new host 127.0.0.1:<PORT>: added ssh-ed25519 key SHA256:<FP> to <TMP>/home/.ssh/known_hosts\n';
+
 describe('status', { timeout: 30_000 }, () => {
   it('prints one section per host from one probe, and filters with --host', async () => {
     t.ws.write('stratum.strat', hostBlock('box'));
@@ -19,7 +23,7 @@ describe('status', { timeout: 30_000 }, () => {
     expect(lines[5]).toMatch(/^disk: \S+ .*%/);
     // Then the docker table, or the line saying there is none.
     expect(lines[6]).toMatch(/^(CONTAINER\s+CPU %|\(no docker stats available\))/);
-    expect(status.stderr).toBe('');
+    expect(t.ws.normalise(status.stderr)).toBe(NEW_HOST);
 
     const byName = await t.ws.run(['status', '--host', 'box']);
     expectExit(byName, 0);
@@ -36,7 +40,7 @@ describe('status', { timeout: 30_000 }, () => {
     expectGolden('status-no-match', t.ws, noMatch);
     const all = await t.ws.run(['status']);
     expectExit(all, 0);
-    expect(all.stderr).toBe('[status] skipping host `later`: it has no addr\n');
+    expect(t.ws.normalise(all.stderr)).toBe(`${NEW_HOST}[status] skipping host \`later\`: it has no addr\n`);
     expect(all.stdout).toContain('=== root@127.0.0.1 ===');
   });
 

@@ -2,6 +2,9 @@ import type { CommandModule } from 'yargs';
 import { withPathOption } from '../options';
 import { type CommandRunner, runCommand } from './runner';
 
+/** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
+export const STATE_SUBCOMMANDS = ['list', 'show', 'merge'] as const;
+
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
     command: 'state',
@@ -13,7 +16,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: 'List the resources a state file tracks',
           builder: (s) => withPathOption(s),
           handler: (args) =>
-            runCommand(run, args as { path: string }, async (f, io) =>
+            runCommand(run, args as { path?: string }, async (f, io) =>
               (await import('../run/state')).runStateList(f, io),
             ),
         })
@@ -22,7 +25,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: "Print one resource's recorded state as JSON",
           builder: (s) => withPathOption(s).positional('addr', { type: 'string', describe: '<kind>.<name>' }),
           handler: (args) =>
-            runCommand(run, args as unknown as { path: string; addr: string }, async (f, io) =>
+            runCommand(run, args as unknown as { path?: string; addr: string }, async (f, io) =>
               (await import('../run/state')).runStateShow(f, io),
             ),
         })

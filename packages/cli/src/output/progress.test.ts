@@ -1,6 +1,6 @@
 import type { PlannedResource } from '@stratum/core';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../io';
+import { type CliIo, memoryIo } from '../io';
 import { createProgress } from './progress';
 
 const step = (name: string): PlannedResource => ({
@@ -14,7 +14,7 @@ const step = (name: string): PlannedResource => ({
 
 function recordingIo() {
   const err: string[] = [];
-  const io: CliIo = { out: () => {}, err: (line) => err.push(line), cwd: '/', env: {}, isTTY: false };
+  const io: CliIo = memoryIo({ out: () => {}, err: (line) => err.push(line), cwd: '/', env: {} });
   return { io, err };
 }
 

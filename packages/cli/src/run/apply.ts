@@ -19,6 +19,7 @@ import { createProgress } from '../output/progress';
 import { engineFor, type Loaded, loadConfig, logLines, type PlanFlags } from '../pipeline';
 import { openHostRuntime } from '../runtime';
 import { planned } from './plan';
+import { unreachableError } from './unreachable';
 
 export interface ApplyCommandFlags extends PlanFlags {
   yes?: boolean | undefined;
@@ -42,9 +43,14 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     const shown = redactPlan(plan);
     if (emit) emit({ type: 'plan', summary: shown.summary(), steps: shown.steps.map(stepEvent) });
     else
-      for (const line of renderPlanLines(shown, styler(io.isTTY), secretDigestsFrom(loaded.registry)))
+      for (const line of renderPlanLines(shown, styler(io.color.out), secretDigestsFrom(loaded.registry)))
         io.out(line);
     guard(plan, loaded, flags, io);
+    // A repair planned without reading some host would pass it over as if it were in order.
+    const unreachable = unreachableError(shown, {
+      details: flags.yes ? [`Nothing was applied; ${shownStatePath(loaded, io)} is unchanged.`] : [],
+    });
+    if (unreachable) throw unreachable;
   };
 
   if (!flags.yes) {
@@ -53,7 +59,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     return 0;
   }
 
-  const progress = createProgress(io, { live: io.isTTY && !emit });
+  const progress = createProgress(io, { live: io.liveProgress && !emit });
   const runtime = openHostRuntime(
     loaded.extracted,
     { ...io, err: (line) => progress.log(line) },
@@ -91,7 +97,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
 /** What the engine did, as the operator reads it; a failed step is an error. */
 function report(result: EngineApplyResult, loaded: Loaded, emit: Emit | undefined, io: CliIo): number {
   const { outcome } = result;
-  const statePath = relative(io.cwd, loaded.sources.statePath) || loaded.sources.statePath;
+  const statePath = shownStatePath(loaded, io);
   if (outcome === undefined) {
     if (emit) emit({ type: 'done', result: 'nothing-to-do' });
     else io.out('Nothing to do.');
@@ -121,8 +127,17 @@ function report(result: EngineApplyResult, loaded: Loaded, emit: Emit | undefine
   if (result.check !== undefined) {
     if (emit) emit({ type: 'post_apply', summary: result.check.summary() });
     else io.out(postApplyLine(result.check));
+    const unreachable = unreachableError(redactPlan(result.check), {
+      selfCheck: true,
+      details: [`The apply itself completed: state saved to ${statePath}.`],
+    });
+    if (unreachable) throw unreachable;
   }
   return 0;
+}
+
+function shownStatePath(loaded: Loaded, io: CliIo): string {
+  return relative(io.cwd, loaded.sources.statePath) || loaded.sources.statePath;
 }
 
 /**
@@ -142,7 +157,7 @@ function guard(plan: Plan, loaded: Loaded, flags: ApplyCommandFlags, io: CliIo):
       details: [
         ...error.details,
         `loaded configs: ${loaded.sources.configs.map((c) => relative(io.cwd, c) || c).join(', ')}`,
-        `state file: ${relative(io.cwd, loaded.sources.statePath) || loaded.sources.statePath}`,
+        `state file: ${shownStatePath(loaded, io)}`,
       ],
       hint: error.hint,
     });

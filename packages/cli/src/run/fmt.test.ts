@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from '../io';
+import { type CliIo, memoryIo } from '../io';
 import { runFmt } from './fmt';
 
 const UNFORMATTED = 'host "a" {\naddr="root@a"\n}\n';
@@ -17,7 +17,7 @@ describe('runFmt', () => {
     const dir = mkdtempSync(join(tmpdir(), 'stratum-fmt-'));
     dirs.push(dir);
     const out: string[] = [];
-    return { dir, out, io: { out: (l) => out.push(l), err: () => {}, cwd: dir, env: {}, isTTY: false } };
+    return { dir, out, io: memoryIo({ out: (l) => out.push(l), err: () => {}, cwd: dir, env: {} }) };
   }
 
   it('takes a directory argument as every .strat below it', async () => {

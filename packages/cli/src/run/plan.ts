@@ -4,6 +4,7 @@ import { planDocument } from '../output/plan-json';
 import { renderPlanLines, secretDigestsFrom } from '../output/plan-text';
 import { engineFor, type Loaded, loadConfig, type PlanFlags } from '../pipeline';
 import { offlineTransport, openHostRuntime } from '../runtime';
+import { unreachableError } from './unreachable';
 
 export interface PlanCommandFlags extends PlanFlags {
   refresh?: boolean | undefined;
@@ -11,7 +12,11 @@ export interface PlanCommandFlags extends PlanFlags {
   detailedExitcode?: boolean | undefined;
 }
 
-/** `stratum plan`: read-only; contacts hosts only with `--refresh`. */
+/**
+ * `stratum plan`: read-only; contacts hosts only with `--refresh`. A refresh
+ * that could not read a host is an error once the plan is printed.
+ * `--detailed-exitcode`: 2 when the plan has changes or its refresh found drift.
+ */
 export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<number> {
   const loaded = await loadConfig(flags, io);
   const plan = await planned(loaded, io, flags, { refresh: flags.refresh });
@@ -21,7 +26,7 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<numbe
   } else {
     io.out('stratum plan');
     io.out('============');
-    for (const line of renderPlanLines(shown, styler(io.isTTY), secretDigestsFrom(loaded.registry)))
+    for (const line of renderPlanLines(shown, styler(io.color.out), secretDigestsFrom(loaded.registry)))
       io.out(line);
     const repairs = flags.refresh ? repairCount(shown) : 0;
     if (repairs > 0) {
@@ -30,9 +35,14 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<numbe
       );
     }
   }
+  const unreachable = unreachableError(shown);
+  if (unreachable) throw unreachable;
   if (!flags.detailedExitcode) return 0;
   const s = shown.summary();
-  return s.create + s.update + s.delete > 0 ? 2 : 0;
+  const changes = s.create + s.update + s.delete > 0;
+  // Drift is something to act on (apply --refresh) even when the plan itself has no step.
+  const drift = s.drifted + s.missing > 0;
+  return changes || drift ? 2 : 0;
 }
 
 /**

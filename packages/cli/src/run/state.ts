@@ -1,11 +1,36 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { addrKey, loadState, mergeStateFiles, parseAddr } from '@stratum/core';
+import { addrKey, loadState, mergeStateFiles, parseAddr, type State } from '@stratum/core';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
+import { DEFAULT_STATE_PATH } from '../options';
+
+export interface StateFileFlags {
+  path?: string | undefined;
+}
+
+/**
+ * The state file `state list` / `state show` inspect. Unlike plan and apply,
+ * which start from an empty state when there is none, a file that is not there
+ * is an error: a mistyped `-p` must not read as "tracks nothing".
+ */
+async function readStateFile(flags: StateFileFlags, io: CliIo): Promise<{ shown: string; state: State }> {
+  const shown = flags.path ?? DEFAULT_STATE_PATH;
+  const path = resolve(io.cwd, shown);
+  if (!existsSync(path)) {
+    throw new CliError('StateNotFound', `no state file at ${shown}`, {
+      hint:
+        flags.path === undefined
+          ? 'name the state file with -p PATH (a namespace keeps its own, .stratum/<namespace>.json); `stratum apply -y` creates it'
+          : 'check the path; `stratum apply -y` creates the state file on its first run',
+    });
+  }
+  return { shown, state: await loadState(path) };
+}
 
 /** `stratum state list`: `<kind>.<name> [<provider>]` per resource, or `(empty state)`. */
-export async function runStateList(flags: { path: string }, io: CliIo): Promise<number> {
-  const state = await loadState(resolve(io.cwd, flags.path));
+export async function runStateList(flags: StateFileFlags, io: CliIo): Promise<number> {
+  const { state } = await readStateFile(flags, io);
   const entries = Object.values(state.resources);
   if (entries.length === 0) io.out('(empty state)');
   for (const entry of entries) io.out(`${addrKey(entry.addr)} [${entry.provider}]`);
@@ -13,12 +38,12 @@ export async function runStateList(flags: { path: string }, io: CliIo): Promise<
 }
 
 /** `stratum state show <addr>`: the resource's recorded JSON (secrets are markers in state already). */
-export async function runStateShow(flags: { path: string; addr: string }, io: CliIo): Promise<number> {
+export async function runStateShow(flags: StateFileFlags & { addr: string }, io: CliIo): Promise<number> {
   const key = addrKey(parseAddr(flags.addr));
-  const state = await loadState(resolve(io.cwd, flags.path));
+  const { shown, state } = await readStateFile(flags, io);
   const entry = state.resources[key];
   if (!entry) {
-    throw new CliError('StateNotFound', `${key} not found in ${flags.path}`, {
+    throw new CliError('StateNotFound', `${key} not found in ${shown}`, {
       hint: '`stratum state list` shows what the state file tracks',
     });
   }

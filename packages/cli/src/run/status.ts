@@ -7,7 +7,8 @@ import { openHostRuntime } from '../runtime';
  * `stratum status`: per host, one composite probe (one round trip) with
  * sentinel headers, parsed into uptime, load, memory, swap, root disk and a
  * `docker stats --no-stream` table. Reads neither state nor config resources;
- * a failing host is reported and the others still run.
+ * a failing host is reported and the others still run, and the command then
+ * fails (exit 1) naming every host it could not read.
  */
 export const STATUS_PROBE = [
   'echo ===UPTIME===; uptime',
@@ -33,6 +34,8 @@ export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> 
     }
   }
   const runtime = openHostRuntime(extracted, io, { verbose: flags.verbose, sshConfig: flags.sshConfig });
+  const failed: string[] = [];
+  let asked = 0;
   try {
     for (const host of hosts) {
       const addr = host.attrs.addr;
@@ -40,6 +43,7 @@ export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> 
         io.err(`[status] skipping host \`${host.name}\`: it has no addr`);
         continue;
       }
+      asked++;
       try {
         const result = await runtime.transport.exec(addr, STATUS_PROBE, {
           idempotent: true,
@@ -48,10 +52,18 @@ export async function runStatus(flags: StatusFlags, io: CliIo): Promise<number> 
         for (const line of renderStatus(addr, result.stdout)) io.out(line);
       } catch (error) {
         io.err(`[status] ${addr}: failed: ${(error as Error).message}`);
+        failed.push(addr);
       }
     }
   } finally {
     await runtime.close();
+  }
+  if (failed.length > 0) {
+    throw new CliError(
+      'HostUnreachable',
+      `status could not read ${failed.length} of ${asked} host${asked === 1 ? '' : 's'}: ${failed.join(', ')}`,
+      { hint: 'the [status] lines above say why; check that ssh to each of them works, then re-run' },
+    );
   }
   return 0;
 }
