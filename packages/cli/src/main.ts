@@ -9,7 +9,6 @@ import { fmtCommand, graphCommand, validateCommand } from './commands/tools';
 import { CliError } from './errors';
 import { type CliIo, processIo, STDOUT_CLOSED_EXIT, stdoutGone, styler } from './io';
 import { checkFlagValues, flagNeedsValue, takesValue, withGlobalOptions } from './options';
-import { reportError } from './report-error';
 
 export const EXIT_CODES = `Exit codes:
   0    success (plan --detailed-exitcode: no changes and no drift)
@@ -139,6 +138,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     };
   }
   if (failure) {
+    // Loaded only for a failure: it pulls in the config parser for code frames.
+    const { reportError } = await import('./report-error');
     return reportError(failure.error, io, {
       verbose,
       redaction: io.redaction,

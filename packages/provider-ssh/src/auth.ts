@@ -7,8 +7,8 @@ import type {
   NextAuthHandler,
   ParsedKey,
 } from 'ssh2';
-import ssh2 from 'ssh2';
 import type { IdentityAttempt } from './errors';
+import { loadSsh2 } from './ssh2-module';
 
 /** The key files ssh tries when ssh config names none, in its order. */
 export function defaultIdentityFiles(homeDir: string): string[] {
@@ -135,7 +135,7 @@ async function loadIdentity(
     const code = (err as NodeJS.ErrnoException).code;
     return { problem: code === 'ENOENT' ? 'not found' : `unreadable: ${(err as Error).message}` };
   }
-  const parsed = ssh2.utils.parseKey(data);
+  const parsed = (await loadSsh2()).utils.parseKey(data);
   if (parsed instanceof Error) {
     return /encrypted|passphrase/i.test(parsed.message)
       ? { problem: 'skipped: encrypted with a passphrase; load it into ssh-agent with ssh-add' }

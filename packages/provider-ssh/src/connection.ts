@@ -1,7 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import type { ExecResult, StdinSource } from '@stratum/core';
-import type { ClientChannel } from 'ssh2';
-import ssh2 from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import type { AuthSession } from './auth';
 import { type ChannelRun, runOnChannel } from './channel-exec';
 import {
@@ -14,6 +13,7 @@ import {
 import { fingerprint, type KnownHosts, keyTypeOf, knownHostsName } from './known-hosts';
 import { Semaphore } from './semaphore';
 import type { ResolvedTarget } from './ssh-config';
+import type { Ssh2 } from './ssh2-module';
 
 /** Where log lines of the transport go. Never receives secrets (commands are shown by their first line only). */
 export interface TransportLogger {
@@ -58,7 +58,7 @@ type ErrorWithLevel = Error & { level?: string; code?: string };
 export class SshConnection {
   readonly target: ResolvedTarget;
   readonly #settings: ConnectionSettings;
-  readonly #client = new ssh2.Client();
+  readonly #client: Client;
   readonly #channels: Semaphore;
   readonly #lost = new AbortController();
   #state: 'new' | 'connecting' | 'ready' | 'closed' = 'new';
@@ -71,9 +71,11 @@ export class SshConnection {
   #hadSocket = false;
   readonly #closed: Promise<void>;
 
-  constructor(target: ResolvedTarget, settings: ConnectionSettings) {
+  /** `ssh2` is the loaded module (loaded on first use by the pool): construction stays synchronous for the pool. */
+  constructor(target: ResolvedTarget, settings: ConnectionSettings, ssh2: Ssh2) {
     this.target = target;
     this.#settings = settings;
+    this.#client = new ssh2.Client();
     this.#channels = new Semaphore(settings.maxChannels);
     this.#closed = new Promise((resolve) => this.#client.once('close', () => resolve()));
     this.#client.on('close', () => this.#onClose());

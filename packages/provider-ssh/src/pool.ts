@@ -1,6 +1,7 @@
 import { type ConnectionSettings, SshConnection } from './connection';
 import { SshError } from './errors';
 import type { ResolvedTarget } from './ssh-config';
+import { loadSsh2 } from './ssh2-module';
 
 /**
  * One live connection per `user@host:port`, opened on first use and shared by
@@ -25,13 +26,16 @@ export class ConnectionPool {
   /** The open (or opening) connection for `target`, connecting if needed. */
   async get(target: ResolvedTarget, signal?: AbortSignal): Promise<SshConnection> {
     if (this.#closed) throw closedError();
+    // Awaited before the map is read, so that finding or creating the connection stays one synchronous step.
+    const ssh2 = await loadSsh2();
+    if (this.#closed) throw closedError();
     let conn = this.#connections.get(target.key);
     if (conn && !conn.alive) {
       this.#connections.delete(target.key);
       conn = undefined;
     }
     if (!conn) {
-      const created = new SshConnection(target, this.#settingsFor(target));
+      const created = new SshConnection(target, this.#settingsFor(target), ssh2);
       conn = created;
       this.#connections.set(target.key, created);
       created.connect().catch(() => {

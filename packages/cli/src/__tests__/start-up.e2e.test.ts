@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import packageJson from '../../package.json';
+import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
+
+/**
+ * A command loads only what it runs (the built binary, as users start it):
+ * `--version` nothing, `fmt` the parser, `validate` and a plan without
+ * `--refresh` the providers' kinds but never ssh2, which only a command that
+ * reaches a host needs. Seen through a module hook that lists every package
+ * the process resolved. Timings are for `pnpm bench`, not for tests.
+ */
+
+assertBuilt();
+
+const HOOK = `
+import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({
+  resolve(specifier, context, next) {
+    const resolved = next(specifier, context);
+    // A package from node_modules, or a workspace sibling (pnpm links resolve to packages/<name>).
+    const m = /node_modules\\/(?:\\.pnpm\\/[^/]+\\/node_modules\\/)?((?:@[^/]+\\/)?[^/]+)\\//.exec(resolved.url);
+    const sibling = /\\/packages\\/([^/]+)\\/dist\\//.exec(resolved.url);
+    const name = m ? m[1] : sibling && sibling[1] !== 'cli' ? '@stratum/' + sibling[1] : undefined;
+    if (name && !seen.has(name)) {
+      seen.add(name);
+      process.stderr.write('[loaded] ' + name + '\\n');
+    }
+    return resolved;
+  },
+});
+`;
+
+const dir = mkdtempSync(join(tmpdir(), 'stratum-start-up-'));
+const hook = join(dir, 'hook.mjs');
+writeFileSync(hook, HOOK);
+writeFileSync(
+  join(dir, 'stratum.strat'),
+  // Port 1 on loopback: nothing listens, so a command that does connect is refused at once.
+  `${hostBlock('web', 'root@127.0.0.1', '  port   = 1\n')}\nresource "system_file" "motd" {\n  host = host.web.addr\n  path = "/etc/motd"\n  content = "hello\\n"\n}\n`,
+);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The packages `stratum ARGS` loads, and its result. */
+function loads(args: string[]): { packages: string[]; code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', hook, BIN, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { HOME: dir, PATH: CHILD_PATH, CI: '1' },
+  });
+  const packages = [...run.stderr.matchAll(/^\[loaded\] (\S+)$/gm)].map((m) => m[1]!);
+  return { packages, code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('what each command loads', { timeout: 60_000 }, () => {
+  it('--version loads no package at all', () => {
+    const run = loads(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(`${packageJson.version}\n`);
+    expect(run.packages).toEqual([]);
+  });
+
+  it('fmt loads the parser, and neither ssh2 nor a provider', () => {
+    const run = loads(['fmt', '--check']);
+    expect(run.code, run.stderr).toBe(1); // hostBlock aligns `=` signs, which fmt does not
+    expect(run.packages).toContain('chevrotain');
+    for (const never of ['ssh2', '@stratum/provider-ssh', '@stratum/provider-docker'])
+      expect(run.packages).not.toContain(never);
+  });
+
+  it('validate and a plan without --refresh load the providers but not ssh2', () => {
+    for (const args of [['validate'], ['plan']]) {
+      const run = loads(args);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.packages).toContain('@stratum/provider-ssh');
+      expect(run.packages).not.toContain('ssh2');
+    }
+  });
+
+  it('a command that reaches a host loads ssh2', () => {
+    // The connection is refused (exit 1); what matters is that ssh2 was loaded for it.
+    const run = loads(['status']);
+    expect(run.code).toBe(1);
+    expect(run.packages).toContain('ssh2');
+  });
+});
