@@ -36,6 +36,7 @@ export type ConfigErrorCode =
   | 'ReservedResourceName'
   | 'BadHostTuning'
   | 'AmbiguousHostAddr'
+  | 'BadHostAddr'
   // Secrets
   | 'BadSecretBody'
   | 'SecretEnvMissing'

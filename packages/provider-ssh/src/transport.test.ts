@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { StratumError } from '@stratum/core';
-import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
+import { freePort, type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConnectionLostError, HostKeyUnknownError, SshError } from './errors';
 import { createSshTransport, type SshTransport, type SshTransportOptions } from './transport';
@@ -566,3 +566,23 @@ async function waitForFile(path: string): Promise<void> {
   }
   throw new Error(`${path} never appeared`);
 }
+
+describe('an IPv6 address in brackets', () => {
+  it('connects to root@[::1] on the host block port, and records the key under [::1]:port', async () => {
+    const port = await freePort();
+    const v6 = await startLoopbackSshd({ port, extraConfig: [`ListenAddress [::1]:${port}`] });
+    try {
+      const t = createSshTransport({ ...v6.transportOptions, hosts: [{ addr: 'root@[::1]', port }] });
+      try {
+        const result = await t.exec('root@[::1]', 'echo "$SSH_CONNECTION"');
+        // sshd saw the client come from ::1, to ::1 on that port.
+        expect(result.stdout).toMatch(new RegExp(`^::1 \\d+ ::1 ${port}\\n$`));
+        expect(await readFile(v6.knownHostsPath, 'utf8')).toContain(`[::1]:${port} ssh-ed25519 `);
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await v6.stop();
+    }
+  });
+});

@@ -185,3 +185,45 @@ describe('one addr, one host', () => {
     expect(other.hosts).toHaveLength(2);
   });
 });
+
+describe('addr as people write it', () => {
+  const hostWith = (addr: string) => strat('host "web" {', `  addr = "${addr}"`, '}');
+
+  it.each([
+    ['root@10.0.0.5:2222', 'write `addr = "root@10.0.0.5"` and `port = 2222` in the host block'],
+    ['web.example:22', 'write `addr = "web.example"` and `port = 22` in the host block'],
+    ['admin@[2001:db8::1]:2222', 'write `addr = "admin@[2001:db8::1]"` and `port = 2222` in the host block'],
+  ])('refuses a port inside addr (%s), with the port attribute to use', (addr, hint) => {
+    const err = expectConfigError(() => loadStr(hostWith(addr), { file: 'hosts.strat' }), {
+      code: 'BadHostAddr',
+      message: `host \`web\`: addr \`${addr}\` holds a port`,
+      line: 2,
+      column: 3,
+    });
+    expect(err.hint).toBe(hint);
+  });
+
+  it.each([
+    ['root@', 'names no host after the user'],
+    ['root@[web]', 'has a `[` that does not enclose an IPv6 address'],
+    ['root@[::1', 'has a `[` that does not enclose an IPv6 address'],
+    ['root@web host', 'is not a host name or address'],
+  ])('refuses %s', (addr, problem) => {
+    expectConfigError(() => loadStr(hostWith(addr)), {
+      code: 'BadHostAddr',
+      message: `host \`web\`: addr \`${addr}\` ${problem}`,
+    });
+  });
+
+  it.each([
+    'root@192.0.2.10',
+    'root@[2001:db8::1]',
+    'root@2001:db8::1',
+    '[::1]',
+    'deploy@web-1.example.com',
+    'user@corp@bastion-alias',
+    'prod-alias',
+  ])('accepts %s', (addr) => {
+    expect(loadStr(hostWith(addr)).hosts[0]!.attrs.addr).toBe(addr);
+  });
+});

@@ -32,6 +32,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
     duplicates.add(name, block.labels[0]?.span ?? block.span);
     const { attrs, spans } = evaluateBody(block.body, refs, ctx);
     checkTuning(name, attrs, spans, ctx);
+    checkAddr(name, attrs, spans, ctx);
     hosts.push({ decl: { name, attrs, file: block.span.file, location: toLocation(block.span) }, spans });
   }
   checkAddrPairing(hosts, ctx);
@@ -91,4 +92,51 @@ function checkTuning(name: string, attrs: JsonObject, spans: Map<string, Span>, 
     spans.get('tuning'),
     'write `tuning = false` to skip the implicit swap and sshd resources for this host, or remove the attribute',
   );
+}
+
+/**
+ * `addr` is `[user@]host`, as ssh reads its destination: the last `@` ends the
+ * user, and an IPv6 literal may stand in brackets (`root@[2001:db8::1]`) or
+ * bare. A port is not part of it — ssh itself would look up `10.0.0.5:2222` as
+ * a host name — so `host:port` and `[v6]:port` are refused with the `port`
+ * attribute to use instead, rather than guessed at: `addr` is also how state
+ * and resources name the host, and one host must have one spelling.
+ */
+function checkAddr(name: string, attrs: JsonObject, spans: Map<string, Span>, ctx: EvalContext): void {
+  const addr = getOwn(attrs, 'addr');
+  if (typeof addr !== 'string') return;
+  const at = addr.lastIndexOf('@');
+  const user = at >= 0 ? addr.slice(0, at + 1) : '';
+  const host = addr.slice(at + 1);
+  const refuse = (problem: string, hint: string) => {
+    throw ctx.error('BadHostAddr', `host \`${name}\`: addr \`${addr}\` ${problem}`, spans.get('addr'), hint);
+  };
+  if (host === '')
+    refuse('names no host after the user', 'write `addr = "user@hostname"`, or an ssh config alias');
+  const bracketed = /^\[([^\]]*)\](?::(\d+))?$/.exec(host);
+  if (host.startsWith('[')) {
+    if (!bracketed || !bracketed[1]!.includes(':'))
+      refuse(
+        'has a `[` that does not enclose an IPv6 address',
+        'write an IPv6 address as `root@[2001:db8::1]`',
+      );
+    if (bracketed![2] !== undefined)
+      refuse(
+        'holds a port',
+        `write \`addr = "${user}[${bracketed![1]}]"\` and \`port = ${bracketed![2]}\` in the host block`,
+      );
+    return;
+  }
+  // One colon followed by digits is `host:port`; an IPv6 literal has at least two.
+  const withPort = /^([^:]+):(\d+)$/.exec(host);
+  if (withPort)
+    refuse(
+      'holds a port',
+      `write \`addr = "${user}${withPort[1]}"\` and \`port = ${withPort[2]}\` in the host block`,
+    );
+  if (/[\s/]/.test(host))
+    refuse(
+      'is not a host name or address',
+      'write `addr = "user@hostname"`, an IP address, or an ssh config alias',
+    );
 }
