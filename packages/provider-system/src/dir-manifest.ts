@@ -57,7 +57,10 @@ const READ_WHOLE_BYTES = 1024 * 1024;
 const HASH_CONCURRENCY = 32;
 
 async function sha256OfFile(path: string, size: number): Promise<string> {
-  if (size <= READ_WHOLE_BYTES) return createHash('sha256').update(await readFile(path)).digest('hex');
+  if (size <= READ_WHOLE_BYTES)
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(path)
