@@ -42,7 +42,13 @@ export function openHostRuntime(
 ): HostRuntime {
   const hosts = extracted.hosts.flatMap((h) =>
     typeof h.attrs.addr === 'string'
-      ? [{ addr: h.attrs.addr, ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}) }]
+      ? [
+          {
+            addr: h.attrs.addr,
+            ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}),
+            ...(h.attrs.sudo === true ? { sudo: true } : {}),
+          },
+        ]
       : [],
   );
   const sshConfigPath = options.sshConfig ?? io.env.STRATUM_SSH_CONFIG;

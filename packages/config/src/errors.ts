@@ -37,6 +37,7 @@ export type ConfigErrorCode =
   | 'BadHostTuning'
   | 'AmbiguousHostAddr'
   | 'BadHostAddr'
+  | 'BadHostSudo'
   // Secrets
   | 'BadSecretBody'
   | 'SecretEnvMissing'

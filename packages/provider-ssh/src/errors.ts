@@ -39,6 +39,8 @@ export type SshErrorCode =
   | 'SshConfigUnreadable'
   /** The ssh config file the caller named (`sshConfigPath`) does not exist or is a directory. */
   | 'SshConfigMissing'
+  /** The host block says `sudo = true` and `sudo -n` cannot run commands as root there (missing, wants a password, not allowed). */
+  | 'SudoFailed'
   /** `exec` was called after `close()`. */
   | 'TransportClosed';
 

@@ -11,6 +11,8 @@ export interface HostSettings {
   addr: string;
   /** Overrides ssh config's `Port` for this target. */
   port?: number | undefined;
+  /** The host block's `sudo = true`: every command runs as root through `sudo -n`. */
+  sudo?: boolean | undefined;
 }
 
 /** Where and as whom to connect, after ssh config and host settings were applied. */
@@ -20,6 +22,8 @@ export interface ResolvedTarget {
   readonly user: string;
   readonly hostname: string;
   readonly port: number;
+  /** Commands run through `sudo -n` as root (the host block's `sudo = true`). */
+  readonly sudo: boolean;
   /** Identity files named by ssh config (`IdentityFile`), `~` and tokens expanded. */
   readonly identityFiles: readonly string[];
   /** ssh config `IdentitiesOnly yes`: do not offer agent keys. */
@@ -244,6 +248,7 @@ export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget
     user,
     hostname,
     port,
+    sudo: ctx.hosts.get(addr)?.sudo === true,
     identityFiles: list(computed.identityfile).map(expandPath),
     identitiesOnly: single(computed.identitiesonly)?.toLowerCase() === 'yes',
     identityAgent:

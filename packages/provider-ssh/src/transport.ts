@@ -15,6 +15,7 @@ import {
   type ResolvedTarget,
   resolveTarget,
 } from './ssh-config';
+import { asRoot, SUDO_CHECK, sudoFailed } from './sudo';
 
 export interface SshTransportOptions {
   /** Settings from `.strat` host blocks, matched by `addr` (chiefly `port`). */
@@ -155,6 +156,24 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
 
   const pool = new ConnectionPool(settingsFor);
   let closed = false;
+  /** Per target key: the one `sudo -n true` run before its first command (see sudo.ts). */
+  const sudoChecks = new Map<string, Promise<void>>();
+  const checkSudo = (target: ResolvedTarget, conn: Awaited<ReturnType<ConnectionPool['get']>>) => {
+    let check = sudoChecks.get(target.key);
+    if (check === undefined) {
+      check = conn
+        .exec(SUDO_CHECK, { stdin: undefined, timeoutMs: commandTimeoutMs, signal: undefined })
+        .then((result) => {
+          if (result.exitCode !== 0) throw sudoFailed(target, result.exitCode, result.stderr);
+        });
+      sudoChecks.set(target.key, check);
+      // A refusal holds for the run; a dropped connection is tried again with the next command.
+      check.catch((err: unknown) => {
+        if (!SshError.isInstance(err) || err.code !== 'SudoFailed') sudoChecks.delete(target.key);
+      });
+    }
+    return check;
+  };
 
   const exec = async (host: string, command: string, execOptions: ExecOptions = {}): Promise<ExecResult> => {
     if (closed) {
@@ -189,7 +208,8 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
         throw err;
       }
       try {
-        return await conn.exec(command, {
+        if (target.sudo) await checkSudo(target, conn);
+        return await conn.exec(target.sudo ? asRoot(command) : command, {
           stdin,
           timeoutMs: execOptions.timeoutMs ?? commandTimeoutMs,
           signal,

@@ -227,3 +227,41 @@ describe('addr as people write it', () => {
     expect(loadStr(hostWith(addr)).hosts[0]!.attrs.addr).toBe(addr);
   });
 });
+
+describe('sudo', () => {
+  it('accepts true and false and keeps the attribute', () => {
+    for (const value of [true, false]) {
+      const out = loadStr(strat('host "web" {', '  addr = "deploy@web"', `  sudo = ${value}`, '}'));
+      expect(out.hosts[0]!.attrs.sudo).toBe(value);
+    }
+  });
+
+  it('refuses anything but a bool, at the attribute', () => {
+    const err = expectConfigError(
+      () => loadStr(strat('host "web" {', '  addr = "deploy@web"', '  sudo = "yes"', '}')),
+      {
+        code: 'BadHostSudo',
+        message: 'host `web`: `sudo` must be true or false, found a string',
+        line: 3,
+        column: 3,
+      },
+    );
+    expect(err.hint).toContain('passwordless sudo');
+  });
+
+  it('refuses two blocks with one addr where only one uses sudo', () => {
+    expectConfigError(
+      () =>
+        loadStr(
+          strat(
+            'host "a" { addr = "deploy@web" }',
+            'host "b" {',
+            '  addr = "deploy@web"',
+            '  sudo = true',
+            '}',
+          ),
+        ),
+      { code: 'AmbiguousHostAddr', message: /\(no sudo vs sudo true\)/ },
+    );
+  });
+});

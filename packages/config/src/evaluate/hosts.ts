@@ -32,6 +32,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
     duplicates.add(name, block.labels[0]?.span ?? block.span);
     const { attrs, spans } = evaluateBody(block.body, refs, ctx);
     checkTuning(name, attrs, spans, ctx);
+    checkSudo(name, attrs, spans, ctx);
     checkAddr(name, attrs, spans, ctx);
     hosts.push({ decl: { name, attrs, file: block.span.file, location: toLocation(block.span) }, spans });
   }
@@ -40,7 +41,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
 }
 
 /** The host attributes that change how a connection is made, besides `addr`. */
-const CONNECTION_ATTRS = ['port'] as const;
+const CONNECTION_ATTRS = ['port', 'sudo'] as const;
 
 /**
  * A resource names its host by the host's `addr` (`host = host.web.addr`), so
@@ -91,6 +92,18 @@ function checkTuning(name: string, attrs: JsonObject, spans: Map<string, Span>, 
     `host \`${name}\`: \`tuning\` must be true or false, found ${describeJson(tuning)}`,
     spans.get('tuning'),
     'write `tuning = false` to skip the implicit swap and sshd resources for this host, or remove the attribute',
+  );
+}
+
+/** `sudo = true` runs every command on the host as root through `sudo -n`; nothing but a bool is accepted. */
+function checkSudo(name: string, attrs: JsonObject, spans: Map<string, Span>, ctx: EvalContext): void {
+  const sudo = getOwn(attrs, 'sudo');
+  if (sudo === undefined || typeof sudo === 'boolean') return;
+  throw ctx.error(
+    'BadHostSudo',
+    `host \`${name}\`: \`sudo\` must be true or false, found ${describeJson(sudo)}`,
+    spans.get('sudo'),
+    'write `sudo = true` to run commands on this host as root through sudo (the login user needs passwordless sudo), or remove the attribute',
   );
 }
 
