@@ -47,6 +47,7 @@ export function openHostRuntime(
             addr: h.attrs.addr,
             ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}),
             ...(h.attrs.sudo === true ? { sudo: true } : {}),
+            ...jumpOf(h.attrs.jump),
           },
         ]
       : [],
@@ -89,3 +90,10 @@ export const offlineTransport: Transport = {
   exec: (host) =>
     Promise.reject(new Error(`internal: this command does not contact hosts (asked for ${host})`)),
 };
+
+/** A host block's `jump` (validated by the config loader) as the transport's list of hops. */
+function jumpOf(jump: unknown): { jump?: string[] } {
+  if (typeof jump === 'string') return { jump: [jump] };
+  if (Array.isArray(jump) && jump.every((hop) => typeof hop === 'string')) return { jump };
+  return {};
+}

@@ -38,6 +38,7 @@ export type ConfigErrorCode =
   | 'AmbiguousHostAddr'
   | 'BadHostAddr'
   | 'BadHostSudo'
+  | 'BadHostJump'
   // Secrets
   | 'BadSecretBody'
   | 'SecretEnvMissing'

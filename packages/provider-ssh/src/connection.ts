@@ -72,9 +72,13 @@ export class SshConnection {
   readonly #closed: Promise<void>;
 
   /** `ssh2` is the loaded module (loaded on first use by the pool): construction stays synchronous for the pool. */
-  constructor(target: ResolvedTarget, settings: ConnectionSettings, ssh2: Ssh2) {
+  /** The bastion's connection when the target is reached through a jump host. */
+  readonly #via: SshConnection | undefined;
+
+  constructor(target: ResolvedTarget, settings: ConnectionSettings, ssh2: Ssh2, via?: SshConnection) {
     this.target = target;
     this.#settings = settings;
+    this.#via = via;
     this.#client = new ssh2.Client();
     this.#channels = new Semaphore(settings.maxChannels);
     this.#closed = new Promise((resolve) => this.#client.once('close', () => resolve()));
@@ -104,6 +108,8 @@ export class SshConnection {
     // close() may have run while the identities were loading.
     if (!this.alive) throw closedError(target.key);
     settings.logger?.debug(`[ssh] connecting to ${target.key}`);
+    // Through a bastion: a direct-tcpip channel of its connection stands in for the TCP socket.
+    const forwarded = this.#via === undefined ? undefined : await this.#forwardThrough(this.#via);
 
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -136,7 +142,7 @@ export class SshConnection {
       // Our own socket, so Nagle is off from the first byte: every command is a
       // few small packets, and waiting for delayed ACKs made each one take ~90 ms
       // on loopback instead of ~4.
-      const socket = tcpConnect({ host: target.hostname, port: target.port, noDelay: true });
+      const socket = forwarded ?? tcpConnect({ host: target.hostname, port: target.port, noDelay: true });
 
       this.#client.on('error', (err: ErrorWithLevel) => {
         if (settled) {
@@ -225,6 +231,55 @@ export class SshConnection {
             },
           ),
         );
+      }
+    });
+  }
+
+  /**
+   * Opens a channel from `via` (the bastion, connected) to this target's host
+   * and port, within the connect timeout. A refusal (the bastion forbids
+   * forwarding, or cannot reach the host) names both ends.
+   */
+  async #forwardThrough(via: SshConnection): Promise<ClientChannel> {
+    const { target } = this;
+    const timeoutMs = this.#settings.connectTimeoutMs;
+    try {
+      return await new Promise<ClientChannel>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        via.forwardOut(target.hostname, target.port).then(
+          (channel) => {
+            clearTimeout(timer);
+            resolve(channel);
+          },
+          (err: unknown) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        );
+      });
+    } catch (err) {
+      this.#state = 'closed';
+      throw new SshError(
+        'HostUnreachable',
+        `ssh: cannot reach ${target.hostname}:${target.port} through ${via.target.key}: ${(err as Error).message}`,
+        {
+          target: target.key,
+          cause: err,
+          hint: 'Check that the bastion can reach that host and port, and that its sshd allows forwarding (AllowTcpForwarding).',
+        },
+      );
+    }
+  }
+
+  /** A direct-tcpip channel from this (connected) host to `host:port`, as `ssh -J` opens through a bastion. */
+  forwardOut(host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.#client.forwardOut('127.0.0.1', 0, host, port, (err, channel) =>
+          err ? reject(err) : resolve(channel),
+        );
+      } catch (err) {
+        reject(err);
       }
     });
   }

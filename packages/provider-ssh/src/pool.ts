@@ -28,6 +28,8 @@ export class ConnectionPool {
     if (this.#closed) throw closedError();
     // Awaited before the map is read, so that finding or creating the connection stays one synchronous step.
     const ssh2 = await loadSsh2();
+    // The bastion first, from this pool: one connection per bastion, shared by every target behind it.
+    const via = target.jump === undefined ? undefined : await this.get(target.jump, signal);
     if (this.#closed) throw closedError();
     let conn = this.#connections.get(target.key);
     if (conn && !conn.alive) {
@@ -35,7 +37,7 @@ export class ConnectionPool {
       conn = undefined;
     }
     if (!conn) {
-      const created = new SshConnection(target, this.#settingsFor(target), ssh2);
+      const created = new SshConnection(target, this.#settingsFor(target), ssh2, via);
       conn = created;
       this.#connections.set(target.key, created);
       created.connect().catch(() => {

@@ -146,15 +146,30 @@ describe('resolveTarget', () => {
     expect(resolveTarget('included', await ctx()).hostname).toBe('203.0.113.9');
   });
 
-  it('refuses ProxyJump rather than connecting around the jump host', async () => {
-    let caught: unknown;
-    try {
-      resolveTarget('jumpy', await ctx());
-    } catch (err) {
-      caught = err;
-    }
-    expect(StratumError.hasCode(caught, 'SshConfigUnsupported')).toBe(true);
-    expect((caught as Error).message).toContain('ProxyJump');
+  it('resolves ProxyJump into a chain of hops, each with its own ssh config entry', async () => {
+    const c = await ctx();
+    const jumpy = resolveTarget('jumpy', c);
+    // `bastion` is resolved like any target (its Host entry, if any, applies).
+    expect(jumpy.jump?.hostname).toBe('bastion');
+    expect(jumpy.key).toMatch(/ via .*@bastion:\d+$/);
+    const chain = resolveTarget('root@db', {
+      ...c,
+      hosts: new Map([
+        ['root@db', { addr: 'root@db', jump: ['ops@first:2222', 'second', 'admin@[2001:db8::1]:22'] }],
+      ]),
+    });
+    const hops: string[] = [];
+    for (let hop = chain.jump; hop !== undefined; hop = hop.jump)
+      hops.push(`${hop.user}@${hop.hostname}:${hop.port}`);
+    // Last hop first: the target is reached from the last, which is reached from the one before.
+    // `second` names neither user nor port, so the config's `Host *` (User fallback, Port 2022) fills them.
+    expect(hops).toEqual(['admin@2001:db8::1:22', 'fallback@second:2022', 'ops@first:2222']);
+    expect(() =>
+      resolveTarget('root@db', {
+        ...c,
+        hosts: new Map([['root@db', { addr: 'root@db', jump: ['a@b:c:d'] }]]),
+      }),
+    ).toThrow(/is not \[user@\]host\[:port\]/);
   });
 
   it('rejects a Port that is not a number, and an empty host', async () => {

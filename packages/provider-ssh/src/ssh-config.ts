@@ -13,6 +13,8 @@ export interface HostSettings {
   port?: number | undefined;
   /** The host block's `sudo = true`: every command runs as root through `sudo -n`. */
   sudo?: boolean | undefined;
+  /** The host block's `jump`: hops (`[user@]host[:port]`) to go through, first to last; beats ssh config `ProxyJump`. */
+  jump?: readonly string[] | undefined;
 }
 
 /** Where and as whom to connect, after ssh config and host settings were applied. */
@@ -24,6 +26,11 @@ export interface ResolvedTarget {
   readonly port: number;
   /** Commands run through `sudo -n` as root (the host block's `sudo = true`). */
   readonly sudo: boolean;
+  /**
+   * The last hop to connect through (ssh config `ProxyJump`, or the host block's
+   * `jump`), whose own `jump` is the hop before it; undefined to connect directly.
+   */
+  readonly jump?: ResolvedTarget | undefined;
   /** Identity files named by ssh config (`IdentityFile`), `~` and tokens expanded. */
   readonly identityFiles: readonly string[];
   /** ssh config `IdentitiesOnly yes`: do not offer agent keys. */
@@ -199,7 +206,7 @@ function list(value: string | string[] | undefined): string[] {
  * @throws SshError `SshConfigUnsupported` for `ProxyJump`/`ProxyCommand`, which
  *   this transport cannot honour (connecting directly instead would be wrong).
  */
-export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget {
+export function resolveTarget(addr: string, ctx: ResolveContext, depth = 0): ResolvedTarget {
   const { user: addrUser, host } = parseTargetAddr(addr);
   if (host === '') {
     throw new SshError('SshConfigInvalid', `\`${addr}\` has no host name`, {
@@ -213,17 +220,24 @@ export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget
       })
     : {};
 
-  for (const option of ['proxyjump', 'proxycommand']) {
-    const value = single(computed[option]);
-    if (value !== undefined && value.toLowerCase() !== 'none') {
-      throw new SshError(
-        'SshConfigUnsupported',
-        `ssh config ${ctx.configPath} sets ${option === 'proxyjump' ? 'ProxyJump' : 'ProxyCommand'} for \`${host}\`; ` +
-          'the stratum ssh transport connects directly and cannot go through a jump host yet',
-        { hint: 'Target a host that is reachable directly, or remove the proxy setting for this Host.' },
-      );
-    }
+  const proxyCommand = single(computed.proxycommand);
+  if (proxyCommand !== undefined && proxyCommand.toLowerCase() !== 'none') {
+    throw new SshError(
+      'SshConfigUnsupported',
+      `ssh config ${ctx.configPath} sets ProxyCommand for \`${host}\`; the stratum ssh transport runs no local commands`,
+      {
+        hint: "Use ProxyJump (or the host block's `jump`) for a bastion: stratum forwards through it over ssh itself.",
+      },
+    );
   }
+  const proxyJump = single(computed.proxyjump);
+  const hops =
+    ctx.hosts.get(addr)?.jump ??
+    (proxyJump === undefined || proxyJump.toLowerCase() === 'none'
+      ? []
+      : proxyJump.split(',').map((hop) => hop.trim()));
+  let jump: ResolvedTarget | undefined;
+  for (const hop of hops) jump = resolveHop(hop, jump, ctx, depth);
 
   const hostname = expandTokens(single(computed.hostname) ?? host, { h: host });
   const user = addrUser ?? single(computed.user) ?? ctx.localUser;
@@ -269,7 +283,49 @@ export function resolveTarget(addr: string, ctx: ResolveContext): ResolvedTarget
       host,
       ctx.configPath,
     ),
-    key: `${user}@${hostname}:${port}`,
+    ...(jump === undefined ? {} : { jump }),
+    key: `${user}@${hostname}:${port}${jump === undefined ? '' : ` via ${jump.key}`}`,
+  };
+}
+
+/** Hops a target may go through, counting the hops of its hops: far beyond any real network. */
+const MAX_HOPS = 8;
+
+/**
+ * One hop of a jump chain, `[user@]host[:port]` (`[v6]:port` for IPv6), resolved
+ * like any target: its ssh config entry applies (user, identity, known hosts),
+ * and its own ProxyJump too when it is the first hop, as with ssh. `previous`
+ * is the hop before it.
+ */
+function resolveHop(
+  spec: string,
+  previous: ResolvedTarget | undefined,
+  ctx: ResolveContext,
+  depth: number,
+): ResolvedTarget {
+  if (depth >= MAX_HOPS) {
+    throw new SshError('SshConfigUnsupported', `jump hosts nest more than ${MAX_HOPS} deep at \`${spec}\``, {
+      hint: 'Look for a ProxyJump that leads back to itself (a `Host *` entry that also matches the bastion).',
+    });
+  }
+  const parsed = /^(?:(.+)@)?(\[[^\]]+\]|[^:@]+)(?::(\d+))?$/.exec(spec);
+  if (!parsed) {
+    throw new SshError('SshConfigInvalid', `jump host \`${spec}\` is not [user@]host[:port]`, {
+      hint: 'Write each hop as user@host or user@host:port, several separated by commas.',
+    });
+  }
+  const [, user, host, port] = parsed;
+  const hopAddr = `${user === undefined ? '' : `${user}@`}${host}`;
+  // A hop takes no host block settings: those belong to the target.
+  const resolved = resolveTarget(hopAddr, { ...ctx, hosts: new Map() }, depth + 1);
+  const hopPort = port === undefined ? resolved.port : Number(port);
+  const jump = previous ?? resolved.jump;
+  return {
+    ...resolved,
+    port: hopPort,
+    sudo: false,
+    jump,
+    key: `${resolved.user}@${resolved.hostname}:${hopPort}${jump === undefined ? '' : ` via ${jump.key}`}`,
   };
 }
 

@@ -265,3 +265,39 @@ describe('sudo', () => {
     );
   });
 });
+
+describe('jump', () => {
+  it('accepts one hop or a list of hops', () => {
+    const one = loadStr(
+      strat('host "db" {', '  addr = "admin@10.0.0.7"', '  jump = "ops@bastion:2222"', '}'),
+    );
+    expect(one.hosts[0]!.attrs.jump).toBe('ops@bastion:2222');
+    const two = loadStr(
+      strat(
+        'host "db" {',
+        '  addr = "admin@10.0.0.7"',
+        '  jump = ["ops@outer", "inner", "me@[2001:db8::1]:22"]',
+        '}',
+      ),
+    );
+    expect(two.hosts[0]!.attrs.jump).toEqual(['ops@outer', 'inner', 'me@[2001:db8::1]:22']);
+  });
+
+  it.each([
+    ['true', 'a bool'],
+    ['[]', 'a list'],
+    ['["ops@bastion:ssh"]', 'a list'],
+    ['"ops@bas tion"', 'a string'],
+  ])('refuses jump = %s', (value, found) => {
+    const err = expectConfigError(
+      () => loadStr(strat('host "db" {', '  addr = "admin@10.0.0.7"', `  jump = ${value}`, '}')),
+      {
+        code: 'BadHostJump',
+        message: `host \`db\`: \`jump\` must be a jump host "user@host[:port]" or a list of them, found ${found}`,
+        line: 3,
+        column: 3,
+      },
+    );
+    expect(err.hint).toContain('jump = "user@bastion:2222"');
+  });
+});

@@ -33,6 +33,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
     const { attrs, spans } = evaluateBody(block.body, refs, ctx);
     checkTuning(name, attrs, spans, ctx);
     checkSudo(name, attrs, spans, ctx);
+    checkJump(name, attrs, spans, ctx);
     checkAddr(name, attrs, spans, ctx);
     hosts.push({ decl: { name, attrs, file: block.span.file, location: toLocation(block.span) }, spans });
   }
@@ -41,7 +42,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
 }
 
 /** The host attributes that change how a connection is made, besides `addr`. */
-const CONNECTION_ATTRS = ['port', 'sudo'] as const;
+const CONNECTION_ATTRS = ['port', 'sudo', 'jump'] as const;
 
 /**
  * A resource names its host by the host's `addr` (`host = host.web.addr`), so
@@ -92,6 +93,27 @@ function checkTuning(name: string, attrs: JsonObject, spans: Map<string, Span>, 
     `host \`${name}\`: \`tuning\` must be true or false, found ${describeJson(tuning)}`,
     spans.get('tuning'),
     'write `tuning = false` to skip the implicit swap and sshd resources for this host, or remove the attribute',
+  );
+}
+
+/** `jump`: the bastion (`"user@host:port"`) or the list of hops, first to last, to reach the host through. */
+function checkJump(name: string, attrs: JsonObject, spans: Map<string, Span>, ctx: EvalContext): void {
+  const jump = getOwn(attrs, 'jump');
+  if (jump === undefined) return;
+  const hops = typeof jump === 'string' ? [jump] : Array.isArray(jump) ? jump : undefined;
+  const bad =
+    hops === undefined ||
+    hops.length === 0 ||
+    hops.some(
+      (hop) =>
+        typeof hop !== 'string' || !/^(?:[^@\s]+@)?(?:\[[0-9A-Fa-f:.]+\]|[^:@\s[\]]+)(?::\d+)?$/.test(hop),
+    );
+  if (!bad) return;
+  throw ctx.error(
+    'BadHostJump',
+    `host \`${name}\`: \`jump\` must be a jump host "user@host[:port]" or a list of them, found ${describeJson(jump)}`,
+    spans.get('jump'),
+    'write `jump = "user@bastion:2222"`, or `jump = ["user@outer", "user@inner"]` for several hops, first to last',
   );
 }
 
