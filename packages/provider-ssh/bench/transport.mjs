@@ -5,6 +5,9 @@
  * (bounded by its channel limit), (c) sequentially, spawning
  * `ssh -o BatchMode=yes ...` per command as the spec's implementation did.
  *
+ * Then the same 100 x `true` through a jump host (a second loopback sshd as the
+ * bastion, ssh2 channels through it), against the direct figure of the same run.
+ *
  * Run with `pnpm bench` (builds dist first). Pool timings include opening the
  * one connection they use; each is the median of 5 runs (the ssh-per-command
  * baseline, at ~25 s a run, is measured once).
@@ -62,14 +65,14 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-async function poolMedian(sshd, concurrent, op) {
+async function poolMedian(sshd, concurrent, op, options) {
   const runs = [];
-  for (let i = 0; i < POOL_RUNS; i++) runs.push(await poolRun(sshd, concurrent, op));
+  for (let i = 0; i < POOL_RUNS; i++) runs.push(await poolRun(sshd, concurrent, op, options));
   return runs.sort((a, b) => a - b)[Math.floor(POOL_RUNS / 2)];
 }
 
-async function poolRun(sshd, concurrent, op) {
-  const transport = createSshTransport(sshd.transportOptions);
+async function poolRun(sshd, concurrent, op, options = sshd.transportOptions) {
+  const transport = createSshTransport(options);
   try {
     return await timed(async () => {
       if (concurrent) {
@@ -88,7 +91,9 @@ async function check(result) {
 }
 
 const sshd = await startLoopbackSshd();
+const bastion = await startLoopbackSshd();
 const rows = [];
+const jumpRows = [];
 try {
   const dir = `/tmp/stratum-bench-${process.pid}`;
   await sshOnce(sshd, `mkdir -p ${dir}`, '');
@@ -112,8 +117,21 @@ try {
     );
   }
   await sshOnce(sshd, `rm -rf ${dir}`, '');
+
+  // Through the bastion: its own known_hosts file, both sshds' client keys.
+  const viaBastion = {
+    ...sshd.transportOptions,
+    knownHostsPath: `${dir}-known_hosts`,
+    identityFiles: [...bastion.transportOptions.identityFiles, ...sshd.transportOptions.identityFiles],
+    hosts: [{ addr: sshd.addr, port: sshd.port, jump: [`root@127.0.0.1:${bastion.port}`] }],
+  };
+  for (const concurrent of [false, true]) {
+    const direct = await poolMedian(sshd, concurrent, noop);
+    const jumped = await poolMedian(sshd, concurrent, noop, viaBastion);
+    jumpRows.push([concurrent ? 'concurrent' : 'sequential', direct, jumped]);
+  }
 } finally {
-  await sshd.stop();
+  await Promise.all([sshd.stop(), bastion.stop()]);
 }
 
 const header = ['workload', 'how', 'total ms', 'ms/op', 'speedup vs (c)'];
@@ -129,3 +147,10 @@ const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | '
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
+
+console.log('');
+console.log('100 x `true` through a jump host (one bastion connection, ssh2 channels), against direct:');
+for (const [how, direct, jumped] of jumpRows)
+  console.log(
+    `  ${how.padEnd(10)}  direct ${direct.toFixed(0)} ms, through the bastion ${jumped.toFixed(0)} ms: ${(jumped / direct).toFixed(2)}x`,
+  );
