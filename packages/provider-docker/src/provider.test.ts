@@ -201,8 +201,8 @@ describe('docker_container readiness through the apply engine', () => {
     });
     expect(outcome.failure).toBeUndefined();
     expect(transport.commands().filter((c) => c.includes('State.Health.Status'))).toEqual([
-      `docker inspect --format '{{.State.Health.Status}}' db-1`,
-      `docker inspect --format '{{.State.Health.Status}}' db-1`,
+      `docker container inspect --format '{{.State.Health.Status}}' db-1`,
+      `docker container inspect --format '{{.State.Health.Status}}' db-1`,
     ]);
     expect(sleeps).toEqual([1000, 500]);
     expect(Object.keys(state.resources)).toEqual(['docker_container.db', 'docker_container.web']);

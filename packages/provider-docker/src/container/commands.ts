@@ -58,12 +58,14 @@ export function removeContainerCommand(name: string): string {
 
 /** Prints the container as one JSON line (the probe). */
 export function inspectContainerCommand(name: string): string {
-  return `docker inspect ${shellQuote(name)} --format '{{json .}}'`;
+  // `docker container inspect`, not `docker inspect`: a name that is also the prefix of an image
+  // ID (`db`, `cafe`) would otherwise inspect that image when the container is gone.
+  return `docker container inspect ${shellQuote(name)} --format '{{json .}}'`;
 }
 
 /** Prints the container's health status (the readiness poll). */
 export function healthStatusCommand(name: string): string {
-  return `docker inspect --format '{{.State.Health.Status}}' ${shellQuote(name)}`;
+  return `docker container inspect --format '{{.State.Health.Status}}' ${shellQuote(name)}`;
 }
 
 /** Docker's "no such container", in the words of old and new engines and clients. */

@@ -241,6 +241,24 @@ describe.skipIf(!tier.run)('docker_container', { timeout: 120_000 }, () => {
     });
   });
 
+  it('reads a removed container as missing even when its name is also the prefix of an image ID', async () => {
+    // `docker inspect db` finds an image whose ID starts with `db` when no container is called that;
+    // the probe asks for a container only. The name here is such a prefix, so the case always arises.
+    const imageId = (await docker(['image', 'inspect', '--format', '{{.Id}}', BUSYBOX_IMAGE])).stdout.trim();
+    const name = imageId.replace(/^sha256:/, '').slice(0, 8);
+    expect((await docker(['inspect', name], { check: false })).code).toBe(0); // the trap is there
+    const raw = { host: lo.host, name, image: BUSYBOX_IMAGE, pull: false, command: ['sleep', '3600'] };
+    try {
+      const state = await containerStep(createContainer(raw, 'prefix'));
+      await docker(['rm', '-f', name]);
+      expect(await lo.refresh(provider, 'docker_container', 'prefix', raw, state)).toMatchObject({
+        missing: true,
+      });
+    } finally {
+      await docker(['rm', '-f', name], { check: false });
+    }
+  });
+
   it('shows a container replaced by hand as container_id drift', async () => {
     const name = names.container('swap');
     const raw = { host: lo.host, name, image: BUSYBOX_IMAGE, pull: false, command: ['sleep', '3600'] };

@@ -40,12 +40,12 @@ describe('containerHealthReadiness', () => {
     expect(readiness).toMatchObject({
       type: 'poll',
       host: HOST,
-      command: `docker inspect --format '{{.State.Health.Status}}' db`,
+      command: `docker container inspect --format '{{.State.Health.Status}}' db`,
       intervalMs: 1000,
       maxPolls: 60,
     });
     expect(containerHealthReadiness({ resource: 'x', host: HOST, container: "it's" }).command).toBe(
-      `docker inspect --format '{{.State.Health.Status}}' 'it'\\''s'`,
+      `docker container inspect --format '{{.State.Health.Status}}' 'it'\\''s'`,
     );
   });
 
@@ -132,7 +132,7 @@ describe('containerHealthReadiness through awaitReady', () => {
     const f = fake(['starting\n', 'starting', 'healthy\n']);
     await awaitReady(readiness, f.ctx);
     expect(f.transport.calls.map((c) => [c.host, c.command, c.options.idempotent])).toEqual(
-      Array(3).fill([HOST, `docker inspect --format '{{.State.Health.Status}}' db`, true]),
+      Array(3).fill([HOST, `docker container inspect --format '{{.State.Health.Status}}' db`, true]),
     );
     expect(f.sleeps).toEqual([1000, 1000]);
   });

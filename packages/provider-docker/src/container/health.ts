@@ -66,7 +66,7 @@ export class ContainerHealthError extends DockerError<ContainerHealthCode> {
         hint:
           code === 'ContainerUnhealthy'
             ? `look at \`docker logs ${where.container}\` and at the healthcheck's \`test\` command`
-            : `check \`docker inspect ${where.container}\`; raise \`start_period\` if the container needs longer to start`,
+            : `check \`docker container inspect ${where.container}\`; raise \`start_period\` if the container needs longer to start`,
       },
     );
     this.name = 'ContainerHealthError';

@@ -194,7 +194,7 @@ describe('dockerContainerKind', () => {
       prior: { host: HOST, name: 'web-1', labels: { a: '1' } },
     });
     expect(probe.host).toBe(HOST);
-    expect(probe.script).toBe(`docker inspect web-1 --format '{{json .}}'`);
+    expect(probe.script).toBe(`docker container inspect web-1 --format '{{json .}}'`);
     const output = JSON.stringify({
       Id: ID,
       Name: '/web-1',
@@ -283,7 +283,7 @@ describe('docker_container hooks', () => {
     expect(readiness).toMatchObject({
       type: 'poll',
       host: HOST,
-      command: `docker inspect --format '{{.State.Health.Status}}' web-1`,
+      command: `docker container inspect --format '{{.State.Health.Status}}' web-1`,
       intervalMs: 1000,
       maxPolls: 60,
     });

@@ -241,7 +241,9 @@ describe.skipIf(!tier.run)('tutorial: multi-namespace deployments (examples/name
     expect(t.stateKeys('.stratum/_shared.json')).toEqual(SHARED);
     expect(t.stateKeys('.stratum/infra.json')).toEqual([...INFRA].sort());
     expect(
-      await t.hostCode('docker inspect web || docker inspect db || test -e /etc/caddy/sites/web.caddy'),
+      await t.hostCode(
+        'docker container inspect web || docker container inspect db || test -e /etc/caddy/sites/web.caddy',
+      ),
     ).not.toBe(0);
     expect(await t.host("docker inspect --format '{{.State.Status}}' edge")).toBe('running\n');
     await t.httpUntil((a) => a.status === 404, '/', 'web.localhost');

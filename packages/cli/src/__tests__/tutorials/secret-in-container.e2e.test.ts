@@ -201,7 +201,9 @@ describe.skipIf(!tier.run)(
         'system_secret_file.api-token',
       ]);
       expect(
-        await t.hostCode('docker inspect db || docker inspect api || test -e /etc/app/secrets/api-token'),
+        await t.hostCode(
+          'docker container inspect db || docker container inspect api || test -e /etc/app/secrets/api-token',
+        ),
       ).not.toBe(0);
 
       t.expectNeverWritten([...passwords, ...tokens]);

@@ -195,7 +195,7 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
     expect(order.indexOf('system_file.site-route')).toBeLessThan(order.indexOf('docker_container.site'));
     expect(order.indexOf('docker_container.site')).toBeLessThan(order.indexOf('docker_image.web'));
     expect(await t.hostCode('test -e /srv/site || test -e /etc/caddy/sites/site.caddy')).not.toBe(0);
-    expect(await t.hostCode('docker inspect site')).not.toBe(0);
+    expect(await t.hostCode('docker container inspect site')).not.toBe(0);
     await t.httpUntil((a) => a.status === 404, '/', SITE_HOST);
     // The bootstrap is still all there.
     expect(await t.host("docker inspect --format '{{.State.Status}}' edge")).toBe('running\n');
