@@ -7,7 +7,7 @@ export interface KindRoute {
   readonly handler: KindHandler<unknown>;
 }
 
-/** The provider name a kind routes to: its prefix before the first `_` (`docker_container` → `docker`). */
+/** The provider name a kind routes to: its prefix before the first `_` (`acme_widget` → `acme`). */
 export function providerNameOf(kind: string): string {
   const underscore = kind.indexOf('_');
   return underscore === -1 ? kind : kind.slice(0, underscore);
@@ -15,8 +15,8 @@ export function providerNameOf(kind: string): string {
 
 /**
  * The providers of a run, and the routing of kinds to them by kind prefix:
- * `system_package` goes to the provider named `system`, which must list the
- * kind in its `kinds`.
+ * `acme_widget` goes to the provider named `acme`, which must list the kind
+ * in its `kinds`.
  */
 export class Registry {
   readonly #byName = new Map<string, Provider>();

@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { isCi, type LoopbackSshd, run } from '@stratum/testkit';
+import { join } from 'node:path';
+import type { LoopbackSshd } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHILD_PATH,
@@ -14,6 +14,7 @@ import {
   startHost,
   type Workspace,
 } from './harness';
+import { installPackedCli, installTestsEnabled, PUBLISHED } from './packed-install';
 
 /**
  * Installable as users install it: every publishable package packed with
@@ -24,20 +25,7 @@ import {
  * Slow (an npm install): always in CI, locally with STRATUM_INSTALL_TESTS=1.
  */
 
-const PUBLISHED = [
-  'core',
-  'config',
-  'provider-ssh',
-  'provider-system',
-  'provider-docker',
-  'provider-git',
-  'cli',
-];
-const enabled = isCi() || process.env.STRATUM_INSTALL_TESTS === '1';
-if (!enabled)
-  console.warn(
-    '[cli] skipping the install test: set STRATUM_INSTALL_TESTS=1 to run it locally (it always runs in CI)',
-  );
+const enabled = installTestsEnabled('install');
 
 describe.skipIf(!enabled)('npm install -g of the packed packages', { timeout: 600_000 }, () => {
   let dir: string;
@@ -47,24 +35,9 @@ describe.skipIf(!enabled)('npm install -g of the packed packages', { timeout: 60
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratum-install-'));
-    const packs = join(dir, 'packs');
-    for (const name of PUBLISHED) {
-      await run('pnpm', ['pack', '--pack-destination', packs], {
-        cwd: resolve(CLI_DIR, '..', name),
-        check: true,
-        timeoutMs: 120_000,
-      });
-    }
-    // Absolute paths: npm reads a relative `dir/file.tgz` as a GitHub shorthand.
-    const tarballs = readdirSync(packs).map((file) => join(packs, file));
-    expect(tarballs).toHaveLength(PUBLISHED.length);
-    const prefix = join(dir, 'prefix');
-    await run(
-      'npm',
-      ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
-      { check: true, timeoutMs: 480_000, env: { PATH: CHILD_PATH } },
-    );
-    stratum = join(prefix, 'bin', 'stratum');
+    const installed = await installPackedCli(dir);
+    expect(installed.tarballs).toHaveLength(PUBLISHED.length);
+    stratum = installed.stratum;
     sshd = await startHost();
     ws = await createWorkspace(sshd);
   }, 600_000);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, isCi, type LoopbackSshd, run, tcpAccepts } from '@stratum/testkit';
+import { freePort, type LoopbackSshd, run, tcpAccepts } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHILD_PATH,
@@ -16,6 +16,7 @@ import {
   startHost,
   type Workspace,
 } from './harness';
+import { installPackedCli, installTestsEnabled, NPM_QUIET, pack } from './packed-install';
 
 /**
  * A third-party provider installed as users install one: the publishable packages and the example
@@ -28,34 +29,11 @@ import {
  * Slow (two npm installs): always in CI, locally with STRATUM_INSTALL_TESTS=1.
  */
 
-const PUBLISHED = [
-  'core',
-  'config',
-  'provider-ssh',
-  'provider-system',
-  'provider-docker',
-  'provider-git',
-  'cli',
-];
 const EXAMPLE = resolve(CLI_DIR, '../../examples/provider-motd');
 const PASSWORD = 'motd-e2e-password-31337';
 const NEW_PASSWORD = 'motd-e2e-rotated-424242';
-const NPM = ['--no-audit', '--no-fund', '--loglevel=error'];
 
-const enabled = isCi() || process.env.STRATUM_INSTALL_TESTS === '1';
-if (!enabled)
-  console.warn(
-    '[cli] skipping the provider install test: set STRATUM_INSTALL_TESTS=1 to run it locally (it always runs in CI)',
-  );
-
-/** `pnpm pack` of the package in `dir` into `dest`; the tarball's absolute path (npm reads `a/b.tgz` as GitHub). */
-async function pack(dir: string, dest: string): Promise<string> {
-  const before = new Set(existsSync(dest) ? readdirSync(dest) : []);
-  await run('pnpm', ['pack', '--pack-destination', dest], { cwd: dir, check: true, timeoutMs: 120_000 });
-  const made = readdirSync(dest).filter((file) => !before.has(file));
-  expect(made).toHaveLength(1);
-  return join(dest, made[0]!);
-}
+const enabled = installTestsEnabled('provider install');
 
 function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -71,27 +49,17 @@ describe.skipIf(!enabled)('a third-party provider installed with npm', { timeout
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stratum-provider-install-'));
-    const packs = join(dir, 'packs');
-    mkdirSync(packs);
-    const cli: string[] = [];
-    for (const name of PUBLISHED) cli.push(await pack(resolve(CLI_DIR, '..', name), packs));
+    const installed = await installPackedCli(dir);
     // The example is no dependency of the CLI, so nothing has built it: its prepack script does.
-    const provider = await pack(EXAMPLE, packs);
-    const core = cli[0]!;
-
-    const prefix = join(dir, 'prefix');
-    await run('npm', ['install', '-g', '--prefix', prefix, ...NPM, ...cli], {
-      check: true,
-      timeoutMs: 480_000,
-      env: { PATH: CHILD_PATH },
-    });
-    stratum = join(prefix, 'bin', 'stratum');
+    const provider = await pack(EXAMPLE, join(dir, 'packs'));
+    const core = installed.tarballs[0]!;
+    stratum = installed.stratum;
 
     sshd = await startHost();
     ws = await createWorkspace(sshd);
     // The project: its own package.json, the provider and the core it peers with, from the tarballs.
     writeFileSync(join(ws.dir, 'package.json'), '{ "name": "motd-project", "private": true }\n');
-    await run('npm', ['install', ...NPM, provider, core], {
+    await run('npm', ['install', ...NPM_QUIET, provider, core], {
       cwd: ws.dir,
       check: true,
       timeoutMs: 480_000,
