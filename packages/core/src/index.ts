@@ -58,12 +58,15 @@ export type {
   KindSecrets,
   LocalContext,
   Probe,
+  ProbeVectorItem,
   Provider,
   ProviderContext,
   ProviderLogger,
   ReadRequest,
   ReadyRequest,
   UpdateRequest,
+  VectorReader,
+  VectorRun,
 } from './provider';
 export type { RefreshOptions } from './refresh';
 export { refreshPlan } from './refresh';

@@ -82,6 +82,43 @@ export interface Probe {
   script: string;
   /** Turns the snippet's output and exit code into an observation. Must not throw. */
   parse(output: string, exitCode: number): Observed;
+  /**
+   * Lets the engine read this resource together with others of its kind in
+   * one snippet (one `stat` over a thousand files instead of a thousand
+   * `stat`s). Optional: without it the probe's own `script` runs.
+   */
+  readonly vector?: ProbeVectorItem | undefined;
+}
+
+/** A probe's place in a {@link VectorReader}'s read; see {@link Probe.vector}. */
+export interface ProbeVectorItem {
+  readonly reader: VectorReader;
+  /** What the reader reads for this probe: a path, a name. */
+  readonly arg: string;
+}
+
+/**
+ * Reads many resources of one host with one snippet. The engine gathers the
+ * probes of one host whose readers share an `id`, runs `script` over their
+ * args once, and hands each probe's `parse` what `split` says its own `script`
+ * would have printed. A vector read is an optimisation, never a different
+ * answer: where `split` is unsure (an error it cannot attribute, output it
+ * does not recognise) it says `undefined`, and that probe's own `script` runs
+ * instead.
+ */
+export interface VectorReader {
+  /** Readers with the same id are one reader: probes from different kinds may share it. */
+  readonly id: string;
+  /** A POSIX sh snippet reading every arg; it runs like a probe's script (stderr folded into stdout). */
+  script(args: readonly string[]): string;
+  /** Per arg, in order: the output and exit code the probe's own script would give, or undefined. Must not throw. */
+  split(output: string, exitCode: number, args: readonly string[]): readonly (VectorRun | undefined)[];
+}
+
+/** What one arg of a vector read came to. */
+export interface VectorRun {
+  readonly output: string;
+  readonly exitCode: number;
 }
 
 /** Where a resource was declared, for {@link KindHandler.prepare}. */

@@ -8,7 +8,7 @@ import {
   type ProbeRun,
   splitProbeOutput,
 } from './probe-batch';
-import type { KindHandler, Probe, ProviderContext, ReadRequest } from './provider';
+import type { KindHandler, Probe, ProviderContext, ReadRequest, VectorReader } from './provider';
 import type { Registry } from './registry';
 import type { SecretVerifier } from './secrets/compare';
 import type { Drift, Observed, Plan, PlannedResource } from './types';
@@ -43,6 +43,8 @@ interface ReadJob {
  *
  * Cost: one round trip per host. All probes of a host run as one script
  * through one `transport.exec` (see `probe-batch.ts`), hosts in parallel;
+ * probes that share a {@link VectorReader} are one snippet of that script
+ * (plus a second round trip for any the reader could not answer);
  * kinds without a probe fall back to their `read`, at most
  * `options.readConcurrency` at a time. A probe that cannot be built (state
  * lacks what it needs) falls back to the kind's `read` when it has one, and
@@ -120,20 +122,73 @@ function planRead(
   return { observed: unknown('provider does not implement read') };
 }
 
-/** Runs all of one host's probes as one script and records what each saw. */
+/**
+ * One snippet of a host's probe script: a probe's own script, or one vector
+ * read standing in for several probes whose readers share an id.
+ */
+type Snippet =
+  | { readonly type: 'single'; readonly job: ProbeJob }
+  | { readonly type: 'vector'; readonly reader: VectorReader; readonly jobs: ProbeJob[] };
+
+/** Groups a host's probes into snippets, in first-seen order; a vector of one is just that probe. */
+function snippetsOf(jobs: readonly ProbeJob[], vectors: boolean): Snippet[] {
+  const snippets: Snippet[] = [];
+  const byReader = new Map<string, Extract<Snippet, { type: 'vector' }>>();
+  for (const job of jobs) {
+    const vector = vectors ? job.probe.vector : undefined;
+    if (vector === undefined) {
+      snippets.push({ type: 'single', job });
+      continue;
+    }
+    let group = byReader.get(vector.reader.id);
+    if (group === undefined) {
+      group = { type: 'vector', reader: vector.reader, jobs: [] };
+      byReader.set(vector.reader.id, group);
+      snippets.push(group);
+    }
+    group.jobs.push(job);
+  }
+  return snippets.map((snippet) =>
+    snippet.type === 'vector' && snippet.jobs.length === 1
+      ? { type: 'single', job: snippet.jobs[0]! }
+      : snippet,
+  );
+}
+
+function argsOf(jobs: readonly ProbeJob[]): string[] {
+  return jobs.map((job) => job.probe.vector!.arg);
+}
+
+/**
+ * Runs all of one host's probes as one script and records what each saw.
+ * Probes a vector read could not answer are read again by their own scripts,
+ * in one more round trip (`vectors` false).
+ */
 async function runProbeBatch(
   host: string,
   jobs: readonly ProbeJob[],
   ctx: ProviderContext,
   observed: Map<string, Observed>,
   unreachable: Set<string>,
+  vectors = true,
 ): Promise<void> {
+  let snippets = snippetsOf(jobs, vectors);
+  let scripts: string[];
+  try {
+    scripts = snippets.map((s) =>
+      s.type === 'single' ? s.job.probe.script : s.reader.script(argsOf(s.jobs)),
+    );
+    if (scripts.some((script) => script.includes('\0')))
+      throw new Error('a vector read script contains a NUL byte');
+  } catch {
+    // A reader that cannot build its script changes nothing: every probe runs its own.
+    snippets = snippetsOf(jobs, false);
+    scripts = snippets.map((s) => (s as Extract<Snippet, { type: 'single' }>).job.probe.script);
+  }
   const nonce = newProbeNonce();
-  const script = buildProbeScript(
-    jobs.map((job) => job.probe.script),
-    nonce,
-  );
-  ctx.log.debug(`[refresh] ${host}: ${jobs.length} probe(s) in one round trip`);
+  const script = buildProbeScript(scripts, nonce);
+  const grouped = snippets.length === jobs.length ? '' : ` as ${snippets.length} snippet(s)`;
+  ctx.log.debug(`[refresh] ${host}: ${jobs.length} probe(s)${grouped} in one round trip`);
   let result: Awaited<ReturnType<ProviderContext['transport']['exec']>>;
   try {
     result = await ctx.transport.exec(host, PROBE_BATCH_COMMAND, {
@@ -148,17 +203,43 @@ async function runProbeBatch(
     }
     return;
   }
-  const { runs, started } = splitProbeOutput(result.stdout, nonce, jobs.length);
+  const { runs, started } = splitProbeOutput(result.stdout, nonce, snippets.length);
   const firstMissing = runs.indexOf(undefined);
-  jobs.forEach((job, index) => {
+  const again: ProbeJob[] = [];
+  snippets.forEach((snippet, index) => {
     const run = runs[index];
-    observed.set(
-      job.key,
-      run === undefined
-        ? unknown(stoppedReason(host, started, index === firstMissing, result.exitCode, result.stderr))
-        : parseRun(job.probe, run),
-    );
+    const snippetJobs = snippet.type === 'single' ? [snippet.job] : snippet.jobs;
+    if (run === undefined) {
+      const reason = stoppedReason(host, started, index === firstMissing, result.exitCode, result.stderr);
+      for (const job of snippetJobs) observed.set(job.key, unknown(reason));
+      return;
+    }
+    if (snippet.type === 'single') {
+      observed.set(snippet.job.key, parseRun(snippet.job.probe, run));
+      return;
+    }
+    const parts = splitVector(snippet.reader, run, argsOf(snippet.jobs));
+    snippet.jobs.forEach((job, at) => {
+      const part = parts[at];
+      if (part === undefined) again.push(job);
+      else observed.set(job.key, parseRun(job.probe, part));
+    });
   });
+  if (again.length > 0) await runProbeBatch(host, again, ctx, observed, unreachable, false);
+}
+
+/** A reader's split, where anything but a well-formed answer means "read these one by one". */
+function splitVector(
+  reader: VectorReader,
+  run: ProbeRun,
+  args: readonly string[],
+): readonly (ProbeRun | undefined)[] {
+  try {
+    const parts = reader.split(run.output, run.exitCode, args);
+    return Array.isArray(parts) && parts.length === args.length ? parts : [];
+  } catch {
+    return [];
+  }
 }
 
 function parseRun(probe: Probe, run: ProbeRun): Observed {

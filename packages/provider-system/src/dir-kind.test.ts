@@ -164,11 +164,18 @@ describe('dir probe against a real shell (this machine, temp dir only)', () => {
     });
   });
 
-  it('a state over the file cap is not read', async () => {
-    const prior = { host: 'local', path: root, source_dir: root, file_count: 201 };
-    expect(await runProbe(transport, kind.probe!({ kind: 'system_dir', name: 'd', prior }))).toEqual({
-      status: 'unknown',
-      reason: 'system_dir read skipped: file_count 201 > cap 200',
+  it('reads a tree of any size whole: 3,000 files, state saying 3,000', async () => {
+    const big = join(root, 'big');
+    for (let d = 0; d < 30; d++) {
+      mkdirSync(join(big, `d${d}`), { recursive: true });
+      for (let f = 0; f < 100; f++) writeFileSync(join(big, `d${d}`, `f${f}`), `${d}/${f}`);
+    }
+    const prior = { host: 'local', path: big, source_dir: big, file_count: 3000 };
+    const seen = await runProbe(transport, kind.probe!({ kind: 'system_dir', name: 'd', prior }));
+    const local = await sourceDirSummary(big);
+    expect(seen).toMatchObject({
+      status: 'present',
+      attrs: { file_count: 3000, manifest_sha256: local.manifest_sha256 },
     });
   });
 });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { HostCommand, JsonObject, KindHandler, Operation, Probe } from '@stratum/core';
+import type { HostCommand, JsonObject, KindHandler, Operation } from '@stratum/core';
 import {
   absolutePathSchema,
   accountSchema,
@@ -21,7 +21,7 @@ import {
   readLocalTree,
   sourceDirSummary,
 } from './dir-manifest';
-import { DIR_READ_FILE_CAP, dirProbeScript, parseDirProbe } from './dir-probe';
+import { dirProbeScript, parseDirProbe } from './dir-probe';
 import { priorPath } from './prior-path';
 import type { TarEntry } from './tar-writer';
 import { tarStream } from './tar-writer';
@@ -200,11 +200,6 @@ async function applyDir(
   );
 }
 
-function capProbe(host: string, fileCount: number): Probe {
-  const reason = `system_dir read skipped: file_count ${fileCount} > cap ${DIR_READ_FILE_CAP}`;
-  return { host, script: ':', parse: () => ({ status: 'unknown', reason }) };
-}
-
 export const systemDirKind: KindHandler<SystemDirAttrs> = {
   schema: systemDirSchema,
   identity: ['host', 'path'],
@@ -250,8 +245,7 @@ export const systemDirKind: KindHandler<SystemDirAttrs> = {
   probe(request) {
     const { host, path } = priorPath(request);
     const prior = priorObject(request.prior);
-    const fileCount = typeof prior.file_count === 'number' ? prior.file_count : 0;
-    if (fileCount > DIR_READ_FILE_CAP) return capProbe(host, fileCount);
+    // Any size: the probe is one find | sort | xargs sha256sum pipeline, a few processes for the whole tree.
     const withManifest = typeof prior.source_dir === 'string';
     return {
       host,

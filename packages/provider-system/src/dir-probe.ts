@@ -2,9 +2,6 @@ import type { Observed } from '@stratum/core';
 import { outputTail, shellQuote } from '@stratum/core/kit';
 import { isSafeRelpath, manifestDigest, sortedManifest } from './dir-manifest';
 
-/** Above this many files in state, a read would hash too much; it reports unknown instead. */
-export const DIR_READ_FILE_CAP = 200;
-
 function existenceCheck(path: string): string {
   return [
     `p=${shellQuote(path)}`,

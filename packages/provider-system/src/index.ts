@@ -2,7 +2,6 @@ export type { SystemDirAttrs } from './dir-kind';
 export { systemDirSchema } from './dir-kind';
 export type { Manifest, SourceDirSummary } from './dir-manifest';
 export { manifestDigest, sourceDirSummary } from './dir-manifest';
-export { DIR_READ_FILE_CAP } from './dir-probe';
 export type { SystemFileAttrs } from './file-kind';
 export { systemFileSchema } from './file-kind';
 export type { SystemPackageAttrs } from './package-kind';

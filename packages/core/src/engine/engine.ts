@@ -118,10 +118,15 @@ export function createEngine(options: EngineOptions): Engine {
     return refreshPlan(plan, options.registry, ctx);
   };
 
-  const planAgainst = async (desired: readonly DesiredResource[], state: State, plan: EnginePlanOptions) => {
+  const planAgainst = async (
+    desired: readonly DesiredResource[],
+    state: State,
+    plan: EnginePlanOptions,
+    known?: Awaited<ReturnType<typeof planViews>>,
+  ) => {
     // Salted digests are slow on purpose: check the state's markers and make new ones all at once.
     await options.redaction?.settle(markersIn(state.resources));
-    const views = await planViews(desired, options.registry);
+    const views = known ?? (await planViews(desired, options.registry));
     let made = buildPlan(desired, state, { redaction: options.redaction, views, registry: options.registry });
     if (plan.refresh || plan.repair) made = await refresh(made);
     return plan.repair ? planRepairs(made) : made;
@@ -147,7 +152,9 @@ export function createEngine(options: EngineOptions): Engine {
       });
       try {
         const state = await options.state.read();
-        const plan = await planAgainst(desired, state, applyOptions);
+        // Local inputs (a directory's tree) are read once per apply: the self-check compares against the same.
+        const views = await planViews(desired, options.registry);
+        const plan = await planAgainst(desired, state, applyOptions, views);
         await applyOptions.onPlan?.(plan);
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
@@ -164,7 +171,8 @@ export function createEngine(options: EngineOptions): Engine {
           sleep: options.sleep,
         });
         if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
-        const check = await planAgainst(desired, await options.state.read(), { refresh: true });
+        // The working state is what every step persisted; reading it back would only cost time.
+        const check = await planAgainst(desired, state, { refresh: true }, views);
         return { plan, outcome, check };
       } finally {
         await lease.release();
