@@ -24,6 +24,7 @@ export { checkGuards, DestroyRefusedError } from './engine/guards';
 export { maskValues } from './engine/mask';
 export type { OperationOutcome, RunOperationContext } from './engine/run-operation';
 export { OnceMemo, runOperation } from './engine/run-operation';
+export { SESSION_COMMAND, ShellSession, ShellSessions } from './engine/shell-session';
 export type { StratumErrorOptions } from './errors';
 export { StratumError } from './errors';
 export { IMPLICIT_PREFIX, isImplicitName } from './implicit';

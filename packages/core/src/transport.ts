@@ -17,6 +17,12 @@ export interface ExecOptions {
    * a mutation never is (it may already have run).
    */
   idempotent?: boolean | undefined;
+  /**
+   * Receives stdout as it arrives, decoded as UTF-8 (characters split across
+   * packets are kept whole). When given, the result's `stdout` is empty: the
+   * text went here instead. Only transports with `streaming` call it.
+   */
+  onStdout?: ((text: string) => void) | undefined;
 }
 
 /** A finished command. A non-zero exit is data, not an exception: the caller decides. */
@@ -33,4 +39,12 @@ export interface Transport {
    * Rejects only when the command could not run (unreachable, auth, timeout).
    */
   exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * True when `exec` streams both ways: it reads an async-iterable stdin as
+   * it is produced (not all of it first) and reports stdout through
+   * `onStdout` as it arrives. A caller may then write stdin in reply to
+   * output — the engine runs an apply's consecutive commands on a host
+   * through one long-lived shell this way (`engine/shell-session.ts`).
+   */
+  readonly streaming?: boolean | undefined;
 }

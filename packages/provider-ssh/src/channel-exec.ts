@@ -9,6 +9,8 @@ export interface ChannelRunOptions {
   stdin: StdinSource | undefined;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  /** Receives stdout as it arrives; the result's stdout is then empty. */
+  onStdout?: ((text: string) => void) | undefined;
   /** Aborted when the connection carrying the channel closes. */
   lost: AbortSignal;
   /** How long to wait for the server to confirm the close of a killed channel before giving up on it (default 1 s). */
@@ -61,7 +63,9 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
       clearTimeout(graceTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       opts.lost.removeEventListener('abort', onLost);
-      stdout += outDecoder.decode();
+      const rest = outDecoder.decode();
+      if (opts.onStdout === undefined) stdout += rest;
+      else if (rest !== '') opts.onStdout(rest);
       stderr += errDecoder.decode();
       if (failure) reject(failure);
       else if (exitCode !== undefined) resolve({ exitCode, stdout, stderr });
@@ -109,7 +113,9 @@ export function runOnChannel(channel: ClientChannel, opts: ChannelRunOptions): C
     opts.lost.addEventListener('abort', onLost, { once: true });
 
     channel.on('data', (chunk: Buffer) => {
-      stdout += outDecoder.decode(chunk, { stream: true });
+      const text = outDecoder.decode(chunk, { stream: true });
+      if (opts.onStdout === undefined) stdout += text;
+      else opts.onStdout(text);
     });
     channel.stderr.on('data', (chunk: Buffer) => {
       stderr += errDecoder.decode(chunk, { stream: true });

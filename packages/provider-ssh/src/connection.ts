@@ -41,6 +41,8 @@ export interface ConnectionExecOptions {
   stdin: StdinSource | undefined;
   timeoutMs: number;
   signal: AbortSignal | undefined;
+  /** Stdout as it arrives, instead of in the result. */
+  onStdout?: ((text: string) => void) | undefined;
 }
 
 /** Refusals to open a channel are retried this many times (the semaphore should make them rare). */
@@ -355,6 +357,7 @@ export class SshConnection {
             stdin: options.stdin,
             timeoutMs: options.timeoutMs,
             signal: options.signal,
+            onStdout: options.onStdout,
             lost: this.#lost.signal,
           }),
         );

@@ -213,6 +213,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
           stdin,
           timeoutMs: execOptions.timeoutMs ?? commandTimeoutMs,
           signal,
+          onStdout: execOptions.onStdout,
         });
       } catch (err) {
         const retry =
@@ -230,6 +231,8 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
 
   return {
     exec,
+    // stdin streams with backpressure as it is produced; stdout is reported as it arrives.
+    streaming: true,
     resolve,
     get connectionCount() {
       return pool.size;

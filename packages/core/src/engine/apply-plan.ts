@@ -13,6 +13,7 @@ import { awaitReady } from './await-ready';
 import type { EngineEvent } from './events';
 import { refuseMarkers, revealPrior } from './replay';
 import { OnceMemo, runOperation } from './run-operation';
+import { ShellSessions } from './shell-session';
 
 /** What {@link applyPlan} works with. */
 export interface ApplyPlanOptions {
@@ -26,6 +27,11 @@ export interface ApplyPlanOptions {
   /** Persists the working state after the step that changed `key`. */
   persist(state: State, key: string): Promise<void>;
   emit(event: EngineEvent): void;
+  /**
+   * Run each host's commands through one long-lived shell when the transport
+   * streams (`Transport.streaming`); default true. See `shell-session.ts`.
+   */
+  readonly shellSessions?: boolean | undefined;
   /** Waits for readiness pauses and polls; tests pass a fake. */
   readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
 }
@@ -63,6 +69,9 @@ interface Work {
  *   secrets redacted) and persisted, so an apply that fails or is killed
  *   half-way keeps exactly what it did. Then the kind's readiness wait runs.
  * - The first failure stops every host from starting another step.
+ * - Commands run through one long-lived shell per host where the transport
+ *   allows (`shell-session.ts`): the same commands, in the same order, judged
+ *   one at a time, without a channel and a shell start for each.
  *
  * The plan must be the unredacted one: operations need the plaintext. Events
  * carry addresses, hosts and timings, never attribute values.
@@ -72,6 +81,10 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   const work = await Promise.all(steps.map((step) => buildWork(step, options.registry, options.redaction)));
   upgradeMarkers(options.state, options.redaction);
   const once = new OnceMemo();
+  const shells =
+    options.transport.streaming === true && options.shellSessions !== false
+      ? new ShellSessions(options.transport, options.signal)
+      : undefined;
   const completed: PlannedResource[] = [];
   let failure: ApplyOutcome['failure'];
   // Writes are queued so they land in the order the steps finished. A failed
@@ -91,7 +104,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       const started = performance.now();
       options.emit({ type: 'step_start', step, host });
       try {
-        await runWork(item, options, once, persist);
+        await runWork(item, options, { once, shells }, persist);
         completed.push(step);
         options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
       } catch (error) {
@@ -102,7 +115,11 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     }
   };
 
-  await Promise.all(lanes(work).map(runLane));
+  try {
+    await Promise.all(lanes(work).map(runLane));
+  } finally {
+    await shells?.close();
+  }
   await persisting;
   if (failure === undefined && completed.length < steps.length) {
     // Interrupted between steps: the first step that never ran is where the apply stopped.
@@ -147,7 +164,7 @@ async function buildWork(
 async function runWork(
   item: Work,
   options: ApplyPlanOptions,
-  once: OnceMemo,
+  run: { readonly once: OnceMemo; readonly shells: ShellSessions | undefined },
   persist: (key: string) => Promise<void>,
 ): Promise<void> {
   if (item.operation === undefined) throw item.buildError;
@@ -157,7 +174,8 @@ async function runWork(
     transport: options.transport,
     signal: options.signal,
     addr: key,
-    once,
+    once: run.once,
+    shells: run.shells,
     warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
   });
   for (const line of operation.warnings ?? []) options.emit({ type: 'log', level: 'warn', line });

@@ -3,6 +3,7 @@ import type { HostCommand, Operation } from '../operation';
 import type { ExecResult, Transport } from '../transport';
 import type { JsonObject } from '../types';
 import { maskValues } from './mask';
+import type { ShellSessions } from './shell-session';
 
 /**
  * Remembers, per host, which {@link HostCommand.once} keys already ran in this
@@ -44,6 +45,11 @@ export interface RunOperationContext {
   readonly addr: string;
   /** Shared by every operation of one run. */
   readonly once: OnceMemo;
+  /**
+   * The run's long-lived shells: commands go through them where they can
+   * (see `shell-session.ts`), else each by its own exec.
+   */
+  readonly shells?: ShellSessions | undefined;
   /** Receives warnings of `onFailure: 'warn'` commands. */
   warn(line: string): void;
 }
@@ -72,12 +78,14 @@ export async function runOperation(
   for (const command of operation.commands) {
     ctx.signal.throwIfAborted();
     const host = command.host ?? operation.host;
-    const exec = () =>
-      ctx.transport.exec(host, command.command, {
-        stdin: typeof command.stdin === 'function' ? command.stdin() : command.stdin,
-        timeoutMs: command.timeoutMs,
-        signal: ctx.signal,
-      });
+    const exec = async () => {
+      const stdin = typeof command.stdin === 'function' ? command.stdin() : command.stdin;
+      const inSession = await ctx.shells?.run(host, command.command, stdin, command.step, command.timeoutMs);
+      return (
+        inSession ??
+        ctx.transport.exec(host, command.command, { stdin, timeoutMs: command.timeoutMs, signal: ctx.signal })
+      );
+    };
     const result = command.once === undefined ? await exec() : await ctx.once.run(host, command.once, exec);
     results.push(result);
     if (result !== undefined) await judge(command, host, result, ctx);

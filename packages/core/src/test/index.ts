@@ -2,6 +2,9 @@
  * `@stratum/core/test`: helpers for testing providers (ours and third-party
  * ones) without a real host. See docs/guides/writing-a-provider.md.
  */
+
+export type { CountingTransport } from './counting-transport';
+export { countExecs } from './counting-transport';
 export type { FakeCall, FakeProvider } from './fake-provider';
 export { createFakeProvider, createFakeRegistry } from './fake-provider';
 export { createLocalShellTransport } from './local-shell-transport';

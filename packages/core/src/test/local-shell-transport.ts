@@ -9,6 +9,8 @@ import type { ExecOptions, ExecResult, Transport } from '../transport';
  */
 export function createLocalShellTransport(): Transport {
   return {
+    // It reads an async-iterable stdin as it comes and reports stdout as it arrives.
+    streaming: true,
     exec(_host: string, command: string, options: ExecOptions = {}): Promise<ExecResult> {
       return new Promise((resolve, reject) => {
         const child = spawn('/bin/sh', ['-c', command], {
@@ -18,10 +20,17 @@ export function createLocalShellTransport(): Transport {
         });
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
-        child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+        const decoder = new TextDecoder();
+        const onStdout = options.onStdout;
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (onStdout === undefined) stdout.push(chunk);
+          else onStdout(decoder.decode(chunk, { stream: true }));
+        });
         child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         child.on('error', reject);
         child.on('close', (code, signal) => {
+          const rest = decoder.decode();
+          if (onStdout !== undefined && rest !== '') onStdout(rest);
           resolve({
             // A shell reports death by signal N as 128 + N; do the same.
             exitCode: code ?? 128 + signalNumber(signal),

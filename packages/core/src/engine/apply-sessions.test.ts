@@ -1,0 +1,131 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { HostCommand, Operation } from '../operation';
+import { createPlan } from '../plan/plan';
+import { Registry } from '../registry';
+import { shellQuote } from '../shell-quote';
+import { countExecs } from '../test/counting-transport';
+import { createFakeProvider } from '../test/fake-provider';
+import { createLocalShellTransport } from '../test/local-shell-transport';
+import { plannedStep } from '../test/plan-builders';
+import type { ExecOptions, ExecResult, Transport } from '../transport';
+import type { JsonObject, State } from '../types';
+import { applyPlan } from './apply-plan';
+
+/**
+ * An apply through long-lived shells, on this machine's real shell (commands
+ * write only into a temp dir): the same steps, order, stops and state as one
+ * exec per command, in one exec per host.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'stratum-apply-sessions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const local = createLocalShellTransport();
+
+const counting = () => countExecs(local);
+
+/** `demo_cmd`: its `commands` attr, each `{ run, stdin?, ok_if?, once? }`, recording the last one's stdout. */
+const registry = new Registry([
+  createFakeProvider('demo', {
+    demo_cmd: {
+      create: ({ attrs }): Operation => {
+        const specs = (attrs as JsonObject).commands as JsonObject[];
+        const commands: HostCommand[] = specs.map((spec) => ({
+          command: spec.run as string,
+          step: `run ${spec.run as string}`,
+          ...(spec.stdin === undefined ? {} : { stdin: spec.stdin as string }),
+          ...(spec.ok_if === undefined ? {} : { okIfOutput: new RegExp(spec.ok_if as string) }),
+          ...(spec.once === undefined ? {} : { once: spec.once as string }),
+        }));
+        return {
+          host: 'local',
+          commands,
+          record: (results) => ({ out: results.at(-1)?.stdout ?? null, ran: results.filter(Boolean).length }),
+        };
+      },
+    },
+  }),
+]);
+
+function stepOf(name: string, commands: JsonObject[]) {
+  return plannedStep('demo_cmd', name, { action: 'create', desired: { commands }, prior: null });
+}
+
+async function apply(steps: ReturnType<typeof stepOf>[], transport: Transport, shellSessions?: boolean) {
+  const state: State = { version: 1, resources: {} } as unknown as State;
+  const persisted: string[] = [];
+  const outcome = await applyPlan(createPlan(steps), {
+    registry,
+    transport,
+    signal: new AbortController().signal,
+    state,
+    persist: async (_state, key) => {
+      persisted.push(key);
+    },
+    emit: () => {},
+    shellSessions,
+  });
+  return { outcome, state, persisted };
+}
+
+const log = join(dir, 'log');
+const append = (word: string) => ({ run: `echo ${word} >> ${shellQuote(log)}; echo ${word}` });
+
+describe('an apply through shell sessions', () => {
+  it('runs every step of a host in plan order through one exec, recording each step’s own results', async () => {
+    rmSync(log, { force: true });
+    const transport = counting();
+    const steps = Array.from({ length: 12 }, (_, i) => stepOf(`s${i}`, [append(`w${i}`)]));
+    steps.push(stepOf('stdin', [{ run: 'tr a-z A-Z', stdin: 'from stdin\n' }]));
+    const { outcome, state, persisted } = await apply(steps, transport);
+    expect(outcome.failure).toBeUndefined();
+    expect(transport.execs).toHaveLength(1);
+    expect(readFileSync(log, 'utf8')).toBe(Array.from({ length: 12 }, (_, i) => `w${i}\n`).join(''));
+    expect(persisted).toEqual(steps.map((s) => `demo_cmd.${s.addr.name}`));
+    expect(state.resources['demo_cmd.s3']!.attrs).toMatchObject({ out: 'w3\n', ran: 1 });
+    expect(state.resources['demo_cmd.stdin']!.attrs).toMatchObject({ out: 'FROM STDIN\n' });
+  });
+
+  it('stops at the first failure: later commands never run, state holds exactly the steps before', async () => {
+    rmSync(log, { force: true });
+    const never = join(dir, 'never');
+    const steps = [
+      stepOf('a', [append('a')]),
+      stepOf('b', [append('b'), { run: 'echo broke >&2; exit 4' }, { run: `touch ${shellQuote(never)}` }]),
+      stepOf('c', [{ run: `touch ${shellQuote(never)}` }]),
+    ];
+    const { outcome, state } = await apply(steps, counting());
+    expect(outcome.failure?.step.addr.name).toBe('b');
+    expect(String((outcome.failure!.error as Error).message)).toContain('failed on local (exit 4)');
+    expect(Object.keys(state.resources)).toEqual(['demo_cmd.a']);
+    expect(existsSync(never)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toBe('a\nb\n');
+  });
+
+  it('goes on past a failure its okIfOutput allows, and runs a once command once', async () => {
+    const { outcome, state } = await apply(
+      [
+        stepOf('x', [
+          { run: 'echo refresh', once: 'update' },
+          { run: 'echo already there; exit 1', ok_if: 'already' },
+          { run: 'echo after' },
+        ]),
+        stepOf('y', [{ run: 'echo refresh', once: 'update' }, { run: 'echo y' }]),
+      ],
+      counting(),
+    );
+    expect(outcome.failure).toBeUndefined();
+    expect(state.resources['demo_cmd.x']!.attrs).toMatchObject({ out: 'after\n', ran: 3 });
+    expect(state.resources['demo_cmd.y']!.attrs).toMatchObject({ out: 'y\n', ran: 1 });
+  });
+
+  it('shellSessions: false runs one exec per command, with the same outcome', async () => {
+    const transport = counting();
+    const steps = Array.from({ length: 5 }, (_, i) => stepOf(`t${i}`, [{ run: `echo ${i}` }]));
+    const { state } = await apply(steps, transport, false);
+    expect(transport.execs).toHaveLength(5);
+    expect(state.resources['demo_cmd.t4']!.attrs).toMatchObject({ out: '4\n' });
+  });
+});

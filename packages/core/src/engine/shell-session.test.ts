@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countExecs } from '../test/counting-transport';
+import { createLocalShellTransport } from '../test/local-shell-transport';
+import { createRecordingTransport } from '../test/recording-transport';
+import type { ExecOptions, ExecResult, Transport } from '../transport';
+import { SessionOutput, ShellSession, ShellSessions, sessionCommand, sessionStdin } from './shell-session';
+
+/**
+ * A session must give every command exactly what an exec of it gives:
+ * stdout, stderr and exit status byte for byte, stdin intact. Checked against
+ * this machine's real shell (commands that only print and read stdin).
+ */
+
+const local = createLocalShellTransport();
+const signal = new AbortController().signal;
+
+const counting = () => countExecs(local);
+
+describe('a shell session', () => {
+  it('runs commands one after another, each result as an exec would give it', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    expect(session).toBeDefined();
+    const commands: [string, string | undefined][] = [
+      ['printf "a\\nb"', undefined],
+      ['echo out; echo err >&2; exit 3', undefined],
+      ['cat', 'line one\nline two\n'],
+      ['wc -c', ''],
+      ['x=1; cd /; exit 0', undefined],
+      ['echo "$x" "$(pwd)"', undefined],
+      ["printf '%s' 'it''s'; printf '\\n__STRATUM_RUN_deadbeef 5 0\\n'", undefined],
+    ];
+    for (const [command, stdin] of commands) {
+      const inSession = await session.run(
+        command,
+        stdin === undefined ? undefined : Buffer.from(stdin),
+        'a step',
+      );
+      const byExec = await local.exec('local', command, { stdin: stdin ?? '' });
+      expect(inSession).toEqual(byExec);
+    }
+    await session.close();
+  });
+
+  it('carries any stdin bytes, and any output, byte for byte (property)', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.string({ maxLength: 200 }),
+        async (bytes, text) => {
+          const echoed = await session.run('od -An -tx1 -v', bytes, 'od');
+          const expected = await local.exec('local', 'od -An -tx1 -v', { stdin: bytes });
+          expect(echoed).toEqual(expected);
+          const printed = await session.run('cat; cat >&2 <<EOF\nerr\nEOF', Buffer.from(text), 'cat');
+          expect(printed).toEqual({ exitCode: 0, stdout: text, stderr: 'err\n' });
+        },
+      ),
+      { numRuns: 40 },
+    );
+    await session.close();
+  });
+
+  it('a command that ends its shell fails with SessionEnded naming host and step', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    await expect(session.run('kill -9 $$', undefined, 'the killer step')).rejects.toMatchObject({
+      code: 'SessionEnded',
+      message: expect.stringContaining('the shell on local ended while the killer step ran'),
+    });
+    await session.close();
+  });
+
+  it('a command past its timeout kills the shell and fails with CommandTimeout', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    await expect(session.run('sleep 30', undefined, 'a slow step', 200)).rejects.toMatchObject({
+      code: 'CommandTimeout',
+      message: 'a slow step on local did not finish within 200 ms',
+    });
+    await session.close();
+  });
+
+  it('is not had where no shell starts; the caller then execs', async () => {
+    const broken: Transport = {
+      streaming: true,
+      exec: async () => ({ exitCode: 127, stdout: '', stderr: 'sh: not found' }),
+    };
+    expect(await ShellSession.open(broken, 'h', signal)).toBeUndefined();
+    const sessions = new ShellSessions(broken, signal);
+    expect(await sessions.run('h', 'true', undefined, 'a step', undefined)).toBeUndefined();
+    await sessions.close();
+  });
+});
+
+describe('ShellSessions', () => {
+  it('runs many commands of a host through one exec, and streams, timeouts and big stdin by their own', async () => {
+    const transport = counting();
+    const sessions = new ShellSessions(transport, signal);
+    for (let i = 0; i < 20; i++) {
+      expect(await sessions.run('local', `echo ${i}`, undefined, 'echo', undefined)).toEqual({
+        exitCode: 0,
+        stdout: `${i}\n`,
+        stderr: '',
+      });
+    }
+    expect(transport.execs).toHaveLength(1);
+    const stream = (async function* () {
+      yield Buffer.from('x');
+    })();
+    expect(await sessions.run('local', 'cat', stream, 'cat', undefined)).toBeUndefined();
+    expect(await sessions.run('local', 'true', undefined, 'true', 5_000)).toBeUndefined();
+    expect(await sessions.run('local', 'wc -c', Buffer.alloc(2 << 20), 'wc', undefined)).toBeUndefined();
+    await sessions.run('other', 'true', undefined, 'true', undefined);
+    expect(transport.execs).toHaveLength(2);
+    await sessions.close();
+  });
+
+  it('is never used by a transport that does not stream', () => {
+    expect(createRecordingTransport().streaming).toBeUndefined();
+  });
+});
+
+describe('session output', () => {
+  it('drops a banner before ready, and waits for a whole result', () => {
+    const nonce = 'ab12';
+    const out = new SessionOutput(nonce);
+    out.push('Welcome!\n__STRATUM_RUN_ab12 rea');
+    expect(out.ready()).toBe(false);
+    out.push('dy\nhello\n__STRATUM_RUN_ab12 0 0\n');
+    expect(out.take(0)).toBeUndefined();
+    out.push('warn\n__STRATUM_RUN_ab12 0 end\n');
+    expect(out.take(0)).toEqual({ exitCode: 0, stdout: 'hello', stderr: 'warn' });
+  });
+
+  it('sends stdin as base64 inside the script, never the bytes themselves', () => {
+    const script = sessionCommand(0, 'cat', Buffer.from('secret\nEOF\n'), 'ab12');
+    expect(script).not.toContain('secret');
+    expect(script).toContain(Buffer.from('secret\nEOF\n').toString('base64'));
+    expect(sessionStdin('x')?.bytes).toEqual(Buffer.from('x'));
+  });
+});

@@ -1,0 +1,426 @@
+import { randomBytes } from 'node:crypto';
+import { StratumError } from '../errors';
+import { shellQuote } from '../shell-quote';
+import type { ExecResult, StdinSource, Transport } from '../transport';
+
+/**
+ * One long-lived shell per host for an apply's commands, instead of one exec
+ * (a channel, a login shell, an exit status, a close) per command.
+ *
+ * The engine writes one command at a time to the shell's stdin and sends the
+ * next only once the result of the last is in and judged, recorded and
+ * persisted: lock-step, so every decision the engine makes between commands
+ * (stop at the first failure, `okIfOutput`, a `record` that refuses the
+ * output, a failed state write) is made exactly as with one exec per command,
+ * and a run killed at any moment leaves nothing queued on the host — the
+ * shell only ever holds the command it is running. What this saves is the
+ * per-command channel and shell start; on a real network a command costs one
+ * round trip instead of three.
+ *
+ * The shell is the remote user's (`$SHELL -s`, what sshd runs a plain exec
+ * with), so commands see the same shell as before. What it reads:
+ *
+ * ```sh
+ * __stratum_m=$(printf '__STRATUM_RUN_%s' '<nonce>') || exit 1   # prelude, once
+ * __stratum_e=$(mktemp) || exit 1
+ * trap 'rm -f "$__stratum_e"' EXIT
+ * printf '%s ready\n' "$__stratum_m" || exit 1
+ *
+ * ( eval '<command 0>' ) </dev/null 2>"$__stratum_e"            # a command without stdin
+ * __stratum_s=$?
+ * printf '\n%s %d %d\n' "$__stratum_m" 0 "$__stratum_s" || exit 1
+ * [ ! -s "$__stratum_e" ] || cat -- "$__stratum_e" || exit 1
+ * printf '\n%s %d end\n' "$__stratum_m" 0 || exit 1
+ *
+ * base64 -d <<'__STRATUM_IN_<nonce>' | ( eval '<command 1>' ) 2>"$__stratum_e"
+ * <its stdin, base64>                                           # a command with stdin
+ * __STRATUM_IN_<nonce>
+ * ...
+ * ```
+ *
+ * Why each piece:
+ * - the sentinel is joined at run time from a random nonce, as in a probe
+ *   batch: the script text never holds it, so neither a command's output nor
+ *   anything that prints the script can forge one;
+ * - each sentinel starts with a newline of its own, which the parser removes,
+ *   so stdout and stderr come back byte for byte, trailing newline or not;
+ * - stderr goes to a file and is printed after the exit status, so the two
+ *   streams stay apart as they are with an exec;
+ * - stdin travels in a here-document, base64 so that no content can end it
+ *   early: a shell reads its script in blocks, so bytes for a command cannot
+ *   simply follow the command on the same stream. Streams and very large
+ *   inputs are sent by a plain exec instead (see {@link sessionStdin});
+ * - every `printf` exits the shell if it cannot write: should the operator's
+ *   side vanish, the shell stops at once rather than running on.
+ */
+
+const PREFIX = '__STRATUM_RUN_';
+
+/** The command the session shell is started with. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
+export const SESSION_COMMAND = 'exec "${SHELL:-/bin/sh}" -s';
+
+/** Stdin above this many bytes is sent by its own exec: the shell holds a here-document in memory. */
+export const SESSION_STDIN_MAX = 1 << 20;
+
+/** How long one command in a session may run, as with an exec's default timeout. */
+export const SESSION_COMMAND_TIMEOUT_MS = 10 * 60_000;
+
+/** Longest a session waits for its shell to exit once its last command is done. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** The script that starts a session: it prints `<sentinel> ready` once the shell runs it. */
+export function sessionPrelude(nonce: string): string {
+  checkNonce(nonce);
+  return [
+    `__stratum_m=$(printf '${PREFIX}%s' '${nonce}') || exit 1`,
+    '__stratum_e=$(mktemp) || exit 1',
+    `trap 'rm -f "$__stratum_e"' EXIT`,
+    `printf '%s ready\\n' "$__stratum_m" || exit 1`,
+    '',
+  ].join('\n');
+}
+
+/** The script that runs command `index` with `stdin` and reports its exit status, stdout and stderr. */
+export function sessionCommand(
+  index: number,
+  command: string,
+  stdin: Uint8Array | undefined,
+  nonce: string,
+): string {
+  checkNonce(nonce);
+  const lines =
+    stdin === undefined
+      ? [`( eval ${shellQuote(command)} ) </dev/null 2>"$__stratum_e"`]
+      : [
+          `base64 -d <<'__STRATUM_IN_${nonce}' | ( eval ${shellQuote(command)} ) 2>"$__stratum_e"`,
+          ...base64Lines(stdin),
+          `__STRATUM_IN_${nonce}`,
+        ];
+  // Without stderr (the usual case) the whole report is one write: a server
+  // that leaves Nagle on for exec sessions would otherwise hold the second
+  // small write until the first is acknowledged.
+  lines.push(
+    '__stratum_s=$?',
+    'if [ -s "$__stratum_e" ]; then',
+    `  printf '\\n%s %d %d\\n' "$__stratum_m" ${index} "$__stratum_s" || exit 1`,
+    '  cat -- "$__stratum_e" || exit 1',
+    `  printf '\\n%s %d end\\n' "$__stratum_m" ${index} || exit 1`,
+    'else',
+    `  printf '\\n%s %d %d\\n\\n%s %d end\\n' "$__stratum_m" ${index} "$__stratum_s" "$__stratum_m" ${index} || exit 1`,
+    'fi',
+    '',
+  );
+  return lines.join('\n');
+}
+
+function base64Lines(bytes: Uint8Array): string[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  const lines: string[] = [];
+  for (let at = 0; at < text.length; at += 76) lines.push(text.slice(at, at + 76));
+  return lines;
+}
+
+function checkNonce(nonce: string): void {
+  if (!/^[0-9a-f]+$/.test(nonce))
+    throw new Error(`session nonce must be lowercase hex, got ${JSON.stringify(nonce)}`);
+}
+
+/**
+ * Takes a session's stdout apart as it arrives: what comes before the
+ * `ready` line (a banner a dotfile printed) is dropped, then each command's
+ * stdout, exit status and stderr.
+ */
+export class SessionOutput {
+  readonly #sentinel: string;
+  #text = '';
+  #ready = false;
+
+  constructor(nonce: string) {
+    this.#sentinel = `${PREFIX}${nonce}`;
+  }
+
+  push(text: string): void {
+    this.#text += text;
+  }
+
+  /** True once the `ready` line arrived (and from then on). */
+  ready(): boolean {
+    if (this.#ready) return true;
+    const line = `${this.#sentinel} ready\n`;
+    const at = this.#text.indexOf(line);
+    if (at === -1) return false;
+    this.#text = this.#text.slice(at + line.length);
+    this.#ready = true;
+    return true;
+  }
+
+  /** Command `index`'s result once all of it arrived; its text is then consumed. */
+  take(index: number): ExecResult | undefined {
+    if (!this.ready()) return undefined;
+    const status = `\n${this.#sentinel} ${index} `;
+    const statusAt = this.#text.indexOf(status);
+    if (statusAt === -1) return undefined;
+    const code = /^(\d{1,10})\n/.exec(
+      this.#text.slice(statusAt + status.length, statusAt + status.length + 12),
+    );
+    if (code === null) return undefined;
+    const stderrAt = statusAt + status.length + code[0].length;
+    const end = `\n${this.#sentinel} ${index} end\n`;
+    const endAt = this.#text.indexOf(end, stderrAt);
+    if (endAt === -1) return undefined;
+    const result: ExecResult = {
+      exitCode: Number(code[1]),
+      stdout: this.#text.slice(0, statusAt),
+      stderr: this.#text.slice(stderrAt, endAt),
+    };
+    this.#text = this.#text.slice(endAt + end.length);
+    return result;
+  }
+}
+
+/** A command's stdin as bytes a session can carry, or undefined when it must go by exec. */
+export function sessionStdin(stdin: StdinSource | undefined): { bytes: Uint8Array | undefined } | undefined {
+  if (stdin === undefined) return { bytes: undefined };
+  const bytes =
+    typeof stdin === 'string' ? Buffer.from(stdin, 'utf8') : stdin instanceof Uint8Array ? stdin : undefined;
+  if (bytes === undefined || bytes.byteLength > SESSION_STDIN_MAX) return undefined;
+  return { bytes };
+}
+
+interface Pending {
+  readonly index: number;
+  readonly step: string;
+  resolve(result: ExecResult): void;
+  reject(error: unknown): void;
+}
+
+/** One host's long-lived shell; see the module comment. */
+export class ShellSession {
+  readonly #host: string;
+  readonly #nonce = randomBytes(12).toString('hex');
+  readonly #output: SessionOutput;
+  readonly #abort = new AbortController();
+  readonly #queue: Uint8Array[] = [];
+  #wake: (() => void) | undefined;
+  #inputEnded = false;
+  #next = 0;
+  #pending: Pending | undefined;
+  #onReady: (() => void) | undefined;
+  /** Settles when the shell is gone: how it ended, or why it could not run. */
+  readonly #done: Promise<{ result?: ExecResult; error?: unknown }>;
+
+  private constructor(transport: Transport, host: string, signal: AbortSignal) {
+    this.#host = host;
+    this.#output = new SessionOutput(this.#nonce);
+    this.#done = transport
+      .exec(host, SESSION_COMMAND, {
+        stdin: this.#input(),
+        onStdout: (text) => this.#received(text),
+        signal: AbortSignal.any([signal, this.#abort.signal]),
+        // Commands are timed one by one here; the shell itself lives as long as the apply.
+        timeoutMs: 2 ** 31 - 1,
+      })
+      .then(
+        (result) => ({ result }),
+        (error: unknown) => ({ error }),
+      );
+    void this.#done.then((ended) => this.#ended(ended));
+  }
+
+  /**
+   * Starts a shell on `host`; undefined when none could be had (the shell
+   * did not start, the host has no POSIX shell): the caller then runs each
+   * command by exec, which reports any real problem (an unreachable host) in
+   * its usual words.
+   */
+  static async open(
+    transport: Transport,
+    host: string,
+    signal: AbortSignal,
+  ): Promise<ShellSession | undefined> {
+    const session = new ShellSession(transport, host, signal);
+    const started = await Promise.race([
+      new Promise<boolean>((resolve) => {
+        session.#onReady = () => resolve(true);
+        session.#write(sessionPrelude(session.#nonce));
+      }),
+      session.#done.then(() => false),
+    ]);
+    if (!started) {
+      await session.close();
+      return undefined;
+    }
+    return session;
+  }
+
+  /**
+   * Runs one command and resolves with its result, as `transport.exec` would.
+   * Rejects when the shell ends or the connection drops while it runs (it may
+   * have run), and after `timeoutMs`, killing the shell.
+   */
+  run(
+    command: string,
+    stdin: Uint8Array | undefined,
+    step: string,
+    timeoutMs = SESSION_COMMAND_TIMEOUT_MS,
+  ): Promise<ExecResult> {
+    if (this.#pending !== undefined) return Promise.reject(new Error('a session runs one command at a time'));
+    const index = this.#next++;
+    return new Promise<ExecResult>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const error = new StratumError(
+          'CommandTimeout',
+          `${step} on ${this.#host} did not finish within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`,
+          { hint: 'The shell running it was killed; check the host, then run apply again.' },
+        );
+        this.#fail(error);
+      }, timeoutMs);
+      this.#pending = {
+        index,
+        step,
+        resolve: (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.#write(sessionCommand(index, command, stdin, this.#nonce));
+    });
+  }
+
+  /** Ends the shell's input and waits for it to exit; kills it if it does not within a few seconds. */
+  async close(): Promise<void> {
+    this.#endInput();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.#abort.abort(new Error('the session shell did not exit'));
+        resolve();
+      }, CLOSE_GRACE_MS);
+    });
+    await Promise.race([this.#done, late]);
+    clearTimeout(timer);
+    await this.#done;
+  }
+
+  #received(text: string): void {
+    this.#output.push(text);
+    if (this.#onReady !== undefined && this.#output.ready()) {
+      const ready = this.#onReady;
+      this.#onReady = undefined;
+      ready();
+    }
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    const result = this.#output.take(pending.index);
+    if (result === undefined) return;
+    this.#pending = undefined;
+    pending.resolve(result);
+  }
+
+  #ended({ result, error }: { result?: ExecResult; error?: unknown }): void {
+    this.#endInput();
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    if (error !== undefined) {
+      pending.reject(error);
+      return;
+    }
+    const said = (result?.stderr ?? '').trim().split('\n').at(-1) ?? '';
+    pending.reject(
+      new StratumError(
+        'SessionEnded',
+        `the shell on ${this.#host} ended while ${pending.step} ran (exit ${result?.exitCode ?? '?'}${said === '' ? '' : `: ${said.slice(0, 200)}`})`,
+        {
+          hint: 'The command may have stopped its shell, or the host did; check the host, then run apply again.',
+        },
+      ),
+    );
+  }
+
+  #fail(error: unknown): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.reject(error);
+    this.#abort.abort(error);
+  }
+
+  #write(text: string): void {
+    if (this.#inputEnded) return;
+    this.#queue.push(Buffer.from(text, 'utf8'));
+    this.#wake?.();
+  }
+
+  #endInput(): void {
+    this.#inputEnded = true;
+    this.#wake?.();
+  }
+
+  async *#input(): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      const chunk = this.#queue.shift();
+      if (chunk !== undefined) {
+        yield chunk;
+        continue;
+      }
+      if (this.#inputEnded) return;
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      this.#wake = undefined;
+    }
+  }
+}
+
+/**
+ * The sessions of one apply, one per host, opened on first use and closed
+ * when the apply ends. A host whose session could not start gets execs.
+ */
+export class ShellSessions {
+  readonly #transport: Transport;
+  readonly #signal: AbortSignal;
+  readonly #sessions = new Map<string, Promise<ShellSession | undefined>>();
+
+  constructor(transport: Transport, signal: AbortSignal) {
+    this.#transport = transport;
+    this.#signal = signal;
+  }
+
+  /**
+   * Runs a command in `host`'s session. Undefined when it must go by exec:
+   * a stream or a very large stdin, its own timeout, or no session on that host.
+   */
+  async run(
+    host: string,
+    command: string,
+    stdin: StdinSource | undefined,
+    step: string,
+    timeoutMs: number | undefined,
+  ): Promise<ExecResult | undefined> {
+    const input = timeoutMs === undefined ? sessionStdin(stdin) : undefined;
+    if (input === undefined) return undefined;
+    let opening = this.#sessions.get(host);
+    if (opening === undefined) {
+      opening = ShellSession.open(this.#transport, host, this.#signal);
+      this.#sessions.set(host, opening);
+    }
+    const session = await opening;
+    return session?.run(command, input.bytes, step);
+  }
+
+  /** Closes every session; never rejects. */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.#sessions.values()].map(async (opening) => {
+        const session = await opening.catch(() => undefined);
+        await session?.close().catch(() => undefined);
+      }),
+    );
+    this.#sessions.clear();
+  }
+}
