@@ -70,7 +70,7 @@ export interface EngineApplyResult {
 
 /**
  * Plan → (refresh) → guards → apply with state saved after every step →
- * self-check, as a library. The CLI is one front end of it; a program that
+ * self-check → state flushed, as a library. The CLI is one front end of it; a program that
  * loads configs with `@stratum/config` can be another (docs/guides/automation.md).
  */
 export interface Engine {
@@ -145,13 +145,17 @@ export function createEngine(options: EngineOptions): Engine {
         command: options.command ?? 'stratum apply',
         onStaleLock: options.onStaleLock,
       });
+      let ended = false;
       try {
         const state = await options.state.read();
         const plan = await planAgainst(desired, state, applyOptions);
         await applyOptions.onPlan?.(plan);
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
-        if (summary.create + summary.update + summary.delete === 0) return { plan };
+        if (summary.create + summary.update + summary.delete === 0) {
+          ended = true;
+          return { plan };
+        }
         await configureProviders();
         const outcome = await applyPlan(plan, {
           registry: options.registry,
@@ -163,11 +167,24 @@ export function createEngine(options: EngineOptions): Engine {
           emit,
           sleep: options.sleep,
         });
-        if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
+        if (outcome.failure !== undefined || applyOptions.selfCheck === false) {
+          ended = true;
+          return { plan, outcome };
+        }
         const check = await planAgainst(desired, await options.state.read(), { refresh: true });
+        ended = true;
         return { plan, outcome, check };
       } finally {
-        await lease.release();
+        try {
+          // The state's own format again (the file backends fold their journal),
+          // still under the lock. After an error that error is the one to see:
+          // whatever `write` persisted is durable without the flush.
+          await options.state.flush?.().catch((error: unknown) => {
+            if (ended) throw error;
+          });
+        } finally {
+          await lease.release();
+        }
       }
     },
   };
