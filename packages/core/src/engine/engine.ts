@@ -145,7 +145,13 @@ export function createEngine(options: EngineOptions): Engine {
         command: options.command ?? 'stratum apply',
         onStaleLock: options.onStaleLock,
       });
-      let ended = false;
+      // The state's own format again once the steps are done (the file backends
+      // fold their journal), still under the lock; see StateBackend.flush.
+      let flushed = false;
+      const flush = async () => {
+        flushed = true;
+        await options.state.flush?.();
+      };
       try {
         const state = await options.state.read();
         const plan = await planAgainst(desired, state, applyOptions);
@@ -153,7 +159,7 @@ export function createEngine(options: EngineOptions): Engine {
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
         if (summary.create + summary.update + summary.delete === 0) {
-          ended = true;
+          await flush();
           return { plan };
         }
         await configureProviders();
@@ -167,21 +173,15 @@ export function createEngine(options: EngineOptions): Engine {
           emit,
           sleep: options.sleep,
         });
-        if (outcome.failure !== undefined || applyOptions.selfCheck === false) {
-          ended = true;
-          return { plan, outcome };
-        }
+        await flush();
+        if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
         const check = await planAgainst(desired, await options.state.read(), { refresh: true });
-        ended = true;
         return { plan, outcome, check };
       } finally {
         try {
-          // The state's own format again (the file backends fold their journal),
-          // still under the lock. After an error that error is the one to see:
-          // whatever `write` persisted is durable without the flush.
-          await options.state.flush?.().catch((error: unknown) => {
-            if (ended) throw error;
-          });
+          // Thrown before the flush: that error is the one to see, and whatever
+          // `write` persisted is durable without the flush.
+          if (!flushed) await options.state.flush?.().catch(() => undefined);
         } finally {
           await lease.release();
         }
