@@ -110,6 +110,7 @@ export type { StateBackend, StateLease, StateLockRequest } from './state/backend
 export { fileStateBackend, splitStateBackend } from './state/backend';
 export type { LockInfo, StateErrorCode } from './state/errors';
 export { StateError, StateLockedError } from './state/errors';
+export { journalPathFor } from './state/journal';
 export { loadState, parseState } from './state/load';
 export type { StateLock, StateLockOptions } from './state/lock';
 export { acquireStateLock, lockPathFor } from './state/lock';

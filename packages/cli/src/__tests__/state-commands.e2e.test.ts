@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
 
@@ -68,6 +69,57 @@ resource "ssh_exec" "hello" {
     const noSub = await t.ws.run(['state']);
     expectExit(noSub, 1);
     expectGolden('state-show-errors', t.ws, notFound, badAddr, corrupt, noSub);
+  });
+});
+
+describe('state commands on an apply that did not end', { timeout: 30_000 }, () => {
+  /** What an apply killed after three steps leaves: the file its first step wrote, and the journal of the rest. */
+  function killedApply(): void {
+    writeState('.stratum/state.json', entry('system_dir', 'srv', 'system'), entry('ssh_exec', 'old', 'ssh'));
+    const base = createHash('sha256').update(t.ws.read('.stratum/state.json')).digest('hex');
+    t.ws.write(
+      '.stratum/state.json.journal',
+      [
+        { stratum_journal: 1, base: `sha256:${base}` },
+        {
+          put: 'ssh_file.motd',
+          entry: { addr: { kind: 'ssh_file', name: 'motd' }, provider: 'ssh', attrs: { path: '/etc/motd' } },
+        },
+        { delete: 'ssh_exec.old' },
+      ]
+        .map((record) => `${JSON.stringify(record)}\n`)
+        .join('') + '{"put":"ssh_file.tor', // the append the kill cut off
+    );
+  }
+
+  it('list, show and merge see the finished steps the journal holds', async () => {
+    killedApply();
+    const list = await t.ws.run(['state', 'list']);
+    expectExit(list, 0);
+    expect(list.stdout).toBe('ssh_file.motd [ssh]\nsystem_dir.srv [system]\n');
+    const show = await t.ws.run(['state', 'show', 'ssh_file.motd']);
+    expectExit(show, 0);
+    expect(JSON.parse(show.stdout)).toEqual({
+      addr: { kind: 'ssh_file', name: 'motd' },
+      provider: 'ssh',
+      attrs: { path: '/etc/motd' },
+    });
+    writeState('other.json', entry('ssh_exec', 'boot', 'ssh'));
+    expectExit(await t.ws.run(['state', 'merge', '-o', 'all.json', '.stratum/state.json', 'other.json']), 0);
+    expect((await t.ws.run(['state', 'list', '-p', 'all.json'])).stdout).toBe(
+      'ssh_exec.boot [ssh]\nssh_file.motd [ssh]\nsystem_dir.srv [system]\n',
+    );
+  });
+
+  it('refuses a journal that does not belong to the state file, saying what to do', async () => {
+    killedApply();
+    writeState('.stratum/state.json', entry('system_dir', 'restored', 'system'));
+    const list = await t.ws.run(['state', 'list']);
+    expectExit(list, 1);
+    expect(list.stderr).toMatch(
+      /^Error: state journal \S*\.stratum\/state\.json\.journal continues a state file with digest sha256:[0-9a-f]{12}…, but \S*state\.json is another file \(sha256:[0-9a-f]{12}…\) \[StateJournalMismatch\]\n/,
+    );
+    expect(list.stderr).toMatch(/to drop them, remove \S*state\.json\.journal/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,10 @@ import { RedactionMap, sha256Hex, sha256Tagged } from '../secrets/redaction-map'
 import { renderMarker } from '../secrets/render';
 import { fileStateBackend } from '../state/backend';
 import { StateLockedError } from '../state/errors';
+import { journalPathFor } from '../state/journal';
 import { lockPathFor } from '../state/lock';
 import { saveState } from '../state/save';
+import { serializeState } from '../state/schema';
 import { createFakeProvider } from '../test/fake-provider';
 import { createRecordingTransport, type Responder } from '../test/recording-transport';
 import { desiredResource, resourceState, stateWith } from '../test/state-builders';
@@ -132,6 +134,29 @@ describe('createEngine().apply', () => {
     const result = await failing.engine.apply([thing('a'), thing('b')]);
     expect(result.outcome?.failure).toBeDefined();
     expect(result.check).toBeUndefined();
+  });
+
+  it('journals the steps while it runs and folds the journal into the state file when it ends, failed or not', async () => {
+    const journal = journalPathFor(statePath);
+    const seen: boolean[] = [];
+    const { engine } = setup({
+      responder: (call) => (call.command === 'create c' ? { exitCode: 1, stderr: 'nope' } : ''),
+      engine: { onEvent: (event) => void (event.type === 'step_done' && seen.push(existsSync(journal))) },
+    });
+    const result = await engine.apply([thing('a'), thing('b'), thing('c'), thing('d')]);
+    expect(result.outcome?.failure?.step.addr.name).toBe('c');
+    // The first step rewrote the file; the second was appended to the journal.
+    expect(seen).toEqual([false, true]);
+    expect(existsSync(journal)).toBe(false);
+    const saved = await readFile(statePath, 'utf8');
+    expect(saved).toBe(serializeState(await fileStateBackend(statePath).read()));
+    expect(Object.keys(JSON.parse(saved).resources)).toEqual(['demo_thing.a', 'demo_thing.b']);
+    expect(existsSync(lockPathFor(statePath))).toBe(false);
+
+    const next = await setup().engine.apply([thing('a'), thing('b'), thing('c'), thing('d')]);
+    expect(next.outcome?.completed.map((s) => s.addr.name)).toEqual(['c', 'd']);
+    expect(existsSync(journal)).toBe(false);
+    expect(Object.keys(JSON.parse(await readFile(statePath, 'utf8')).resources)).toHaveLength(4);
   });
 
   it('holds the state lock: a second apply while the first runs is refused with StateLocked', async () => {
@@ -368,6 +393,32 @@ describe('createEngine().apply', () => {
       __secret: 'db_password',
       __secret_sha256: expect.stringMatching(/^scrypt:4:/),
     });
+  });
+
+  it('never records a secret plaintext in the state journal', async () => {
+    const redaction = secrets();
+    const journal = journalPathFor(statePath);
+    const journaled: string[] = [];
+    const { engine } = setup({
+      engine: {
+        redaction,
+        onEvent: (event) => {
+          if (event.type === 'step_done' && existsSync(journal))
+            journaled.push(readFileSync(journal, 'utf8'));
+        },
+      },
+    });
+    await engine.apply([
+      thing('a', { host: 'hA', value: 'plain' }),
+      thing('b', { host: 'hA', value: PW }),
+      thing('c', { host: 'hA', value: `pw=${PW}` }),
+    ]);
+    expect(journaled).toHaveLength(2);
+    const last = journaled.at(-1)!;
+    expect(last).toContain('"put":"demo_thing.b"');
+    expect(last).toContain('"__secret":"db_password"');
+    expect(last).toContain('<secret:db_password:');
+    for (const text of journaled) expect(text).not.toContain(PW);
   });
 
   it('keeps the digest state has for an unchanged secret on the next run (no churn in state)', async () => {

@@ -70,7 +70,7 @@ export interface EngineApplyResult {
 
 /**
  * Plan → (refresh) → guards → apply with state saved after every step →
- * self-check, as a library. The CLI is one front end of it; a program that
+ * self-check → state flushed, as a library. The CLI is one front end of it; a program that
  * loads configs with `@stratum/config` can be another (docs/guides/automation.md).
  */
 export interface Engine {
@@ -150,6 +150,13 @@ export function createEngine(options: EngineOptions): Engine {
         command: options.command ?? 'stratum apply',
         onStaleLock: options.onStaleLock,
       });
+      // The state's own format again once the steps are done (the file backends
+      // fold their journal), still under the lock; see StateBackend.flush.
+      let flushed = false;
+      const flush = async () => {
+        flushed = true;
+        await options.state.flush?.();
+      };
       try {
         const state = await options.state.read();
         // Local inputs (a directory's tree) are read once per apply: the self-check compares against the same.
@@ -158,7 +165,10 @@ export function createEngine(options: EngineOptions): Engine {
         await applyOptions.onPlan?.(plan);
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
-        if (summary.create + summary.update + summary.delete === 0) return { plan };
+        if (summary.create + summary.update + summary.delete === 0) {
+          await flush();
+          return { plan };
+        }
         await configureProviders();
         const outcome = await applyPlan(plan, {
           registry: options.registry,
@@ -170,12 +180,19 @@ export function createEngine(options: EngineOptions): Engine {
           emit,
           sleep: options.sleep,
         });
+        await flush();
         if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
         // The working state is what every step persisted; reading it back would only cost time.
         const check = await planAgainst(desired, state, { refresh: true }, views);
         return { plan, outcome, check };
       } finally {
-        await lease.release();
+        try {
+          // Thrown before the flush: that error is the one to see, and whatever
+          // `write` persisted is durable without the flush.
+          if (!flushed) await options.state.flush?.().catch(() => undefined);
+        } finally {
+          await lease.release();
+        }
       }
     },
   };

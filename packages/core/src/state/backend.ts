@@ -1,15 +1,22 @@
+import { existsSync } from 'node:fs';
+import { parseAddr } from '../addr';
+import { isImplicitName } from '../implicit';
 import type { State } from '../types';
 import type { LockInfo } from './errors';
+import { journalPathFor } from './journal';
+import { JournaledStateFile } from './journaled-file';
 import { loadState } from './load';
 import { acquireStateLock } from './lock';
 import { saveState } from './save';
-import { loadMerged, saveSplit } from './split';
+import { loadMerged, saveSplit, splitState } from './split';
+import { stateTarget } from './target';
 
 /**
- * Where state lives. The engine reads it, holds its lock for a whole apply and
- * writes it after every step; a backend decides how. The file backends below
- * keep the spec's state file format; other backends (a database) implement
- * the same four members.
+ * Where state lives. The engine reads it, holds its lock for a whole apply,
+ * writes it after every step and flushes it when the apply ends; a backend
+ * decides how. The file backends below keep the spec's state file format,
+ * with a journal during an apply (see `journal.ts`); other backends (a
+ * database) implement the same members.
  */
 export interface StateBackend {
   /** How messages name the state: a path, or a URL without credentials. */
@@ -21,8 +28,21 @@ export interface StateBackend {
    * `release`. Refuses (`StateLocked`) while another live run holds it.
    */
   lock(options?: StateLockRequest): Promise<StateLease>;
-  /** Persists the working state after the step that added, changed or removed entry `key`. */
+  /**
+   * Persists the working state after the step that added, changed or removed
+   * entry `key`: durable when it resolves, and costing about the size of that
+   * entry, not of the whole state. Called under the lock.
+   */
   write(state: State, key: string): Promise<void>;
+  /**
+   * Called once when an apply ends, whether it succeeded, failed or was
+   * interrupted, while the lock is still held: brings the stored state into
+   * its own format (the file backends fold their journal into the state file).
+   * What `write` persisted is durable either way; a run that dies before
+   * `flush` loses nothing. Optional: a backend whose writes are already in
+   * their final form needs none.
+   */
+  flush?(): Promise<void>;
 }
 
 /** What a run says about itself when it takes the lock. */
@@ -39,41 +59,102 @@ export interface StateLease {
   release(): Promise<void>;
 }
 
-/** State in one JSON file (bundle mode): `path`, locked by `path.lock`. */
+/**
+ * State in one JSON file (bundle mode): `path`, locked by `path.lock`, with
+ * `path.journal` during an apply. A run's first write rewrites the whole file,
+ * the later ones append to the journal, and `flush` folds it back in.
+ */
 export function fileStateBackend(path: string): StateBackend {
+  const file = new JournaledStateFile(path);
+  const serially = serialQueue();
+  /** The working state of the last write: what `flush` writes. */
+  let latest: State | undefined;
   return {
     location: path,
     read: () => loadState(path),
     lock: (options = {}) => acquireStateLock(path, options),
-    write: (state) => saveState(path, state),
+    write: (state, key) =>
+      serially(async () => {
+        latest = state;
+        if (file.inSession) await file.append(key, state.resources[key]);
+        else await file.rewrite(state);
+      }),
+    flush: () =>
+      serially(async () => {
+        await file.end();
+        // Without writes this run, a journal a dead run left is folded all the same.
+        const state = latest ?? ((await journalPending(path)) ? await loadState(path) : undefined);
+        latest = undefined;
+        if (state !== undefined) await saveState(path, state);
+      }),
   };
 }
 
 /**
  * Namespace mode's state: the namespace's own file plus `_shared.json` for the
- * implicit per-host resources (see `saveSplit`). Both are locked, the
- * namespace's first — always in that order, so two namespaces' applies cannot
- * deadlock.
+ * implicit per-host resources (see `saveSplit`), each with its own journal.
+ * Both are locked, the namespace's first — always in that order, so two
+ * namespaces' applies cannot deadlock.
  */
 export function splitStateBackend(namespacePath: string, sharedPath: string): StateBackend {
+  const own = new JournaledStateFile(namespacePath);
+  const shared = new JournaledStateFile(sharedPath);
+  const serially = serialQueue();
+  let latest: State | undefined;
   return {
     location: namespacePath,
     read: () => loadMerged(namespacePath, sharedPath),
     async lock(options = {}) {
-      const own = await acquireStateLock(namespacePath, options);
+      const ownLock = await acquireStateLock(namespacePath, options);
       try {
-        const shared = await acquireStateLock(sharedPath, options);
+        const sharedLock = await acquireStateLock(sharedPath, options);
         return {
           async release() {
-            await shared.release();
-            await own.release();
+            await sharedLock.release();
+            await ownLock.release();
           },
         };
       } catch (error) {
-        await own.release();
+        await ownLock.release();
         throw error;
       }
     },
-    write: (state) => saveSplit(namespacePath, sharedPath, state),
+    write: (state, key) =>
+      serially(async () => {
+        latest = state;
+        if (own.inSession && shared.inSession) {
+          const side = isImplicitName(parseAddr(key).name) ? shared : own;
+          await side.append(key, state.resources[key]);
+          return;
+        }
+        // The shared file first, as saveSplit does.
+        const parts = splitState(state);
+        await shared.rewrite(parts.shared);
+        await own.rewrite(parts.ns);
+      }),
+    flush: () =>
+      serially(async () => {
+        await shared.end();
+        await own.end();
+        const pending = (await journalPending(namespacePath)) || (await journalPending(sharedPath));
+        const state = latest ?? (pending ? await loadMerged(namespacePath, sharedPath) : undefined);
+        latest = undefined;
+        if (state !== undefined) await saveSplit(namespacePath, sharedPath, state);
+      }),
+  };
+}
+
+/** True when a journal lies beside the state file at `path`. */
+async function journalPending(path: string): Promise<boolean> {
+  return existsSync(journalPathFor(await stateTarget(path)));
+}
+
+/** Runs operations one at a time, in call order; a failed one does not stop the next. */
+function serialQueue(): <T>(operation: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (operation) => {
+    const run = tail.then(operation);
+    tail = run.catch(() => undefined);
+    return run;
   };
 }

@@ -10,6 +10,10 @@ export type StateErrorCode =
   | 'StateVersionUnsupported'
   /** Writing the file failed; the previous file is left as it was. */
   | 'StateWriteFailed'
+  /** The journal beside the state file (an unfinished apply's steps) has a line that is not a journal record. */
+  | 'StateJournalCorrupt'
+  /** The journal was written on top of another state file than the one now at the path. */
+  | 'StateJournalMismatch'
   /** `state merge` was given fewer than two inputs, or an input that does not exist. */
   | 'StateMergeInputs'
   /** `state merge` would overwrite an existing output file. */

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { addrKey } from '../addr';
 import type { State } from '../types';
 import { StateError } from './errors';
+import { compactedLine, journalPathFor, stateDigest } from './journal';
 import { errorText } from './load';
 import { serializeState } from './schema';
 import { stateTarget } from './target';
@@ -15,11 +17,20 @@ import { stateTarget } from './target';
  * a crash at any moment) sees either the old file or the new one, never a mix.
  * On failure the temporary file is removed and the old file is left untouched.
  *
+ * The file then holds the whole state: a journal beside it (see `journal.ts`)
+ * is folded in — marked `compacted` before the rename, removed after it — so a
+ * crash at any moment leaves a file and journal that read as one state.
+ *
  * A symlinked state file is written through to its target (see `stateTarget`).
  * Parent directories are created as needed. See {@link serializeState} for the
  * exact format.
  */
 export async function saveState(statePath: string, state: State): Promise<void> {
+  await writeStateFile(statePath, state);
+}
+
+/** {@link saveState}, returning the digest of the bytes written (what a new journal's header names). */
+export async function writeStateFile(statePath: string, state: State): Promise<string> {
   const path = await stateTarget(statePath);
   for (const [key, entry] of Object.entries(state.resources)) {
     if (key !== addrKey(entry.addr)) {
@@ -32,10 +43,13 @@ export async function saveState(statePath: string, state: State): Promise<void> 
     }
   }
   const text = serializeState(state);
+  const digest = stateDigest(text);
+  const journal = journalPathFor(path);
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await mkdir(dir, { recursive: true });
+    const folding = await markCompacted(journal, digest);
     const mode = await existingMode(path);
     const handle = await open(temp, 'wx', mode ?? NEW_STATE_MODE);
     try {
@@ -47,6 +61,7 @@ export async function saveState(statePath: string, state: State): Promise<void> 
       await handle.close();
     }
     await rename(temp, path);
+    if (folding) await unlink(journal).catch(ignoreMissing);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     throw new StateError(
@@ -60,6 +75,39 @@ export async function saveState(statePath: string, state: State): Promise<void> 
     );
   }
   await syncDir(dir);
+  return digest;
+}
+
+/**
+ * Appends the `compacted` record to the journal, if there is one: from the
+ * rename on, the journal's header no longer matches the file, and this record
+ * tells a reader that the file already holds everything the journal did. A
+ * cut-off last line (a crash mid-append) is cut away first, so the record
+ * starts a line of its own.
+ */
+async function markCompacted(journal: string, digest: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    // No O_CREAT: a journal that is not there is not made.
+    handle = await open(journal, constants.O_RDWR);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  try {
+    const text = await handle.readFile();
+    const complete = text.lastIndexOf(0x0a) + 1;
+    if (complete < text.length) await handle.truncate(complete);
+    await handle.write(compactedLine(digest), complete, 'utf8');
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+function ignoreMissing(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'ENOENT') throw error;
 }
 
 /**
@@ -82,7 +130,7 @@ async function existingMode(path: string): Promise<number | undefined> {
  * not support fsync on a directory; the data is already safe in the file then,
  * so that failure is not worth failing an apply for.
  */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(dir, 'r');

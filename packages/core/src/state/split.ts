@@ -32,11 +32,17 @@ export async function loadMerged(nsPath: string, sharedPath: string): Promise<St
  * file newer, which the next apply reconciles like any other partial apply.
  */
 export async function saveSplit(nsPath: string, sharedPath: string, state: State): Promise<void> {
+  const { ns, shared } = splitState(state);
+  await saveState(sharedPath, shared);
+  await saveState(nsPath, ns);
+}
+
+/** The namespace's part of a merged state and the shared part, as {@link saveSplit} writes them. */
+export function splitState(state: State): { ns: State; shared: State } {
   const ns: State = { version: STATE_VERSION, resources: {} };
   const shared: State = { version: STATE_VERSION, resources: {} };
   for (const [key, entry] of Object.entries(state.resources)) {
     (isSharedResource(entry) ? shared : ns).resources[key] = entry;
   }
-  await saveState(sharedPath, shared);
-  await saveState(nsPath, ns);
+  return { ns, shared };
 }
