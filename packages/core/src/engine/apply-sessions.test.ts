@@ -10,7 +10,7 @@ import { countExecs } from '../test/counting-transport';
 import { createFakeProvider } from '../test/fake-provider';
 import { createLocalShellTransport } from '../test/local-shell-transport';
 import { plannedStep } from '../test/plan-builders';
-import type { ExecOptions, ExecResult, Transport } from '../transport';
+import type { Transport } from '../transport';
 import type { JsonObject, State } from '../types';
 import { applyPlan } from './apply-plan';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { countExecs } from '../test/counting-transport';
 import { createLocalShellTransport } from '../test/local-shell-transport';
 import { createRecordingTransport } from '../test/recording-transport';
-import type { ExecOptions, ExecResult, Transport } from '../transport';
+import type { Transport } from '../transport';
 import { SessionOutput, ShellSession, ShellSessions, sessionCommand, sessionStdin } from './shell-session';
 
 /**
