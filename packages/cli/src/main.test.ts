@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tidyYargsMessage, unknownCommand, usageError } from './main';
-import { checkFlagValues } from './options';
+import { checkFlagValues, parallelismOf } from './options';
 
 describe('tidyYargsMessage', () => {
   it('names an unknown kebab-case flag once', () => {
@@ -48,5 +48,16 @@ describe('checkFlagValues', () => {
     expect(() => checkFlagValues({ state: '' })).toThrow('-s/--state needs a file path');
     expect(() => checkFlagValues({ namespace: '' })).toThrow('-n/--namespace needs a namespace name');
     expect(() => checkFlagValues({ config: ['a.strat'], state: 'x.json', yes: true })).not.toThrow();
+  });
+
+  it('takes --parallelism as a whole number of hosts, at least 1', () => {
+    expect(parallelismOf('16')).toBe(16);
+    expect(parallelismOf(undefined)).toBeUndefined();
+    for (const bad of ['0', '-3', '2.5', 'many', '1e3', '999999']) {
+      expect(() => checkFlagValues({ parallelism: bad })).toThrow(
+        `--parallelism needs a whole number of hosts, at least 1; got "${bad}"`,
+      );
+    }
+    expect(() => checkFlagValues({ parallelism: '' })).toThrow('--parallelism needs a number of hosts');
   });
 });

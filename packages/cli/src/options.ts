@@ -8,6 +8,8 @@ export interface GlobalFlags {
   manifest?: string | undefined;
   verbose?: boolean | undefined;
   sshConfig?: string | undefined;
+  /** `--parallelism N`: how many hosts are read or changed at once. Checked by {@link checkFlagValues}. */
+  parallelism?: string | undefined;
   /** `--color` / `--no-color`; unset: decided from the environment (see `colorFor`). */
   color?: boolean | undefined;
 }
@@ -38,6 +40,12 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       type: 'string',
       global: true,
       describe: 'ssh config file to use instead of ~/.ssh/config (like ssh -F; env STRATUM_SSH_CONFIG)',
+    })
+    .option('parallelism', {
+      // A string, checked by checkFlagValues: yargs would turn `--parallelism x` into NaN silently.
+      type: 'string',
+      global: true,
+      describe: 'How many hosts are read or changed at once (default 64; each host in plan order)',
     })
     .option('verbose', { type: 'boolean', global: true, describe: 'Print stack traces with errors' })
     .option('color', {
@@ -93,6 +101,7 @@ const VALUE_FLAGS: readonly { key: string; flag: string; needs: string; example:
   { key: 'manifest', flag: '--manifest', needs: 'a file path', example: '--manifest stratum.strat' },
   { key: 'sshConfig', flag: '--ssh-config', needs: 'a file path', example: '--ssh-config ./ssh_config' },
   { key: 'host', flag: '--host', needs: "a host block's name or addr", example: '--host web' },
+  { key: 'parallelism', flag: '--parallelism', needs: 'a number of hosts', example: '--parallelism 16' },
 ];
 
 /** Whether `token` is a flag that takes the next argument as its value (`-c FILE`, not `-c=FILE`). */
@@ -109,6 +118,23 @@ export function checkFlagValues(argv: Record<string, unknown>): void {
     const empty = Array.isArray(value) ? value.length === 0 || value.includes('') : value === '';
     if (empty) throw needsValue(entry);
   }
+  parallelismOf(argv.parallelism as string | undefined);
+}
+
+/** The `--parallelism` value as a number of hosts; undefined when not given. */
+export function parallelismOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const hosts = /^\d{1,5}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(hosts >= 1)) {
+    throw new CliError(
+      'BadArguments',
+      `--parallelism needs a whole number of hosts, at least 1; got ${JSON.stringify(value)}`,
+      {
+        hint: 'e.g. `--parallelism 16`; without the flag 64 hosts are worked on at once',
+      },
+    );
+  }
+  return hosts;
 }
 
 /** `-c/--config needs a file path`, for a flag named by any of its spellings (`c`, `config`, `env-file`). */

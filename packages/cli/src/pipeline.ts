@@ -19,7 +19,7 @@ import {
 import { loadEnvFiles } from './env-files';
 import { CliError } from './errors';
 import type { CliIo } from './io';
-import type { GlobalFlags } from './options';
+import { type GlobalFlags, parallelismOf } from './options';
 import { loadThirdPartyProviders } from './provider-loader';
 import { builtinRegistry } from './runtime';
 import { resolveSources, type SourceFlags, type Sources } from './sources';
@@ -86,6 +86,8 @@ export interface EngineWiring {
   signal?: AbortSignal | undefined;
   onEvent?: ((event: EngineEvent) => void) | undefined;
   verbose?: boolean | undefined;
+  /** `--parallelism`, as given (checked when the flags were read). */
+  parallelism?: string | undefined;
 }
 
 /**
@@ -100,6 +102,7 @@ export function engineFor(loaded: Loaded, io: CliIo, wiring: EngineWiring): Engi
     redaction: loaded.extracted.redaction,
     providers: loaded.extracted.providers,
     signal: wiring.signal,
+    parallelism: parallelismOf(wiring.parallelism),
     onEvent: wiring.onEvent ?? logLines(io, wiring.verbose),
     onStaleLock: (stale, path) =>
       io.err(`[state] took over a stale lock ${path} left by pid ${stale.pid} on ${stale.host}`),

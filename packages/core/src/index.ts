@@ -6,6 +6,7 @@ export { claimsClash } from './claims/claims';
 export type { CommandFailedDetails } from './command-failure';
 export { CommandFailedError, lastLine, outputTail } from './command-failure';
 export { diff, diffObserved, ROOT_FIELD } from './diff';
+export { DEFAULT_PARALLELISM } from './each-limited';
 export type { ApplyOutcome, ApplyPlanOptions } from './engine/apply-plan';
 export { applyPlan } from './engine/apply-plan';
 export type { AwaitReadyContext } from './engine/await-ready';

@@ -1,5 +1,6 @@
 import { addrKey } from './addr';
 import { diffObserved } from './diff';
+import { DEFAULT_PARALLELISM, eachLimited } from './each-limited';
 import { planRedaction, withDrift } from './plan/plan';
 import {
   buildProbeScript,
@@ -20,6 +21,8 @@ export interface RefreshOptions {
    * hosts. Probes are not counted: each host's probes are one command. Default 8.
    */
   readConcurrency?: number | undefined;
+  /** How many hosts are read at once (one probe script each). Default {@link DEFAULT_PARALLELISM}. */
+  hostConcurrency?: number | undefined;
 }
 
 interface ProbeJob {
@@ -80,7 +83,9 @@ export async function refreshPlan(
 
   const limit = Math.max(1, Math.floor(options.readConcurrency ?? 8));
   await Promise.all([
-    ...[...byHost].map(([host, jobs]) => runProbeBatch(host, jobs, ctx, observed, unreachable)),
+    eachLimited([...byHost], options.hostConcurrency ?? DEFAULT_PARALLELISM, ([host, jobs]) =>
+      runProbeBatch(host, jobs, ctx, observed, unreachable),
+    ),
     runReads(reads, limit, ctx, observed, unreachable),
   ]);
   ctx.signal.throwIfAborted();

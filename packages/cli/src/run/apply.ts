@@ -71,6 +71,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     const engine = engineFor(loaded, io, {
       transport: runtime.transport,
       signal: runtime.signal,
+      parallelism: flags.parallelism,
       onEvent: (event) => {
         if (event.type === 'log') return printLog(event);
         if (emit) emit({ type: event.type, ...stepEvent(event.step), ...eventExtra(event) });

@@ -67,6 +67,7 @@ export async function planned(
       transport: runtime.transport,
       signal: runtime.signal,
       verbose: flags.verbose,
+      parallelism: flags.parallelism,
     });
     return await engine.plan(loaded.desired, options);
   } finally {

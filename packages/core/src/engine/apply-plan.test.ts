@@ -141,6 +141,29 @@ describe('applyPlan', () => {
     expect(timeline.indexOf('start create b1')).toBeLessThan(timeline.indexOf('end create a1'));
   });
 
+  it('parallelism bounds how many hosts run at once: with 1, each host finishes before the next starts', async () => {
+    built = [];
+    const { options, timeline } = harness(registryWith(), () => '', { parallelism: 1 });
+    const plan = createPlan([
+      create('a1', { host: 'hA' }),
+      create('b1', { host: 'hB' }),
+      create('a2', { host: 'hA' }),
+      create('c1', { host: 'hC' }),
+    ]);
+    const outcome = await applyPlan(plan, options);
+    expect(outcome.failure).toBeUndefined();
+    expect(timeline).toEqual([
+      'start create a1',
+      'end create a1',
+      'start create a2',
+      'end create a2',
+      'start create b1',
+      'end create b1',
+      'start create c1',
+      'end create c1',
+    ]);
+  });
+
   it('builds every operation before running any step', async () => {
     built = [];
     const { options, timeline } = harness(registryWith(), () => {

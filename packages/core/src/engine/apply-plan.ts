@@ -1,4 +1,5 @@
 import { addrKey } from '../addr';
+import { DEFAULT_PARALLELISM, eachLimited } from '../each-limited';
 import { isJsonObject } from '../json';
 import type { Operation } from '../operation';
 import { dependsOn } from '../plan/depends-on';
@@ -32,6 +33,8 @@ export interface ApplyPlanOptions {
    * streams (`Transport.streaming`); default true. See `shell-session.ts`.
    */
   readonly shellSessions?: boolean | undefined;
+  /** How many hosts' steps run at once (each host's in plan order). Default {@link DEFAULT_PARALLELISM}. */
+  readonly parallelism?: number | undefined;
   /** Waits for readiness pauses and polls; tests pass a fake. */
   readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
 }
@@ -62,7 +65,8 @@ interface Work {
  * Executes a plan's steps through their kinds' operations.
  *
  * - Every step's operation is built first (that touches no host); steps of one
- *   host run one after another in plan order, different hosts in parallel —
+ *   host run one after another in plan order, different hosts in parallel
+ *   (`parallelism` at a time) —
  *   unless a step reaches across hosts (a `depends_on` edge, a command on
  *   another host), then every step runs in plan order.
  * - After every successful step the state entry is updated (the recorded attrs,
@@ -116,7 +120,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   };
 
   try {
-    await Promise.all(lanes(work).map(runLane));
+    await eachLimited(lanes(work), options.parallelism ?? DEFAULT_PARALLELISM, runLane);
   } finally {
     await shells?.close();
   }

@@ -38,6 +38,11 @@ export interface EngineOptions {
   readonly onStaleLock?: StateLockRequest['onStaleLock'];
   /** Waits for readiness pauses and polls; tests pass a fake. */
   readonly sleep?: ((ms: number, signal: AbortSignal) => Promise<void>) | undefined;
+  /**
+   * How many hosts a refresh reads and an apply changes at once (each host's
+   * steps still in plan order). Default 64.
+   */
+  readonly parallelism?: number | undefined;
 }
 
 /** Options of {@link Engine.plan}. */
@@ -115,7 +120,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   const refresh = async (plan: Plan) => {
     await configureProviders();
-    return refreshPlan(plan, options.registry, ctx);
+    return refreshPlan(plan, options.registry, ctx, { hostConcurrency: options.parallelism });
   };
 
   const planAgainst = async (
@@ -179,6 +184,7 @@ export function createEngine(options: EngineOptions): Engine {
           persist: (working, key) => options.state.write(working, key),
           emit,
           sleep: options.sleep,
+          parallelism: options.parallelism,
         });
         await flush();
         if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
