@@ -1,3 +1,5 @@
+export type { BastionedDroplet, BastionedDropletOptions } from './bastion';
+export { startDropletBehindBastion } from './bastion';
 export type { DockerAvailability, TierDecision } from './docker-engine';
 export { docker, dockerAvailable, dockerTier, ensureDockerEngine, isCi } from './docker-engine';
 export type { Droplet, DropletCommandOptions, DropletOptions } from './droplet';

@@ -7,15 +7,7 @@
  */
 import { dropletTier } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeRun,
-  doneSteps,
-  driftByStep,
-  SLOW,
-  startTutorial,
-  summaryLine,
-  type Tutorial,
-} from './tutorial-harness';
+import { describeRun, doneSteps, driftByStep, SLOW, startTutorial, type Tutorial } from './tutorial-harness';
 
 const tier = await dropletTier();
 
@@ -98,12 +90,7 @@ describe.skipIf(!tier.run)('tutorial: the quickstart as a non-root user with sud
   });
 
   it('re-plans clean, and a refresh through sudo finds no drift', { timeout: SLOW }, async () => {
-    const plan = await t.ok(['plan']);
-    expect(summaryLine(plan.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
-    const refreshed = await t.ok(['plan', '--refresh']);
-    const drift = [...driftByStep(refreshed.stdout).values()].flat();
-    expect(drift.filter((note) => note.startsWith('!'))).toEqual([]);
-    expect(summaryLine(refreshed.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
+    await t.expectCleanReplan();
     // status reads the host through the same sudo.
     const status = await t.ok(['status']);
     expect(status.stdout).toMatch(/^=== deploy@sandbox ===$/m);
