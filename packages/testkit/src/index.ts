@@ -16,7 +16,16 @@ export type {
   Service,
   ServiceOptions,
 } from './process';
-export { freePort, onProcessEnd, pollUntil, run, spawnService, tail, tcpAccepts } from './process';
+export {
+  freePort,
+  onProcessEnd,
+  pollUntil,
+  run,
+  spawnService,
+  tail,
+  tcpAccepts,
+  waitForFile,
+} from './process';
 export type { LocalRegistry, PushedImage } from './registry';
 export { pushImage, startLocalRegistry } from './registry';
 export type { LoopbackSshd, LoopbackSshdOptions, LoopbackTransportOptions } from './sshd';
