@@ -30,5 +30,6 @@ export type { LocalRegistry, PushedImage } from './registry';
 export { pushImage, startLocalRegistry } from './registry';
 export type { LoopbackSshd, LoopbackSshdOptions, LoopbackTransportOptions } from './sshd';
 export { startLoopbackSshd } from './sshd';
+export { addSudoUserScript, REFUSE_ROOT_LOGIN } from './sudo-user';
 export type { TestkitErrorCode } from './testkit-error';
 export { TestkitError } from './testkit-error';

@@ -5,7 +5,7 @@
  * shipped. A second user whose sudo wants a password gets the clear error
  * before any step runs. Runs when CI is set or STRATUM_DROPLET_TESTS=1.
  */
-import { dropletTier } from '@stratum/testkit';
+import { addSudoUserScript, dropletTier, REFUSE_ROOT_LOGIN } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRun, doneSteps, driftByStep, SLOW, startTutorial, type Tutorial } from './tutorial-harness';
 
@@ -13,18 +13,9 @@ const tier = await dropletTier();
 
 /** Users with root's key: `deploy` may sudo without a password, `needpw` only with one. Root may not log in. */
 const SETUP_USERS = [
-  'set -e',
-  'for u in deploy needpw; do',
-  '  useradd -m -s /bin/bash "$u"',
-  '  install -d -m 700 -o "$u" -g "$u" "/home/$u/.ssh"',
-  '  install -m 600 -o "$u" -g "$u" /root/.ssh/authorized_keys "/home/$u/.ssh/authorized_keys"',
-  'done',
-  "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy",
-  "echo 'needpw ALL=(ALL) ALL' > /etc/sudoers.d/needpw",
-  'chmod 440 /etc/sudoers.d/deploy /etc/sudoers.d/needpw',
-  // sshd takes the first value it reads, and Debian's sshd_config includes sshd_config.d first.
-  "echo 'PermitRootLogin no' > /etc/ssh/sshd_config.d/00-no-root.conf",
-  'systemctl reload ssh',
+  addSudoUserScript('deploy'),
+  addSudoUserScript('needpw', { needsPassword: true }),
+  REFUSE_ROOT_LOGIN,
 ].join('\n');
 
 describe.skipIf(!tier.run)('tutorial: the quickstart as a non-root user with sudo', () => {
