@@ -115,6 +115,26 @@ describe.skipIf(!tier.run)('sudo targets, directly and behind a bastion', { time
     }
   });
 
+  it('runs as the sudo_user, stdin intact, and names a sudo_user that does not exist', async () => {
+    const { bastion } = pair;
+    const t = createSshTransport(
+      options({ hosts: [{ addr: direct, port: bastion.sshPort, sudo: true, sudoUser: 'www-data' }] }),
+    );
+    const missing = createSshTransport(
+      options({ hosts: [{ addr: direct, port: bastion.sshPort, sudo: true, sudoUser: 'nosuchuser' }] }),
+    );
+    try {
+      const result = await t.exec(direct, 'id -un; cat', { stdin: 'through sudo -u\n' });
+      expect(result).toMatchObject({ exitCode: 0, stdout: 'www-data\nthrough sudo -u\n' });
+      await expect(missing.exec(direct, 'true')).rejects.toMatchObject({
+        code: 'SudoFailed',
+        message: `ssh: host deploy@127.0.0.1:${bastion.sshPort} has sudo = true and sudo_user = "nosuchuser", but there is no user nosuchuser`,
+      });
+    } finally {
+      await Promise.all([t.close(), missing.close()]);
+    }
+  });
+
   it('close() leaves nothing behind: a process that used sudo targets exits by itself', async () => {
     const outcome = await runCloseThenIdle(options(), [direct, behind]);
     expect(outcome, outcome.stderr).toMatchObject({ exitedByItself: true, code: 0 });

@@ -101,7 +101,7 @@ describe.skipIf(!tier.run)('a droplet behind a bastion, as deploy with sudo', ()
         `  Port ${pair.bastion.sshPort}`,
         `  IdentityFile ${pair.bastion.clientKeyPath}`,
         `  UserKnownHostsFile ${knownHosts}`,
-        'Host inner',
+        'Host inner inner-www',
         `  HostName ${pair.target.ip}`,
         `  IdentityFile ${pair.target.clientKeyPath}`,
         `  UserKnownHostsFile ${knownHosts}`,
@@ -199,5 +199,33 @@ describe.skipIf(!tier.run)('a droplet behind a bastion, as deploy with sudo', ()
     expect(doneSteps(again.stderr)).toEqual(['ssh_exec.slow', 'system_file.last']);
     expect(await t.host('cat /srv/behind/last')).toBe('3\n');
     await t.expectCleanReplan();
+  });
+
+  it('sudo_user: commands on that host run as that user, through the same bastion', {
+    timeout: SLOW,
+  }, async () => {
+    // Its own alias: one addr, one way to connect. No tuning: www-data may not manage swap or sshd.
+    t.write(
+      'stratum.strat',
+      `${HOST + MORE}
+host "inner_www" {
+  addr      = "deploy@inner-www"
+  jump      = "root@bastion"
+  sudo      = true
+  sudo_user = "www-data"
+  tuning    = false
+}
+
+resource "ssh_exec" "whoami" {
+  host    = host.inner_www.addr
+  command = "id -un > /tmp/behind-whoami"
+}
+`,
+    );
+    const applied = await t.ok(['apply', '-y']);
+    expect(doneSteps(applied.stderr)).toEqual(['ssh_exec.whoami']);
+    expect(await t.host("stat -c '%U' /tmp/behind-whoami; cat /tmp/behind-whoami")).toBe(
+      'www-data\nwww-data\n',
+    );
   });
 });
