@@ -40,23 +40,35 @@ export async function startDropletBehindBastion(
     `--label=${OWNER_LABEL}=${process.pid}`,
     network,
   ]);
-  let bastion: Droplet | undefined;
-  let target: Droplet | undefined;
+  // Both boot at once: the target waits for the bastion only to set up its ssh.
+  const bastionReady = startDroplet(options.bastion).then(async (bastion) => {
+    try {
+      await docker(['network', 'connect', network, bastion.name]);
+      return bastion;
+    } catch (error) {
+      await bastion.stop();
+      throw error;
+    }
+  });
+  const targetReady = startDroplet({ ...options.target, behind: { bastion: bastionReady, network } });
+  const [bastion, target] = await Promise.allSettled([bastionReady, targetReady]);
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      await Promise.all([target?.stop(), bastion?.stop()]);
+      await Promise.all(
+        [bastion, target].map((d) => (d.status === 'fulfilled' ? d.value.stop() : undefined)),
+      );
       await docker(['network', 'rm', network], { check: false });
     })();
     return stopped;
   };
-  try {
-    bastion = await startDroplet(options.bastion);
-    await docker(['network', 'connect', network, bastion.name]);
-    target = await startDroplet({ ...options.target, behind: { bastion, network } });
-    return { network, bastion, target, stop };
-  } catch (error) {
+  if (bastion.status === 'rejected') {
     await stop();
-    throw error;
+    throw bastion.reason;
   }
+  if (target.status === 'rejected') {
+    await stop();
+    throw target.reason;
+  }
+  return { network, bastion: bastion.value, target: target.value, stop };
 }

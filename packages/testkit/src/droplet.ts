@@ -37,9 +37,10 @@ export interface DropletOptions {
    * publishes no port, and its firewall resets ssh connections from anywhere but
    * the bastion (this machine sits on every docker bridge, so the network alone
    * would not keep it out). `ssh()`, `sshConfigPath` and `transportOptions` then
-   * go through the bastion.
+   * go through the bastion. The bastion may still be starting (a promise): this
+   * droplet boots meanwhile and waits for it only to set up ssh.
    */
-  behind?: { bastion: Droplet; network: string };
+  behind?: { bastion: Droplet | PromiseLike<Droplet>; network: string };
 }
 
 export interface Droplet {
@@ -185,26 +186,25 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
       const ip = await addressOn(name, behind?.network);
       const host = behind ? ip : '127.0.0.1';
       const sshPort = behind ? 22 : ports[22]!;
+      await waitForBoot(name, options.readyTimeoutMs ?? 90_000, started);
+      const bastion = behind ? await behind.bastion : undefined;
       const knownHostsPath = join(dir, 'known_hosts');
       const hostEntry = `${sshPort === 22 ? host : `[${host}]:${sshPort}`} ${keys.hostPublicKey}\n`;
       await writeFile(
         knownHostsPath,
-        behind ? hostEntry + (await readFile(behind.bastion.knownHostsPath, 'utf8')) : hostEntry,
+        bastion ? hostEntry + (await readFile(bastion.knownHostsPath, 'utf8')) : hostEntry,
       );
       const sshConfigPath = join(dir, 'ssh_config');
       await writeFile(
         sshConfigPath,
-        behind
-          ? sshConfig(name, host, sshPort, keys.clientKeyPath, knownHostsPath, behind.bastion.name) +
-              (await readFile(behind.bastion.sshConfigPath, 'utf8'))
+        bastion
+          ? sshConfig(name, host, sshPort, keys.clientKeyPath, knownHostsPath, bastion.name) +
+              (await readFile(bastion.sshConfigPath, 'utf8'))
           : sshConfig(name, host, sshPort, keys.clientKeyPath, knownHostsPath),
       );
       // Through the bastion as OpenSSH's -J would, but with the bastion's own key and known_hosts.
-      const proxy = behind
-        ? [
-            '-o',
-            `ProxyCommand=${['ssh', '-W', '%h:%p', ...behind.bastion.sshArgs()].map(shellWord).join(' ')}`,
-          ]
+      const proxy = bastion
+        ? ['-o', `ProxyCommand=${['ssh', '-W', '%h:%p', ...bastion.sshArgs()].map(shellWord).join(' ')}`]
         : [];
       const sshArgs = () => [
         ...proxy,
@@ -236,8 +236,7 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
           timeoutMs: o.timeoutMs ?? 120_000,
           check: o.check,
         });
-      await waitForBoot(name, options.readyTimeoutMs ?? 90_000, started);
-      if (behind) await admitOnly(name, await addressOn(behind.bastion.name, behind.network));
+      if (behind && bastion) await admitOnly(name, await addressOn(bastion.name, behind.network));
       await waitForSsh(name, ssh, options.readyTimeoutMs ?? 90_000, started);
       const readyMs = Date.now() - started;
       const addr = `root@${host}` as const;
@@ -258,11 +257,11 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
           homeDir: dir,
           sshConfigPath,
           knownHostsPath,
-          identityFiles: [keys.clientKeyPath, ...(behind?.bastion.transportOptions.identityFiles ?? [])],
+          identityFiles: [keys.clientKeyPath, ...(bastion?.transportOptions.identityFiles ?? [])],
           agentSocket: null,
           hosts: [
-            behind
-              ? { addr, port: sshPort, jump: [`${behind.bastion.addr}:${behind.bastion.sshPort}`] }
+            bastion
+              ? { addr, port: sshPort, jump: [`${bastion.addr}:${bastion.sshPort}`] }
               : { addr, port: sshPort },
           ],
         },
