@@ -47,6 +47,7 @@ export function openHostRuntime(
             addr: h.attrs.addr,
             ...(typeof h.attrs.port === 'number' ? { port: h.attrs.port } : {}),
             ...(h.attrs.sudo === true ? { sudo: true } : {}),
+            ...(typeof h.attrs.sudo_user === 'string' ? { sudoUser: h.attrs.sudo_user } : {}),
             ...jumpOf(h.attrs.jump),
           },
         ]

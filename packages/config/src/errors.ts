@@ -38,6 +38,7 @@ export type ConfigErrorCode =
   | 'AmbiguousHostAddr'
   | 'BadHostAddr'
   | 'BadHostSudo'
+  | 'BadHostSudoUser'
   | 'BadHostJump'
   // Secrets
   | 'BadSecretBody'

@@ -5,8 +5,12 @@
  * (bounded by its channel limit), (c) sequentially, spawning
  * `ssh -o BatchMode=yes ...` per command as the spec's implementation did.
  *
- * Then the same 100 x `true` through a jump host (a second loopback sshd as the
- * bastion, ssh2 channels through it), against the direct figure of the same run.
+ * Then the overhead of reaching a host another way, as a ratio to the direct
+ * figure of the same run, 100 x `true` sequentially and all at once: through a
+ * jump host (a second loopback sshd as the bastion, ssh2 channels through it),
+ * and under sudo. This machine has no sudo, so sudo is measured on a droplet
+ * container (skipped, saying why, when no docker engine runs): `deploy` with
+ * `sudo = true` against the same `deploy` without it.
  *
  * Run with `pnpm bench` (builds dist first). Pool timings include opening the
  * one connection they use; each is the median of 5 runs (the ssh-per-command
@@ -14,7 +18,12 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { startLoopbackSshd } from '../../testkit/src/sshd.ts';
+import {
+  addSudoUserScript,
+  dockerAvailable,
+  startDroplet,
+  startLoopbackSshd,
+} from '../../testkit/src/index.ts';
 import { createSshTransport } from '../dist/index.js';
 
 const OPS = 100;
@@ -65,13 +74,13 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-async function poolMedian(sshd, concurrent, op, options) {
+async function poolMedian(options, concurrent, op) {
   const runs = [];
-  for (let i = 0; i < POOL_RUNS; i++) runs.push(await poolRun(sshd, concurrent, op, options));
+  for (let i = 0; i < POOL_RUNS; i++) runs.push(await poolRun(options, concurrent, op));
   return runs.sort((a, b) => a - b)[Math.floor(POOL_RUNS / 2)];
 }
 
-async function poolRun(sshd, concurrent, op, options = sshd.transportOptions) {
+async function poolRun(options, concurrent, op) {
   const transport = createSshTransport(options);
   try {
     return await timed(async () => {
@@ -93,7 +102,8 @@ async function check(result) {
 const sshd = await startLoopbackSshd();
 const bastion = await startLoopbackSshd();
 const rows = [];
-const jumpRows = [];
+/** [concurrent?, floor label, floor ms, label, ms]: each figure against the floor measured beside it. */
+const overheads = [];
 try {
   const dir = `/tmp/stratum-bench-${process.pid}`;
   await sshOnce(sshd, `mkdir -p ${dir}`, '');
@@ -108,8 +118,8 @@ try {
       for (let i = 0; i < OPS; i++)
         await sshOnce(sshd, command(i), workload.includes('upload') ? payload : '');
     });
-    const sequentialMs = await poolMedian(sshd, false, op);
-    const concurrentMs = await poolMedian(sshd, true, op);
+    const sequentialMs = await poolMedian(sshd.transportOptions, false, op);
+    const concurrentMs = await poolMedian(sshd.transportOptions, true, op);
     rows.push(
       [workload, '(a) pool, sequential', sequentialMs, spawnMs],
       [workload, '(b) pool, concurrent', concurrentMs, spawnMs],
@@ -126,12 +136,37 @@ try {
     hosts: [{ addr: sshd.addr, port: sshd.port, jump: [`root@127.0.0.1:${bastion.port}`] }],
   };
   for (const concurrent of [false, true]) {
-    const direct = await poolMedian(sshd, concurrent, noop);
-    const jumped = await poolMedian(sshd, concurrent, noop, viaBastion);
-    jumpRows.push([concurrent ? 'concurrent' : 'sequential', direct, jumped]);
+    const direct = await poolMedian(sshd.transportOptions, concurrent, noop);
+    const jumped = await poolMedian(viaBastion, concurrent, noop);
+    overheads.push([concurrent, 'direct (loopback sshd)', direct, 'through a jump host', jumped]);
   }
 } finally {
   await Promise.all([sshd.stop(), bastion.stop()]);
+}
+
+// Under sudo, on a droplet: the same login user with and without `sudo = true`.
+const docker = await dockerAvailable();
+let sudoSkipped;
+if (docker.ok) {
+  const droplet = await startDroplet();
+  try {
+    const run = await droplet.exec(addSudoUserScript('deploy'));
+    if (run.code !== 0) throw new Error(`adding deploy failed: ${run.stderr}`);
+    const as = (sudo) => ({
+      ...droplet.transportOptions,
+      hosts: [{ addr: 'deploy@127.0.0.1', port: droplet.sshPort, sudo }],
+    });
+    const op = (t) => t.exec('deploy@127.0.0.1', 'true').then(check);
+    for (const concurrent of [false, true]) {
+      const plain = await poolMedian(as(false), concurrent, op);
+      const sudoed = await poolMedian(as(true), concurrent, op);
+      overheads.push([concurrent, 'direct (droplet, deploy)', plain, 'under sudo', sudoed]);
+    }
+  } finally {
+    await droplet.stop();
+  }
+} else {
+  sudoSkipped = docker.reason;
 }
 
 const header = ['workload', 'how', 'total ms', 'ms/op', 'speedup vs (c)'];
@@ -149,8 +184,13 @@ console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const row of table) console.log(line(row));
 
 console.log('');
-console.log('100 x `true` through a jump host (one bastion connection, ssh2 channels), against direct:');
-for (const [how, direct, jumped] of jumpRows)
-  console.log(
-    `  ${how.padEnd(10)}  direct ${direct.toFixed(0)} ms, through the bastion ${jumped.toFixed(0)} ms: ${(jumped / direct).toFixed(2)}x`,
-  );
+console.log('100 x `true` reached another way, against direct in the same run (median of 5, ms):');
+for (const concurrent of [false, true]) {
+  console.log(`  ${concurrent ? 'concurrent' : 'sequential'}`);
+  for (const [c, floorLabel, floor, label, ms] of overheads) {
+    if (c !== concurrent) continue;
+    console.log(`    ${floorLabel.padEnd(26)} ${floor.toFixed(0).padStart(6)}`);
+    console.log(`    ${label.padEnd(26)} ${ms.toFixed(0).padStart(6)}  overhead ${(ms / floor).toFixed(2)}x`);
+  }
+}
+if (sudoSkipped) console.log(`  under sudo: skipped (${sudoSkipped})`);

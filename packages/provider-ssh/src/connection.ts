@@ -112,6 +112,11 @@ export class SshConnection {
     settings.logger?.debug(`[ssh] connecting to ${target.key}`);
     // Through a bastion: a direct-tcpip channel of its connection stands in for the TCP socket.
     const forwarded = this.#via === undefined ? undefined : await this.#forwardThrough(this.#via);
+    // The bastion's EOF means the target's end of the TCP connection is gone. A
+    // socket would then close by itself; a channel is half-open and waits for our
+    // EOF, and without a 'close' this connection would look alive forever (ssh2
+    // stops its keepalive at 'end'). Close the channel so 'close' follows.
+    forwarded?.once('end', () => forwarded.destroy());
 
     await new Promise<void>((resolve, reject) => {
       let settled = false;

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StratumError } from '@stratum/core';
-import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
+import { type LoopbackSshd, startLoopbackSshd, waitForFile } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCloseThenIdle } from './__fixtures__/run-close-then-idle';
 import { createSshTransport, type SshTransportOptions } from './transport';
 
 /**
@@ -16,19 +17,22 @@ import { createSshTransport, type SshTransportOptions } from './transport';
 let bastion: LoopbackSshd;
 let target: LoopbackSshd;
 let noForwarding: LoopbackSshd;
+/** A target that allows only 3 sessions per connection. */
+let narrow: LoopbackSshd;
 let dir: string;
 
 beforeAll(async () => {
-  [bastion, target, noForwarding] = await Promise.all([
+  [bastion, target, noForwarding, narrow] = await Promise.all([
     startLoopbackSshd(),
     startLoopbackSshd(),
     startLoopbackSshd({ extraConfig: ['AllowTcpForwarding no'] }),
+    startLoopbackSshd({ maxSessions: 3 }),
   ]);
   dir = await mkdtemp(join(tmpdir(), 'stratum-jump-'));
 });
 
 afterAll(async () => {
-  await Promise.all([bastion?.stop(), target?.stop(), noForwarding?.stop()]);
+  await Promise.all([bastion?.stop(), target?.stop(), noForwarding?.stop(), narrow?.stop()]);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -44,6 +48,7 @@ function options(jump: readonly string[], knownHostsPath: string): SshTransportO
       ...bastion.transportOptions.identityFiles,
       ...target.transportOptions.identityFiles,
       ...noForwarding.transportOptions.identityFiles,
+      ...narrow.transportOptions.identityFiles,
     ],
     hosts: [{ addr: TARGET, port: target.port, jump }],
   };
@@ -152,5 +157,76 @@ describe('a target behind a jump host', { timeout: 60_000 }, () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe("the pool's guarantees behind a jump host", { timeout: 90_000 }, () => {
+  const BASTION = () => [`root@127.0.0.1:${bastion.port}`];
+
+  it('holds the channel limit of a target behind the bastion, learning a lower MaxSessions', async () => {
+    const lines: string[] = [];
+    const t = createSshTransport({
+      ...options(BASTION(), join(dir, 'known_hosts_narrow')),
+      hosts: [{ addr: TARGET, port: narrow.port, jump: BASTION() }],
+      maxChannelsPerConnection: 8,
+      logger: { debug: (line) => lines.push(line) },
+    });
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 24 }, () => t.exec(TARGET, 'sleep 0.2; echo ok')),
+      );
+      expect(results.filter((r) => r.exitCode !== 0 || r.stdout !== 'ok\n')).toEqual([]);
+      expect(lines.some((l) => l.includes('allows 3 sessions per connection'))).toBe(true);
+      // All of it on one target connection, inside one bastion connection.
+      expect(await narrow.connectionCount()).toBe(1);
+      expect(await bastion.connectionCount()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('retries a read cut off by the target, through the same bastion connection', async () => {
+    const t = createSshTransport(options(BASTION(), join(dir, 'known_hosts_read_target')));
+    try {
+      await t.exec(TARGET, 'true');
+      const marker = join(target.tempDir, `runs-target-${Date.now()}`);
+      const running = t.exec(TARGET, `echo run >> ${marker}; sleep 1; echo done`, { idempotent: true });
+      await waitForFile(marker);
+      expect(await target.dropConnections()).toBeGreaterThan(0);
+      expect((await running).stdout).toBe('done\n');
+      expect((await readFile(marker, 'utf8')).trim().split('\n')).toHaveLength(2);
+      expect(await bastion.connectionCount()).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('retries a read cut off by the bastion, through a new bastion connection', async () => {
+    const t = createSshTransport(options(BASTION(), join(dir, 'known_hosts_read_bastion')));
+    try {
+      await t.exec(TARGET, 'true');
+      const marker = join(target.tempDir, `runs-bastion-${Date.now()}`);
+      const running = t.exec(TARGET, `echo run >> ${marker}; sleep 1; echo done`, { idempotent: true });
+      await waitForFile(marker);
+      expect(await bastion.dropConnections()).toBeGreaterThan(0);
+      expect((await running).stdout).toBe('done\n');
+      expect((await readFile(marker, 'utf8')).trim().split('\n')).toHaveLength(2);
+      // A mutation cut off the same way is not replayed.
+      const mutation = join(target.tempDir, `mutation-${Date.now()}`);
+      const cut = rejection(t.exec(TARGET, `echo run >> ${mutation}; sleep 1`));
+      await waitForFile(mutation);
+      await bastion.dropConnections();
+      expect((await cut).code).toBe('ConnectionLost');
+      expect((await readFile(mutation, 'utf8')).trim().split('\n')).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('close() leaves nothing behind: a process that used a jump host exits by itself', async () => {
+    const outcome = await runCloseThenIdle(options(BASTION(), join(dir, 'known_hosts_idle')), [TARGET]);
+    expect(outcome, outcome.stderr).toMatchObject({ exitedByItself: true, code: 0 });
+    expect(outcome.stdout).toMatch(/^closed; still active: /);
+    expect(outcome.stdout).not.toContain('TCPSocketWrap');
   });
 });

@@ -13,6 +13,8 @@ export interface HostSettings {
   port?: number | undefined;
   /** The host block's `sudo = true`: every command runs as root through `sudo -n`. */
   sudo?: boolean | undefined;
+  /** The host block's `sudo_user`: with `sudo`, commands run as this user instead of root (`sudo -n -u`). */
+  sudoUser?: string | undefined;
   /** The host block's `jump`: hops (`[user@]host[:port]`) to go through, first to last; beats ssh config `ProxyJump`. */
   jump?: readonly string[] | undefined;
 }
@@ -26,6 +28,8 @@ export interface ResolvedTarget {
   readonly port: number;
   /** Commands run through `sudo -n` as root (the host block's `sudo = true`). */
   readonly sudo: boolean;
+  /** Who commands run as under `sudo`: the host block's `sudo_user`, or root when it has none. */
+  readonly sudoUser?: string | undefined;
   /**
    * The last hop to connect through (ssh config `ProxyJump`, or the host block's
    * `jump`), whose own `jump` is the hop before it; undefined to connect directly.
@@ -263,6 +267,7 @@ export function resolveTarget(addr: string, ctx: ResolveContext, depth = 0): Res
     hostname,
     port,
     sudo: ctx.hosts.get(addr)?.sudo === true,
+    sudoUser: ctx.hosts.get(addr)?.sudo === true ? ctx.hosts.get(addr)?.sudoUser : undefined,
     identityFiles: list(computed.identityfile).map(expandPath),
     identitiesOnly: single(computed.identitiesonly)?.toLowerCase() === 'yes',
     identityAgent:
@@ -324,6 +329,7 @@ function resolveHop(
     ...resolved,
     port: hopPort,
     sudo: false,
+    sudoUser: undefined,
     jump,
     key: `${resolved.user}@${resolved.hostname}:${hopPort}${jump === undefined ? '' : ` via ${jump.key}`}`,
   };

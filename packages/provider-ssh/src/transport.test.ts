@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { StratumError } from '@stratum/core';
-import { freePort, type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
+import { freePort, type LoopbackSshd, startLoopbackSshd, waitForFile } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConnectionLostError, HostKeyUnknownError, SshError } from './errors';
 import { createSshTransport, type SshTransport, type SshTransportOptions } from './transport';
@@ -551,20 +551,6 @@ describe('close()', () => {
 function exposeGc(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
-}
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await readFile(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${path} never appeared`);
 }
 
 describe('an IPv6 address in brackets', () => {

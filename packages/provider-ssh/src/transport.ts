@@ -15,7 +15,7 @@ import {
   type ResolvedTarget,
   resolveTarget,
 } from './ssh-config';
-import { asRoot, SUDO_CHECK, sudoFailed } from './sudo';
+import { sudoCheck, sudoFailed, viaSudo } from './sudo';
 
 export interface SshTransportOptions {
   /** Settings from `.strat` host blocks, matched by `addr` (chiefly `port`). */
@@ -162,7 +162,11 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
     let check = sudoChecks.get(target.key);
     if (check === undefined) {
       check = conn
-        .exec(SUDO_CHECK, { stdin: undefined, timeoutMs: commandTimeoutMs, signal: undefined })
+        .exec(sudoCheck(target.sudoUser), {
+          stdin: undefined,
+          timeoutMs: commandTimeoutMs,
+          signal: undefined,
+        })
         .then((result) => {
           if (result.exitCode !== 0) throw sudoFailed(target, result.exitCode, result.stderr);
         });
@@ -209,7 +213,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
       }
       try {
         if (target.sudo) await checkSudo(target, conn);
-        return await conn.exec(target.sudo ? asRoot(command) : command, {
+        return await conn.exec(target.sudo ? viaSudo(command, target.sudoUser) : command, {
           stdin,
           timeoutMs: execOptions.timeoutMs ?? commandTimeoutMs,
           signal,

@@ -31,26 +31,36 @@ export interface DropletOptions {
   readyTimeoutMs?: number;
   /** Container name (default `stratum-droplet-<random>`); also the droplet's hostname. */
   name?: string;
+  /**
+   * Make the droplet reachable only through `bastion`: it joins `network` alone
+   * (a docker network the bastion is attached to, see `startDropletBehindBastion`),
+   * publishes no port, and its firewall resets ssh connections from anywhere but
+   * the bastion (this machine sits on every docker bridge, so the network alone
+   * would not keep it out). `ssh()`, `sshConfigPath` and `transportOptions` then
+   * go through the bastion. The bastion may still be starting (a promise): this
+   * droplet boots meanwhile and waits for it only to set up ssh.
+   */
+  behind?: { bastion: Droplet | PromiseLike<Droplet>; network: string };
 }
 
 export interface Droplet {
   /** Container name, also its hostname and its `Host` alias in `sshConfigPath`. */
   readonly name: string;
   readonly containerId: string;
-  /** The container's address on the docker bridge (this machine can reach it; prefer the loopback ports). */
+  /** The container's address on its docker network (prefer the loopback ports when it has them). */
   readonly ip: string;
-  /** Where to connect: always 127.0.0.1 (the published ports). */
-  readonly host: '127.0.0.1';
+  /** Where to connect: 127.0.0.1 (the published ports), or `ip` for a droplet `behind` a bastion. */
+  readonly host: string;
   readonly user: 'root';
-  /** `root@127.0.0.1`; the port is `sshPort`. */
-  readonly addr: 'root@127.0.0.1';
-  /** The 127.0.0.1 port published for the droplet's sshd. */
+  /** `root@<host>`; the port is `sshPort`. */
+  readonly addr: `root@${string}`;
+  /** The port of the droplet's sshd at `host`: published on 127.0.0.1, or 22 behind a bastion. */
   readonly sshPort: number;
-  /** Container port → 127.0.0.1 port, for 22 and every port in `options.publish`. */
+  /** Container port → 127.0.0.1 port, for 22 and every port in `options.publish` (none behind a bastion). */
   readonly ports: Readonly<Record<number, number>>;
   /** Private key (ed25519, no passphrase) authorized for root. */
   readonly clientKeyPath: string;
-  /** known_hosts holding exactly this droplet's host key, as `[127.0.0.1]:<sshPort>`. */
+  /** known_hosts holding this droplet's host key, as `[127.0.0.1]:<sshPort>` (or `<ip>`, with the bastion's keys after it). */
   readonly knownHostsPath: string;
   /** The droplet's host public key, `ssh-ed25519 AAAA…`. */
   readonly hostPublicKey: string;
@@ -82,8 +92,9 @@ export interface DropletCommandOptions {
   check?: boolean;
 }
 
-const LABEL = 'org.stratum.testkit';
-const OWNER_LABEL = 'org.stratum.testkit.owner-pid';
+/** Every container and network the kit makes carries these, so a later run can sweep up what a killed one left. */
+export const LABEL = 'org.stratum.testkit';
+export const OWNER_LABEL = 'org.stratum.testkit.owner-pid';
 
 /**
  * The flags that boot systemd in a container on this kind of machine. The VM
@@ -122,10 +133,20 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
   await staleSweep;
 
   const name = options.name ?? `stratum-droplet-${randomBytes(4).toString('hex')}`;
+  const { behind } = options;
+  if (behind && (options.publish ?? []).length > 0) {
+    throw new TestkitError(
+      'DropletNotReady',
+      `droplet ${name}: a droplet behind a bastion publishes no port`,
+      {
+        hint: 'Drop `publish`, or reach those ports through the bastion.',
+      },
+    );
+  }
   const dir = await mkdtemp(join(tmpdir(), `${name}-`));
   try {
     const keys = await makeKeys(dir);
-    const publish = [22, ...(options.publish ?? []).filter((p) => p !== 22)];
+    const publish = behind ? [] : [22, ...(options.publish ?? []).filter((p) => p !== 22)];
     const createArgs = [
       'create',
       `--name=${name}`,
@@ -133,6 +154,7 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
       `--label=${LABEL}=droplet`,
       `--label=${OWNER_LABEL}=${process.pid}`,
       ...RUN_FLAGS,
+      ...(behind ? [`--network=${behind.network}`] : []),
       ...publish.map((port) => `--publish=127.0.0.1::${port}`),
       ...(options.mountDockerSocket ? ['--volume=/var/run/docker.sock:/var/run/docker.sock'] : []),
       image,
@@ -160,13 +182,32 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
       );
       const started = Date.now();
       await docker(['start', name]);
-      const ports = await publishedPorts(name, publish);
-      const sshPort = ports[22]!;
+      const ports = behind ? {} : await publishedPorts(name, publish);
+      const ip = await addressOn(name, behind?.network);
+      const host = behind ? ip : '127.0.0.1';
+      const sshPort = behind ? 22 : ports[22]!;
+      await waitForBoot(name, options.readyTimeoutMs ?? 90_000, started);
+      const bastion = behind ? await behind.bastion : undefined;
       const knownHostsPath = join(dir, 'known_hosts');
-      await writeFile(knownHostsPath, `[127.0.0.1]:${sshPort} ${keys.hostPublicKey}\n`);
+      const hostEntry = `${sshPort === 22 ? host : `[${host}]:${sshPort}`} ${keys.hostPublicKey}\n`;
+      await writeFile(
+        knownHostsPath,
+        bastion ? hostEntry + (await readFile(bastion.knownHostsPath, 'utf8')) : hostEntry,
+      );
       const sshConfigPath = join(dir, 'ssh_config');
-      await writeFile(sshConfigPath, sshConfig(name, sshPort, keys.clientKeyPath, knownHostsPath));
+      await writeFile(
+        sshConfigPath,
+        bastion
+          ? sshConfig(name, host, sshPort, keys.clientKeyPath, knownHostsPath, bastion.name) +
+              (await readFile(bastion.sshConfigPath, 'utf8'))
+          : sshConfig(name, host, sshPort, keys.clientKeyPath, knownHostsPath),
+      );
+      // Through the bastion as OpenSSH's -J would, but with the bastion's own key and known_hosts.
+      const proxy = bastion
+        ? ['-o', `ProxyCommand=${['ssh', '-W', '%h:%p', ...bastion.sshArgs()].map(shellWord).join(' ')}`]
+        : [];
       const sshArgs = () => [
+        ...proxy,
         '-F',
         '/dev/null',
         '-i',
@@ -187,7 +228,7 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
         'ConnectTimeout=10',
         '-o',
         'LogLevel=ERROR',
-        'root@127.0.0.1',
+        `root@${host}`,
       ];
       const ssh = (command: string, o: DropletCommandOptions = {}) =>
         run('ssh', [...sshArgs(), '--', command], {
@@ -195,24 +236,17 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
           timeoutMs: o.timeoutMs ?? 120_000,
           check: o.check,
         });
-      await waitForBoot(name, options.readyTimeoutMs ?? 90_000, started);
+      if (behind && bastion) await admitOnly(name, await addressOn(bastion.name, behind.network));
       await waitForSsh(name, ssh, options.readyTimeoutMs ?? 90_000, started);
       const readyMs = Date.now() - started;
-      const ip = (
-        await docker([
-          'inspect',
-          '--format',
-          '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}',
-          name,
-        ])
-      ).stdout.trim();
+      const addr = `root@${host}` as const;
       return {
         name,
         containerId,
         ip,
-        host: '127.0.0.1',
+        host,
         user: 'root',
-        addr: 'root@127.0.0.1',
+        addr,
         sshPort,
         ports,
         clientKeyPath: keys.clientKeyPath,
@@ -223,9 +257,13 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
           homeDir: dir,
           sshConfigPath,
           knownHostsPath,
-          identityFiles: [keys.clientKeyPath],
+          identityFiles: [keys.clientKeyPath, ...(bastion?.transportOptions.identityFiles ?? [])],
           agentSocket: null,
-          hosts: [{ addr: 'root@127.0.0.1', port: sshPort }],
+          hosts: [
+            bastion
+              ? { addr, port: sshPort, jump: [`${bastion.addr}:${bastion.sshPort}`] }
+              : { addr, port: sshPort },
+          ],
         },
         readyMs,
         exec: (command, o = {}) =>
@@ -357,40 +395,94 @@ async function notReady(name: string, what: string): Promise<TestkitError> {
   });
 }
 
-function sshConfig(name: string, port: number, key: string, knownHosts: string): string {
+function sshConfig(
+  name: string,
+  host: string,
+  port: number,
+  key: string,
+  knownHosts: string,
+  proxyJump?: string,
+): string {
   return [
     `Host ${name}`,
-    '  HostName 127.0.0.1',
+    `  HostName ${host}`,
     `  Port ${port}`,
     '  User root',
     `  IdentityFile ${key}`,
     '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${knownHosts}`,
     '  StrictHostKeyChecking yes',
+    ...(proxyJump === undefined ? [] : [`  ProxyJump ${proxyJump}`]),
     '',
   ].join('\n');
 }
 
-/** Removes droplets whose owning process is gone (a test run that was killed). */
+/** The container's IPv4 address on `network` (default: its only one). */
+async function addressOn(container: string, network?: string): Promise<string> {
+  const format =
+    network === undefined
+      ? '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}'
+      : `{{with index .NetworkSettings.Networks ${JSON.stringify(network)}}}{{.IPAddress}}{{end}}`;
+  const ip = (await docker(['inspect', '--format', format, container])).stdout.trim();
+  if (ip === '') {
+    throw new TestkitError('DropletNotReady', `${container} has no address on ${network ?? 'any network'}`, {
+      hint: 'Attach the bastion to the network first (`docker network connect`).',
+    });
+  }
+  return ip;
+}
+
+/**
+ * Resets ssh connections to the droplet from anywhere but `source`. A reset,
+ * not a drop, so a direct attempt fails at once (ECONNREFUSED) instead of
+ * waiting out a timeout.
+ */
+async function admitOnly(name: string, source: string): Promise<void> {
+  await docker([
+    'exec',
+    name,
+    'iptables',
+    '-I',
+    'INPUT',
+    '-p',
+    'tcp',
+    '--dport',
+    '22',
+    '!',
+    '-s',
+    source,
+    '-j',
+    'REJECT',
+    '--reject-with',
+    'tcp-reset',
+  ]);
+}
+
+/** `word` quoted for the shell OpenSSH runs a ProxyCommand with. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** Removes droplets, then their networks, whose owning process is gone (a test run that was killed). */
 async function removeStaleDroplets(): Promise<void> {
-  const listed = await docker(
-    [
-      'ps',
-      '--all',
-      '--filter',
-      `label=${LABEL}=droplet`,
-      '--format',
-      `{{.Names}} {{.Label "${OWNER_LABEL}"}}`,
-    ],
-    { check: false },
-  );
-  const stale = listed.stdout
+  const containers = await staleOwned(['ps', '--all', '--filter', `label=${LABEL}=droplet`], '.Names');
+  if (containers.length > 0) await docker(['rm', '--force', '--volumes', ...containers], { check: false });
+  // After the containers: docker refuses to remove a network something is attached to.
+  const networks = await staleOwned(['network', 'ls', '--filter', `label=${LABEL}=network`], '.Name');
+  if (networks.length > 0) await docker(['network', 'rm', ...networks], { check: false });
+}
+
+/** Names listed by `docker <list>` whose owner-pid label names a process that is gone. */
+async function staleOwned(list: readonly string[], nameField: string): Promise<string[]> {
+  const listed = await docker([...list, '--format', `{{${nameField}}} {{.Label "${OWNER_LABEL}"}}`], {
+    check: false,
+  });
+  return listed.stdout
     .trim()
     .split('\n')
     .map((line) => line.split(' '))
     .filter(([name, pid]) => name && pid && !processAlive(Number(pid)))
     .map(([name]) => name!);
-  if (stale.length > 0) await docker(['rm', '--force', '--volumes', ...stale], { check: false });
 }
 
 function processAlive(pid: number): boolean {

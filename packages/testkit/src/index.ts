@@ -1,3 +1,5 @@
+export type { BastionedDroplet, BastionedDropletOptions } from './bastion';
+export { startDropletBehindBastion } from './bastion';
 export type { DockerAvailability, TierDecision } from './docker-engine';
 export { docker, dockerAvailable, dockerTier, ensureDockerEngine, isCi } from './docker-engine';
 export type { Droplet, DropletCommandOptions, DropletOptions } from './droplet';
@@ -14,10 +16,20 @@ export type {
   Service,
   ServiceOptions,
 } from './process';
-export { freePort, onProcessEnd, pollUntil, run, spawnService, tail, tcpAccepts } from './process';
+export {
+  freePort,
+  onProcessEnd,
+  pollUntil,
+  run,
+  spawnService,
+  tail,
+  tcpAccepts,
+  waitForFile,
+} from './process';
 export type { LocalRegistry, PushedImage } from './registry';
 export { pushImage, startLocalRegistry } from './registry';
 export type { LoopbackSshd, LoopbackSshdOptions, LoopbackTransportOptions } from './sshd';
 export { startLoopbackSshd } from './sshd';
+export { addSudoUserScript, REFUSE_ROOT_LOGIN } from './sudo-user';
 export type { TestkitErrorCode } from './testkit-error';
 export { TestkitError } from './testkit-error';

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -334,6 +335,12 @@ export async function pollUntil<T>(
     if (Date.now() >= deadline) return undefined;
     await sleep(options.intervalMs ?? 100);
   }
+}
+
+/** Resolves once `path` exists; throws when it has not appeared within `timeoutMs` (e.g. a command's marker file). */
+export async function waitForFile(path: string, timeoutMs = 5000): Promise<void> {
+  const seen = await pollUntil(() => access(path).then(() => true), { timeoutMs, intervalMs: 10 });
+  if (!seen) throw new TestkitError('CommandTimeout', `${path} did not appear within ${timeoutMs} ms`);
 }
 
 /**

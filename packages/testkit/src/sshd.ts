@@ -42,7 +42,8 @@ export interface LoopbackTransportOptions {
   knownHostsPath: string;
   identityFiles: string[];
   agentSocket: null;
-  hosts: { addr: string; port: number }[];
+  /** Host settings as provider-ssh takes them; `jump` for a target behind a bastion. */
+  hosts: { addr: string; port: number; jump?: string[] }[];
 }
 
 export interface LoopbackSshd {

@@ -266,6 +266,54 @@ describe('sudo', () => {
   });
 });
 
+describe('sudo_user', () => {
+  const host = (...lines: string[]) => strat('host "db" {', '  addr = "deploy@db"', ...lines, '}');
+
+  it('accepts a user name beside sudo = true and keeps it', () => {
+    const out = loadStr(host('  sudo      = true', '  sudo_user = "postgres"'));
+    expect(out.hosts[0]!.attrs.sudo_user).toBe('postgres');
+  });
+
+  it('refuses what is not a user name, at the attribute', () => {
+    for (const [value, found] of [
+      ['"post gres"', '"post gres"'],
+      ['""', '""'],
+      ['1', 'a number'],
+    ]) {
+      const err = expectConfigError(() => loadStr(host('  sudo      = true', `  sudo_user = ${value}`)), {
+        code: 'BadHostSudoUser',
+        message: `host \`db\`: \`sudo_user\` must be a user name, found ${found}`,
+        line: 4,
+        column: 3,
+      });
+      expect(err.hint).toContain('sudo_user = "postgres"');
+    }
+  });
+
+  it('refuses sudo_user without sudo = true', () => {
+    for (const sudo of [[], ['  sudo      = false']]) {
+      const err = expectConfigError(() => loadStr(host(...sudo, '  sudo_user = "postgres"')), {
+        code: 'BadHostSudoUser',
+        message: 'host `db`: `sudo_user` needs `sudo = true`',
+      });
+      expect(err.hint).toContain('add `sudo = true` to run commands on this host as postgres');
+    }
+  });
+
+  it('refuses two blocks with one addr that sudo to different users', () => {
+    expectConfigError(
+      () =>
+        loadStr(
+          strat(
+            'host "a" {\n  addr = "deploy@db"\n  sudo = true\n}',
+            'host "b" {\n  addr = "deploy@db"\n  sudo = true\n  sudo_user = "postgres"\n}',
+          ),
+        ),
+      { code: 'AmbiguousHostAddr', message: /\(no sudo_user vs sudo_user "postgres"\)/ },
+    );
+  });
+});
+
 describe('jump', () => {
   it('accepts one hop or a list of hops', () => {
     const one = loadStr(

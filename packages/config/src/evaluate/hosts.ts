@@ -33,6 +33,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
     const { attrs, spans } = evaluateBody(block.body, refs, ctx);
     checkTuning(name, attrs, spans, ctx);
     checkSudo(name, attrs, spans, ctx);
+    checkSudoUser(name, attrs, spans, ctx);
     checkJump(name, attrs, spans, ctx);
     checkAddr(name, attrs, spans, ctx);
     hosts.push({ decl: { name, attrs, file: block.span.file, location: toLocation(block.span) }, spans });
@@ -42,7 +43,7 @@ export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): E
 }
 
 /** The host attributes that change how a connection is made, besides `addr`. */
-const CONNECTION_ATTRS = ['port', 'sudo', 'jump'] as const;
+const CONNECTION_ATTRS = ['port', 'sudo', 'sudo_user', 'jump'] as const;
 
 /**
  * A resource names its host by the host's `addr` (`host = host.web.addr`), so
@@ -127,6 +128,31 @@ function checkSudo(name: string, attrs: JsonObject, spans: Map<string, Span>, ct
     spans.get('sudo'),
     'write `sudo = true` to run commands on this host as root through sudo (the login user needs passwordless sudo), or remove the attribute',
   );
+}
+
+/**
+ * `sudo_user = "postgres"` runs commands as that user instead of root (`sudo -n -u`). It refines
+ * `sudo = true` and needs it: alone, it would leave unclear whether sudo is wanted at all.
+ */
+function checkSudoUser(name: string, attrs: JsonObject, spans: Map<string, Span>, ctx: EvalContext): void {
+  const user = getOwn(attrs, 'sudo_user');
+  if (user === undefined) return;
+  if (typeof user !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(user)) {
+    throw ctx.error(
+      'BadHostSudoUser',
+      `host \`${name}\`: \`sudo_user\` must be a user name, found ${typeof user === 'string' ? JSON.stringify(user) : describeJson(user)}`,
+      spans.get('sudo_user'),
+      'write the name of an account on the host, e.g. `sudo_user = "postgres"`, or remove the attribute to run as root',
+    );
+  }
+  if (getOwn(attrs, 'sudo') !== true) {
+    throw ctx.error(
+      'BadHostSudoUser',
+      `host \`${name}\`: \`sudo_user\` needs \`sudo = true\``,
+      spans.get('sudo_user'),
+      `add \`sudo = true\` to run commands on this host as ${user} through sudo, or remove \`sudo_user\``,
+    );
+  }
 }
 
 /**

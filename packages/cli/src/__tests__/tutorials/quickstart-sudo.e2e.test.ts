@@ -5,34 +5,17 @@
  * shipped. A second user whose sudo wants a password gets the clear error
  * before any step runs. Runs when CI is set or STRATUM_DROPLET_TESTS=1.
  */
-import { dropletTier } from '@stratum/testkit';
+import { addSudoUserScript, dropletTier, REFUSE_ROOT_LOGIN } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  describeRun,
-  doneSteps,
-  driftByStep,
-  SLOW,
-  startTutorial,
-  summaryLine,
-  type Tutorial,
-} from './tutorial-harness';
+import { describeRun, doneSteps, driftByStep, SLOW, startTutorial, type Tutorial } from './tutorial-harness';
 
 const tier = await dropletTier();
 
 /** Users with root's key: `deploy` may sudo without a password, `needpw` only with one. Root may not log in. */
 const SETUP_USERS = [
-  'set -e',
-  'for u in deploy needpw; do',
-  '  useradd -m -s /bin/bash "$u"',
-  '  install -d -m 700 -o "$u" -g "$u" "/home/$u/.ssh"',
-  '  install -m 600 -o "$u" -g "$u" /root/.ssh/authorized_keys "/home/$u/.ssh/authorized_keys"',
-  'done',
-  "echo 'deploy ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/deploy",
-  "echo 'needpw ALL=(ALL) ALL' > /etc/sudoers.d/needpw",
-  'chmod 440 /etc/sudoers.d/deploy /etc/sudoers.d/needpw',
-  // sshd takes the first value it reads, and Debian's sshd_config includes sshd_config.d first.
-  "echo 'PermitRootLogin no' > /etc/ssh/sshd_config.d/00-no-root.conf",
-  'systemctl reload ssh',
+  addSudoUserScript('deploy'),
+  addSudoUserScript('needpw', { needsPassword: true }),
+  REFUSE_ROOT_LOGIN,
 ].join('\n');
 
 describe.skipIf(!tier.run)('tutorial: the quickstart as a non-root user with sudo', () => {
@@ -98,12 +81,7 @@ describe.skipIf(!tier.run)('tutorial: the quickstart as a non-root user with sud
   });
 
   it('re-plans clean, and a refresh through sudo finds no drift', { timeout: SLOW }, async () => {
-    const plan = await t.ok(['plan']);
-    expect(summaryLine(plan.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
-    const refreshed = await t.ok(['plan', '--refresh']);
-    const drift = [...driftByStep(refreshed.stdout).values()].flat();
-    expect(drift.filter((note) => note.startsWith('!'))).toEqual([]);
-    expect(summaryLine(refreshed.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
+    await t.expectCleanReplan();
     // status reads the host through the same sudo.
     const status = await t.ok(['status']);
     expect(status.stdout).toMatch(/^=== deploy@sandbox ===$/m);

@@ -184,6 +184,20 @@ export class Tutorial {
     return out;
   }
 
+  /**
+   * `plan` proposes nothing and `plan --refresh` finds no drift (`?` notes are
+   * steps with nothing to read, such as ssh_exec). Returns the refreshed run.
+   */
+  async expectCleanReplan(): Promise<CliRun> {
+    const plan = await this.ok(['plan']);
+    expect(summaryLine(plan.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
+    const refreshed = await this.ok(['plan', '--refresh']);
+    const drift = [...driftByStep(refreshed.stdout).values()].flat();
+    expect(drift.filter((note) => note.startsWith('!'))).toEqual([]);
+    expect(summaryLine(refreshed.stdout)).toMatch(/^0 create, 0 update, 0 delete, \d+ no-op$/);
+    return refreshed;
+  }
+
   /** Fails when any recorded output line or any state file contains one of `plaintexts`. */
   expectNeverWritten(plaintexts: readonly string[]): void {
     expect(this.transcript.length).toBeGreaterThan(0);
