@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scaleConfig, workloadW } from './workload/generate.mjs';
 import { killRunning, runCli, sample, summarise, timeCli, timeCommand } from './workload/measure.mjs';
-import { printReport, toJson } from './workload/report.mjs';
+import { printScaleAndGoals, printW, toJson } from './workload/report.mjs';
 import { createWorkspace, removeAllWorkspaces } from './workload/workspace.mjs';
 
 const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -68,19 +68,20 @@ onProcessEnd(() => {
   rmSync(sshd.tempDir, { recursive: true, force: true });
 });
 try {
-  const w = await benchW(sshd);
-  const scale = [];
-  for (const n of points) scale.push(await benchScale(sshd, n));
+  const report = jsonOnly ? process.stderr : process.stdout;
   const result = {
     bin: BIN,
     rounds,
     quick,
     node: process.version,
-    load: [loadStart, loadavg()[0]],
-    w,
-    scale,
+    load: [loadStart],
+    w: await benchW(sshd),
+    scale: [],
   };
-  printReport(result, jsonOnly ? process.stderr : process.stdout);
+  printW(result, report);
+  for (const n of points) result.scale.push(await benchScale(sshd, n));
+  result.load.push(loadavg()[0]);
+  printScaleAndGoals(result, report);
   const json = toJson(result);
   if (process.env.BENCH_JSON) {
     writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(json, null, 2)}\n`);

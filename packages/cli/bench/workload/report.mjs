@@ -85,7 +85,8 @@ export function goals({ w, scale }) {
   return out.map(({ also = true, ...g }) => ({ ...g, met: g.value <= g.limit && also }));
 }
 
-export function printReport(result, stream) {
+/** W's figures, printed as soon as they are measured (the scaling curve can take minutes more). */
+export function printW(result, stream) {
   const line = (text = '') => stream.write(`${text}\n`);
   line('');
   line(`workload bench: ${result.bin}`);
@@ -93,7 +94,7 @@ export function printReport(result, stream) {
     `Node ${result.node}; each figure the median of ${result.rounds} runs [min–max]${result.quick ? ' (BENCH_QUICK)' : ''}`,
   );
   line(
-    `load average ${result.load.map((l) => l.toFixed(1)).join(' -> ')} (start -> end); ${result.w.treeRead.checked ? 'the refresh read' : 'the refresh did NOT read'} W's tree (${result.w.treeRead.why})`,
+    `load average at start ${result.load[0].toFixed(1)}; ${result.w.treeRead.checked ? 'the refresh read' : 'the refresh did NOT read'} W's tree (${result.w.treeRead.why})`,
   );
   line('');
   line(
@@ -107,6 +108,11 @@ export function printReport(result, stream) {
       `${label.padEnd(34)} ${s(fig.median).padStart(9)} ${range.padStart(14)}  ${ratio.padStart(8)}  ${floorText}`,
     );
   }
+}
+
+/** The scaling curve and the goals, once everything is measured. */
+export function printScaleAndGoals(result, stream) {
+  const line = (text = '') => stream.write(`${text}\n`);
   if (result.scale.length > 0) {
     line('');
     line('scaling: one host, N small system_file');
@@ -121,7 +127,7 @@ export function printReport(result, stream) {
     }
   }
   line('');
-  line('goals (issue 12):');
+  line(`goals (issue 12; load average at the end ${result.load[1].toFixed(1)}):`);
   for (const g of goals(result)) {
     const value =
       g.unit === 'x'
