@@ -1,10 +1,12 @@
 /**
  * examples/bootstrap, end to end on a fresh droplet, as its README tells it:
- * one apply takes a blank host to ufw + docker + the edge proxy. Checks the
+ * one apply takes a blank host to ufw + docker + the edge proxy — as the
+ * README's non-root variant, a `deploy` user with sudo on a droplet that
+ * refuses root logins (the quickstart's tests cover root). Checks the
  * host itself, then an interrupted apply, drift repair and the teardown.
  * Runs when CI is set or STRATUM_DROPLET_TESTS=1.
  */
-import { dropletTier, pollUntil } from '@stratum/testkit';
+import { addSudoUserScript, dropletTier, pollUntil, REFUSE_ROOT_LOGIN } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   describeRun,
@@ -54,6 +56,15 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
 
   beforeAll(async () => {
     t = await startTutorial('bootstrap');
+    // As the README's "Not root?" variant: a cloud image's login user with
+    // passwordless sudo, root refused. Everything below goes through sudo.
+    await t.host([addSudoUserScript('deploy'), REFUSE_ROOT_LOGIN].join('\n'));
+    const shipped = t.read('stratum.strat');
+    expect(shipped).toContain('addr = "root@sandbox"');
+    t.write(
+      'stratum.strat',
+      shipped.replace('addr = "root@sandbox"', 'addr = "deploy@sandbox"\n  sudo = true'),
+    );
   }, SLOW);
 
   afterAll(async () => {
