@@ -5,7 +5,7 @@ import type { Operation } from '../operation';
 import { dependsOn } from '../plan/depends-on';
 import type { KindHandler } from '../provider';
 import type { Registry } from '../registry';
-import { redactInto } from '../secrets/redact';
+import { redactInto, scrubText } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
 import type { Transport } from '../transport';
 import type { JsonObject, Plan, PlannedResource, State } from '../types';
@@ -87,7 +87,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   const once = new OnceMemo();
   const shells =
     options.transport.streaming === true && options.shellSessions !== false
-      ? new ShellSessions(options.transport, options.signal)
+      ? new ShellSessions(options.transport, options.signal, (text) => holdsSecret(text, options.redaction))
       : undefined;
   const completed: PlannedResource[] = [];
   let failure: ApplyOutcome['failure'];
@@ -213,6 +213,11 @@ async function runWork(
       sleep: options.sleep,
     });
   }
+}
+
+/** Whether `text` holds the plaintext of a secret this run knows (scrubbing would change it). */
+function holdsSecret(text: string, redaction: RedactionMap | undefined): boolean {
+  return redaction !== undefined && redaction.size > 0 && scrubText(text, redaction) !== text;
 }
 
 /**

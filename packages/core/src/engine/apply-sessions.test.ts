@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { HostCommand, Operation } from '../operation';
 import { createPlan } from '../plan/plan';
 import { Registry } from '../registry';
+import { RedactionMap } from '../secrets/redaction-map';
 import { shellQuote } from '../shell-quote';
 import { countExecs } from '../test/counting-transport';
 import { createFakeProvider } from '../test/fake-provider';
@@ -13,6 +14,7 @@ import { plannedStep } from '../test/plan-builders';
 import type { Transport } from '../transport';
 import type { JsonObject, State } from '../types';
 import { applyPlan } from './apply-plan';
+import { SESSION_COMMAND } from './shell-session';
 
 /**
  * An apply through long-lived shells, on this machine's real shell (commands
@@ -53,7 +55,12 @@ function stepOf(name: string, commands: JsonObject[]) {
   return plannedStep('demo_cmd', name, { action: 'create', desired: { commands }, prior: null });
 }
 
-async function apply(steps: ReturnType<typeof stepOf>[], transport: Transport, shellSessions?: boolean) {
+async function apply(
+  steps: ReturnType<typeof stepOf>[],
+  transport: Transport,
+  shellSessions?: boolean,
+  redaction?: RedactionMap,
+) {
   const state: State = { version: 1, resources: {} } as unknown as State;
   const persisted: string[] = [];
   const outcome = await applyPlan(createPlan(steps), {
@@ -66,6 +73,7 @@ async function apply(steps: ReturnType<typeof stepOf>[], transport: Transport, s
     },
     emit: () => {},
     shellSessions,
+    redaction,
   });
   return { outcome, state, persisted };
 }
@@ -119,6 +127,25 @@ describe('an apply through shell sessions', () => {
     expect(outcome.failure).toBeUndefined();
     expect(state.resources['demo_cmd.x']!.attrs).toMatchObject({ out: 'after\n', ran: 3 });
     expect(state.resources['demo_cmd.y']!.attrs).toMatchObject({ out: 'y\n', ran: 1 });
+  });
+
+  it('sends a stdin holding a known secret by its own exec, never through the shell’s script', async () => {
+    const redaction = new RedactionMap({ digestCost: 4 });
+    redaction.add('token', 's3cr3t-value');
+    const transport = counting();
+    const { state } = await apply(
+      [
+        stepOf('plain', [{ run: 'cat', stdin: 'public\n' }]),
+        stepOf('secret', [{ run: 'wc -c', stdin: 'token=s3cr3t-value\n' }]),
+        stepOf('after', [{ run: 'echo after' }]),
+      ],
+      transport,
+      undefined,
+      redaction,
+    );
+    expect(transport.execs).toEqual([SESSION_COMMAND, 'wc -c']);
+    expect(state.resources['demo_cmd.secret']!.attrs).toMatchObject({ out: '19\n' });
+    expect(state.resources['demo_cmd.after']!.attrs).toMatchObject({ out: 'after\n' });
   });
 
   it('shellSessions: false runs one exec per command, with the same outcome', async () => {

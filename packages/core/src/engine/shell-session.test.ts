@@ -54,6 +54,9 @@ describe('a shell session', () => {
           expect(echoed).toEqual(expected);
           const printed = await session.run('cat; cat >&2 <<EOF\nerr\nEOF', Buffer.from(text), 'cat');
           expect(printed).toEqual({ exitCode: 0, stdout: text, stderr: 'err\n' });
+          // Text ending in a newline takes the literal here-document.
+          const lines = await session.run('cat', Buffer.from(`${text}\n`), 'cat');
+          expect(lines).toEqual({ exitCode: 0, stdout: `${text}\n`, stderr: '' });
         },
       ),
       { numRuns: 40 },
@@ -131,10 +134,23 @@ describe('session output', () => {
     expect(out.take(0)).toEqual({ exitCode: 0, stdout: 'hello', stderr: 'warn' });
   });
 
-  it('sends stdin as base64 inside the script, never the bytes themselves', () => {
-    const script = sessionCommand(0, 'cat', Buffer.from('secret\nEOF\n'), 'ab12');
-    expect(script).not.toContain('secret');
-    expect(script).toContain(Buffer.from('secret\nEOF\n').toString('base64'));
+  it('sends text ending in a newline as it is, other bytes base64, both in a here-document', () => {
+    const text = sessionCommand(0, 'cat', Buffer.from('line\nEOF\n'), 'ab12').toString();
+    expect(text).toContain("<<'__STRATUM_IN_ab12'\nline\nEOF\n__STRATUM_IN_ab12\n");
+    const bytes = sessionCommand(1, 'cat', Buffer.from('no newline'), 'ab12').toString();
+    expect(bytes).not.toContain('no newline');
+    expect(bytes).toContain(`${Buffer.from('no newline').toString('base64')}\n__STRATUM_IN_ab12\n`);
     expect(sessionStdin('x')?.bytes).toEqual(Buffer.from('x'));
+  });
+
+  it('a stdin holding a known secret goes by exec, never into the shell’s script', async () => {
+    const transport = counting();
+    const sessions = new ShellSessions(transport, signal, (text) => text.includes('hunter2'));
+    expect(await sessions.run('local', 'cat', 'pw=hunter2\n', 'cat', undefined)).toBeUndefined();
+    expect(await sessions.run('local', 'cat', 'public\n', 'cat', undefined)).toMatchObject({
+      stdout: 'public\n',
+    });
+    expect(transport.execs).toHaveLength(1);
+    await sessions.close();
   });
 });

@@ -32,8 +32,11 @@ import type { ExecResult, StdinSource, Transport } from '../transport';
  * [ ! -s "$__stratum_e" ] || cat -- "$__stratum_e" || exit 1
  * printf '\n%s %d end\n' "$__stratum_m" 0 || exit 1
  *
- * base64 -d <<'__STRATUM_IN_<nonce>' | ( eval '<command 1>' ) 2>"$__stratum_e"
- * <its stdin, base64>                                           # a command with stdin
+ * ( eval '<command 1>' ) 2>"$__stratum_e" <<'__STRATUM_IN_<nonce>'  # stdin, text
+ * <its stdin, as it is>
+ * __STRATUM_IN_<nonce>
+ * base64 -d <<'__STRATUM_IN_<nonce>' | ( eval '<command 2>' ) 2>"$__stratum_e"
+ * <its stdin, base64>                                           # stdin, any bytes
  * __STRATUM_IN_<nonce>
  * ...
  * ```
@@ -46,10 +49,15 @@ import type { ExecResult, StdinSource, Transport } from '../transport';
  *   so stdout and stderr come back byte for byte, trailing newline or not;
  * - stderr goes to a file and is printed after the exit status, so the two
  *   streams stay apart as they are with an exec;
- * - stdin travels in a here-document, base64 so that no content can end it
- *   early: a shell reads its script in blocks, so bytes for a command cannot
- *   simply follow the command on the same stream. Streams and very large
- *   inputs are sent by a plain exec instead (see {@link sessionStdin});
+ * - stdin travels in a here-document: a shell reads its script in blocks,
+ *   so bytes for a command cannot simply follow the command on the same
+ *   stream. Text that ends in a newline goes as it is (the delimiter holds
+ *   the nonce, so no line of it can end the document early); anything else
+ *   base64, decoded on the host. Streams, very large inputs and input that
+ *   holds a known secret are sent by a plain exec instead (see
+ *   {@link ShellSessions.run}): a shell may keep a here-document in a
+ *   temporary file, and a secret must never touch the host's disk but where
+ *   the kind puts it;
  * - every `printf` exits the shell if it cannot write: should the operator's
  *   side vanish, the shell stops at once rather than running on.
  */
@@ -81,37 +89,56 @@ export function sessionPrelude(nonce: string): string {
   ].join('\n');
 }
 
-/** The script that runs command `index` with `stdin` and reports its exit status, stdout and stderr. */
+/**
+ * The script that runs command `index` with `stdin` and reports its exit
+ * status, stdout and stderr. Bytes, since stdin may be any bytes.
+ */
 export function sessionCommand(
   index: number,
   command: string,
   stdin: Uint8Array | undefined,
   nonce: string,
-): string {
+): Buffer {
   checkNonce(nonce);
-  const lines =
+  const run = `( eval ${shellQuote(command)} )`;
+  const end = `__STRATUM_IN_${nonce}`;
+  const parts: (string | Uint8Array)[] =
     stdin === undefined
-      ? [`( eval ${shellQuote(command)} ) </dev/null 2>"$__stratum_e"`]
-      : [
-          `base64 -d <<'__STRATUM_IN_${nonce}' | ( eval ${shellQuote(command)} ) 2>"$__stratum_e"`,
-          ...base64Lines(stdin),
-          `__STRATUM_IN_${nonce}`,
-        ];
+      ? [`${run} </dev/null 2>"$__stratum_e"\n`]
+      : literalSafe(stdin)
+        ? // Text ending in a newline, without NUL: the here-document carries it as it is, one process fewer.
+          [`${run} 2>"$__stratum_e" <<'${end}'\n`, stdin, `${end}\n`]
+        : [
+            `base64 -d <<'${end}' | ${run} 2>"$__stratum_e"\n`,
+            `${base64Lines(stdin).join('\n')}\n`,
+            `${end}\n`,
+          ];
   // Without stderr (the usual case) the whole report is one write: a server
   // that leaves Nagle on for exec sessions would otherwise hold the second
   // small write until the first is acknowledged.
-  lines.push(
-    '__stratum_s=$?',
-    'if [ -s "$__stratum_e" ]; then',
-    `  printf '\\n%s %d %d\\n' "$__stratum_m" ${index} "$__stratum_s" || exit 1`,
-    '  cat -- "$__stratum_e" || exit 1',
-    `  printf '\\n%s %d end\\n' "$__stratum_m" ${index} || exit 1`,
-    'else',
-    `  printf '\\n%s %d %d\\n\\n%s %d end\\n' "$__stratum_m" ${index} "$__stratum_s" "$__stratum_m" ${index} || exit 1`,
-    'fi',
-    '',
+  parts.push(
+    [
+      '__stratum_s=$?',
+      'if [ -s "$__stratum_e" ]; then',
+      `  printf '\\n%s %d %d\\n' "$__stratum_m" ${index} "$__stratum_s" || exit 1`,
+      '  cat -- "$__stratum_e" || exit 1',
+      `  printf '\\n%s %d end\\n' "$__stratum_m" ${index} || exit 1`,
+      'else',
+      `  printf '\\n%s %d %d\\n\\n%s %d end\\n' "$__stratum_m" ${index} "$__stratum_s" "$__stratum_m" ${index} || exit 1`,
+      'fi',
+      '',
+    ].join('\n'),
   );
-  return lines.join('\n');
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : part)));
+}
+
+/**
+ * Whether a here-document can carry `bytes` unchanged: it always ends in a
+ * newline, and shells drop NUL bytes. (No line can end it early: the
+ * delimiter holds the session's random nonce.)
+ */
+function literalSafe(bytes: Uint8Array): boolean {
+  return bytes.byteLength > 0 && bytes[bytes.byteLength - 1] === 0x0a && !bytes.includes(0);
 }
 
 function base64Lines(bytes: Uint8Array): string[] {
@@ -350,9 +377,9 @@ export class ShellSession {
     this.#abort.abort(error);
   }
 
-  #write(text: string): void {
+  #write(script: string | Uint8Array): void {
     if (this.#inputEnded) return;
-    this.#queue.push(Buffer.from(text, 'utf8'));
+    this.#queue.push(typeof script === 'string' ? Buffer.from(script, 'utf8') : script);
     this.#wake?.();
   }
 
@@ -386,14 +413,26 @@ export class ShellSessions {
   readonly #signal: AbortSignal;
   readonly #sessions = new Map<string, Promise<ShellSession | undefined>>();
 
-  constructor(transport: Transport, signal: AbortSignal) {
+  readonly #holdsSecret: (text: string) => boolean;
+
+  /**
+   * `holdsSecret` says whether a stdin holds a secret the run knows: such
+   * input goes by exec, never through a here-document (see the module comment).
+   */
+  constructor(
+    transport: Transport,
+    signal: AbortSignal,
+    holdsSecret: (text: string) => boolean = () => false,
+  ) {
     this.#transport = transport;
     this.#signal = signal;
+    this.#holdsSecret = holdsSecret;
   }
 
   /**
    * Runs a command in `host`'s session. Undefined when it must go by exec:
-   * a stream or a very large stdin, its own timeout, or no session on that host.
+   * a stream, a very large stdin or one holding a secret, its own timeout,
+   * or no session on that host.
    */
   async run(
     host: string,
@@ -404,6 +443,8 @@ export class ShellSessions {
   ): Promise<ExecResult | undefined> {
     const input = timeoutMs === undefined ? sessionStdin(stdin) : undefined;
     if (input === undefined) return undefined;
+    if (input.bytes !== undefined && this.#holdsSecret(Buffer.from(input.bytes).toString('utf8')))
+      return undefined;
     let opening = this.#sessions.get(host);
     if (opening === undefined) {
       opening = ShellSession.open(this.#transport, host, this.#signal);
