@@ -1,4 +1,4 @@
-import type { HostCommand, KindHandler, Observed, Operation, ReadRequest } from '@stratum/core';
+import type { HostCommand, KindHandler, Observed, Operation, ReadRequest, VectorReader } from '@stratum/core';
 import { hostSchema, outputTail, priorHost, priorString, shellQuote } from '@stratum/core/kit';
 import { z } from 'zod';
 import {
@@ -32,6 +32,45 @@ export function packageProbeScript(name: string): string {
     `printf 'status=%s\\nrc=%s\\n' "$s" "$rc"`,
   ].join('\n');
 }
+
+/**
+ * Every package of a host read by one `dpkg-query` (one line
+ * `<package>|<status>` per installed instance, then `rc=`), answering for
+ * each name what {@link packageProbeScript} would print. A name that is a
+ * pattern or carries an architecture (`nginx*`, `libc6:i386`) cannot be
+ * matched to the lines it produced: its own probe reads it.
+ */
+export const packageVectorReader: VectorReader = {
+  id: 'stratum:dpkg-query',
+  script: (names) =>
+    [
+      'command -v dpkg-query >/dev/null 2>&1 || { echo NO_DPKG; exit 0; }',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax, not a JS placeholder.
+      `dpkg-query -W -f=${shellQuote('${Package}|${Status}\n')} -- ${names.map(shellQuote).join(' ')} 2>/dev/null`,
+      `printf 'rc=%s\n' "$?"`,
+    ].join('\n'),
+  split(output, exitCode, names) {
+    if (exitCode === 0 && output === 'NO_DPKG\n') return names.map(() => ({ output, exitCode }));
+    const lines = output.split('\n');
+    if (lines.pop() !== '' || exitCode !== 0) return names.map(() => undefined);
+    const rc = lines.pop();
+    if (rc !== 'rc=0' && rc !== 'rc=1') return names.map(() => undefined);
+    const byName = new Map<string, string[]>();
+    for (const line of lines) {
+      const bar = line.indexOf('|');
+      if (bar <= 0) return names.map(() => undefined);
+      const name = line.slice(0, bar);
+      byName.set(name, [...(byName.get(name) ?? []), line.slice(bar + 1)]);
+    }
+    return names.map((name) => {
+      if (/[:*?[\]]/.test(name)) return undefined;
+      const statuses = byName.get(name);
+      if (statuses !== undefined) return { output: `status=${statuses.join('\n')}\nrc=0\n`, exitCode: 0 };
+      // Not listed: dpkg knows nothing of it, which made dpkg-query exit 1.
+      return rc === 'rc=1' ? { output: 'status=\nrc=1\n', exitCode: 0 } : undefined;
+    });
+  },
+};
 
 /** dpkg's status words that mean "the package is installed". */
 const INSTALLED = new Set(['installed', 'triggers-awaited', 'triggers-pending']);
@@ -141,6 +180,7 @@ export const systemPackageKind: KindHandler<SystemPackageAttrs> = {
       host,
       script: packageProbeScript(name),
       parse: (output, exitCode) => parsePackageProbe(output, exitCode, host),
+      vector: { reader: packageVectorReader, arg: name },
     };
   },
 };
