@@ -12,24 +12,13 @@ import {
   RedactionMap,
   redactPlan,
 } from '../dist/index.js';
+import { seededRandom } from '../dist/test.js';
 
 const RESOURCES = 10_000;
 const EDGES = 20_000;
 const LEAVING = 500;
 const RUNS = 7;
 const HOST = 'root@192.0.2.10';
-
-/** Deterministic PRNG (mulberry32) so every run plans the same input. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECRETS = {
   pg_password: 'CorrectHorseBatteryStaple-1',
@@ -40,7 +29,8 @@ const SECRETS = {
 const PG_DIGEST = mintDigest(SECRETS.pg_password);
 
 function makeInput() {
-  const random = rng(42);
+  // Seeded, so every run plans the same input.
+  const random = seededRandom(42);
   const name = (i) => `svc-${String(i).padStart(5, '0')}`;
   const deps = Array.from({ length: RESOURCES }, () => new Set());
   let edges = 0;

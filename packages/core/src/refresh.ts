@@ -275,7 +275,7 @@ function firstLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
 
-/** Runs `read` calls, at most `limit` at once. */
+/** Runs `read` calls, at most `limit` at once; none start once the signal is aborted. */
 async function runReads(
   jobs: readonly ReadJob[],
   limit: number,
@@ -283,19 +283,15 @@ async function runReads(
   observed: Map<string, Observed>,
   unreachable: Set<string>,
 ): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length && !ctx.signal.aborted) {
-      const job = jobs[next++]!;
-      try {
-        observed.set(job.key, checkObserved(await job.handler.read!(job.request, ctx)));
-      } catch (error) {
-        observed.set(job.key, failed(error));
-        unreachable.add(job.key);
-      }
+  await eachLimited(jobs, limit, async (job) => {
+    if (ctx.signal.aborted) return;
+    try {
+      observed.set(job.key, checkObserved(await job.handler.read!(job.request, ctx)));
+    } catch (error) {
+      observed.set(job.key, failed(error));
+      unreachable.add(job.key);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
+  });
 }
 
 /** Guards against a provider returning something that is not an {@link Observed}. */

@@ -1,6 +1,4 @@
 import { existsSync } from 'node:fs';
-import { parseAddr } from '../addr';
-import { isImplicitName } from '../implicit';
 import type { State } from '../types';
 import type { LockInfo } from './errors';
 import { journalPathFor } from './journal';
@@ -8,7 +6,7 @@ import { JournaledStateFile } from './journaled-file';
 import { loadState } from './load';
 import { acquireStateLock } from './lock';
 import { saveState } from './save';
-import { loadMerged, saveSplit, splitState } from './split';
+import { isSharedKey, loadMerged, saveSplit, splitState } from './split';
 import { stateTarget } from './target';
 
 /**
@@ -123,7 +121,7 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
       serially(async () => {
         latest = state;
         if (own.inSession && shared.inSession) {
-          const side = isImplicitName(parseAddr(key).name) ? shared : own;
+          const side = isSharedKey(key) ? shared : own;
           await side.append(key, state.resources[key]);
           return;
         }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../test/seeded-random';
 import type { State } from '../types';
 import { fileStateBackend, splitStateBackend } from './backend';
 import { journalPathFor } from './journal';
@@ -88,18 +89,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Deterministic PRNG (mulberry32): a failing round names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Run {
   /** Steps the child reported finished (a write resolved). */
   readonly acked: number;
@@ -182,7 +171,7 @@ describe('a journaled run killed with SIGKILL', { timeout: 120_000 }, () => {
       expect(whole).toMatchObject({ acked: STEPS, flushed: true });
       await expectFolded(mode, prefix(STEPS));
 
-      const random = rng(mode === 'file' ? 12 : 34);
+      const random = seededRandom(mode === 'file' ? 12 : 34);
       for (let round = 0; round < ROUNDS; round++) {
         for (const path of files(mode)) await rm(path, { force: true });
         // Up to a little past the end, so some kills land in the fold or after it.

@@ -1,11 +1,10 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { addrKey } from '../addr';
 import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
 import { headerLine, journalPathFor, recordLine } from './journal';
 import { errorText } from './load';
-import { syncDir, writeStateFile } from './save';
+import { checkEntryKey, syncDir, writeStateFile } from './save';
 import { stateTarget } from './target';
 
 /** The journal this process appends to, open for the rest of its session. */
@@ -55,14 +54,7 @@ export class JournaledStateFile {
     const base = this.#base;
     if (base === undefined)
       throw new Error('JournaledStateFile.append outside a session: call rewrite first');
-    if (entry !== undefined && addrKey(entry.addr) !== key) {
-      throw new StateError(
-        'StateWriteFailed',
-        this.#path,
-        `refusing to write state file ${this.#path}: entry \`${key}\` has addr \`${addrKey(entry.addr)}\``,
-        { hint: 'this is a bug in the caller: key every entry by its own `<kind>.<name>`' },
-      );
-    }
+    if (entry !== undefined) checkEntryKey(this.#path, key, entry);
     const record = Buffer.from(recordLine(key, entry), 'utf8');
     let journalPath = this.#journal?.path;
     try {

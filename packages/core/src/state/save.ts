@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { addrKey } from '../addr';
-import type { State } from '../types';
+import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
 import { compactedLine, journalPathFor, stateDigest } from './journal';
 import { errorText } from './load';
@@ -32,16 +32,7 @@ export async function saveState(statePath: string, state: State): Promise<void> 
 /** {@link saveState}, returning the digest of the bytes written (what a new journal's header names). */
 export async function writeStateFile(statePath: string, state: State): Promise<string> {
   const path = await stateTarget(statePath);
-  for (const [key, entry] of Object.entries(state.resources)) {
-    if (key !== addrKey(entry.addr)) {
-      throw new StateError(
-        'StateWriteFailed',
-        statePath,
-        `refusing to write state file ${statePath}: entry \`${key}\` has addr \`${addrKey(entry.addr)}\``,
-        { hint: 'this is a bug in the caller: key every entry by its own `<kind>.<name>`' },
-      );
-    }
-  }
+  for (const [key, entry] of Object.entries(state.resources)) checkEntryKey(statePath, key, entry);
   const text = serializeState(state);
   const digest = stateDigest(text);
   const journal = journalPathFor(path);
@@ -76,6 +67,17 @@ export async function writeStateFile(statePath: string, state: State): Promise<s
   }
   await syncDir(dir);
   return digest;
+}
+
+/** Refuses an entry filed under another key than its own `<kind>.<name>`: state would read back wrong. */
+export function checkEntryKey(statePath: string, key: string, entry: ResourceState): void {
+  if (key === addrKey(entry.addr)) return;
+  throw new StateError(
+    'StateWriteFailed',
+    statePath,
+    `refusing to write state file ${statePath}: entry \`${key}\` has addr \`${addrKey(entry.addr)}\``,
+    { hint: 'this is a bug in the caller: key every entry by its own `<kind>.<name>`' },
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { parseAddr } from '../addr';
 import { isImplicitName } from '../implicit';
 import type { ResourceState, State } from '../types';
 import { loadState } from './load';
@@ -10,6 +11,11 @@ import { STATE_VERSION } from './schema';
  */
 export function isSharedResource(entry: ResourceState): boolean {
   return isImplicitName(entry.addr.name);
+}
+
+/** {@link isSharedResource} by state key: for a removed entry, which file it was in. */
+export function isSharedKey(key: string): boolean {
+  return isImplicitName(parseAddr(key).name);
 }
 
 /**

@@ -23,6 +23,7 @@ export { createRecordingTransport, respondByCommand } from './recording-transpor
 export { refreshOne } from './refresh-one';
 export type { StepRequest, StepRun } from './run-step';
 export { runStep } from './run-step';
+export { seededRandom } from './seeded-random';
 export { desiredResource, resourceState, stateWith } from './state-builders';
 export type { LogLine, TestContext } from './test-context';
 export { createTestContext } from './test-context';
