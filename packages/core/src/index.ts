@@ -41,7 +41,7 @@ export type {
 export type { BuildPlanOptions } from './plan/build-plan';
 export { buildPlan } from './plan/build-plan';
 export { deleteOrder } from './plan/delete-order';
-export { dependsOn } from './plan/depends-on';
+export { dependsOn, triggeredBy } from './plan/depends-on';
 export type { PlanErrorCode, PlanErrorDetails } from './plan/errors';
 export { PlanError } from './plan/errors';
 export type { CreatePlanOptions } from './plan/plan';
@@ -50,6 +50,7 @@ export { digestedAttrs, planViews } from './plan/plan-views';
 export { redactPlan } from './plan/redact-plan';
 export { planRepairs, repairCount } from './plan/repair';
 export { topoSortDesired } from './plan/topo-sort';
+export { planTriggers } from './plan/triggers';
 export type { PreparedDesired, PrepareOptions } from './prepare';
 export { prepareDesired } from './prepare';
 export type {
@@ -58,6 +59,7 @@ export type {
   DeleteRequest,
   KindHandler,
   KindSecrets,
+  KindTrigger,
   LocalContext,
   Probe,
   ProbeVectorItem,
@@ -66,6 +68,7 @@ export type {
   ProviderLogger,
   ReadRequest,
   ReadyRequest,
+  TriggerRequest,
   UpdateRequest,
   VectorReader,
   VectorRun,
@@ -138,6 +141,7 @@ export type {
   SecretRefSite,
   SourceLocation,
   State,
+  StepTrigger,
 } from './types';
 export type { Diagnostic, DiagnosticCode, ProviderSettings } from './validate';
 export {

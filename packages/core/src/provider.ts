@@ -63,6 +63,35 @@ export interface ReadyRequest<A = JsonObject> {
   recorded: JsonObject;
 }
 
+/** A step's re-run, for {@link KindTrigger.operation}. */
+export interface TriggerRequest<A = JsonObject> {
+  kind: string;
+  name: string;
+  /** Desired attrs after the kind's schema parsed them. Secrets are plaintext. */
+  attrs: A;
+  /** Desired attrs as the config gave them. */
+  raw: JsonObject;
+  /**
+   * The step's own work this apply, which ran just before: `update` when its
+   * attributes changed too (a kind whose update already re-runs returns no
+   * operation then), `none` when the re-run is all the step does.
+   */
+  alongside: 'update' | 'none';
+}
+
+/**
+ * What a kind does when resources it lists in `triggered_by` change: a service
+ * restarts, a command runs again (Terraform's `triggers`, Ansible's handlers —
+ * but durable: the engine records the owed re-run in state until it ran).
+ * Only kinds with a trigger accept `triggered_by`.
+ */
+export interface KindTrigger<A = JsonObject> {
+  /** The word plans and output show for the re-run (`restart`, `reload`), from the attrs as the config gave them. */
+  verb(raw: JsonObject): string;
+  /** The re-run's work; undefined when the step's own work already did it. */
+  operation(request: TriggerRequest<A>): Operation | undefined | Promise<Operation | undefined>;
+}
+
 /** A resource's desired attrs, for {@link KindHandler.claims}. */
 export interface ClaimsRequest<A = JsonObject> {
   kind: string;
@@ -207,6 +236,8 @@ export interface KindHandler<A = JsonObject> {
 
   /** How the resource becomes ready after a create or update, before the next step runs. */
   ready?(request: ReadyRequest<A>): Readiness | undefined;
+  /** What a change of a resource it lists in `triggered_by` makes it do; without one, `triggered_by` is refused. */
+  readonly trigger?: KindTrigger<A> | undefined;
 
   /** A non-destructive read, as a probe (preferred: batched per host). */
   probe?(request: ReadRequest): Probe;

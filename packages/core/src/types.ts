@@ -24,6 +24,14 @@ export interface ResourceState {
   provider: string;
   /** What the provider returned from its last create / update, secrets redacted. */
   attrs: JsonValue;
+  /**
+   * The `triggered_by` resources that changed while this resource's re-run
+   * (a restart, a command run again) has not happened yet: recorded the moment
+   * such a change finishes, cleared once the re-run did. An apply that dies in
+   * between leaves it here, so the next apply still owes, and runs, the re-run.
+   * Absent (the spec's format) when nothing is owed.
+   */
+  pending_trigger?: string[] | undefined;
 }
 
 /** The state file's content. `resources` is keyed by `<kind>.<name>`. */
@@ -128,6 +136,22 @@ export interface PlannedResource {
   readonly changes: readonly FieldChange[];
   /** Present only after a refresh, on steps that have prior state. */
   readonly drift?: Drift | undefined;
+  /**
+   * Set when resources this one lists in `triggered_by` changed: after its own
+   * work (if any) the step runs its kind's re-run (a restart). A step whose
+   * only work is the re-run is an `update` with no changes.
+   */
+  readonly trigger?: StepTrigger | undefined;
+}
+
+/** Why and how a step re-runs; see {@link PlannedResource.trigger}. */
+export interface StepTrigger {
+  /** The kind's word for the re-run, for output: `restart`, `reload`, `re-run`. */
+  readonly verb: string;
+  /** The `triggered_by` resources this plan creates or updates, in plan order. */
+  readonly by: readonly string[];
+  /** Those whose change an earlier apply made, and whose re-run it did not get to (state's `pending_trigger`). */
+  readonly pending: readonly string[];
 }
 
 export interface PlanSummary {

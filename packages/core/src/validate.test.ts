@@ -246,6 +246,50 @@ describe('depends_on on any kind', () => {
   });
 });
 
+describe('triggered_by', () => {
+  const withTrigger = new Registry([
+    createFakeProvider('demo', {
+      demo_svc: { trigger: { verb: () => 'restart', operation: () => undefined } },
+      demo_plain: {},
+    }),
+  ]);
+  const at = { file: 'app.strat', line: 7, column: 3 };
+  const resource = (kind: string, edges: unknown) =>
+    desiredResource(kind, 'x', { host: 'h', triggered_by: edges } as never, {
+      block: { file: 'app.strat', line: 5, column: 1 },
+      attrs: { triggered_by: at },
+    });
+
+  it('is accepted on a kind with a trigger, and kept out of the parsed attrs', () => {
+    expect(validateDesired([resource('demo_svc', ['demo_file.c'])], withTrigger)).toEqual([]);
+    expect(
+      parseAttrs(withTrigger.forKind('demo_svc').handler, { host: 'h', triggered_by: ['demo_file.c'] }),
+    ).toEqual({ host: 'h' });
+  });
+
+  it('is refused, where it was written, on a kind with nothing to re-run', () => {
+    const [diagnostic, ...rest] = validateDesired([resource('demo_plain', ['demo_file.c'])], withTrigger);
+    expect(rest).toEqual([]);
+    expect(diagnostic).toMatchObject({
+      code: 'TriggerUnsupported',
+      message: 'demo_plain.x: `demo_plain` has nothing to re-run, so it takes no `triggered_by`',
+      location: at,
+    });
+    expect(diagnostic!.hint).toContain('depends_on');
+  });
+
+  it('must be a list of strings', () => {
+    expect(validateDesired([resource('demo_svc', 'demo_file.c')], withTrigger)).toMatchObject([
+      {
+        code: 'WrongType',
+        message:
+          'demo_svc.x: attribute `triggered_by` must be a list of strings (`<kind>.<name>`), got string',
+        location: at,
+      },
+    ]);
+  });
+});
+
 describe('didYouMean', () => {
   it('measures edit distance', () => {
     expect(levenshtein('imgae', 'image')).toBe(2);

@@ -1,6 +1,7 @@
 import type { ZodType } from 'zod';
 import { didYouMean } from './did-you-mean';
 import { StratumError } from './errors';
+import { PLANNER_ATTRS } from './plan/depends-on';
 import type { KindHandler, Provider } from './provider';
 import type { Registry } from './registry';
 import { describeSchema, describeValueType, knownKeysAt, schemaAt } from './schema-describe';
@@ -14,7 +15,8 @@ export type DiagnosticCode =
   | 'InvalidValue'
   | 'UnknownProvider'
   | 'UnknownKind'
-  | 'SecretInUnsupportedAttr';
+  | 'SecretInUnsupportedAttr'
+  | 'TriggerUnsupported';
 
 /** One finding about a desired resource, with where in the config it was found. */
 export interface Diagnostic {
@@ -64,6 +66,7 @@ export function validateDesired(resources: readonly DesiredResource[], registry:
       continue;
     }
     diagnostics.push(...secretPlacement(resource, handler));
+    diagnostics.push(...triggerPlacement(resource, handler));
     for (const problem of attrProblems(handler.schema, resource.attrs)) {
       diagnostics.push({
         severity: 'error',
@@ -156,26 +159,45 @@ function attrProblems(schema: ZodType, attrs: JsonObject): AttrProblem[] {
 }
 
 /**
- * `depends_on` belongs to the planner, not to a kind: any resource may carry it
- * (the planner orders steps by it and apply records it in state, so teardown
- * knows the edges). A kind whose schema declares it checks it itself; for every
- * other kind it is checked here and taken out before the kind's schema sees
- * the attributes.
+ * `depends_on` and `triggered_by` belong to the planner, not to a kind: any
+ * resource may carry them (the planner orders steps by them, apply records
+ * `depends_on` in state so teardown knows the edges, and `triggered_by` names
+ * what re-runs the resource). A kind whose schema declares one checks it
+ * itself; otherwise it is checked here and taken out before the kind's schema
+ * sees the attributes.
  */
 export function kindAttrs(schema: ZodType, attrs: JsonObject): { attrs: JsonObject; problem?: AttrProblem } {
-  if (!Object.hasOwn(attrs, 'depends_on') || knownKeysAt(schema, []).includes('depends_on')) {
-    return { attrs };
-  }
-  const { depends_on: edges, ...rest } = attrs;
-  if (Array.isArray(edges) && edges.every((edge) => typeof edge === 'string')) return { attrs: rest };
-  return {
-    attrs: rest,
-    problem: {
+  let own = attrs;
+  let problem: AttrProblem | undefined;
+  for (const attr of PLANNER_ATTRS) {
+    if (!Object.hasOwn(own, attr) || knownKeysAt(schema, []).includes(attr)) continue;
+    const { [attr]: edges, ...rest } = own;
+    own = rest;
+    if (Array.isArray(edges) && edges.every((edge) => typeof edge === 'string')) continue;
+    problem ??= {
       code: 'WrongType',
-      text: `attribute \`depends_on\` must be a list of strings (\`<kind>.<name>\`), got ${describeValueType(edges)}`,
-      attr: 'depends_on',
+      text: `attribute \`${attr}\` must be a list of strings (\`<kind>.<name>\`), got ${describeValueType(edges)}`,
+      attr,
+    };
+  }
+  return problem === undefined ? { attrs: own } : { attrs: own, problem };
+}
+
+/** `triggered_by` on a kind that has nothing to re-run (no {@link KindHandler.trigger}). */
+function triggerPlacement(resource: DesiredResource, handler: KindHandler<unknown>): Diagnostic[] {
+  if (!Object.hasOwn(resource.attrs, 'triggered_by') || handler.trigger !== undefined) return [];
+  if (knownKeysAt(handler.schema, []).includes('triggered_by')) return [];
+  const { kind, name } = resource.addr;
+  return [
+    {
+      severity: 'error',
+      code: 'TriggerUnsupported',
+      message: `${kind}.${name}: \`${kind}\` has nothing to re-run, so it takes no \`triggered_by\``,
+      addr: resource.addr,
+      location: locate(resource, 'triggered_by'),
+      hint: 'put `triggered_by` on a resource whose kind can re-run (a service that restarts, a command that runs again); use `depends_on` for ordering alone',
     },
-  };
+  ];
 }
 
 type Issue = {

@@ -3,7 +3,15 @@ import { shellQuote } from '@stratum/core/kit';
 /** How long a started unit has to become active. */
 export const ACTIVE_WAIT_SECONDS = 10;
 
-export type SystemctlVerb = 'enable' | 'disable' | 'start' | 'stop';
+export type SystemctlVerb =
+  | 'enable'
+  | 'disable'
+  | 'start'
+  | 'stop'
+  | 'restart'
+  | 'reload'
+  | 'try-restart'
+  | 'try-reload-or-restart';
 
 /** `systemctl <verb> -- <unit>`. */
 export function systemctlCommand(verb: SystemctlVerb, unit: string): string {

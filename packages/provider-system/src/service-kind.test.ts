@@ -18,16 +18,70 @@ const create = (name: string, attrs: Record<string, unknown>) => ({
   kind: 'system_service',
   name,
   attrs: systemServiceSchema.parse(attrs),
+  // As the config wrote them: the parsed attrs carry defaults a config never wrote.
+  raw: attrs as never,
 });
 
 describe('system_service schema', () => {
   it('defaults to disabled and stopped', () => {
-    expect(systemServiceSchema.parse({ host: 'h' })).toEqual({ host: 'h', enabled: false, state: 'stopped' });
+    expect(systemServiceSchema.parse({ host: 'h' })).toEqual({
+      host: 'h',
+      enabled: false,
+      state: 'stopped',
+      on_trigger: 'restart',
+    });
   });
   it('rejects unknown attributes and states', () => {
     expect(systemServiceSchema.safeParse({ host: 'h', state: 'running' }).success).toBe(false);
     expect(systemServiceSchema.safeParse({ host: 'h', restart: true }).success).toBe(false);
     expect(systemServiceSchema.safeParse({ host: 'h', enabled: 'yes' }).success).toBe(false);
+  });
+});
+
+describe('system_service trigger', () => {
+  const rerun = async (attrs: Record<string, unknown>) => {
+    const operation = await systemServiceKind.trigger!.operation({
+      kind: 'system_service',
+      name: 'web',
+      attrs: systemServiceSchema.parse({ host: 'h', ...attrs }),
+      raw: { host: 'h', ...attrs },
+      alongside: 'none',
+    });
+    return operation!.commands.map((c) => c.step);
+  };
+
+  it('restarts (or reloads) a unit meant to run, and waits until it is active', async () => {
+    expect(await rerun({ state: 'started' })).toEqual([
+      'systemctl restart web',
+      'waiting for web to become active',
+    ]);
+    expect(await rerun({ state: 'started', on_trigger: 'reload' })).toEqual([
+      'systemctl reload web',
+      'waiting for web to become active',
+    ]);
+  });
+
+  it('never starts a unit meant to be stopped: only one that happens to run is restarted', async () => {
+    expect(await rerun({ state: 'stopped' })).toEqual(['systemctl try-restart web']);
+    expect(await rerun({ state: 'stopped', on_trigger: 'reload' })).toEqual([
+      'systemctl try-reload-or-restart web',
+    ]);
+  });
+
+  it('names its re-run for the plan, and records on_trigger only when the config wrote it', async () => {
+    expect(systemServiceKind.trigger!.verb({ host: 'h' })).toBe('restart');
+    expect(systemServiceKind.trigger!.verb({ host: 'h', on_trigger: 'reload' })).toBe('reload');
+    const record = async (raw: Record<string, unknown>) =>
+      (
+        await systemServiceKind.create({
+          kind: 'system_service',
+          name: 'web',
+          attrs: systemServiceSchema.parse(raw),
+          raw: raw as never,
+        })
+      ).record!([]);
+    expect(await record({ host: 'h' })).toEqual({ host: 'h', name: 'web', enabled: false, state: 'stopped' });
+    expect(await record({ host: 'h', on_trigger: 'reload' })).toMatchObject({ on_trigger: 'reload' });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { HostCommand, KindHandler, Operation, ReadRequest } from '@stratum/core';
+import type { HostCommand, JsonObject, KindHandler, Operation, ReadRequest } from '@stratum/core';
 import { hostSchema, outputTail, priorHost, priorString } from '@stratum/core/kit';
 import { z } from 'zod';
 import {
@@ -19,6 +19,8 @@ export const systemServiceSchema = z.strictObject({
   name: z.string().min(1).optional(),
   enabled: z.boolean().default(false),
   state: z.enum(['started', 'stopped']).default('stopped'),
+  /** What a change of a `triggered_by` resource does to the unit. */
+  on_trigger: z.enum(['restart', 'reload']).default('restart'),
 });
 
 export type SystemServiceAttrs = z.output<typeof systemServiceSchema>;
@@ -87,15 +89,46 @@ function stepCommand(step: ServiceStep, unit: string): HostCommand {
   };
 }
 
-function applyService(request: { name: string; attrs: SystemServiceAttrs }): Operation {
-  const { host, enabled, state } = request.attrs;
+function applyService(request: { name: string; attrs: SystemServiceAttrs; raw: JsonObject }): Operation {
+  const { host, enabled, state, on_trigger } = request.attrs;
   const unit = request.attrs.name ?? request.name;
   return {
     host,
     commands: serviceSteps(enabled, state).map((step) => stepCommand(step, unit)),
     trace: [`[system] SERVICE \`${unit}\` enabled=${enabled} state=${state} on ${host}`],
-    record: () => ({ host, name: unit, enabled, state }),
+    // `on_trigger` only when the config wrote it: state stays the spec's shape for every other unit.
+    record: () => ({
+      host,
+      name: unit,
+      enabled,
+      state,
+      ...(request.raw.on_trigger === undefined ? {} : { on_trigger }),
+    }),
   };
+}
+
+/**
+ * The re-run a changed `triggered_by` resource calls for. A unit meant to run
+ * is restarted (or reloaded) and waited on; a unit meant to be stopped only if
+ * it happens to run (`try-`), so a trigger never starts what the config stops.
+ */
+function rerunService(request: { name: string; attrs: SystemServiceAttrs }): Operation {
+  const { host, state, on_trigger } = request.attrs;
+  const unit = request.attrs.name ?? request.name;
+  const verb: SystemctlVerb =
+    state === 'started' ? on_trigger : on_trigger === 'reload' ? 'try-reload-or-restart' : 'try-restart';
+  const commands: HostCommand[] = [
+    {
+      command: systemctlCommand(verb, unit),
+      step: `systemctl ${verb} ${unit}`,
+      hint:
+        verb === 'reload'
+          ? `Check that ${unit} supports reload (ExecReload=), or set on_trigger = "restart".`
+          : `Read the unit's status (systemctl status ${unit}), fix it, then apply again.`,
+    },
+  ];
+  if (state === 'started') commands.push(waitActive(unit));
+  return { host, commands, trace: [`[system] SERVICE \`${unit}\` ${on_trigger} on ${host}`] };
 }
 
 function unitOf(request: ReadRequest): { host: string; unit: string } {
@@ -109,6 +142,11 @@ export const systemServiceKind: KindHandler<SystemServiceAttrs> = {
 
   create: applyService,
   update: applyService,
+  // A unit's update never restarts a running unit, so the re-run always follows it.
+  trigger: {
+    verb: (raw) => (raw.on_trigger === 'reload' ? 'reload' : 'restart'),
+    operation: rerunService,
+  },
 
   delete(request) {
     const { host, unit } = unitOf(request);

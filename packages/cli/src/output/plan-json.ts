@@ -27,6 +27,7 @@ export function planDocument(plan: Plan, sources: Sources) {
       action: step.action,
       changes: step.changes,
       drift: step.drift ?? null,
+      trigger: step.trigger ?? null,
       desired: step.desired,
       prior: step.prior,
     })),

@@ -46,6 +46,33 @@ describe('renderPlanLines', () => {
     ]);
   });
 
+  it('says why a step re-runs: changed in this plan, or owed from an earlier apply', () => {
+    const plan = createPlan([
+      {
+        addr: { kind: 'system_service', name: 'nginx' },
+        provider: 'system',
+        action: 'update',
+        desired: {},
+        prior: {},
+        changes: [],
+        trigger: { verb: 'restart', by: ['system_file.nginx_conf'], pending: [] },
+      },
+      {
+        addr: { kind: 'ssh_exec', name: 'warm' },
+        provider: 'ssh',
+        action: 'update',
+        desired: {},
+        prior: {},
+        changes: [],
+        trigger: { verb: 're-run', by: ['git_repo.app'], pending: ['system_file.a', 'system_file.b'] },
+      },
+    ]);
+    expect(renderPlanLines(plan, styler(false)).slice(0, 2)).toEqual([
+      '~ system_service.nginx  (restart: system_file.nginx_conf changed)',
+      '~ ssh_exec.warm  (re-run: git_repo.app changed; system_file.a, system_file.b changed in an earlier apply)',
+    ]);
+  });
+
   it('shows only a prefix of a secret file’s content digest', () => {
     const full = 'a1b2c3d4e5f6'.repeat(5);
     const plan = createPlan([

@@ -9,6 +9,7 @@ import {
   renderChange,
   renderValue,
   SHOWN_DIGEST_CHARS,
+  type StepTrigger,
   secretDigestFields,
 } from '@stratum/core';
 import type { Styler } from '../io';
@@ -75,6 +76,17 @@ export function renderPlanLines(
 }
 
 /**
+ * Why a step re-runs: `restart: system_file.nginx_conf changed`, and for a
+ * re-run an earlier apply owed, `… changed in an earlier apply`.
+ */
+export function triggerReason(trigger: StepTrigger): string {
+  const parts: string[] = [];
+  if (trigger.by.length > 0) parts.push(`${trigger.by.join(', ')} changed`);
+  if (trigger.pending.length > 0) parts.push(`${trigger.pending.join(', ')} changed in an earlier apply`);
+  return `${trigger.verb}: ${parts.join('; ')}`;
+}
+
+/**
  * A secret's digest field prints like a secret marker's: six hex digits,
  * enough to see it changed, too few to test guesses against offline.
  */
@@ -86,7 +98,8 @@ function shortenSecretDigest(fields: ReadonlySet<string>, change: FieldChange): 
 }
 
 function stepHeadline(step: PlannedResource, style: Styler): string {
-  const text = `${SYMBOL[step.action]} ${addrKey(step.addr)}`;
+  const reason = step.trigger === undefined ? '' : `  (${triggerReason(step.trigger)})`;
+  const text = `${SYMBOL[step.action]} ${addrKey(step.addr)}${reason}`;
   switch (step.action) {
     case 'create':
       return style.green(text);

@@ -1,8 +1,9 @@
 import { addrKey } from '../addr';
 import { DEFAULT_PARALLELISM, eachLimited } from '../each-limited';
+import { StratumError } from '../errors';
 import { isJsonObject } from '../json';
 import type { Operation } from '../operation';
-import { dependsOn } from '../plan/depends-on';
+import { dependsOn, triggeredBy } from '../plan/depends-on';
 import type { KindHandler } from '../provider';
 import type { Registry } from '../registry';
 import { redactInto, scrubText } from '../secrets/redact';
@@ -57,6 +58,13 @@ interface Work {
   /** Parsed desired attrs (create / update). */
   readonly attrs: unknown;
   readonly operation: Operation | undefined;
+  /**
+   * The kind's re-run after `operation` (see {@link KindTrigger}), when the step
+   * has a trigger and its own work does not already re-run.
+   */
+  readonly rerun?: Operation | undefined;
+  /** The step's only work is the re-run (`operation` is it): what state records stays as it was. */
+  readonly rerunOnly?: boolean | undefined;
   /** Why the operation could not be built; the step fails with it when its turn comes. */
   readonly buildError?: unknown;
 }
@@ -85,6 +93,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   const work = await Promise.all(steps.map((step) => buildWork(step, options.registry, options.redaction)));
   upgradeMarkers(options.state, options.redaction);
   const once = new OnceMemo();
+  const owedBy = owedReruns(work);
   const shells =
     options.transport.streaming === true && options.shellSessions !== false
       ? new ShellSessions(options.transport, options.signal, (text) => holdsSecret(text, options.redaction))
@@ -109,6 +118,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       options.emit({ type: 'step_start', step, host });
       try {
         await runWork(item, options, { once, shells }, persist);
+        if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
         completed.push(step);
         options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
       } catch (error) {
@@ -155,11 +165,26 @@ async function buildWork(
     }
     const raw = step.desired as JsonObject;
     const attrs = parseAttrs(handler, raw, step.addr);
+    if (step.trigger !== undefined && step.action === 'update' && step.changes.length === 0) {
+      const rerun = await handler.trigger?.operation({ kind, name, attrs, raw, alongside: 'none' });
+      if (rerun === undefined) throw new MissingRerun(addrKey(step.addr));
+      return { step, handler, attrs, operation: withoutMarkers(rerun, addrKey(step.addr)), rerunOnly: true };
+    }
     const operation =
       step.action === 'create'
         ? await handler.create({ kind, name, attrs, raw })
         : await handler.update({ kind, name, attrs, raw, prior: step.prior });
-    return { step, handler, attrs, operation: withoutMarkers(operation, addrKey(step.addr)) };
+    const rerun =
+      step.trigger === undefined
+        ? undefined
+        : await handler.trigger?.operation({ kind, name, attrs, raw, alongside: 'update' });
+    return {
+      step,
+      handler,
+      attrs,
+      operation: withoutMarkers(operation, addrKey(step.addr)),
+      rerun: rerun === undefined ? undefined : withoutMarkers(rerun, addrKey(step.addr)),
+    };
   } catch (buildError) {
     return { step, handler, attrs: undefined, operation: undefined, buildError };
   }
@@ -174,32 +199,38 @@ async function runWork(
   if (item.operation === undefined) throw item.buildError;
   const { step, operation } = item;
   const key = addrKey(step.addr);
-  const outcome = await runOperation(operation, {
-    transport: options.transport,
-    signal: options.signal,
-    addr: key,
-    once: run.once,
-    shells: run.shells,
-    warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
-  });
-  for (const line of operation.warnings ?? []) options.emit({ type: 'log', level: 'warn', line });
-  for (const line of operation.trace ?? []) options.emit({ type: 'log', level: 'trace', line });
+  const outcome = await runOne(operation, key, options, run);
   if (step.action === 'delete') {
     delete options.state.resources[key];
     await persist(key);
     return;
   }
   const raw = step.desired as JsonObject;
-  const recorded = outcome.recorded ?? (item.attrs as JsonObject);
-  options.state.resources[key] = {
-    addr: { kind: step.addr.kind, name: step.addr.name },
-    provider: step.provider,
-    attrs: options.redaction
-      ? // Plaintext only: each inline marker in state must stand for exactly the value (see RedactOptions).
-        redactInto(withDependsOn(recorded, raw), options.redaction, { forms: false })
-      : withDependsOn(recorded, raw),
-  };
-  await persist(key);
+  let recorded: JsonObject;
+  if (item.rerunOnly) {
+    const prior = options.state.resources[key]?.attrs;
+    recorded = isJsonObject(prior) ? prior : (item.attrs as JsonObject);
+  } else {
+    recorded = outcome.recorded ?? (item.attrs as JsonObject);
+    const owed = options.state.resources[key]?.pending_trigger;
+    options.state.resources[key] = {
+      addr: { kind: step.addr.kind, name: step.addr.name },
+      provider: step.provider,
+      attrs: options.redaction
+        ? // Plaintext only: each inline marker in state must stand for exactly the value (see RedactOptions).
+          redactInto(withDependsOn(recorded, raw), options.redaction, { forms: false })
+        : withDependsOn(recorded, raw),
+      // Still owed until the re-run below has run.
+      ...(item.rerun !== undefined && owed !== undefined ? { pending_trigger: owed } : {}),
+    };
+    await persist(key);
+  }
+  if (item.rerun !== undefined) await runOne(item.rerun, key, options, run);
+  const entry = options.state.resources[key];
+  if (entry?.pending_trigger !== undefined && (item.rerunOnly || item.rerun !== undefined)) {
+    delete entry.pending_trigger;
+    await persist(key);
+  }
   const readiness = item.handler?.ready?.({
     kind: step.addr.kind,
     name: step.addr.name,
@@ -212,6 +243,60 @@ async function runWork(
       signal: options.signal,
       sleep: options.sleep,
     });
+  }
+}
+
+/** Runs one operation of a step and prints its warnings and trace lines. */
+async function runOne(
+  operation: Operation,
+  key: string,
+  options: ApplyPlanOptions,
+  run: { readonly once: OnceMemo; readonly shells: ShellSessions | undefined },
+) {
+  const outcome = await runOperation(operation, {
+    transport: options.transport,
+    signal: options.signal,
+    addr: key,
+    once: run.once,
+    shells: run.shells,
+    warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
+  });
+  for (const line of operation.warnings ?? []) options.emit({ type: 'log', level: 'warn', line });
+  for (const line of operation.trace ?? []) options.emit({ type: 'log', level: 'trace', line });
+  return outcome;
+}
+
+/**
+ * Makes triggers durable: once step `key` finished, every later step it
+ * triggers records in state that it owes a re-run, before that step's turn —
+ * so an apply that dies in between leaves the debt for the next one to pay.
+ */
+function owedReruns(work: readonly Work[]): ReadonlyMap<string, readonly string[]> {
+  const owedBy = new Map<string, string[]>();
+  for (const { step } of work) {
+    for (const target of step.trigger?.by ?? []) {
+      const list = owedBy.get(target);
+      if (list) list.push(addrKey(step.addr));
+      else owedBy.set(target, [addrKey(step.addr)]);
+    }
+  }
+  return owedBy;
+}
+
+async function recordOwed(
+  key: string,
+  owedBy: ReadonlyMap<string, readonly string[]>,
+  state: State,
+  persist: (key: string) => Promise<void>,
+): Promise<void> {
+  for (const dependent of owedBy.get(key) ?? []) {
+    const entry = state.resources[dependent];
+    // No entry: the dependent is being created, which does the work anyway.
+    if (entry === undefined) continue;
+    const owed = entry.pending_trigger ?? [];
+    if (owed.includes(key)) continue;
+    entry.pending_trigger = [...owed, key];
+    await persist(dependent);
   }
 }
 
@@ -275,6 +360,17 @@ function lanes(work: readonly Work[]): Work[][] {
 }
 
 function edgesOf(step: PlannedResource): string[] {
-  const source = step.action === 'delete' ? step.prior : step.desired;
-  return isJsonObject(source) ? dependsOn(source) : [];
+  if (step.action === 'delete') return isJsonObject(step.prior) ? dependsOn(step.prior) : [];
+  return isJsonObject(step.desired) ? [...dependsOn(step.desired), ...triggeredBy(step.desired)] : [];
+}
+
+/** A kind's trigger that gave no operation for a step whose only work is the re-run: a provider bug. */
+class MissingRerun extends StratumError<'MissingRerun'> {
+  static override readonly marker: string = '@stratum/core/MissingRerun';
+
+  constructor(addr: string) {
+    super('MissingRerun', `${addr}: its kind's trigger returned no operation for a re-run`, {
+      hint: "this is a bug in the kind's provider: `trigger.operation` must return work when `alongside` is `none`",
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import { buildPlan } from '../plan/build-plan';
 import { planViews } from '../plan/plan-views';
 import { planRepairs } from '../plan/repair';
+import { planTriggers } from '../plan/triggers';
 import { type PreparedDesired, prepareDesired } from '../prepare';
 import type { ProviderContext, ProviderLogger } from '../provider';
 import { refreshPlan } from '../refresh';
@@ -134,7 +135,8 @@ export function createEngine(options: EngineOptions): Engine {
     const views = known ?? (await planViews(desired, options.registry));
     let made = buildPlan(desired, state, { redaction: options.redaction, views, registry: options.registry });
     if (plan.refresh || plan.repair) made = await refresh(made);
-    return plan.repair ? planRepairs(made) : made;
+    if (plan.repair) made = planRepairs(made);
+    return planTriggers(made, state, options.registry);
   };
 
   return {

@@ -79,7 +79,7 @@ export function buildPlan(
       steps.push(step(resource, null, 'create', []));
       continue;
     }
-    const view = options.views?.get(key) ?? defaultView(resource, registry);
+    const view = withoutTriggerEdges(options.views?.get(key) ?? defaultView(resource, registry));
     let changes = diffObserved(prior.attrs, view, options.redaction);
     if (changes.length > 0 && options.redaction !== undefined) {
       changes = dropRedactionCancelled(changes, options.redaction);
@@ -102,6 +102,16 @@ export function buildPlan(
     });
   }
   return createPlan(steps, warnings, { redaction: options.redaction });
+}
+
+/**
+ * `triggered_by` says what re-runs a resource, not what it is: state does not
+ * record it, and adding or dropping an edge is no change to apply.
+ */
+function withoutTriggerEdges(view: JsonObject): JsonObject {
+  if (!Object.hasOwn(view, 'triggered_by')) return view;
+  const { triggered_by: _edges, ...rest } = view;
+  return rest;
 }
 
 /** Without a precomputed view: the attrs with the kind's digests applied, when the kind is known. */

@@ -3,7 +3,7 @@ import { addrKey } from '../addr';
 import { freezeClone } from '../json';
 import { redactSteps } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
-import type { Drift, FieldChange, Plan, PlannedResource, PlanSummary } from '../types';
+import type { Drift, FieldChange, Plan, PlannedResource, PlanSummary, StepTrigger } from '../types';
 
 /** Options of {@link createPlan}. */
 export interface CreatePlanOptions {
@@ -130,6 +130,7 @@ function freezeStep(step: PlannedResource, redaction: RedactionMap | undefined):
     prior: freezeClone(step.prior ?? null),
     changes: freezeChanges(step.changes),
     ...(step.drift === undefined ? {} : { drift: freezeDrift(step.drift) }),
+    ...(step.trigger === undefined ? {} : { trigger: freezeTrigger(step.trigger) }),
   };
   return Object.freeze(redaction === undefined ? fields : new GuardedStep(fields, redaction));
 }
@@ -147,6 +148,7 @@ class GuardedStep implements PlannedResource {
   declare readonly prior: PlannedResource['prior'];
   declare readonly changes: PlannedResource['changes'];
   declare readonly drift?: PlannedResource['drift'];
+  declare readonly trigger?: PlannedResource['trigger'];
   readonly #redaction: RedactionMap;
 
   constructor(fields: PlannedResource, redaction: RedactionMap) {
@@ -180,4 +182,12 @@ function freezeDrift(drift: Drift): Drift {
     ...(drift.observed === undefined ? {} : { observed: freezeClone(drift.observed) }),
   };
   return Object.freeze(frozen);
+}
+
+function freezeTrigger(trigger: StepTrigger): StepTrigger {
+  return Object.freeze({
+    verb: trigger.verb,
+    by: Object.freeze([...trigger.by]),
+    pending: Object.freeze([...trigger.pending]),
+  });
 }

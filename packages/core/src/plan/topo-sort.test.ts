@@ -25,6 +25,44 @@ function thrown(fn: () => unknown): PlanError {
   throw new Error('expected an error');
 }
 
+function triggered(key: string, by: string[], line: number): DesiredResource {
+  return {
+    ...res(key),
+    attrs: { triggered_by: by },
+    source: {
+      block: { file: 'app.strat', line, column: 1 },
+      attrs: { triggered_by: { file: 'app.strat', line: line + 1, column: 3 } },
+    },
+  };
+}
+
+describe('topoSortDesired: triggered_by', () => {
+  it('orders a resource after what triggers it', () => {
+    const input = [triggered('system_service.web', ['system_file.conf'], 1), res('system_file.conf')];
+    expect(keys(topoSortDesired(input))).toEqual(['system_file.conf', 'system_service.web']);
+  });
+
+  it('refuses an unknown trigger, saying where it was written', () => {
+    const error = thrown(() => topoSortDesired([triggered('system_service.web', ['system_file.nope'], 4)]));
+    expect(error.code).toBe('UnknownDependency');
+    expect(error.message).toBe(
+      'triggered_by edge: `system_service.web` references unknown resource `system_file.nope` at app.strat:5:3',
+    );
+  });
+
+  it('refuses a cycle through a trigger, naming it and where', () => {
+    const input = [
+      triggered('system_service.web', ['ssh_exec.warm'], 1),
+      res('ssh_exec.warm', ['system_service.web']),
+    ];
+    const error = thrown(() => topoSortDesired(input));
+    expect(error.code).toBe('DependencyCycle');
+    expect(error.message).toBe(
+      'depends_on / triggered_by cycle: `system_service.web` -> `ssh_exec.warm` -> `system_service.web` at app.strat:2:3',
+    );
+  });
+});
+
 describe('topoSortDesired', () => {
   it('keeps input order without edges', () => {
     const input = ['docker_container.z', 'docker_container.a', 'system_file.m'].map((k) => res(k));

@@ -1,14 +1,15 @@
 import { addrKey } from '../addr';
 import { isImplicitName } from '../implicit';
-import type { DesiredResource } from '../types';
-import { dependsOn } from './depends-on';
+import type { DesiredResource, SourceLocation } from '../types';
+import { dependsOn, triggeredBy } from './depends-on';
 import { PlanError } from './errors';
 import { MinHeap } from './min-heap';
 
 /**
  * Orders desired resources so every resource comes after everything its
  * `depends_on` names (any kind may carry `depends_on`; docker_container is the
- * one that documents it).
+ * one that documents it) and everything its `triggered_by` names (a restart
+ * must follow the change that calls for it).
  *
  * Kahn's algorithm with a ready set ordered by position in the input: among
  * the resources that could go next, the one declared first goes first. So
@@ -32,20 +33,28 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
   const deps: number[][] = new Array(n);
   const dependents: number[][] = Array.from({ length: n }, () => []);
   const inDegree = new Int32Array(n);
+  // Edges that come from `triggered_by`, as `from>to` index pairs, for the messages.
+  const triggerEdges = new Set<string>();
   for (let i = 0; i < n; i++) {
     const mine: number[] = [];
-    for (const target of dependsOn(desired[i]!.attrs)) {
+    const edges: [string, 'depends_on' | 'triggered_by'][] = [
+      ...dependsOn(desired[i]!.attrs).map((t): [string, 'depends_on'] => [t, 'depends_on']),
+      ...triggeredBy(desired[i]!.attrs).map((t): [string, 'triggered_by'] => [t, 'triggered_by']),
+    ];
+    for (const [target, attr] of edges) {
       const j = indexByKey.get(target);
       if (j === undefined) {
         throw new PlanError(
           'UnknownDependency',
-          `depends_on edge: \`${keys[i]}\` references unknown resource \`${target}\``,
+          `${attr} edge: \`${keys[i]}\` references unknown resource \`${target}\`${attr === 'triggered_by' ? at(desired[i]!, attr) : ''}`,
           {
             addresses: [keys[i]!, target],
-            hint: `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s depends_on`,
+            hint: `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s ${attr}`,
           },
         );
       }
+      if (attr === 'triggered_by') triggerEdges.add(`${i}>${j}`);
+      if (mine.includes(j)) continue;
       mine.push(j);
       dependents[j]!.push(i);
       inDegree[i]!++;
@@ -65,14 +74,39 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
     }
   }
   if (order.length < n) {
-    const cycle = findCycle(deps, inDegree).map((i) => keys[i]!);
-    throw new PlanError('DependencyCycle', `depends_on cycle: ${cycle.map((k) => `\`${k}\``).join(' -> ')}`, {
-      addresses: cycle.slice(0, -1),
-      cycle,
-      hint: 'remove one of the depends_on edges in the cycle',
-    });
+    const path = findCycle(deps, inDegree);
+    const cycle = path.map((i) => keys[i]!);
+    const arrows = cycle.map((k) => `\`${k}\``).join(' -> ');
+    // The spec's message for a depends_on cycle; one through a trigger says so and where.
+    const trigger = path.findIndex(
+      (from, k) => k < path.length - 1 && triggerEdges.has(`${from}>${path[k + 1]}`),
+    );
+    if (trigger === -1) {
+      throw new PlanError('DependencyCycle', `depends_on cycle: ${arrows}`, {
+        addresses: cycle.slice(0, -1),
+        cycle,
+        hint: 'remove one of the depends_on edges in the cycle',
+      });
+    }
+    throw new PlanError(
+      'DependencyCycle',
+      `depends_on / triggered_by cycle: ${arrows}${at(desired[path[trigger]!]!, 'triggered_by')}`,
+      {
+        addresses: cycle.slice(0, -1),
+        cycle,
+        hint: 'a resource cannot re-run on a change that must wait for it: remove one of the edges in the cycle',
+      },
+    );
   }
   return order;
+}
+
+/** ` at file:line:col` of a resource's attribute, when the resource came from a file. */
+function at(resource: DesiredResource, attr: string): string {
+  const location: SourceLocation | undefined = resource.source?.attrs[attr] ?? resource.source?.block;
+  return location === undefined
+    ? ''
+    : ` at ${location.file ?? '<input>'}:${location.line}:${location.column}`;
 }
 
 /**

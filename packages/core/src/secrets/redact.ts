@@ -67,7 +67,9 @@ export function redactSteps(steps: readonly PlannedResource[], redaction: Redact
   const redactor = new Redactor(redaction);
   return steps.map((step) => {
     const changes = redactor.changes(step.changes);
-    const action = step.action === 'update' && changes.length === 0 ? 'noop' : step.action;
+    // A re-run is work of its own: an update with nothing but a trigger stays one.
+    const action =
+      step.action === 'update' && changes.length === 0 && step.trigger === undefined ? 'noop' : step.action;
     const redacted: PlannedResource = {
       addr: step.addr,
       provider: step.provider,
@@ -84,6 +86,7 @@ export function redactSteps(steps: readonly PlannedResource[], redaction: Redact
               ...(step.drift.observed === undefined ? {} : { observed: redactor.value(step.drift.observed) }),
             },
           }),
+      ...(step.trigger === undefined ? {} : { trigger: step.trigger }),
     };
     return redacted;
   });

@@ -46,7 +46,7 @@ import { addrKey } from '../addr';
 import { compareKeys } from '../json';
 import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
-import { resourceStateSchema } from './schema';
+import { orderedEntry, resourceStateSchema } from './schema';
 
 /** The journal format version this stratum reads and writes. */
 export const JOURNAL_VERSION = 1;
@@ -70,12 +70,7 @@ export function headerLine(base: string): string {
 export function recordLine(key: string, entry: ResourceState | undefined): string {
   if (entry === undefined) return `${JSON.stringify({ delete: key })}\n`;
   // Fixed field order, as in the state file; attrs keep their own key order.
-  const ordered = {
-    addr: { kind: entry.addr.kind, name: entry.addr.name },
-    provider: entry.provider,
-    attrs: entry.attrs,
-  };
-  return `${JSON.stringify({ put: key, entry: ordered })}\n`;
+  return `${JSON.stringify({ put: key, entry: orderedEntry(entry) })}\n`;
 }
 
 /** The line that says the journal is being folded into a state file with digest `digest`. */
@@ -157,11 +152,7 @@ export function parseJournal(text: string, journalPath: string, statePath: strin
       }
       records.push({
         put: raw.put,
-        entry: {
-          addr: { kind: entry.addr.kind, name: entry.addr.name },
-          provider: entry.provider,
-          attrs: entry.attrs,
-        },
+        entry: orderedEntry(entry),
       });
     } else {
       throw corrupt(i + 1, 'is not a journal record');

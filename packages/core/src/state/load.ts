@@ -3,7 +3,7 @@ import { addrKey } from '../addr';
 import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
 import { journalPathFor, parseJournal, replayJournal, stateDigest } from './journal';
-import { emptyState, STATE_VERSION, stateFileSchema } from './schema';
+import { emptyState, orderedEntry, STATE_VERSION, stateFileSchema } from './schema';
 import { stateTarget } from './target';
 
 const RESTORE_HINT =
@@ -166,11 +166,7 @@ export function parseState(text: string, path: string): State {
         { hint: 'an entry must be keyed by its own `<kind>.<name>`; fix the key or the addr by hand' },
       );
     }
-    resources[key] = {
-      addr: { kind: entry.addr.kind, name: entry.addr.name },
-      provider: entry.provider,
-      attrs: entry.attrs,
-    };
+    resources[key] = orderedEntry(entry);
   }
   return { version: STATE_VERSION, resources };
 }

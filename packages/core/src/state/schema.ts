@@ -19,6 +19,7 @@ export const resourceStateSchema = z.strictObject({
   addr: z.strictObject({ kind: z.string().min(1), name: z.string().min(1) }),
   provider: z.string(),
   attrs: z.json(),
+  pending_trigger: z.array(z.string()).optional(),
 });
 
 /**
@@ -45,12 +46,7 @@ export function serializeState(state: State): string {
   const resources: Record<string, ResourceState> = {};
   for (const key of Object.keys(state.resources).sort(compareKeys)) {
     const entry = state.resources[key]!;
-    // Fixed field order, independent of how the caller built the object.
-    const ordered: ResourceState = {
-      addr: { kind: entry.addr.kind, name: entry.addr.name },
-      provider: entry.provider,
-      attrs: entry.attrs,
-    };
+    const ordered = orderedEntry(entry);
     // defineProperty, not assignment: a key named `__proto__` must stay a plain key.
     Object.defineProperty(resources, key, {
       value: ordered,
@@ -60,4 +56,19 @@ export function serializeState(state: State): string {
     });
   }
   return `${JSON.stringify({ version: STATE_VERSION, resources }, null, 2)}\n`;
+}
+
+/**
+ * A copy of a state entry with the format's fixed field order (`addr`,
+ * `provider`, `attrs`, then `pending_trigger` only while a re-run is owed, so
+ * an entry is otherwise the spec's three fields), however the caller built it.
+ * Attrs are shared, not copied: they keep their own key order.
+ */
+export function orderedEntry(entry: ResourceState): ResourceState {
+  return {
+    addr: { kind: entry.addr.kind, name: entry.addr.name },
+    provider: entry.provider,
+    attrs: entry.attrs,
+    ...(entry.pending_trigger === undefined ? {} : { pending_trigger: [...entry.pending_trigger] }),
+  };
 }

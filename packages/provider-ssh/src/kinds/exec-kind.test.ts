@@ -73,6 +73,15 @@ describe('ssh_exec apply', () => {
     expect(transport.commands()).toEqual(['uptime']);
   });
 
+  it('a trigger runs the command again, unless its own update just did', async () => {
+    const attrs: SshExecAttrs = { host: 'root@h', command: 'uptime', env: { A: 'b' } };
+    const request = { kind: 'ssh_exec', name: 'uptime', attrs, raw: attrs };
+    expect(kind.trigger!.verb(attrs)).toBe('re-run');
+    const alone = await kind.trigger!.operation({ ...request, alongside: 'none' });
+    expect(alone!.commands.map((c) => c.command)).toEqual(['export A=b; uptime']);
+    expect(await kind.trigger!.operation({ ...request, alongside: 'update' })).toBeUndefined();
+  });
+
   it('marks every env value sensitive on the command, and nothing else', async () => {
     const operation = await kind.create({
       kind: 'ssh_exec',

@@ -61,6 +61,11 @@ export const sshExecKind: KindHandler<SshExecAttrs> = {
 
   create: runCommand,
   update: runCommand,
+  // Runs the command again; an update already did, so it needs no second run.
+  trigger: {
+    verb: () => 're-run',
+    operation: (request) => (request.alongside === 'update' ? undefined : runCommand(request)),
+  },
 
   delete(request) {
     const host = priorHost(request);

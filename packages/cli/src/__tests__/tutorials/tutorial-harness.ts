@@ -241,23 +241,29 @@ export async function startTutorial(example: string): Promise<Tutorial> {
     mkdirSync(join(root, 'home'), { mode: 0o700 });
     const droplet = await startDroplet({ publish: [80, 443] });
     const tutorial = new Tutorial(example, root, droplet);
-    writeFileSync(
-      tutorial.sshConfig,
-      [
-        'Host sandbox',
-        '  HostName 127.0.0.1',
-        `  Port ${droplet.sshPort}`,
-        '  User root',
-        `  IdentityFile ${droplet.clientKeyPath}`,
-        `  UserKnownHostsFile ${droplet.knownHostsPath}`,
-        '',
-      ].join('\n'),
-    );
+    writeSandboxSshConfig(tutorial);
     return tutorial;
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The ssh config a reader would write for the alias `sandbox`: root on the droplet's published port. */
+export function writeSandboxSshConfig(tutorial: Tutorial): void {
+  const { droplet } = tutorial;
+  writeFileSync(
+    tutorial.sshConfig,
+    [
+      'Host sandbox',
+      '  HostName 127.0.0.1',
+      `  Port ${droplet.sshPort}`,
+      '  User root',
+      `  IdentityFile ${droplet.clientKeyPath}`,
+      `  UserKnownHostsFile ${droplet.knownHostsPath}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 export interface HttpAnswer {
@@ -331,7 +337,11 @@ export function summaryLine(stdout: string): string {
 
 /** Plan lines that name a step: `+ addr`, `~ addr`, `- addr` or `  addr`, as [symbol, addr]. */
 export function planSteps(stdout: string): [string, string][] {
-  return [...stdout.matchAll(/^([+~ -]) ([a-z_]+\.[A-Za-z0-9_.-]+)$/gm)].map((m) => [m[1]!, m[2]!]);
+  // A step that re-runs ends in its reason: `~ system_service.nginx  (restart: … changed)`.
+  return [...stdout.matchAll(/^([+~ -]) ([a-z_]+\.[A-Za-z0-9_.-]+)(?: {2}\(.*\))?$/gm)].map((m) => [
+    m[1]!,
+    m[2]!,
+  ]);
 }
 
 /** The steps a refreshed plan marks with `! DRIFT` or `? unreadable`, by address. */
@@ -339,7 +349,7 @@ export function driftByStep(stdout: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let current: string | undefined;
   for (const line of stdout.split('\n')) {
-    const step = line.match(/^[+~ -] ([a-z_]+\.[A-Za-z0-9_.-]+)$/);
+    const step = line.match(/^[+~ -] ([a-z_]+\.[A-Za-z0-9_.-]+)(?: {2}\(.*\))?$/);
     if (step) {
       current = step[1]!;
       continue;
