@@ -12,6 +12,7 @@ function workspaceAliases(): { find: string; replacement: string }[] {
   const aliases = [
     { find: '@stratum/core/test', replacement: resolve(packagesDir, 'core/src/test/index.ts') },
     { find: '@stratum/core/kit', replacement: resolve(packagesDir, 'core/src/kit/index.ts') },
+    { find: '@stratum/core/node-version', replacement: resolve(packagesDir, 'core/src/node-version.ts') },
   ];
   for (const dir of readdirSync(packagesDir)) {
     aliases.push({ find: `@stratum/${dir}`, replacement: resolve(packagesDir, dir, 'src/index.ts') });

@@ -13,6 +13,15 @@ echo "== lint"
 pnpm run lint
 echo "== typecheck"
 pnpm run typecheck --output-logs=errors-only
+echo "== old node"
+# A Node.js older than we support, for the test that every package refuses it
+# with a clear message (the npm package node@20, beside the toolchain).
+old_node_dir="${STRATUM_OLD_NODE_DIR:-$HOME/.cache/stratum/node20}"
+if [ ! -x "$old_node_dir/node_modules/.bin/node" ]; then
+  npm install --prefix "$old_node_dir" --no-audit --no-fund --loglevel=error node@20 >/dev/null
+fi
+export STRATUM_OLD_NODE="$old_node_dir/node_modules/.bin/node"
+"$STRATUM_OLD_NODE" --version
 echo "== test hosts"
 # Start the docker engine and build the test images up front (later runs reuse
 # them), so that no test's timeout pays for a first-time image build. In CI

@@ -1,3 +1,6 @@
+// First, before any dependency runs: a clear refusal of a Node.js that is too old.
+import './node-version';
+
 export { addrKey, parseAddr } from './addr';
 export type { NamespaceResources, ResourceClaims } from './claims/check';
 export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';

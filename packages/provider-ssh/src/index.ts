@@ -1,3 +1,6 @@
+// First, before any dependency runs: a clear refusal of a Node.js that is too old.
+import '@stratum/core/node-version';
+
 export type { TransportLogger } from './connection';
 export type {
   HostKeyChangedDetails,

@@ -1,4 +1,6 @@
-import { accessSync, constants, globSync, statSync } from 'node:fs';
+// A namespace import: a named import of `globSync` (Node >= 22) would fail at link time on an
+// older Node, before the version check could say why.
+import * as fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname as localHostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -104,7 +106,7 @@ export async function loadSshConfig(
 export function checkSshConfigPath(path: string): void {
   let isDirectory: boolean;
   try {
-    isDirectory = statSync(path).isDirectory();
+    isDirectory = fs.statSync(path).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw sshConfigMissing(path, 'does not exist');
@@ -112,7 +114,7 @@ export function checkSshConfigPath(path: string): void {
   }
   if (isDirectory) throw sshConfigMissing(path, 'is a directory, not a file');
   try {
-    accessSync(path, constants.R_OK);
+    fs.accessSync(path, fs.constants.R_OK);
   } catch (err) {
     throw unreadable(path, err);
   }
@@ -160,7 +162,7 @@ async function readConfigText(path: string, homeDir: string, depth: number): Pro
     for (const pattern of splitArgs(include[1]!)) {
       const expanded = expandTilde(pattern, homeDir);
       const absolute = isAbsolute(expanded) ? expanded : join(homeDir, '.ssh', expanded);
-      for (const file of globSync(absolute).sort()) {
+      for (const file of fs.globSync(absolute).sort()) {
         const included = await readConfigText(file, homeDir, depth + 1);
         if (included !== undefined) out.push(included);
       }
