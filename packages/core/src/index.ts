@@ -1,4 +1,4 @@
-export { addrKey, parseAddr } from './addr';
+export { addrKey, instanceName, parseAddr, parseInstanceName } from './addr';
 export type { NamespaceResources, ResourceClaims } from './claims/check';
 export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';
 export type { Claim, HostClaims, NameClaim, PortClaim } from './claims/claims';
