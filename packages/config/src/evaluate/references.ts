@@ -112,22 +112,17 @@ function resolveHost(
       `declare \`host "${name}" { ... }\` in one of the loaded files, or fix the name`,
     );
   }
-  let current: JsonValue | undefined = attrs;
-  for (const field of fields) {
-    current = isJsonObject(current) ? getOwn(current, field) : undefined;
-    if (current === undefined) {
-      const known = Object.keys(attrs);
-      throw ctx.error(
-        'UnknownHostField',
-        `host \`${name}\` has no field \`${fields.join('.')}\` in reference \`${refText(ref)}\``,
-        ref.span,
-        known.length > 0
-          ? `fields of host \`${name}\`: ${known.map((k) => `\`${k}\``).join(', ')}`
-          : `host \`${name}\` has no fields; add the attribute to its block`,
-      );
-    }
-  }
-  return cloneJson(current);
+  return walkFields(attrs, fields, () => {
+    const known = Object.keys(attrs);
+    return ctx.error(
+      'UnknownHostField',
+      `host \`${name}\` has no field \`${fields.join('.')}\` in reference \`${refText(ref)}\``,
+      ref.span,
+      known.length > 0
+        ? `fields of host \`${name}\`: ${known.map((k) => `\`${k}\``).join(', ')}`
+        : `host \`${name}\` has no fields; add the attribute to its block`,
+    );
+  });
 }
 
 function resolveSecret(
@@ -216,7 +211,17 @@ function resolveEach(ref: Reference, each: EachValue | undefined, ctx: EvalConte
       `give host \`${each.host.name}\` an \`addr\`, or read one of its fields with \`each.value.<field>\``,
     );
   }
-  return fields.length === 0 ? each.value : walkFields(each.host.attrs, fields, unknown);
+  const host = each.host;
+  return fields.length === 0
+    ? each.value
+    : walkFields(host.attrs, fields, () =>
+        ctx.error(
+          'UnknownEachField',
+          `host \`${host.name}\` has no field \`${fields.join('.')}\` in reference \`${refText(ref)}\``,
+          ref.span,
+          `fields of host \`${host.name}\`: ${Object.keys(host.attrs).map((k) => `\`${k}\``).join(', ')}`,
+        ),
+      );
 }
 
 /** Walks map fields; `missing` builds the error for a field that is not there. */
