@@ -117,7 +117,7 @@ const VALUE_FLAGS: readonly { key: string; flag: string; needs: string; example:
   { key: 'out', flag: '-o/--out', needs: 'a file path', example: '-o .stratum/merged.json' },
   { key: 'envFile', flag: '--env-file', needs: 'a file path', example: '--env-file .env.prod' },
   { key: 'var', flag: '--var', needs: 'name=value', example: '--var region=fra1' },
-  { key: 'varFile', flag: '--var-file', needs: 'a file path', example: '--var-file prod.vars.strat' },
+  { key: 'varFile', flag: '--var-file', needs: 'a file path', example: '--var-file prod.stratvars' },
   { key: 'namespace', flag: '-n/--namespace', needs: 'a namespace name', example: '-n app' },
   { key: 'manifest', flag: '--manifest', needs: 'a file path', example: '--manifest stratum.strat' },
   { key: 'sshConfig', flag: '--ssh-config', needs: 'a file path', example: '--ssh-config ./ssh_config' },

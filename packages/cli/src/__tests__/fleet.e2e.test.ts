@@ -133,8 +133,8 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
     const { ws } = t;
     addAliases(ws, ['web1']);
     ws.write('stratum.strat', fleetConfig(['web1']));
-    ws.write('prod.vars.strat', 'greeting = "from-file"\n');
-    const fromFile = await ws.run(['apply', '-y', '--var-file', 'prod.vars.strat'], {
+    ws.write('prod.stratvars', 'greeting = "from-file"\n');
+    const fromFile = await ws.run(['apply', '-y', '--var-file', 'prod.stratvars'], {
       env: { STRATUM_VAR_greeting: 'from-env' },
     });
     expectExit(fromFile, 0);
@@ -144,7 +144,7 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
     expectExit(fromEnv, 0);
     expect(readFileSync(ws.hostPath('motd-web1'), 'utf8')).toBe('from-env from web1 (fleet-web1)\n');
 
-    const fromCli = await ws.run(['apply', '-y', '--var-file', 'prod.vars.strat', '--var', 'greeting=cli']);
+    const fromCli = await ws.run(['apply', '-y', '--var-file', 'prod.stratvars', '--var', 'greeting=cli']);
     expectExit(fromCli, 0);
     expect(readFileSync(ws.hostPath('motd-web1'), 'utf8')).toBe('cli from web1 (fleet-web1)\n');
 
