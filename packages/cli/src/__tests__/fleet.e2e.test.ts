@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat sources hold ${...} interpolations
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectExit, useWorkspacePerTest, type Workspace } from './harness';
 
@@ -156,5 +156,33 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
     const noValue = await ws.run(['plan', '--var']);
     expectExit(noValue, 1);
     expect(noValue.stderr).toContain('--var needs name=value');
+  });
+
+  it('runs examples/fleet as its README says', async () => {
+    const { ws } = t;
+    const example = resolve(import.meta.dirname, '../../../../examples/fleet');
+    addAliases(ws, ['web1', 'web2', 'web3']);
+    ws.write('stratum.strat', readFileSync(join(example, 'stratum.strat'), 'utf8'));
+    ws.write('prod.stratvars', readFileSync(join(example, 'prod.stratvars'), 'utf8'));
+    const site = ['--var', `site_dir=${ws.hostDir}`];
+
+    const validate = await ws.run(['validate', ...site]);
+    expectExit(validate, 1);
+    expect(validate.stderr).toContain('stratum.strat:3:10: variable `greeting` is required but has no value');
+
+    const plan = await ws.run(['plan', '--var-file', 'prod.stratvars', ...site]);
+    expectExit(plan, 0);
+    expect(plan.stdout).toMatch(/5 create, 0 update, 0 delete/);
+
+    expectExit(await ws.run(['apply', '--var-file', 'prod.stratvars', '-y', ...site]), 0);
+    for (const n of ['web1', 'web2', 'web3']) {
+      expect(readFileSync(ws.hostPath(`${n}/index.html`), 'utf8')).toBe(
+        `<h1>Hello from the fleet</h1>\n<p>served by ${n} (fleet-${n})</p>\n`,
+      );
+    }
+    expect(readFileSync(ws.hostPath('vhosts/b.example.conf'), 'utf8')).toBe('listen 8081\nserver_name b.example\n');
+    const show = await ws.run(['state', 'show', 'system_file.index["web2"]']);
+    expectExit(show, 0);
+    expect(show.stdout).toContain('web2/index.html');
   });
 });
