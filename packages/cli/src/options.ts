@@ -42,7 +42,8 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       array: true,
       nargs: 1,
       global: true,
-      describe: 'Read variables from a file of `name = value` lines in .strat syntax (repeatable; later files win)',
+      describe:
+        'Read variables from a file of `name = value` lines in .strat syntax (repeatable; later files win)',
     })
     .option('namespace', {
       alias: 'n',

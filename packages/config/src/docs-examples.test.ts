@@ -12,13 +12,13 @@ import { parse, parseAttributes } from './parse';
  */
 const DOC = join(import.meta.dirname, '../../../docs/reference/language.md');
 const text = readFileSync(DOC, 'utf8');
-const blocks = [...text.matchAll(/(?:<!-- test: addresses (?<addrs>[^\n]*?) -->\n)?```strat\n(?<source>[\s\S]*?)```/g)].map(
-  (m) => ({
-    line: text.slice(0, m.index).split('\n').length,
-    source: m.groups!.source!,
-    addresses: m.groups!.addrs?.split(' '),
-  }),
-);
+const blocks = [
+  ...text.matchAll(/(?:<!-- test: addresses (?<addrs>[^\n]*?) -->\n)?```strat\n(?<source>[\s\S]*?)```/g),
+].map((m) => ({
+  line: text.slice(0, m.index).split('\n').length,
+  source: m.groups!.source!,
+  addresses: m.groups!.addrs?.split(' '),
+}));
 
 describe('docs/reference/language.md examples', () => {
   it('has examples, some of them with expectations', () => {

@@ -88,7 +88,10 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
       'ssh_file.motd["web2"]',
       'ssh_file.motd["web3"]',
     ]);
-    expect(state.resources['ssh_file.motd["web2"]']?.addr).toEqual({ kind: 'ssh_file', name: 'motd["web2"]' });
+    expect(state.resources['ssh_file.motd["web2"]']?.addr).toEqual({
+      kind: 'ssh_file',
+      name: 'motd["web2"]',
+    });
 
     const show = await ws.run(['state', 'show', 'ssh_file.motd["web2"]']);
     expectExit(show, 0);
@@ -102,7 +105,9 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
     ws.write('stratum.strat', fleetConfig(['web1', 'web2', 'web3', 'web4']));
     const grow = await ws.run(['plan', '--json', ...vars]);
     expectExit(grow, 0);
-    const grown = JSON.parse(grow.stdout) as { steps: { address?: string; addr?: unknown; action: string }[] };
+    const grown = JSON.parse(grow.stdout) as {
+      steps: { address?: string; addr?: unknown; action: string }[];
+    };
     const changes = JSON.stringify(grown).match(/"action":"(create|update|delete)"/g) ?? [];
     expect(changes).toEqual(['"action":"create"']);
     expect(grow.stdout).toContain('ssh_file.motd[\\"web4\\"]');
@@ -180,7 +185,9 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
         `<h1>Hello from the fleet</h1>\n<p>served by ${n} (fleet-${n})</p>\n`,
       );
     }
-    expect(readFileSync(ws.hostPath('vhosts/b.example.conf'), 'utf8')).toBe('listen 8081\nserver_name b.example\n');
+    expect(readFileSync(ws.hostPath('vhosts/b.example.conf'), 'utf8')).toBe(
+      'listen 8081\nserver_name b.example\n',
+    );
     const show = await ws.run(['state', 'show', 'system_file.index["web2"]']);
     expectExit(show, 0);
     expect(show.stdout).toContain('web2/index.html');

@@ -35,19 +35,39 @@ export const fleetDocumentArb: fc.Arbitrary<MBlock[]> = fc
       attr('for_each', forEach),
       attr('key', ref('each', 'key')),
       attr('value', value),
-      attr('greeting', { type: 'template', parts: [ref('var', variable) as never, { type: 'text', value: '!' }] }),
+      attr('greeting', {
+        type: 'template',
+        parts: [ref('var', variable) as never, { type: 'text', value: '!' }],
+      }),
     ];
     return [
       block('variable', [variable], [attr('type', str('string')), attr('default', str(greeting))]),
-      ...hosts.map((h, i) => block('host', [h], [attr('addr', str(`root@192.0.2.${i + 1}`)), attr('tuning', { type: 'bool', value: false })])),
+      ...hosts.map((h, i) =>
+        block(
+          'host',
+          [h],
+          [attr('addr', str(`root@192.0.2.${i + 1}`)), attr('tuning', { type: 'bool', value: false })],
+        ),
+      ),
       block('group', ['fleet'], [attr('hosts', { type: 'list', items: hosts.map((h) => ref('host', h)) })]),
       block('resource', ['ssh_exec', overGroup], body(ref('group', 'fleet'), ref('each', 'value'))),
-      block('resource', ['ssh_exec', overList], body({ type: 'list', items: listKeys.map(str) }, ref('each', 'value'))),
+      block(
+        'resource',
+        ['ssh_exec', overList],
+        body({ type: 'list', items: listKeys.map(str) }, ref('each', 'value')),
+      ),
       block(
         'resource',
         ['ssh_exec', overMap],
         body(
-          { type: 'map', entries: mapKeys.map((key, i) => ({ key, quotedKey: true, value: { type: 'number', value: i, raw: String(i) } })) },
+          {
+            type: 'map',
+            entries: mapKeys.map((key, i) => ({
+              key,
+              quotedKey: true,
+              value: { type: 'number', value: i, raw: String(i) },
+            })),
+          },
           ref('each', 'value'),
         ),
       ),

@@ -63,12 +63,7 @@ export function extract(parsed: readonly ParsedUnit[], options: LoadOptions, fil
   const scope: Scope = { hosts: hostAttrs, secrets: secrets.values, vars: variables.values };
   const providers = evaluateProviders(byKind.provider, scopeResolver(scope, ctx), ctx);
   const implicit = implicitResources(hosts);
-  const declared = evaluateResources(
-    byKind.resource,
-    scope,
-    new Map(groups.map((g) => [g.name, g])),
-    ctx,
-  );
+  const declared = evaluateResources(byKind.resource, scope, new Map(groups.map((g) => [g.name, g])), ctx);
 
   return {
     hosts: hosts.map((h) => h.decl),

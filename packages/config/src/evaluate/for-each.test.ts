@@ -38,7 +38,13 @@ describe('for_each over a group', () => {
       );
     const out = loadStr(source.replace(':${each.value.port}', ''), { env: {} });
     expect(out.groups).toEqual([
-      { name: 'web', hosts: ['web1', 'web2'], description: 'the web tier', file: undefined, location: { file: undefined, line: 10, column: 1 } },
+      {
+        name: 'web',
+        hosts: ['web1', 'web2'],
+        description: 'the web tier',
+        file: undefined,
+        location: { file: undefined, line: 10, column: 1 },
+      },
     ]);
     expect(out.resources.map((r) => [addrKey(r.addr), r.attrs])).toEqual([
       ['system_package.nginx["web1"]', { host: 'root@192.0.2.1', note: 'web1 at root@192.0.2.1' }],
@@ -56,26 +62,44 @@ describe('for_each over a group', () => {
   });
 
   it('adding a host adds only its instances; the others keep their addresses and attributes', () => {
-    const resource = strat('resource "ssh_exec" "hello" {', '  for_each = group.web', '  host = each.value', '  command = "true"', '}');
-    const before = declared(FLEET + resource);
-    const grown = FLEET.replace('host "web2"', 'host "web3" {\n  addr = "root@192.0.2.3"\n  tuning = false\n}\nhost "web2"').replace(
-      '[host.web1, host.web2]',
-      '[host.web1, host.web2, host.web3]',
+    const resource = strat(
+      'resource "ssh_exec" "hello" {',
+      '  for_each = group.web',
+      '  host = each.value',
+      '  command = "true"',
+      '}',
     );
+    const before = declared(FLEET + resource);
+    const grown = FLEET.replace(
+      'host "web2"',
+      'host "web3" {\n  addr = "root@192.0.2.3"\n  tuning = false\n}\nhost "web2"',
+    ).replace('[host.web1, host.web2]', '[host.web1, host.web2, host.web3]');
     const after = declared(grown + resource);
     expect(after.slice(0, 2)).toEqual(before);
     expect(after.slice(2)).toEqual([['ssh_exec.hello["web3"]', { host: 'root@192.0.2.3', command: 'true' }]]);
   });
 
   it('an empty group makes no instances', () => {
-    expect(declared(strat('group "none" { hosts = [] }', 'resource "ssh_exec" "x" {', '  for_each = group.none', '}'))).toEqual([]);
+    expect(
+      declared(
+        strat('group "none" { hosts = [] }', 'resource "ssh_exec" "x" {', '  for_each = group.none', '}'),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('for_each over a list or a map', () => {
   it('a list of strings: key and value are the string, in list order', () => {
     expect(
-      declared(strat('resource "system_package" "p" {', '  for_each = ["curl", "git"]', '  name = each.value', '  tag = each.key', '}')),
+      declared(
+        strat(
+          'resource "system_package" "p" {',
+          '  for_each = ["curl", "git"]',
+          '  name = each.value',
+          '  tag = each.key',
+          '}',
+        ),
+      ),
     ).toEqual([
       ['system_package.p["curl"]', { name: 'curl', tag: 'curl' }],
       ['system_package.p["git"]', { name: 'git', tag: 'git' }],
@@ -110,7 +134,9 @@ describe('for_each over a list or a map', () => {
       '  name = each.value',
       '}',
     );
-    expect(declared(source, { varArgs: ['packages=["htop"]'] })).toEqual([['system_package.p["htop"]', { name: 'htop' }]]);
+    expect(declared(source, { varArgs: ['packages=["htop"]'] })).toEqual([
+      ['system_package.p["htop"]', { name: 'htop' }],
+    ]);
   });
 
   it('any key gives an address whose instance name parses back to it', () => {
@@ -120,7 +146,9 @@ describe('for_each over a list or a map', () => {
           env: {},
           variables: { keys },
         });
-        expect(out.resources.map((r) => parseInstanceName(r.addr.name))).toEqual(keys.map((key) => ({ base: 'x', key })));
+        expect(out.resources.map((r) => parseInstanceName(r.addr.name))).toEqual(
+          keys.map((key) => ({ base: 'x', key })),
+        );
       }),
     );
   });
@@ -129,22 +157,46 @@ describe('for_each over a list or a map', () => {
 describe('for_each errors', () => {
   it.each([
     ['a number', 'for_each = 3', 2, 14, 'BadForEach', '`for_each` got a number'],
-    ['a list of numbers', 'for_each = ["a", 2]', 2, 20, 'BadForEach', /holds strings \(the instance keys\), found a number/],
+    [
+      'a list of numbers',
+      'for_each = ["a", 2]',
+      2,
+      20,
+      'BadForEach',
+      /holds strings \(the instance keys\), found a number/,
+    ],
     ['a key twice', 'for_each = ["a", "a"]', 2, 20, 'BadForEach', '`for_each` list holds "a" twice'],
     ['a secret', 'for_each = [secret.s.value]', 2, 15, 'BadForEach', 'a secret cannot feed `for_each`'],
     ['an unknown group', 'for_each = group.db', 2, 14, 'UnknownGroup', 'unknown group `db` in `for_each`'],
     ['a group field', 'for_each = group.web.hosts', 2, 14, 'BadForEach', /takes a whole group/],
-    ['for_each twice', 'for_each = ["a"]\n  for_each = ["b"]', 3, 3, 'DuplicateAttribute', /duplicate attribute `for_each`/],
-    ['each in for_each', 'for_each = [each.key]', 2, 15, 'EachOutsideForEach', '`each.key` is only defined in a resource with `for_each`'],
+    [
+      'for_each twice',
+      'for_each = ["a"]\n  for_each = ["b"]',
+      3,
+      3,
+      'DuplicateAttribute',
+      /duplicate attribute `for_each`/,
+    ],
+    [
+      'each in for_each',
+      'for_each = [each.key]',
+      2,
+      15,
+      'EachOutsideForEach',
+      '`each.key` is only defined in a resource with `for_each`',
+    ],
   ] as const)('%s', (_name, line, atLine, column, code, message) => {
     const source = FLEET.replace('}\ngroup', '}\nsecret "s" { from_env = "S" }\ngroup');
     const before = FLEET.split('\n').length; // the lines above the resource, the secret's included
-    expectConfigError(() => loadStr(`${source}resource "ssh_exec" "x" {\n  ${line}\n}\n`, { env: { S: 'x' } }), {
-      code,
-      line: before + atLine,
-      column,
-      message,
-    });
+    expectConfigError(
+      () => loadStr(`${source}resource "ssh_exec" "x" {\n  ${line}\n}\n`, { env: { S: 'x' } }),
+      {
+        code,
+        line: before + atLine,
+        column,
+        message,
+      },
+    );
   });
 
   it.each([
@@ -153,22 +205,41 @@ describe('for_each errors', () => {
     ['a field of each.key', 'x = each.key.a', 'UnknownEachField', 7],
     ['a group reference as a value', 'x = group.web', 'GroupOutsideForEach', 7],
   ] as const)('%s', (_name, line, code, column) => {
-    const forEach = code === 'EachOutsideForEach' || code === 'GroupOutsideForEach' ? '' : '  for_each = ["a"]\n';
+    const forEach =
+      code === 'EachOutsideForEach' || code === 'GroupOutsideForEach' ? '' : '  for_each = ["a"]\n';
     const source = `${FLEET}resource "ssh_exec" "x" {\n${forEach}  ${line}\n}\n`;
-    expectConfigError(() => loadStr(source, { env: {} }), { code, column, line: FLEET.split('\n').length + (forEach ? 1 : 0) + 1 - 1 + 1 });
+    expectConfigError(() => loadStr(source, { env: {} }), {
+      code,
+      column,
+      line: FLEET.split('\n').length + (forEach ? 1 : 0) + 1 - 1 + 1,
+    });
   });
 
   it('BadResourceName for a `[` in a resource name', () => {
-    expectConfigError(() => loadStr('resource "ssh_exec" "x[1]" {\n}\n'), { code: 'BadResourceName', line: 1, column: 21 });
+    expectConfigError(() => loadStr('resource "ssh_exec" "x[1]" {\n}\n'), {
+      code: 'BadResourceName',
+      line: 1,
+      column: 21,
+    });
   });
 });
 
 describe('group errors', () => {
   it.each([
-    ['a member that is not a host reference', 'hosts = ["web1"]', 'BadGroupBody', /holds host references, found a string/],
+    [
+      'a member that is not a host reference',
+      'hosts = ["web1"]',
+      'BadGroupBody',
+      /holds host references, found a string/,
+    ],
     ['a host field', 'hosts = [host.web1.addr]', 'BadGroupBody', /found `host.web1.addr`/],
     ['an unknown host', 'hosts = [host.web9]', 'UnknownHost', 'unknown host `web9` in group `g`'],
-    ['a host twice', 'hosts = [host.web1, host.web1]', 'BadGroupBody', 'group `g`: host `web1` is listed twice'],
+    [
+      'a host twice',
+      'hosts = [host.web1, host.web1]',
+      'BadGroupBody',
+      'group `g`: host `web1` is listed twice',
+    ],
     ['no hosts', 'description = "x"', 'BadGroupBody', 'group `g`: `hosts` is missing'],
     ['an unknown attribute', 'members = []', 'BadGroupBody', 'group `g`: unknown attribute `members`'],
     ['hosts not a list', 'hosts = host.web1', 'BadGroupBody', /`hosts` must be a list/],

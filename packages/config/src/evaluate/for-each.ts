@@ -22,7 +22,8 @@ export function forEachInstances(
   ctx: EvalContext,
 ): EachValue[] {
   const expr = attr.value;
-  if (expr.type === 'ref' && expr.segments[0] === 'group') return groupInstances(expr.segments, expr.span, scope, groups, ctx);
+  if (expr.type === 'ref' && expr.segments[0] === 'group')
+    return groupInstances(expr.segments, expr.span, scope, groups, ctx);
   const value = evaluateExpression(
     expr,
     (ref) => {

@@ -65,7 +65,13 @@ export function evaluateGroups(
       }
     }
     if (members === undefined) throw bad('`hosts` is missing');
-    groups.push({ name, hosts: members, description, file: block.span.file, location: toLocation(block.span) });
+    groups.push({
+      name,
+      hosts: members,
+      description,
+      file: block.span.file,
+      location: toLocation(block.span),
+    });
   }
   return groups;
 }

@@ -172,7 +172,7 @@ function resolveVariable(ref: Reference, vars: ReadonlyMap<string, JsonValue>, c
       'UnknownVariableField',
       `variable \`${name}\` has no field \`${fields.join('.')}\` in reference \`${refText(ref)}\``,
       ref.span,
-      'only map values have fields; check the variable\'s value or drop the field',
+      "only map values have fields; check the variable's value or drop the field",
     ),
   );
 }
@@ -219,7 +219,9 @@ function resolveEach(ref: Reference, each: EachValue | undefined, ctx: EvalConte
           'UnknownEachField',
           `host \`${host.name}\` has no field \`${fields.join('.')}\` in reference \`${refText(ref)}\``,
           ref.span,
-          `fields of host \`${host.name}\`: ${Object.keys(host.attrs).map((k) => `\`${k}\``).join(', ')}`,
+          `fields of host \`${host.name}\`: ${Object.keys(host.attrs)
+            .map((k) => `\`${k}\``)
+            .join(', ')}`,
         ),
       );
 }

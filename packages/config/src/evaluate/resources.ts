@@ -14,8 +14,8 @@ import { DuplicateTracker } from './duplicates';
 import { forEachInstances } from './for-each';
 import { setOwn } from './json';
 import { expectLabels } from './labels';
-import { secretRefSites } from './secret-refs';
 import { type EachValue, resolveReference, type Scope } from './references';
+import { secretRefSites } from './secret-refs';
 
 /** Records where a block and each of its top-level attributes were written. */
 export function blockSource(blockSpan: Span, spans: ReadonlyMap<string, Span>): ResourceSource {
@@ -75,7 +75,8 @@ export function evaluateResources(
     const forEach = forEachAttribute(block, ctx);
     const instances: (EachValue | undefined)[] =
       forEach === undefined ? [undefined] : forEachInstances(forEach, scope, groups, ctx);
-    const body: BodyItem[] = forEach === undefined ? block.body : block.body.filter((item) => item !== forEach);
+    const body: BodyItem[] =
+      forEach === undefined ? block.body : block.body.filter((item) => item !== forEach);
     const secretRefs = secretRefSites(block);
     for (const each of instances) {
       const instanceScope: Scope = { ...scope, each };

@@ -1,5 +1,5 @@
-import { describeFsError, readBoundedFile } from '@stratum/core/kit';
 import type { JsonValue } from '@stratum/core';
+import { describeFsError, readBoundedFile } from '@stratum/core/kit';
 import type { Span } from '../ast';
 import { ConfigError } from '../errors';
 import type { VariableOrigin, VariableType } from '../extracted';
@@ -55,7 +55,8 @@ export function readVariableInputs(
   };
   for (const name of declared) {
     const raw = inputs.env[`${ENV_PREFIX}${name}`];
-    if (raw !== undefined) given.set(name, { value: raw, raw, origin: 'env', described: `${ENV_PREFIX}${name}` });
+    if (raw !== undefined)
+      given.set(name, { value: raw, raw, origin: 'env', described: `${ENV_PREFIX}${name}` });
   }
   for (const path of inputs.files) {
     for (const [name, value] of readVarFile(path, ctx)) put(name, value);

@@ -22,7 +22,12 @@ const DECLS = strat(
   '}',
   'variable "port" { type = "number" }',
 );
-const USE = strat('resource "ssh_exec" "r" {', '  command = "echo ${var.region}:${var.port}"', '  port = var.port', '}');
+const USE = strat(
+  'resource "ssh_exec" "r" {',
+  '  command = "echo ${var.region}:${var.port}"',
+  '  port = var.port',
+  '}',
+);
 
 function attrs(source: string, options: LoadOptions) {
   return loadStr(source, { env: {}, ...options }).resources.at(-1)?.attrs;
@@ -124,10 +129,16 @@ describe('variable blocks', () => {
 describe('variable errors', () => {
   it('names every unset required variable at once, each with file:line:col', () => {
     const err = expectConfigError(
-      () => loadStr(strat('variable "a" {}', 'variable "b" { default = 1 }', 'variable "c" {}'), { env: {}, file: 'v.strat' }),
+      () =>
+        loadStr(strat('variable "a" {}', 'variable "b" { default = 1 }', 'variable "c" {}'), {
+          env: {},
+          file: 'v.strat',
+        }),
       { code: 'UnsetVariable', line: 1, column: 10, file: 'v.strat' },
     );
-    expect(err.message).toBe('2 required variables have no value:\n  `a` (declared at v.strat:1:10)\n  `c` (declared at v.strat:3:10)');
+    expect(err.message).toBe(
+      '2 required variables have no value:\n  `a` (declared at v.strat:1:10)\n  `c` (declared at v.strat:3:10)',
+    );
     expect(err.hint).toContain('STRATUM_VAR_a');
     expect(err.frame()).toContain('^^^');
   });
@@ -140,15 +151,69 @@ describe('variable errors', () => {
   });
 
   it.each([
-    ['a default of the wrong type', 'variable "p" {\n  type = "number"\n  default = "80"\n}\n', {}, 3, 3, /is of type "number", but its default is a string/],
-    ['--var text that is not a number', 'variable "p" { type = "number" }\n', { varArgs: ['p=80x'] }, 1, 10, /the value from --var p \("80x"\) is not a number/],
-    ['--var text that is not a bool', 'variable "p" { type = "bool" }\n', { varArgs: ['p=yes'] }, 1, 10, /is not `true` or `false`/],
-    ['--var text that is not a list', 'variable "p" { type = "list" }\n', { varArgs: ['p=web1'] }, 1, 10, /is not a \.strat list/],
-    ['--var text that is a map, not a list', 'variable "p" { type = "list" }\n', { varArgs: ['p={ a = 1 }'] }, 1, 10, /the value from --var p is a map/],
-    ['an environment value of the wrong type', 'variable "p" { type = "number" }\n', { env: { STRATUM_VAR_p: 'x' } }, 1, 10, /from STRATUM_VAR_p/],
-    ['an option value of the wrong type', 'variable "p" { type = "string" }\n', { variables: { p: 1 } }, 1, 10, /the value from the `variables` option is a number/],
+    [
+      'a default of the wrong type',
+      'variable "p" {\n  type = "number"\n  default = "80"\n}\n',
+      {},
+      3,
+      3,
+      /is of type "number", but its default is a string/,
+    ],
+    [
+      '--var text that is not a number',
+      'variable "p" { type = "number" }\n',
+      { varArgs: ['p=80x'] },
+      1,
+      10,
+      /the value from --var p \("80x"\) is not a number/,
+    ],
+    [
+      '--var text that is not a bool',
+      'variable "p" { type = "bool" }\n',
+      { varArgs: ['p=yes'] },
+      1,
+      10,
+      /is not `true` or `false`/,
+    ],
+    [
+      '--var text that is not a list',
+      'variable "p" { type = "list" }\n',
+      { varArgs: ['p=web1'] },
+      1,
+      10,
+      /is not a \.strat list/,
+    ],
+    [
+      '--var text that is a map, not a list',
+      'variable "p" { type = "list" }\n',
+      { varArgs: ['p={ a = 1 }'] },
+      1,
+      10,
+      /the value from --var p is a map/,
+    ],
+    [
+      'an environment value of the wrong type',
+      'variable "p" { type = "number" }\n',
+      { env: { STRATUM_VAR_p: 'x' } },
+      1,
+      10,
+      /from STRATUM_VAR_p/,
+    ],
+    [
+      'an option value of the wrong type',
+      'variable "p" { type = "string" }\n',
+      { variables: { p: 1 } },
+      1,
+      10,
+      /the value from the `variables` option is a number/,
+    ],
   ] as const)('VariableTypeMismatch: %s', (_name, source, options, line, column, message) => {
-    expectConfigError(() => loadStr(source, { env: {}, ...options }), { code: 'VariableTypeMismatch', line, column, message });
+    expectConfigError(() => loadStr(source, { env: {}, ...options }), {
+      code: 'VariableTypeMismatch',
+      line,
+      column,
+      message,
+    });
   });
 
   it('VariableTypeMismatch in a variable file points at the value there', () => {
@@ -161,10 +226,34 @@ describe('variable errors', () => {
   });
 
   it.each([
-    ['an unknown attribute', 'variable "v" {\n  default = 1\n  sensitive = true\n}\n', 3, 3, 'variable `v`: unknown attribute `sensitive`'],
-    ['an unknown type', 'variable "v" {\n  type = "int"\n}\n', 2, 3, /`type` must be one of "string", "number", "bool", "list", "map", found "int"/],
-    ['a description that is not a string', 'variable "v" {\n  description = 1\n}\n', 2, 3, /`description` must be a string/],
-    ['a reference', 'variable "v" {\n  default = var.w\n}\n', 2, 13, 'references not allowed inside `variable` blocks'],
+    [
+      'an unknown attribute',
+      'variable "v" {\n  default = 1\n  sensitive = true\n}\n',
+      3,
+      3,
+      'variable `v`: unknown attribute `sensitive`',
+    ],
+    [
+      'an unknown type',
+      'variable "v" {\n  type = "int"\n}\n',
+      2,
+      3,
+      /`type` must be one of "string", "number", "bool", "list", "map", found "int"/,
+    ],
+    [
+      'a description that is not a string',
+      'variable "v" {\n  description = 1\n}\n',
+      2,
+      3,
+      /`description` must be a string/,
+    ],
+    [
+      'a reference',
+      'variable "v" {\n  default = var.w\n}\n',
+      2,
+      13,
+      'references not allowed inside `variable` blocks',
+    ],
     ['a name that cannot be referenced', 'variable "a.b" {}\n', 1, 10, /cannot be referenced as `var.a.b`/],
   ] as const)('BadVariableBody: %s', (_name, source, line, column, message) => {
     expectConfigError(() => loadStr(source, { env: {} }), { code: 'BadVariableBody', line, column, message });
@@ -180,15 +269,32 @@ describe('variable errors', () => {
 
   it('UnknownVariable points at the reference, also inside ${...}', () => {
     expectConfigError(
-      () => loadStr('variable "pkg" { default = "x" }\nresource "ssh_exec" "r" {\n  command = "echo ${var.pgk}"\n}\n', { env: {} }),
-      { code: 'UnknownVariable', line: 3, column: 21, message: 'unknown variable `pgk` in reference `var.pgk`' },
+      () =>
+        loadStr(
+          'variable "pkg" { default = "x" }\nresource "ssh_exec" "r" {\n  command = "echo ${var.pgk}"\n}\n',
+          { env: {} },
+        ),
+      {
+        code: 'UnknownVariable',
+        line: 3,
+        column: 21,
+        message: 'unknown variable `pgk` in reference `var.pgk`',
+      },
     );
   });
 
   it('UnknownVariableField for a field of a value that has none', () => {
     expectConfigError(
-      () => loadStr('variable "m" { default = { a = 1 } }\nresource "ssh_exec" "r" {\n  x = var.m.b\n}\n', { env: {} }),
-      { code: 'UnknownVariableField', line: 3, column: 7, message: 'variable `m` has no field `b` in reference `var.m.b`' },
+      () =>
+        loadStr('variable "m" { default = { a = 1 } }\nresource "ssh_exec" "r" {\n  x = var.m.b\n}\n', {
+          env: {},
+        }),
+      {
+        code: 'UnknownVariableField',
+        line: 3,
+        column: 7,
+        message: 'variable `m` has no field `b` in reference `var.m.b`',
+      },
     );
   });
 

@@ -7,7 +7,12 @@ import { DuplicateTracker } from './duplicates';
 import { describeJson, getOwn } from './json';
 import { expectLabels } from './labels';
 import { forbidReferences } from './references';
-import { parseRawValue, type VariableInputs, type VariableValue, readVariableInputs } from './variable-inputs';
+import {
+  parseRawValue,
+  readVariableInputs,
+  type VariableInputs,
+  type VariableValue,
+} from './variable-inputs';
 
 const VARIABLE_ATTRS = new Set(['type', 'default', 'description']);
 const TYPES: readonly VariableType[] = ['string', 'number', 'bool', 'list', 'map'];
