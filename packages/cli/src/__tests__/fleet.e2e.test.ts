@@ -192,4 +192,30 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
     expectExit(show, 0);
     expect(show.stdout).toContain('web2/index.html');
   });
+
+  it('variables and groups of a namespace manifest are visible to every namespace', async () => {
+    const { ws } = t;
+    addAliases(ws, ['web1', 'web2']);
+    const hosts = ['web1', 'web2']
+      .map((n) => `host "${n}" {\n  addr   = "fleet-${n}"\n  tuning = false\n}\n`)
+      .join('\n');
+    ws.write(
+      'stratum.strat',
+      `variable "site" {\n  default = "@HOST@"\n}\n\n${hosts}\ngroup "web" {\n  hosts = [host.web1, host.web2]\n}\n\n` +
+        'namespace "a" {\n  configs = ["a.strat"]\n}\n\nnamespace "b" {\n  configs = ["b.strat"]\n}\n',
+    );
+    const body = (ns: string, extra: string) =>
+      `${extra}resource "ssh_file" "${ns}" {\n  for_each = group.web\n  host     = each.value\n  path     = "\${var.site}/${ns}-\${each.key}"\n  content  = "${ns}\\n"\n}\n`;
+    // Namespace b declares a variable of its own; --var for it must not trip namespace a's load.
+    ws.write('a.strat', body('a', ''));
+    ws.write('b.strat', body('b', 'variable "only_b" {\n  default = "x"\n}\n\n'));
+    expectExit(await ws.run(['apply', '-y', '-n', 'a']), 0);
+    expectExit(await ws.run(['apply', '-y', '-n', 'b', '--var', 'only_b=y']), 0);
+    for (const f of ['a-web1', 'a-web2', 'b-web1', 'b-web2']) expect(existsSync(ws.hostPath(f))).toBe(true);
+    const state = ws.readJson<{ resources: Record<string, unknown> }>('.stratum/b.json');
+    expect(Object.keys(state.resources)).toEqual(['ssh_file.b["web1"]', 'ssh_file.b["web2"]']);
+    const refused = await ws.run(['plan', '-n', 'a', '--var', 'only_b=y']);
+    expectExit(refused, 1);
+    expect(refused.stderr).toContain('--var only_b: no `variable` block declares `only_b`');
+  });
 });
