@@ -4,6 +4,10 @@ import { CliError } from './errors';
 /** Flags every command accepts (the spec's global flags plus ours). */
 export interface GlobalFlags {
   envFile?: string[] | undefined;
+  /** `--var name=value`, repeatable, later ones winning. */
+  var?: string[] | undefined;
+  /** `--var-file FILE`, repeatable, later files winning. */
+  varFile?: string[] | undefined;
   namespace?: string | undefined;
   manifest?: string | undefined;
   verbose?: boolean | undefined;
@@ -24,6 +28,22 @@ export function withGlobalOptions<T>(yargs: Argv<T>) {
       global: true,
       describe:
         'Load env vars from this .env-style file before resolving secrets (repeatable; default: ./.env if present)',
+    })
+    .option('var', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      global: true,
+      describe:
+        'Set a variable: --var name=value (repeatable; wins over --var-file, STRATUM_VAR_<name> and the default)',
+    })
+    .option('var-file', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      global: true,
+      describe:
+        'Read variables from a file of `name = value` lines in .strat syntax (repeatable; later files win)',
     })
     .option('namespace', {
       alias: 'n',
@@ -97,6 +117,8 @@ const VALUE_FLAGS: readonly { key: string; flag: string; needs: string; example:
   { key: 'path', flag: '-p/--path', needs: 'a file path', example: '-p .stratum/state.json' },
   { key: 'out', flag: '-o/--out', needs: 'a file path', example: '-o .stratum/merged.json' },
   { key: 'envFile', flag: '--env-file', needs: 'a file path', example: '--env-file .env.prod' },
+  { key: 'var', flag: '--var', needs: 'name=value', example: '--var region=fra1' },
+  { key: 'varFile', flag: '--var-file', needs: 'a file path', example: '--var-file prod.stratvars' },
   { key: 'namespace', flag: '-n/--namespace', needs: 'a namespace name', example: '-n app' },
   { key: 'manifest', flag: '--manifest', needs: 'a file path', example: '--manifest stratum.strat' },
   { key: 'sshConfig', flag: '--ssh-config', needs: 'a file path', example: '--ssh-config ./ssh_config' },

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { type Extracted, loadFile, loadFiles } from '@stratum/config';
+import { type Extracted, type LoadOptions, loadFile, loadFiles } from '@stratum/config';
 import {
   checkCrossNamespace,
   createEngine,
@@ -47,14 +47,14 @@ export interface PlanFlags extends GlobalFlags, SourceFlags {
 export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   const { env, loaded } = loadEnvFiles(flags.envFile, { cwd: io.cwd, processEnv: io.env });
   for (const path of loaded) io.err(`[env] loaded ${path}`);
-  const sources = resolveSources(
-    flags,
-    io.cwd,
-    (manifest) => loadFile(manifest, { env, allowUnresolvedSecrets: true }).namespaces,
-  );
+  const variables = variableOptions(flags, io);
+  // The manifest alone, or with a sibling's files, lacks the variables the rest declares.
+  const partial = { ...variables, env, allowUnresolvedSecrets: true, ignoreUndeclaredVariables: true };
+  const sources = resolveSources(flags, io.cwd, (manifest) => loadFile(manifest, partial).namespaces);
   const extracted = loadFiles(
     sources.configs.map((path) => shownPath(path, io)),
     {
+      ...variables,
       env,
       allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false,
     },
@@ -65,12 +65,20 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   for (const provider of await loadThirdPartyProviders(extracted.providers, io.cwd))
     registry.register(provider);
   const prepared = await prepareDesired(extracted.resources, registry, { redaction: extracted.redaction });
-  if (sources.mode === 'namespace') await checkSiblings(sources, prepared.resources, registry, env, io);
+  if (sources.mode === 'namespace') await checkSiblings(sources, prepared.resources, registry, partial, io);
   reportDiagnostics(
     [...prepared.diagnostics, ...validateProviderSettings(extracted.providers, registry)],
     io,
   );
   return { env, sources, extracted, registry, desired: prepared.resources };
+}
+
+/** `--var` and `--var-file` as load options; variable files are shown as the user wrote them. */
+function variableOptions(flags: PlanFlags, io: CliIo): Pick<LoadOptions, 'varArgs' | 'varFiles'> {
+  return {
+    varArgs: flags.var ?? [],
+    varFiles: (flags.varFile ?? []).map((path) => shownPath(resolve(io.cwd, path), io)),
+  };
 }
 
 /** The state a command works on: one file, or in namespace mode the namespace's file plus `_shared.json`. */
@@ -139,7 +147,7 @@ async function checkSiblings(
   sources: Sources,
   desired: readonly DesiredResource[],
   registry: Registry,
-  env: Loaded['env'],
+  options: LoadOptions,
   io: CliIo,
 ): Promise<void> {
   const manifest = sources.manifestPath!;
@@ -150,7 +158,7 @@ async function checkSiblings(
   const siblings: NamespaceResources[] = [];
   for (const sibling of sources.siblings ?? []) {
     try {
-      const loaded = loadFiles([manifest, ...sibling.configs], { env, allowUnresolvedSecrets: true });
+      const loaded = loadFiles([manifest, ...sibling.configs], options);
       // A provider only the sibling declares still makes its kinds' claims.
       const theirs = await loadThirdPartyProviders(
         loaded.providers.filter((p) => registry.provider(p.name) === undefined),

@@ -50,7 +50,27 @@ export type ConfigErrorCode =
   | 'ConfigFileUnreadable'
   // Namespaces
   | 'BadNamespaceLabels'
-  | 'BadNamespaceBody';
+  | 'BadNamespaceBody'
+  // Variables
+  | 'BadVariableBody'
+  | 'DuplicateVariable'
+  | 'UnsetVariable'
+  | 'VariableTypeMismatch'
+  | 'UndeclaredVariable'
+  | 'BadVarArg'
+  | 'VarFileUnreadable'
+  | 'BadVarFile'
+  | 'UnknownVariable'
+  | 'UnknownVariableField'
+  // Groups and for_each
+  | 'BadGroupBody'
+  | 'DuplicateGroup'
+  | 'UnknownGroup'
+  | 'GroupOutsideForEach'
+  | 'BadForEach'
+  | 'EachOutsideForEach'
+  | 'UnknownEachField'
+  | 'BadResourceName';
 
 export interface ConfigErrorOptions {
   hint?: string;

@@ -1,4 +1,4 @@
-import type { DesiredResource, JsonObject, RedactionMap, SourceLocation } from '@stratum/core';
+import type { DesiredResource, JsonObject, JsonValue, RedactionMap, SourceLocation } from '@stratum/core';
 
 /** A `host "<name>" { ... }` block, evaluated. Hosts are literal-only. */
 export interface HostDecl {
@@ -68,6 +68,10 @@ export interface Extracted {
    */
   resources: DesiredResource[];
   namespaces: NamespaceDecl[];
+  /** Every `variable` block with its value, in declaration order. */
+  variables: VariableDecl[];
+  /** Every `group` block, in declaration order. */
+  groups: GroupDecl[];
   /** Plaintexts to redact: sensitive, resolved secrets of 8+ characters. */
   redaction: RedactionMap;
   /** Non-fatal findings, one line each (e.g. `[secrets] warning: ...`). */
@@ -96,4 +100,55 @@ export interface LoadOptions {
    * local paths are errors (namespace paths then resolve against the working directory).
    */
   baseDir?: string | undefined;
+  /**
+   * Variable values from a program, already typed (a number is a number). They
+   * win over every other source. A name no `variable` block declares is
+   * `UndeclaredVariable`.
+   */
+  variables?: Record<string, JsonValue> | undefined;
+  /**
+   * `name=value` strings as given to `--var`, later ones winning. The text
+   * after `=` is read by the variable's type: as is for `string` (and for an
+   * untyped variable), as a number, `true`/`false`, or a `.strat` list or map.
+   */
+  varArgs?: readonly string[] | undefined;
+  /** Variable files (`name = value` lines in `.strat` syntax), later files winning. */
+  varFiles?: readonly string[] | undefined;
+  /**
+   * Accept values for variables no block declares instead of failing with
+   * `UndeclaredVariable`: for loading part of a config (a manifest alone),
+   * where the rest declares them.
+   */
+  ignoreUndeclaredVariables?: boolean | undefined;
+}
+
+/** What a `variable` block's `type` may say. Without `type` any value is accepted. */
+export type VariableType = 'string' | 'number' | 'bool' | 'list' | 'map';
+
+/** Where a variable's value came from, highest precedence first. */
+export type VariableOrigin = 'option' | 'cli' | 'var-file' | 'env' | 'default';
+
+/** A `variable "<name>" { ... }` block with the value it got. Variables are not secrets: use a `secret` block for those. */
+export interface VariableDecl {
+  name: string;
+  /** Absent when the block declares no `type`. */
+  type?: VariableType | undefined;
+  description?: string | undefined;
+  /** The declared default; absent for a required variable. */
+  default?: JsonValue | undefined;
+  /** The value `var.<name>` reads. */
+  value: JsonValue;
+  origin: VariableOrigin;
+  file?: string | undefined;
+  location: SourceLocation;
+}
+
+/** A `group "<name>" { hosts = [host.a, host.b] }` block. */
+export interface GroupDecl {
+  name: string;
+  /** Host block names, in the order written. */
+  hosts: string[];
+  description?: string | undefined;
+  file?: string | undefined;
+  location: SourceLocation;
 }

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { documentArb, printLoose, stripSpans } from './__tests__/arbitraries';
+import { fleetDocumentArb } from './__tests__/fleet-arbitraries';
 import { format } from './format';
+import { loadStr } from './load';
 import { parse } from './parse';
 
 describe('format (properties)', () => {
@@ -36,6 +38,21 @@ describe('format (properties)', () => {
         expect(formatted).not.toContain('\r');
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('keeps fleet documents (variables, groups, for_each) and their instances as they were', () => {
+    fc.assert(
+      fc.property(fleetDocumentArb, fc.integer(), (doc, seed) => {
+        const source = printLoose(doc, seed);
+        const formatted = format(source);
+        expect(stripSpans(parse(formatted).blocks)).toEqual(doc);
+        expect(format(formatted)).toBe(formatted);
+        const load = (text: string) =>
+          loadStr(text, { env: {} }).resources.map((r) => ({ addr: r.addr, attrs: r.attrs }));
+        expect(load(formatted)).toEqual(load(source));
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -25,13 +25,17 @@ export type { ConfigErrorCode, ConfigErrorOptions } from './errors';
 export { ConfigError } from './errors';
 export type {
   Extracted,
+  GroupDecl,
   HostDecl,
   LoadOptions,
   NamespaceDecl,
   ProviderDecl,
   SecretDecl,
   SecretSource,
+  VariableDecl,
+  VariableOrigin,
+  VariableType,
 } from './extracted';
 export { format } from './format';
 export { loadFile, loadFiles, loadStr } from './load';
-export { parse } from './parse';
+export { parse, parseAttributes } from './parse';

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
 import { EOF, type ILexingError, type IToken } from 'chevrotain';
-import type { Block, Comment, Document } from './ast';
+import type { BodyItem, Comment, Document } from './ast';
 import { ConfigError } from './errors';
 import { BrokenString, stratLexer, tokenLimitOffset } from './lexer';
 import { LineIndex } from './line-index';
@@ -30,6 +30,29 @@ let sharedParser: StratParser | undefined;
  *   and the source for a code frame. Nothing else is thrown for any input.
  */
 export function parse(source: string, file?: string): Document {
+  const { result, comments, lines } = parseWith(source, file, (parser) => parser.document());
+  return {
+    type: 'document',
+    file,
+    blocks: result,
+    comments,
+    span: { file, start: { offset: 0, line: 1, column: 1 }, end: lines.end() },
+  };
+}
+
+/**
+ * Parses a variable file: `name = value` lines, as in a block body but with
+ * no block around them. Errors are those of {@link parse}.
+ */
+export function parseAttributes(source: string, file?: string): BodyItem[] {
+  return parseWith(source, file, (parser) => parser.attributes()).result;
+}
+
+function parseWith<T>(
+  source: string,
+  file: string | undefined,
+  rule: (parser: StratParser) => T,
+): { result: T; comments: Comment[]; lines: LineIndex } {
   const lines = new LineIndex(source, file);
   // A token takes at least one character, so only a longer text can hold too many.
   if (source.length > MAX_TOKENS) {
@@ -41,10 +64,10 @@ export function parse(source: string, file?: string): Document {
   const parser = sharedParser;
   parser.begin(lexed.tokens, lines);
 
-  let blocks: Block[] | undefined;
+  let result: T | undefined;
   let thrown: ConfigError | undefined;
   try {
-    blocks = parser.document();
+    result = rule(parser);
   } catch (error) {
     // Decoding a string or spotting a bare identifier stops the parse with a
     // ConfigError of its own; anything else is a bug and must surface.
@@ -67,13 +90,7 @@ export function parse(source: string, file?: string): Document {
     text: tok.image,
     span: lines.span(tok.startOffset, tok.image.length),
   }));
-  return {
-    type: 'document',
-    file,
-    blocks: blocks!,
-    comments,
-    span: { file, start: { offset: 0, line: 1, column: 1 }, end: lines.end() },
-  };
+  return { result: result as T, comments, lines };
 }
 
 function tooManyTokens(offset: number, lines: LineIndex): ConfigError {

@@ -140,6 +140,16 @@ export class StratParser extends EmbeddedActionsParser {
     return blocks;
   });
 
+  /** A variable file: `name = value` attributes (and blocks) at the top level, a body without braces. */
+  attributes = this.RULE('attributes', (): BodyItem[] => {
+    const items: BodyItem[] = [];
+    this.MANY(() => {
+      const item = this.SUBRULE(this.bodyItem);
+      if (!this.RECORDING_PHASE) items.push(item);
+    });
+    return items;
+  });
+
   private topBlock = this.RULE('topBlock', (): Block => {
     const kind = this.CONSUME(Identifier);
     return this.SUBRULE(this.blockRest, { ARGS: [kind] });

@@ -1,7 +1,7 @@
 // First, before any dependency runs: a clear refusal of a Node.js that is too old.
 import './node-version';
 
-export { addrKey, parseAddr } from './addr';
+export { addrKey, instanceName, parseAddr, parseInstanceName } from './addr';
 export type { NamespaceResources, ResourceClaims } from './claims/check';
 export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';
 export type { Claim, HostClaims, NameClaim, PortClaim } from './claims/claims';

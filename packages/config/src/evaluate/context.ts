@@ -28,6 +28,11 @@ export class EvalContext {
     for (const unit of units) this.#sources.set(unit.file, unit.source);
   }
 
+  /** Makes `source` known for code frames of errors in `file` (a variable file, say). */
+  addSource(file: string, source: string): void {
+    this.#sources.set(file, source);
+  }
+
   /** Builds (does not throw) a {@link ConfigError} located at `span`. */
   error(
     code: ConfigErrorCode,

@@ -1,13 +1,15 @@
 import type { Document } from '../ast';
 import type { Extracted, LoadOptions } from '../extracted';
 import { EvalContext, type SourceUnit, type UnitBlock } from './context';
+import { evaluateGroups } from './groups';
 import { evaluateHosts } from './hosts';
 import { implicitResources } from './implicit-resources';
 import { evaluateNamespaces } from './namespaces';
 import { evaluateProviders } from './providers';
-import { scopeResolver } from './references';
+import { type Scope, scopeResolver } from './references';
 import { evaluateResources } from './resources';
 import { evaluateSecrets } from './secrets';
+import { evaluateVariables } from './variables';
 
 /** A parsed document and the input it was parsed from. */
 export interface ParsedUnit {
@@ -15,9 +17,11 @@ export interface ParsedUnit {
   document: Document;
 }
 
-type TopLevelKind = 'host' | 'secret' | 'namespace' | 'provider' | 'resource';
+type TopLevelKind = 'variable' | 'host' | 'group' | 'secret' | 'namespace' | 'provider' | 'resource';
 const TOP_LEVEL_KINDS: ReadonlySet<string> = new Set<TopLevelKind>([
+  'variable',
   'host',
+  'group',
   'secret',
   'namespace',
   'provider',
@@ -26,8 +30,8 @@ const TOP_LEVEL_KINDS: ReadonlySet<string> = new Set<TopLevelKind>([
 
 /**
  * Evaluates parsed documents as one: their blocks are concatenated in order,
- * then run through the passes hosts → secrets → namespaces → providers +
- * resources. References therefore cross files, and each block keeps its own
+ * then run through the passes variables → hosts → groups → secrets →
+ * namespaces → providers + resources. References therefore cross files, and each block keeps its own
  * file's directory for relative paths.
  */
 export function extract(parsed: readonly ParsedUnit[], options: LoadOptions, files: string[]): Extracted {
@@ -35,21 +39,31 @@ export function extract(parsed: readonly ParsedUnit[], options: LoadOptions, fil
   const byKind = sortBlocks(parsed, ctx);
   const env = options.env ?? process.env;
 
-  const hosts = evaluateHosts(byKind.host, ctx);
-  const secrets = evaluateSecrets(byKind.secret, ctx, {
+  const variables = evaluateVariables(
+    byKind.variable,
+    {
+      values: options.variables,
+      args: options.varArgs ?? [],
+      files: options.varFiles ?? [],
+      env,
+      ignoreUndeclared: options.ignoreUndeclaredVariables === true,
+    },
+    ctx,
+  );
+  const hosts = evaluateHosts(byKind.host, variables.values, ctx);
+  const hostAttrs = new Map(hosts.map((h) => [h.decl.name, h.decl.attrs]));
+  const groups = evaluateGroups(byKind.group, hostAttrs, ctx);
+  const secrets = evaluateSecrets(byKind.secret, variables.values, ctx, {
     env,
     homeDir: options.homeDir ?? nonEmpty(env.HOME) ?? nonEmpty(env.USERPROFILE),
     allowUnresolved: options.allowUnresolvedSecrets === true,
   });
   const namespaces = evaluateNamespaces(byKind.namespace, ctx);
 
-  const resolve = scopeResolver(
-    { hosts: new Map(hosts.map((h) => [h.decl.name, h.decl.attrs])), secrets: secrets.values },
-    ctx,
-  );
-  const providers = evaluateProviders(byKind.provider, resolve, ctx);
+  const scope: Scope = { hosts: hostAttrs, secrets: secrets.values, vars: variables.values };
+  const providers = evaluateProviders(byKind.provider, scopeResolver(scope, ctx), ctx);
   const implicit = implicitResources(hosts);
-  const declared = evaluateResources(byKind.resource, resolve, ctx);
+  const declared = evaluateResources(byKind.resource, scope, new Map(groups.map((g) => [g.name, g])), ctx);
 
   return {
     hosts: hosts.map((h) => h.decl),
@@ -57,6 +71,8 @@ export function extract(parsed: readonly ParsedUnit[], options: LoadOptions, fil
     providers,
     resources: [...implicit, ...declared],
     namespaces,
+    variables: variables.decls,
+    groups,
     redaction: secrets.redaction,
     warnings: secrets.warnings,
     files,
@@ -66,7 +82,9 @@ export function extract(parsed: readonly ParsedUnit[], options: LoadOptions, fil
 /** Groups top-level blocks by kind, keeping document order; an unknown kind is an error. */
 function sortBlocks(parsed: readonly ParsedUnit[], ctx: EvalContext): Record<TopLevelKind, UnitBlock[]> {
   const byKind: Record<TopLevelKind, UnitBlock[]> = {
+    variable: [],
     host: [],
+    group: [],
     secret: [],
     namespace: [],
     provider: [],
@@ -79,7 +97,7 @@ function sortBlocks(parsed: readonly ParsedUnit[], ctx: EvalContext): Record<Top
           'UnknownBlock',
           `unknown block kind \`${block.kind}\``,
           block.kindSpan,
-          'top-level blocks are `host`, `secret`, `provider`, `resource` and `namespace`',
+          'top-level blocks are `variable`, `host`, `group`, `secret`, `provider`, `resource` and `namespace`',
         );
       }
       byKind[block.kind as TopLevelKind].push({ block, unit });

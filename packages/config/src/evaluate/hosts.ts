@@ -1,4 +1,4 @@
-import type { JsonObject } from '@stratum/core';
+import type { JsonObject, JsonValue } from '@stratum/core';
 import type { Span } from '../ast';
 import type { HostDecl } from '../extracted';
 import { evaluateBody } from './body';
@@ -6,7 +6,7 @@ import { type EvalContext, toLocation, type UnitBlock } from './context';
 import { DuplicateTracker } from './duplicates';
 import { describeJson, getOwn } from './json';
 import { expectLabels } from './labels';
-import { forbidReferences } from './references';
+import { forbidReferences, variablesOnly } from './references';
 
 /** A host plus where its attributes were written (the implicit resources point at `addr`). */
 export interface EvaluatedHost {
@@ -15,14 +15,23 @@ export interface EvaluatedHost {
 }
 
 /**
- * Pass 1: host blocks, evaluated with an empty scope. Hosts can reference
- * nothing, so any reference (bare or inside a `${...}`) is an error.
+ * Pass 1: host blocks, evaluated with only the variables in scope. Hosts can
+ * reference nothing else, so any other reference (bare or inside a `${...}`)
+ * is an error.
  */
-export function evaluateHosts(blocks: readonly UnitBlock[], ctx: EvalContext): EvaluatedHost[] {
-  const refs = forbidReferences(
-    'RefInHostBlock',
-    'references not allowed inside host blocks',
-    'host blocks are evaluated first and must be literals; write the value out',
+export function evaluateHosts(
+  blocks: readonly UnitBlock[],
+  vars: ReadonlyMap<string, JsonValue>,
+  ctx: EvalContext,
+): EvaluatedHost[] {
+  const refs = variablesOnly(
+    vars,
+    forbidReferences(
+      'RefInHostBlock',
+      'references not allowed inside host blocks',
+      'host blocks are evaluated before everything but variables and hold literals or `var.*`; write the value out',
+      ctx,
+    ),
     ctx,
   );
   const duplicates = new DuplicateTracker('DuplicateHost', 'host', ctx);

@@ -1,18 +1,21 @@
 import {
   type DesiredResource,
   IMPLICIT_PREFIX,
+  instanceName,
   providerNameOf,
   type ResourceSource,
   type SourceLocation,
 } from '@stratum/core';
-import type { Span } from '../ast';
+import type { Attribute, Block, BodyItem, Span } from '../ast';
+import type { GroupDecl } from '../extracted';
 import { evaluateBody } from './body';
 import { type EvalContext, toLocation, type UnitBlock } from './context';
 import { DuplicateTracker } from './duplicates';
+import { forEachInstances } from './for-each';
 import { setOwn } from './json';
 import { expectLabels } from './labels';
+import { type EachValue, resolveReference, type Scope } from './references';
 import { secretRefSites } from './secret-refs';
-import type { ResolveRef } from './values';
 
 /** Records where a block and each of its top-level attributes were written. */
 export function blockSource(blockSpan: Span, spans: ReadonlyMap<string, Span>): ResourceSource {
@@ -34,7 +37,8 @@ export function blockSource(blockSpan: Span, spans: ReadonlyMap<string, Span>): 
  */
 export function evaluateResources(
   blocks: readonly UnitBlock[],
-  resolve: ResolveRef,
+  scope: Scope,
+  groups: ReadonlyMap<string, GroupDecl>,
   ctx: EvalContext,
 ): DesiredResource[] {
   const duplicates = new DuplicateTracker('DuplicateResource', 'resource', ctx);
@@ -59,14 +63,48 @@ export function evaluateResources(
         `names starting with \`${IMPLICIT_PREFIX}\` are kept for the implicit per-host resources; rename it`,
       );
     }
+    if (name.includes('[')) {
+      throw ctx.error(
+        'BadResourceName',
+        `resource name \`${name}\` contains \`[\``,
+        nameSpan,
+        '`[` starts the instance key of a for_each resource (`nginx["web1"]`); rename the resource',
+      );
+    }
     duplicates.add(`${kind}.${name}`, nameSpan);
-    const { attrs, spans } = evaluateBody(block.body, resolve, ctx);
-    const source: ResourceSource = {
-      ...blockSource(block.span, spans),
-      dir: unit.baseDir,
-      secretRefs: secretRefSites(block),
-    };
-    resources.push({ addr: { kind, name }, provider: providerNameOf(kind), attrs, source });
+    const forEach = forEachAttribute(block, ctx);
+    const instances: (EachValue | undefined)[] =
+      forEach === undefined ? [undefined] : forEachInstances(forEach, scope, groups, ctx);
+    const body: BodyItem[] =
+      forEach === undefined ? block.body : block.body.filter((item) => item !== forEach);
+    const secretRefs = secretRefSites(block);
+    for (const each of instances) {
+      const instanceScope: Scope = { ...scope, each };
+      const { attrs, spans } = evaluateBody(body, (ref) => resolveReference(ref, instanceScope, ctx), ctx);
+      const source: ResourceSource = { ...blockSource(block.span, spans), dir: unit.baseDir, secretRefs };
+      resources.push({
+        addr: { kind, name: each === undefined ? name : instanceName(name, each.key) },
+        provider: providerNameOf(kind),
+        attrs,
+        source,
+      });
+    }
   }
   return resources;
+}
+
+/** The block's `for_each` attribute: a meta-argument, not an attribute of the resource. */
+function forEachAttribute(block: Block, ctx: EvalContext): Attribute | undefined {
+  const found = block.body.filter(
+    (item): item is Attribute => item.type === 'attribute' && item.name === 'for_each',
+  );
+  if (found.length > 1) {
+    throw ctx.error(
+      'DuplicateAttribute',
+      `duplicate attribute \`for_each\`: already set on line ${found[0]!.nameSpan.start.line}`,
+      found[1]!.nameSpan,
+      'set `for_each` once per resource',
+    );
+  }
+  return found[0];
 }

@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { type JsonObject, RedactionMap, unresolvedPlaceholder } from '@stratum/core';
+import { type JsonObject, type JsonValue, RedactionMap, unresolvedPlaceholder } from '@stratum/core';
 import { decodeUtf8, describeFsError, LOCAL_TEXT_LIMIT, readBoundedFile } from '@stratum/core/kit';
 import type { Span } from '../ast';
 import type { SecretDecl, SecretSource } from '../extracted';
@@ -8,7 +8,7 @@ import type { EvalContext, SourceUnit, UnitBlock } from './context';
 import { DuplicateTracker } from './duplicates';
 import { describeJson, getOwn } from './json';
 import { expectLabels } from './labels';
-import { forbidReferences } from './references';
+import { forbidReferences, variablesOnly } from './references';
 
 /** Secrets shorter than this are not redacted: substring redaction of `root` or `5432` would hit everywhere. */
 export const MIN_REDACTED_LENGTH = 8;
@@ -36,13 +36,18 @@ const SECRET_ATTRS = new Set(['from_env', 'from_file', 'sensitive']);
  */
 export function evaluateSecrets(
   blocks: readonly UnitBlock[],
+  vars: ReadonlyMap<string, JsonValue>,
   ctx: EvalContext,
   options: SecretOptions,
 ): EvaluatedSecrets {
-  const refs = forbidReferences(
-    'RefInSecretBlock',
-    'references not allowed inside `secret` blocks',
-    'secret blocks are literal-only; name the env var or file directly',
+  const refs = variablesOnly(
+    vars,
+    forbidReferences(
+      'RefInSecretBlock',
+      'references not allowed inside `secret` blocks',
+      'secret blocks hold literals or `var.*`; name the env var or file directly',
+      ctx,
+    ),
     ctx,
   );
   const duplicates = new DuplicateTracker('DuplicateSecret', 'secret', ctx);

@@ -6,7 +6,8 @@ import type { PlanError } from './errors';
 import { topoSortDesired } from './topo-sort';
 
 function res(key: string, dependsOn?: string[]): DesiredResource {
-  const [kind, name] = key.split('.') as [string, string];
+  const dot = key.indexOf('.');
+  const [kind, name] = [key.slice(0, dot), key.slice(dot + 1)];
   return {
     addr: { kind, name },
     provider: kind.split('_')[0]!,
@@ -112,6 +113,23 @@ describe('topoSortDesired', () => {
       'depends_on edge: `docker_container.api` references unknown resource `docker_container.db`',
     );
     expect(err.addresses).toEqual(['docker_container.api', 'docker_container.db']);
+  });
+
+  it('orders by an edge to an instance, and points a bare for_each address at its instances', () => {
+    const web1 = res('system_package.nginx["web1"]');
+    const api = res('ssh_exec.api', ['system_package.nginx["web1"]']);
+    expect(keys(topoSortDesired([api, web1]))).toEqual(['system_package.nginx["web1"]', 'ssh_exec.api']);
+    const err = thrown(() =>
+      topoSortDesired([
+        res('system_package.nginx["web1"]'),
+        res('system_package.nginx["web2"]'),
+        res('ssh_exec.api', ['system_package.nginx']),
+      ]),
+    );
+    expect(StratumError.hasCode(err, 'UnknownDependency')).toBe(true);
+    expect(err.hint).toBe(
+      '`system_package.nginx` has instances: name them in depends_on, e.g. "system_package.nginx[\\"web1\\"]", "system_package.nginx[\\"web2\\"]"',
+    );
   });
 
   it('rejects a cycle, citing its path', () => {

@@ -49,7 +49,9 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
           `${attr} edge: \`${keys[i]}\` references unknown resource \`${target}\`${attr === 'triggered_by' ? at(desired[i]!, attr) : ''}`,
           {
             addresses: [keys[i]!, target],
-            hint: `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s ${attr}`,
+            hint:
+              instancesHint(target, keys) ??
+              `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s ${attr}`,
           },
         );
       }
@@ -130,4 +132,15 @@ function findCycle(deps: readonly number[][], inDegree: Int32Array): number[] {
   const cycle = path.slice(at.get(current));
   cycle.push(current);
   return cycle;
+}
+
+/**
+ * A `for_each` resource exists only as its instances (`kind.name["key"]`):
+ * an edge to the bare `kind.name` is told which addresses to write instead.
+ */
+function instancesHint(target: string, keys: readonly string[]): string | undefined {
+  const instances = keys.filter((key) => key.startsWith(`${target}["`));
+  if (instances.length === 0) return undefined;
+  const shown = instances.slice(0, 3).map((key) => JSON.stringify(key));
+  return `\`${target}\` has instances: name them in depends_on, e.g. ${shown.join(', ')}${instances.length > 3 ? ', ...' : ''}`;
 }
