@@ -119,7 +119,7 @@ export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
 export { emptyState, STATE_VERSION, serializeState } from './state/schema';
-export { isSharedResource, loadMerged, saveSplit } from './state/split';
+export { isSharedKey, isSharedResource, loadMerged, saveSplit } from './state/split';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {
   Action,

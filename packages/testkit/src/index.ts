@@ -33,3 +33,5 @@ export { startLoopbackSshd } from './sshd';
 export { addSudoUserScript, REFUSE_ROOT_LOGIN } from './sudo-user';
 export type { TestkitErrorCode } from './testkit-error';
 export { TestkitError } from './testkit-error';
+export type { PostgresServer } from './postgres';
+export { startPostgres } from './postgres';
