@@ -37,7 +37,10 @@ describe('postgresStateBackend', () => {
     const url = await freshDb();
     const backend = postgresStateBackend(url, { env });
     expect(await backend.read()).toEqual({ version: 1, resources: {} });
-    const state: State = { version: 1, resources: { 'file.a': entry('file', 'a', { z: 1, a: [true, null] }) } };
+    const state: State = {
+      version: 1,
+      resources: { 'file.a': entry('file', 'a', { z: 1, a: [true, null] }) },
+    };
     const lease = await backend.lock({ command: 'test' });
     await backend.write(state, 'file.a');
     state.resources['file.b'] = entry('file', 'b', { path: '/x' });
@@ -46,7 +49,10 @@ describe('postgresStateBackend', () => {
     await backend.write(state, 'file.a');
     await lease.release();
     expect(await postgresStateBackend(url, { env }).read()).toEqual(state);
-    const rows = await server.psql('t1'.replace('t1', new URL(url).pathname.slice(1)), 'SELECT key FROM stratum.resources');
+    const rows = await server.psql(
+      't1'.replace('t1', new URL(url).pathname.slice(1)),
+      'SELECT key FROM stratum.resources',
+    );
     expect(rows.trim()).toBe('file.b');
   });
 
@@ -95,7 +101,9 @@ describe('postgresStateBackend', () => {
     const refused = await second.lock({ command: 'stratum apply' }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StateLockedError);
     const locked = refused as StateLockedError;
-    expect(locked.message).toMatch(/state `default` in postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t\d+\?state=default is locked by \S+ \(pid \d+ on \S+\) since \S+ \(stratum apply\)/);
+    expect(locked.message).toMatch(
+      /state `default` in postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t\d+\?state=default is locked by \S+ \(pid \d+ on \S+\) since \S+ \(stratum apply\)/,
+    );
     expect(locked.holder?.pid).toBe(process.pid);
     await first.release();
     const again = await second.lock();
@@ -106,9 +114,14 @@ describe('postgresStateBackend', () => {
     const url = await freshDb();
     const db = new URL(url).pathname.slice(1);
     await postgresStateBackend(url, { env }).lock({ command: 'doomed' });
-    const refused = await postgresStateBackend(url, { env }).lock().catch((error: unknown) => error);
+    const refused = await postgresStateBackend(url, { env })
+      .lock()
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(StateLockedError);
-    await server.psql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stratum'");
+    await server.psql(
+      db,
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'stratum'",
+    );
     const lease = await postgresStateBackend(url, { env }).lock();
     await lease.release();
   });
@@ -119,7 +132,9 @@ describe('postgresStateBackend', () => {
     expect(backend.location).not.toContain('Wr0ng-S3cret');
     const error = (await backend.read().catch((e: unknown) => e)) as Error & { code: string; hint?: string };
     expect(error.code).toBe('StateUnreadable');
-    expect(error.message).toMatch(/cannot read PostgreSQL state postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t\d+\?state=default: .*password authentication failed/);
+    expect(error.message).toMatch(
+      /cannot read PostgreSQL state postgresql:\/\/postgres@127\.0\.0\.1:\d+\/t\d+\?state=default: .*password authentication failed/,
+    );
     expect(`${error.message} ${error.hint}`).not.toContain('Wr0ng-S3cret');
   });
 
@@ -127,7 +142,9 @@ describe('postgresStateBackend', () => {
     const url = await freshDb();
     const home = await mkdtemp(join(scratch, 'home-'));
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(join(home, '.pgpass'), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, { mode: 0o600 });
+    writeFileSync(join(home, '.pgpass'), `127.0.0.1:${server.port}:*:postgres:${server.password}\n`, {
+      mode: 0o600,
+    });
     const backend = postgresStateBackend(url, { env: { ...process.env, PGPASSWORD: undefined, HOME: home } });
     const previous = { home: process.env.HOME, pw: process.env.PGPASSWORD };
     // pg reads ~/.pgpass through the process environment.
@@ -146,14 +163,18 @@ describe('postgresStateBackend', () => {
     const db = new URL(url).pathname.slice(1);
     await postgresStateBackend(url, { env }).read();
     await server.psql(db, "UPDATE stratum.meta SET value = '99' WHERE key = 'schema_version'");
-    const error = (await postgresStateBackend(url, { env }).read().catch((e: unknown) => e)) as { code: string; message: string };
+    const error = (await postgresStateBackend(url, { env })
+      .read()
+      .catch((e: unknown) => e)) as { code: string; message: string };
     expect(error.code).toBe('StateVersionUnsupported');
     expect(error.message).toContain('schema version 99; this stratum knows version 1');
   });
 
   it('creates the schema once when many runs start at the same moment', async () => {
     const url = await freshDb();
-    const reads = await Promise.all(Array.from({ length: 5 }, () => postgresStateBackend(url, { env }).read()));
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, () => postgresStateBackend(url, { env }).read()),
+    );
     expect(reads.every((s) => Object.keys(s.resources).length === 0)).toBe(true);
   });
 });
@@ -169,8 +190,12 @@ describe('postgresStateBackend when the server stops mid-apply', () => {
     await server.halt();
     try {
       state.resources['file.b'] = entry('file', 'b', {});
-      const error = (await backend.write(state, 'file.b').catch((e: unknown) => e)) as Error & { hint: string };
-      expect(error.message).toMatch(/cannot write PostgreSQL state .*; this run's state \(every step that finished\) is kept in (\S+)$/);
+      const error = (await backend.write(state, 'file.b').catch((e: unknown) => e)) as Error & {
+        hint: string;
+      };
+      expect(error.message).toMatch(
+        /cannot write PostgreSQL state .*; this run's state \(every step that finished\) is kept in (\S+)$/,
+      );
       const path = /kept in (\S+)$/.exec(error.message)![1]!;
       expect(error.hint).toContain('stratum state push --force -s');
       expect(existsSync(path)).toBe(true);

@@ -4,18 +4,18 @@ import {
   isSharedKey,
   type LockInfo,
   type ResourceState,
+  STATE_VERSION,
   type State,
   type StateBackend,
   StateError,
   type StateErrorCode,
-  STATE_VERSION,
   saveSplit,
   saveState,
 } from '@stratum/core';
 import pg from 'pg';
-import { SchemaTooNew, ensureSchema, stateId } from './schema';
-import { parseStateUrl, type StateUrl } from './url';
 import { heldLocks, type Locks } from './lock';
+import { ensureSchema, SchemaTooNew, stateId } from './schema';
+import { parseStateUrl, type StateUrl } from './url';
 
 /** Options of {@link postgresStateBackend}. */
 export interface PostgresStateOptions {
@@ -46,7 +46,14 @@ export interface PostgresStateBackend extends StateBackend {
  * write goes to a local recovery copy that the error names.
  */
 export function postgresStateBackend(url: string, options: PostgresStateOptions = {}): PostgresStateBackend {
-  const parsed = parseStateUrl(url, options.env);
+  let parsed: StateUrl;
+  try {
+    parsed = parseStateUrl(url, options.env);
+  } catch (error) {
+    throw new StateError('StateUnreadable', 'postgres://', (error as Error).message, {
+      hint: 'write the state location as postgres://[user@]host[:port]/database[?state=NAME]',
+    });
+  }
   const own = parsed.stateName ?? options.state ?? 'default';
   const shared = options.shared;
   const shown = new URL(parsed.location);
@@ -65,9 +72,14 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
         hint: 'upgrade stratum to the version that set up this database',
       });
     }
-    return new StateError(code, location, `cannot ${doing} PostgreSQL state ${location}: ${text || 'connection failed'}`, {
-      hint,
-    });
+    return new StateError(
+      code,
+      location,
+      `cannot ${doing} PostgreSQL state ${location}: ${text || 'connection failed'}`,
+      {
+        hint,
+      },
+    );
   };
   const REACH_HINT =
     'check that the server runs and the URL, PGHOST/PGPORT/PGUSER and the password (PGPASSWORD, ~/.pgpass, PGSERVICE) are right';
@@ -104,7 +116,11 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
   const keepLocally = async (state: State): Promise<string> => {
     if (recovery === undefined) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      recovery = join(options.recoveryDir ?? join('.stratum', 'recovery'), `${stamp}-${process.pid}`, `${safe(own)}.json`);
+      recovery = join(
+        options.recoveryDir ?? join('.stratum', 'recovery'),
+        `${stamp}-${process.pid}`,
+        `${safe(own)}.json`,
+      );
     }
     if (shared === undefined) await saveState(recovery, state);
     else await saveSplit(recovery, join(recovery, '..', '_shared.json'), state);
@@ -152,7 +168,12 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
       try {
         const ids = new Map<string, string>();
         for (const name of names) ids.set(name, await stateId(client, name));
-        const locks = await heldLocks(client, names.map((name) => ({ name, id: ids.get(name)! })), info, location);
+        const locks = await heldLocks(
+          client,
+          names.map((name) => ({ name, id: ids.get(name)! })),
+          info,
+          location,
+        );
         held = { client, ids, locks };
       } catch (error) {
         await client.end().catch(() => undefined);
@@ -226,7 +247,7 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
                 entry.provider,
                 JSON.stringify(entry.attrs),
               ];
-              values.forEach((value, i) => columns[i]!.push(value));
+              for (const [i, value] of values.entries()) columns[i]!.push(value);
             }
             await client.query(
               `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
@@ -271,4 +292,3 @@ function whoami(): string {
 function safe(name: string): string {
   return name.replace(/[^\w.-]/g, '_');
 }
-

@@ -22,7 +22,8 @@ export async function heldLocks(
   const taken: string[] = [];
   const release = async () => {
     await client.query('DELETE FROM stratum.locks WHERE backend_pid = pg_backend_pid()');
-    for (const id of taken.reverse()) await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, key(id)]);
+    for (const id of taken.reverse())
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_CLASS, key(id)]);
   };
   try {
     for (const { name, id } of states) {
@@ -57,7 +58,13 @@ function key(id: string): number {
  * left by a session that is gone (its lock went with it) is not a holder.
  */
 async function holderOf(client: pg.Client, id: string): Promise<LockInfo | undefined> {
-  const row = await client.query<{ who: string; host: string; pid: number; command: string | null; since: string }>(
+  const row = await client.query<{
+    who: string;
+    host: string;
+    pid: number;
+    command: string | null;
+    since: string;
+  }>(
     `SELECT l.who, l.host, l.pid, l.command, l.since
        FROM stratum.locks l
       WHERE l.state_id = $1

@@ -49,7 +49,9 @@ INSERT INTO stratum.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT
 /** Thrown when the database was set up by a newer stratum. */
 export class SchemaTooNew extends Error {
   constructor(readonly found: number) {
-    super(`the database holds stratum state schema version ${found}; this stratum knows version ${SCHEMA_VERSION}`);
+    super(
+      `the database holds stratum state schema version ${found}; this stratum knows version ${SCHEMA_VERSION}`,
+    );
   }
 }
 

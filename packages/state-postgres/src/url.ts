@@ -49,14 +49,19 @@ export function parseStateUrl(raw: string, env: NodeJS.ProcessEnv = process.env)
   // pg lets a connection string's fields override the config's, even unset ones,
   // so the URL is parsed here and what it leaves out is filled in.
   const fromUrl = parseConnectionString(url.href) as Record<string, unknown>;
-  const given = (field: string) => fromUrl[field] !== undefined && fromUrl[field] !== null && fromUrl[field] !== '';
+  const given = (field: string) =>
+    fromUrl[field] !== undefined && fromUrl[field] !== null && fromUrl[field] !== '';
   const config: ClientConfig = {
     ...(Object.fromEntries(Object.entries(fromUrl).filter(([field]) => given(field))) as ClientConfig),
     ...(!given('password') && fromService.password !== undefined ? { password: fromService.password } : {}),
-    ...(url.hostname === '' && !given('host') && fromService.host !== undefined ? { host: fromService.host } : {}),
+    ...(url.hostname === '' && !given('host') && fromService.host !== undefined
+      ? { host: fromService.host }
+      : {}),
     ...(url.port === '' && fromService.port !== undefined ? { port: fromService.port } : {}),
     ...(!given('user') && fromService.user !== undefined ? { user: fromService.user } : {}),
-    ...(url.pathname.length <= 1 && fromService.database !== undefined ? { database: fromService.database } : {}),
+    ...(url.pathname.length <= 1 && fromService.database !== undefined
+      ? { database: fromService.database }
+      : {}),
     application_name: 'stratum',
   };
   const secrets = [raw, url.href, password, url.password, fromService.password, env.PGPASSWORD]
@@ -68,7 +73,8 @@ export function parseStateUrl(raw: string, env: NodeJS.ProcessEnv = process.env)
     config,
     scrub(text) {
       let out = text;
-      for (const secret of secrets) out = out.split(secret).join(secret === raw || secret === url.href ? location : '***');
+      for (const secret of secrets)
+        out = out.split(secret).join(secret === raw || secret === url.href ? location : '***');
       return out;
     },
   };

@@ -7,6 +7,8 @@ export { dropletTier, startDroplet } from './droplet';
 export type { GitRepo, GitServer, RepoFiles, RepoSpec } from './git-server';
 export { runGit, startGitServer } from './git-server';
 export { BUSYBOX_IMAGE, dropletImageTag, ensureBusyboxImage, ensureDropletImage } from './images';
+export type { PostgresServer } from './postgres';
+export { startPostgres } from './postgres';
 export type {
   ExitInfo,
   PollOptions,
@@ -33,5 +35,3 @@ export { startLoopbackSshd } from './sshd';
 export { addSudoUserScript, REFUSE_ROOT_LOGIN } from './sudo-user';
 export type { TestkitErrorCode } from './testkit-error';
 export { TestkitError } from './testkit-error';
-export type { PostgresServer } from './postgres';
-export { startPostgres } from './postgres';

@@ -161,10 +161,7 @@ async function isReady(port: number, socketDir: string): Promise<boolean> {
 }
 
 async function postgresIds(): Promise<{ uid: number; gid: number }> {
-  const [uid, gid] = await Promise.all([
-    run('id', ['-u', 'postgres']),
-    run('id', ['-g', 'postgres']),
-  ]);
+  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
   if (uid.code !== 0 || gid.code !== 0) {
     throw new TestkitError('CommandFailed', 'there is no `postgres` user on this machine', {
       hint: 'Install Debian `postgresql` (scripts/setup.sh does); it creates the user.',
