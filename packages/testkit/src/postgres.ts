@@ -39,7 +39,13 @@ function asPostgres(binary: string, args: readonly string[]): [string, string[]]
   return ['runuser', ['-u', 'postgres', '--', join(BIN_DIR, binary), ...args]];
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /** Flush commits to disk as a production server does (default false: tests need no durability). */
+  fsync?: boolean;
+}
+
+export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresServer> {
   const root = await mkdtemp(join(tmpdir(), 'stratum-pg-'));
   const dataDir = join(root, 'data');
   const password = randomBytes(12).toString('hex');
@@ -82,7 +88,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'fsync=off',
+      `fsync=${options.fsync ? 'on' : 'off'}`,
     ]);
     // setpriv inside runuser: the server gets SIGKILL if runuser (and so the test) dies.
     service = await spawnService(
