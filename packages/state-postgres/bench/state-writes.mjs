@@ -14,8 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { fileStateBackend, saveState } from '../../core/dist/index.js';
 import { postgresStateBackend } from '../dist/index.js';
@@ -100,7 +100,9 @@ async function measurePostgres(server, state, change, rowBytes) {
   const backend = postgresStateBackend(url, { env });
   await backend.replace(state);
   // pg lets a connection string override `password`, so the floor's URL carries it.
-  const floorClient = new pg.Client({ connectionString: url.replace('postgres@', `postgres:${server.password}@`) });
+  const floorClient = new pg.Client({
+    connectionString: url.replace('postgres@', `postgres:${server.password}@`),
+  });
   await floorClient.connect();
   await floorClient.query('CREATE TABLE floor (id int PRIMARY KEY, body text NOT NULL)');
   const body = 'x'.repeat(rowBytes);
@@ -139,7 +141,9 @@ try {
   console.log('');
   console.log('| backend | per step | its floor | ratio to floor |');
   console.log('| --- | --- | --- | --- |');
-  console.log(`| file (journal append) | ${ms(file.write)} | ${ms(file.floor)} (append + fdatasync) | ${ratio(file.write, file.floor)} |`);
+  console.log(
+    `| file (journal append) | ${ms(file.write)} | ${ms(file.floor)} (append + fdatasync) | ${ratio(file.write, file.floor)} |`,
+  );
   console.log(
     `| PostgreSQL (row upsert) | ${ms(postgres.write)} | ${ms(postgres.floor)} (one autocommit INSERT) | ${ratio(postgres.write, postgres.floor)} |`,
   );

@@ -230,7 +230,7 @@ resource "ssh_file" "c" {
           /cannot write PostgreSQL state postgresql:\/\/postgres@127\.0\.0\.1:\d+\/e2e\d+\?state=default/,
         );
         expect(kept).toBeDefined();
-        const recovered = JSON.parse(readFileSync(kept!, "utf8"));
+        const recovered = JSON.parse(readFileSync(kept!, 'utf8'));
         expect(Object.keys(recovered.resources).sort()).toEqual(['ssh_exec.wait', 'ssh_file.a']);
       } finally {
         await server.start();

@@ -23,7 +23,9 @@ describe('state unlock', { timeout: 60_000 }, () => {
     t.ws.write('.stratum/state.json.lock', lockOf(pid));
     const result = await t.ws.run(['state', 'unlock']);
     expectExit(result, 0);
-    expect(result.stdout).toContain(`removed ${t.ws.dir}/.stratum/state.json.lock (left by pid ${pid} on ${hostname()}`);
+    expect(result.stdout).toContain(
+      `removed ${t.ws.dir}/.stratum/state.json.lock (left by pid ${pid} on ${hostname()}`,
+    );
     expect(t.ws.exists('.stratum/state.json.lock')).toBe(false);
     const again = await t.ws.run(['state', 'unlock']);
     expect(again.stdout).toContain('no lock on');
