@@ -17,6 +17,10 @@ export type CliErrorCode =
   | 'StateNotFound'
   | 'HostUnreachable'
   | 'StdoutFailed'
+  /** `state push` / `state pull -o` would overwrite a different state (without --force). */
+  | 'StateTargetNotEmpty'
+  /** `state unlock` was asked to break a lock whose holder may still run. */
+  | 'StateLockHeld'
   | 'BadArguments';
 
 export class CliError extends StratumError<CliErrorCode> {

@@ -1,4 +1,4 @@
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Extracted, type LoadOptions, loadFile, loadFiles } from '@stratum/config';
 import {
   checkCrossNamespace,
@@ -20,9 +20,10 @@ import { loadEnvFiles } from './env-files';
 import { CliError } from './errors';
 import type { CliIo } from './io';
 import { type GlobalFlags, parallelismOf } from './options';
+import { lazyPostgresBackend } from './postgres-state';
 import { loadThirdPartyProviders } from './provider-loader';
 import { builtinRegistry } from './runtime';
-import { resolveSources, type SourceFlags, type Sources } from './sources';
+import { chosenState, isStateUrl, resolveSources, type SourceFlags, type Sources } from './sources';
 
 /**
  * The steps every config-reading command shares, in the spec's order: env
@@ -50,7 +51,11 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   const variables = variableOptions(flags, io);
   // The manifest alone, or with a sibling's files, lacks the variables the rest declares.
   const partial = { ...variables, env, allowUnresolvedSecrets: true, ignoreUndeclaredVariables: true };
-  const sources = resolveSources(flags, io.cwd, (manifest) => loadFile(manifest, partial).namespaces);
+  const sources = resolveSources(
+    { ...flags, state: chosenState(flags, env) },
+    io.cwd,
+    (manifest) => loadFile(manifest, partial).namespaces,
+  );
   const extracted = loadFiles(
     sources.configs.map((path) => shownPath(path, io)),
     {
@@ -81,8 +86,18 @@ function variableOptions(flags: PlanFlags, io: CliIo): Pick<LoadOptions, 'varArg
   };
 }
 
-/** The state a command works on: one file, or in namespace mode the namespace's file plus `_shared.json`. */
-export function stateBackendFor(sources: Sources): StateBackend {
+/**
+ * The state a command works on: one file, or in namespace mode the namespace's
+ * file plus `_shared.json`; for a `postgres://` location the PostgreSQL
+ * backend (the namespace's state plus `_shared` in that database).
+ */
+export function stateBackendFor(sources: Sources, cwd?: string): StateBackend {
+  if (isStateUrl(sources.statePath)) {
+    return lazyPostgresBackend(sources.statePath, {
+      ...(sources.mode === 'namespace' ? { state: sources.namespace, shared: '_shared' } : {}),
+      recoveryDir: cwd === undefined ? undefined : join(cwd, '.stratum', 'recovery'),
+    });
+  }
   return sources.sharedStatePath
     ? splitStateBackend(sources.statePath, sources.sharedStatePath)
     : fileStateBackend(sources.statePath);
@@ -106,7 +121,7 @@ export function engineFor(loaded: Loaded, io: CliIo, wiring: EngineWiring): Engi
   return createEngine({
     registry: loaded.registry,
     transport: wiring.transport,
-    state: stateBackendFor(loaded.sources),
+    state: stateBackendFor(loaded.sources, io.cwd),
     redaction: loaded.extracted.redaction,
     providers: loaded.extracted.providers,
     signal: wiring.signal,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type NamespaceEntry, resolveSources } from './sources';
+import { chosenState, isStateUrl, type NamespaceEntry, resolveSources } from './sources';
 
 const cwd = mkdtempSync(join(tmpdir(), 'stratum-sources-'));
 writeFileSync(join(cwd, 'stratum.strat'), '');
@@ -51,5 +51,27 @@ describe('resolveSources', () => {
     expect(() => resolveSources({ namespace: 'web' }, cwd, readManifest)).toThrow(
       'namespace `web` not declared in stratum.strat (known: infra, app)',
     );
+  });
+});
+
+describe('state locations that are URLs', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'stratum-sources-url-'));
+  writeFileSync(join(cwd, 'stratum.strat'), '');
+  const readManifest = (): NamespaceEntry[] => [{ name: 'app', configs: [] }];
+  const url = 'postgres://ops@db.example/stratum';
+
+  it('keeps a postgres:// URL as it is, and has no _shared.json for it', () => {
+    expect(resolveSources({ state: url }, cwd, readManifest).statePath).toBe(url);
+    const ns = resolveSources({ namespace: 'app', state: url }, cwd, readManifest);
+    expect(ns.statePath).toBe(url);
+    expect(ns.sharedStatePath).toBeUndefined();
+  });
+
+  it('takes STRATUM_STATE when -s is not given, and -s over it', () => {
+    expect(chosenState({}, { STRATUM_STATE: url })).toBe(url);
+    expect(chosenState({ state: 'x.json' }, { STRATUM_STATE: url })).toBe('x.json');
+    expect(chosenState({}, { STRATUM_STATE: '' })).toBeUndefined();
+    expect(isStateUrl('postgresql://h/db')).toBe(true);
+    expect(isStateUrl('./postgres.json')).toBe(false);
   });
 });

@@ -42,6 +42,24 @@ export interface SourceFlags {
 export const DEFAULT_CONFIG = 'stratum.strat';
 export const DEFAULT_STATE = join('.stratum', 'state.json');
 
+/** The environment variable naming the state location when `-s` is not given. */
+export const STATE_ENV = 'STRATUM_STATE';
+
+/** True for a state location that is a PostgreSQL URL rather than a file path. */
+export function isStateUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/** A state location as given: a URL as it is, a path made absolute. */
+export function stateLocation(cwd: string, location: string): string {
+  return isStateUrl(location) ? location : resolve(cwd, location);
+}
+
+/** `-s`, else `STRATUM_STATE`: the state location the user chose for this run, if any. */
+export function chosenState(flags: SourceFlags, env: Record<string, string | undefined>): string | undefined {
+  return flags.state ?? (env[STATE_ENV] || undefined);
+}
+
 /** Reads a manifest's namespace declarations (paths already absolute). */
 export type ManifestReader = (path: string) => NamespaceEntry[];
 
@@ -50,7 +68,7 @@ export function resolveSources(flags: SourceFlags, cwd: string, readManifest: Ma
     const configs = (flags.config && flags.config.length > 0 ? flags.config : [DEFAULT_CONFIG]).map((c) =>
       resolve(cwd, c),
     );
-    return { mode: 'bundle', configs, statePath: resolve(cwd, flags.state ?? DEFAULT_STATE) };
+    return { mode: 'bundle', configs, statePath: stateLocation(cwd, flags.state ?? DEFAULT_STATE) };
   }
 
   const name = flags.namespace;
@@ -77,13 +95,14 @@ export function resolveSources(flags: SourceFlags, cwd: string, readManifest: Ma
     );
   }
   const statePath = flags.state
-    ? resolve(cwd, flags.state)
+    ? stateLocation(cwd, flags.state)
     : (selected.state ?? join(dirname(manifestPath), '.stratum', `${name}.json`));
   return {
     mode: 'namespace',
     configs: [manifestPath, ...selected.configs.filter((c) => c !== manifestPath)],
     statePath,
-    sharedStatePath: join(dirname(statePath), '_shared.json'),
+    // A database keeps the shared rows itself (see stateBackendFor).
+    sharedStatePath: isStateUrl(statePath) ? undefined : join(dirname(statePath), '_shared.json'),
     namespace: name,
     manifestPath,
     siblings: namespaces.filter((ns) => ns.name !== name),

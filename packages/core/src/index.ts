@@ -120,12 +120,13 @@ export { StateError, StateLockedError } from './state/errors';
 export { journalPathFor } from './state/journal';
 export { loadState, parseState } from './state/load';
 export type { StateLock, StateLockOptions } from './state/lock';
-export { acquireStateLock, lockPathFor } from './state/lock';
+export { acquireStateLock, lockPathFor, parseLockInfo, takeoverPathFor } from './state/lock';
 export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
 export { emptyState, STATE_VERSION, serializeState } from './state/schema';
-export { isSharedResource, loadMerged, saveSplit } from './state/split';
+export { isSharedKey, isSharedResource, loadMerged, saveSplit } from './state/split';
+export { stateTarget } from './state/target';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {
   Action,

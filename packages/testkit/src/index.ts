@@ -7,6 +7,8 @@ export { dropletTier, startDroplet } from './droplet';
 export type { GitRepo, GitServer, RepoFiles, RepoSpec } from './git-server';
 export { runGit, startGitServer } from './git-server';
 export { BUSYBOX_IMAGE, dropletImageTag, ensureBusyboxImage, ensureDropletImage } from './images';
+export type { PostgresOptions, PostgresServer } from './postgres';
+export { startPostgres } from './postgres';
 export type {
   ExitInfo,
   PollOptions,

@@ -13,6 +13,7 @@ import { CHILD_PATH, CLI_DIR } from './harness';
 /** The publishable packages, in an order where `@stratum/core` comes first. */
 export const PUBLISHED = [
   'core',
+  'state-postgres',
   'config',
   'provider-ssh',
   'provider-system',

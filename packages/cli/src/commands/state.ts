@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { withPathOption } from '../options';
+import { withPathOption, withStateOptions } from '../options';
 import { type CommandRunner, runCommand } from './runner';
 
 /** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
-export const STATE_SUBCOMMANDS = ['list', 'show', 'merge'] as const;
+export const STATE_SUBCOMMANDS = ['list', 'show', 'merge', 'pull', 'push', 'unlock'] as const;
 
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
@@ -46,7 +46,48 @@ export function stateCommand(run: CommandRunner): CommandModule {
               (await import('../run/state')).runStateMerge(f, io),
             ),
         })
-        .demandCommand(1, 'name a state subcommand: list, show or merge'),
+        .command({
+          command: 'pull',
+          describe:
+            'Print the configured state (-s, STRATUM_STATE or the namespace) as a state file, or write it with -o',
+          builder: (s) =>
+            withStateOptions(s)
+              .option('out', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
+              .option('force', { type: 'boolean', describe: 'Overwrite an existing -o file' }),
+          handler: (args) =>
+            runCommand(run, args as unknown as { out?: string }, async (f, io) =>
+              (await import('../run/state-transfer')).runStatePull(f, io),
+            ),
+        })
+        .command({
+          command: 'push <target>',
+          describe: 'Copy the configured state into another state file or postgres:// database',
+          builder: (s) =>
+            withStateOptions(s)
+              .positional('target', { type: 'string', describe: 'A state file path or postgres://... URL' })
+              .option('force', {
+                type: 'boolean',
+                describe: 'Replace a target that holds a different state',
+              }),
+          handler: (args) =>
+            runCommand(run, args as unknown as { target: string }, async (f, io) =>
+              (await import('../run/state-transfer')).runStatePush(f, io),
+            ),
+        })
+        .command({
+          command: 'unlock',
+          describe: "Remove a lock file a dead run left beside the state (never a live run's)",
+          builder: (s) =>
+            withStateOptions(s).option('force', {
+              type: 'boolean',
+              describe: 'Also break a lock held from another machine (which cannot be checked from here)',
+            }),
+          handler: (args) =>
+            runCommand(run, args as object, async (f, io) =>
+              (await import('../run/state-unlock')).runStateUnlock(f, io),
+            ),
+        })
+        .demandCommand(1, 'name a state subcommand: list, show, merge, pull, push or unlock'),
     handler: () => {},
   };
 }

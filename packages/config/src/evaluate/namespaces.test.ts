@@ -55,6 +55,14 @@ describe('namespace blocks', () => {
     ]);
   });
 
+  it('keeps a postgres:// state URL as written (a database, not a path)', () => {
+    expect(
+      namespaces('namespace "a" {\n  configs = []\n  state = "postgresql://ops@db/stratum?state=a"\n}'),
+    ).toEqual([
+      { name: 'a', configs: [], state: 'postgresql://ops@db/stratum?state=a', file: 'stratum.strat' },
+    ]);
+  });
+
   it('resolves against the working directory without a base directory', () => {
     expect(namespaces('namespace "a" { configs = ["x.strat"] }', null)[0]?.configs).toEqual([
       resolve('x.strat'),

@@ -49,7 +49,9 @@ export function evaluateNamespaces(blocks: readonly UnitBlock[], ctx: EvalContex
       if (item.name === 'configs') {
         configs = literalStringList(item.value, bad).map(absolute);
       } else if (item.name === 'state') {
-        state = absolute(literalString(item.value, '`state`', bad));
+        const value = literalString(item.value, '`state`', bad);
+        // A database URL (the PostgreSQL backend) is a location, not a path to resolve.
+        state = /^postgres(ql)?:\/\//i.test(value) ? value : absolute(value);
       } else {
         throw bad(`unknown attribute \`${item.name}\``, item.nameSpan);
       }

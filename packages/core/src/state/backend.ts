@@ -41,6 +41,11 @@ export interface StateBackend {
    * their final form needs none.
    */
   flush?(): Promise<void>;
+  /**
+   * Replaces the whole stored state with `state` at once (`state push`).
+   * Called under the lock. Optional: a backend without it cannot be a push target.
+   */
+  replace?(state: State): Promise<void>;
 }
 
 /** What a run says about itself when it takes the lock. */
@@ -85,6 +90,7 @@ export function fileStateBackend(path: string): StateBackend {
         latest = undefined;
         if (state !== undefined) await saveState(path, state);
       }),
+    replace: (state) => serially(() => saveState(path, state)),
   };
 }
 
@@ -139,6 +145,7 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
         latest = undefined;
         if (state !== undefined) await saveSplit(namespacePath, sharedPath, state);
       }),
+    replace: (state) => serially(() => saveSplit(namespacePath, sharedPath, state)),
   };
 }
 

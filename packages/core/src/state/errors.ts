@@ -57,6 +57,8 @@ export interface LockInfo {
   readonly startedAt: string;
   /** What the holder is doing, e.g. `stratum apply`. */
   readonly command?: string | undefined;
+  /** Who runs the holder (the OS user name), where the backend records it. */
+  readonly user?: string | undefined;
 }
 
 /** The state is locked by another run; `holder` says which (undefined when the lock file is unreadable). */

@@ -1,0 +1,282 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { LoopbackSshd } from '@stratum/testkit';
+import { type PostgresServer, startPostgres } from '@stratum/testkit';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BIN,
+  CHILD_PATH,
+  createWorkspace,
+  expectExit,
+  hostBlock,
+  startHost,
+  type Workspace,
+} from './harness';
+
+/**
+ * The PostgreSQL state backend through the real binary: a throwaway cluster
+ * (testkit), the loopback sshd as the host, and two CLI processes racing.
+ */
+
+let sshd: LoopbackSshd;
+let server: PostgresServer;
+let databases = 0;
+
+beforeAll(async () => {
+  [sshd, server] = await Promise.all([startHost(), startPostgres()]);
+}, 180_000);
+afterAll(async () => {
+  await Promise.all([sshd?.stop(), server?.stop()]);
+});
+
+async function freshDb(): Promise<{ url: string; db: string }> {
+  databases += 1;
+  const db = `e2e${databases}`;
+  return { url: await server.createDatabase(db), db };
+}
+
+const pgEnv = () => ({ PGPASSWORD: server.password });
+
+/** Two quick files, then a step that takes long enough to be caught in the middle. */
+function slowConfig(): string {
+  return `${hostBlock('box')}
+resource "ssh_file" "a" {
+  host    = host.box.addr
+  path    = "@HOST@/a"
+  content = "a\\n"
+}
+resource "ssh_file" "b" {
+  host       = host.box.addr
+  path       = "@HOST@/b"
+  content    = "b\\n"
+  depends_on = ["ssh_file.a"]
+}
+resource "ssh_exec" "slow" {
+  host       = host.box.addr
+  command    = "sleep 60"
+  depends_on = ["ssh_file.b"]
+}
+`;
+}
+
+/** Starts `stratum ARGS` in the background; `exited` settles with its exit code. */
+function startCli(ws: Workspace, args: readonly string[], env: Record<string, string>) {
+  const child = spawn(BIN, args, {
+    cwd: ws.dir,
+    env: { HOME: ws.home, PATH: CHILD_PATH, CI: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const rowsOf = async (db: string) =>
+  (await server.psql(db, 'SELECT key FROM stratum.resources ORDER BY key'))
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+
+describe('state in PostgreSQL', { timeout: 180_000 }, () => {
+  it('refuses a second apply naming the holder; SIGKILL of the first frees the lock and keeps exactly the finished steps', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url, db } = await freshDb();
+      ws.write('stratum.strat', slowConfig());
+      const first = startCli(ws, ['apply', '-y', '-s', url], pgEnv());
+      await until(async () => (await rowsOf(db).catch(() => [])).length === 2, 'the first two steps');
+
+      // The second run names the state through the environment variable.
+      const second = await ws.run(['apply', '-y'], { env: { ...pgEnv(), STRATUM_STATE: url } });
+      expectExit(second, 1);
+      expect(second.stderr).toMatch(
+        new RegExp(
+          `state \`default\` in postgresql://postgres@127\\.0\\.0\\.1:${server.port}/${db}\\?state=default is locked by \\S+ \\(pid ${first.child.pid} on \\S+\\) since \\S+ \\(stratum apply\\)`,
+        ),
+      );
+      expect(second.stderr).toContain('nothing to unlock by hand');
+
+      first.child.kill('SIGKILL');
+      await first.exited;
+      // At once: the server dropped the session, and with it the lock.
+      const pulled = await ws.run(['state', 'pull', '-s', url], { env: pgEnv() });
+      expectExit(pulled, 0);
+      expect(Object.keys(JSON.parse(pulled.stdout).resources)).toEqual(['ssh_file.a', 'ssh_file.b']);
+      expect(await rowsOf(db)).toEqual(['ssh_file.a', 'ssh_file.b']);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('migrates file → PostgreSQL → file byte for byte, namespaces and _shared included', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url } = await freshDb();
+      ws.write(
+        'stratum.strat',
+        `${hostBlock('box')}
+namespace "app" {
+  configs = ["app.strat"]
+}
+`,
+      );
+      ws.write(
+        'app.strat',
+        `resource "system_file" "conf" {
+  host    = host.box.addr
+  path    = "@HOST@/conf"
+  content = "x = 1\\n"
+}
+resource "system_dir" "data" {
+  host = host.box.addr
+  path = "@HOST@/data"
+}
+`,
+      );
+      expectExit(await ws.run(['-n', 'app', 'apply', '-y']), 0);
+      const original = { app: ws.read('.stratum/app.json'), shared: ws.read('.stratum/_shared.json') };
+      const push = await ws.run(['-n', 'app', 'state', 'push', url], { env: pgEnv() });
+      expectExit(push, 0);
+      expect(push.stdout).toMatch(
+        /^pushed \d+ resources from .*\.stratum\/app\.json to postgresql:\/\/postgres@127\.0\.0\.1:\d+\/e2e\d+\?state=app$/m,
+      );
+      const pull = await ws.run(['-n', 'app', '-s', url, 'state', 'pull', '-o', 'back/app.json'], {
+        env: pgEnv(),
+      });
+      expectExit(pull, 0);
+      expect(ws.read('back/app.json')).toBe(original.app);
+      expect(ws.read('back/_shared.json')).toBe(original.shared);
+      // The namespace now applies against the database: nothing to do.
+      const plan = await ws.run(['-n', 'app', '-s', url, 'plan'], { env: pgEnv() });
+      expectExit(plan, 0);
+      expect(plan.stdout).toContain('0 create, 0 update, 0 delete');
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('a push onto a database holding another state needs --force', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url } = await freshDb();
+      ws.write(
+        'one.json',
+        `${JSON.stringify({ version: 1, resources: { 'system_dir.x': { addr: { kind: 'system_dir', name: 'x' }, provider: 'system', attrs: {} } } }, null, 2)}\n`,
+      );
+      ws.write('two.json', `${JSON.stringify({ version: 1, resources: {} }, null, 2)}\n`);
+      ws.write(
+        'three.json',
+        `${JSON.stringify({ version: 1, resources: { 'system_dir.y': { addr: { kind: 'system_dir', name: 'y' }, provider: 'system', attrs: {} } } }, null, 2)}\n`,
+      );
+      expectExit(await ws.run(['state', 'push', '-s', 'one.json', url], { env: pgEnv() }), 0);
+      const refused = await ws.run(['state', 'push', '-s', 'three.json', url], { env: pgEnv() });
+      expectExit(refused, 1);
+      expect(refused.stderr).toContain('already holds a different state (1 resources)');
+      expect(refused.stderr).toContain('--force');
+      expectExit(await ws.run(['state', 'push', '--force', '-s', 'three.json', url], { env: pgEnv() }), 0);
+      const pulled = await ws.run(['state', 'pull', '-s', url], { env: pgEnv() });
+      expect(pulled.stdout).toBe(ws.read('three.json'));
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('PostgreSQL stopped mid-apply: a clear error naming the recovery file, which state push reconciles', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url, db } = await freshDb();
+      ws.write(
+        'stratum.strat',
+        `${hostBlock('box')}
+resource "ssh_file" "a" {
+  host    = host.box.addr
+  path    = "@HOST@/a"
+  content = "a\\n"
+}
+resource "ssh_exec" "wait" {
+  host       = host.box.addr
+  command    = "while [ ! -e @HOST@/go ]; do sleep 0.2; done"
+  depends_on = ["ssh_file.a"]
+}
+resource "ssh_file" "c" {
+  host       = host.box.addr
+  path       = "@HOST@/c"
+  content    = "c\\n"
+  depends_on = ["ssh_exec.wait"]
+}
+`,
+      );
+      const run = startCli(ws, ['apply', '-y', '-s', url], pgEnv());
+      await until(async () => (await rowsOf(db).catch(() => [])).length === 1, 'the first step');
+      await server.halt();
+      try {
+        writeFileSync(ws.hostPath('go'), '');
+        const code = await run.exited;
+        expect(code).toBe(1);
+        const out = run.output();
+        const kept = /is kept in (\S+)/.exec(out)?.[1];
+        expect(out, out).toMatch(
+          /cannot write PostgreSQL state postgresql:\/\/postgres@127\.0\.0\.1:\d+\/e2e\d+\?state=default/,
+        );
+        expect(kept).toBeDefined();
+        const recovered = JSON.parse(readFileSync(kept!, 'utf8'));
+        expect(Object.keys(recovered.resources).sort()).toEqual(['ssh_exec.wait', 'ssh_file.a']);
+      } finally {
+        await server.start();
+      }
+      const kept = /is kept in (\S+)/.exec(run.output())![1]!;
+      expectExit(await ws.run(['state', 'push', '--force', '-s', kept, url], { env: pgEnv() }), 0);
+      expect(await rowsOf(db)).toEqual(['ssh_exec.wait', 'ssh_file.a']);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('no secret plaintext reaches any table', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9]{12,24}$/), async (secret) => {
+          const { url, db } = await freshDb();
+          ws.write(
+            'stratum.strat',
+            `${hostBlock('box')}
+secret "token" {
+  from_env = "STRATUM_TEST_TOKEN"
+}
+resource "ssh_file" "cred" {
+  host    = host.box.addr
+  path    = "@HOST@/cred-${databases}"
+  content = secret.token.value
+}
+`,
+          );
+          const applied = await ws.run(['apply', '-y', '-s', url], {
+            env: { ...pgEnv(), STRATUM_TEST_TOKEN: secret },
+          });
+          expectExit(applied, 0);
+          const dump = await server.psql(
+            db,
+            "SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.resources) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.states) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.locks) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.meta) t",
+          );
+          expect(dump).toContain('ssh_file.cred');
+          expect(dump).not.toContain(secret);
+        }),
+        { numRuns: 3 },
+      );
+    } finally {
+      ws.dispose();
+    }
+  });
+});
