@@ -1,14 +1,17 @@
 import type { Provider } from '@stratum/core';
 import { systemDirKind } from './dir-kind';
+import { systemLineKind } from './line-kind';
 import { systemFileKind } from './file-kind';
 import { systemPackageKind } from './package-kind';
 import { systemSecretFileKind } from './secret-file-kind';
 import { systemServiceKind } from './service-kind';
+import { systemSymlinkKind } from './symlink-kind';
+import { systemSysctlKind } from './sysctl-kind';
 import { systemUfwRuleKind } from './ufw-rule-kind';
 
 /**
  * The `system` provider: apt packages, systemd services, files, secret files,
- * directories and ufw rules on Debian/Ubuntu hosts. Its kinds build
+ * directories, ufw rules, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
  * operations; the engine runs them (and runs `apt-get update` once per host
  * per run), so the provider keeps no memory of its own.
  */
@@ -22,6 +25,9 @@ export function createSystemProvider(): Provider {
       system_secret_file: systemSecretFileKind,
       system_dir: systemDirKind,
       system_ufw_rule: systemUfwRuleKind,
+      system_symlink: systemSymlinkKind,
+      system_line: systemLineKind,
+      system_sysctl: systemSysctlKind,
     },
   };
 }
