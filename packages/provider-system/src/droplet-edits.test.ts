@@ -1,0 +1,151 @@
+/**
+ * The droplet tier for the small system edits: symlinks, lines of files and
+ * sysctl settings on a disposable Debian container, through the real pooled
+ * ssh2 transport — applied, read back clean, drifted by hand (`docker exec`),
+ * repaired and deleted. Runs when CI is set or STRATUM_DROPLET_TESTS=1.
+ */
+import { createTestContext } from '@stratum/core/test';
+import { createSshTransport, type SshTransport } from '@stratum/provider-ssh';
+import { type Droplet, dropletTier, startDroplet } from '@stratum/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stepsOf } from './__tests__/steps';
+import { createSystemProvider } from './system-provider';
+
+const tier = await dropletTier();
+const SLOW = 10 * 60_000;
+const NO_DRIFT = { changes: [], missing: false };
+
+describe.skipIf(!tier.run)('symlinks, lines and sysctl on a fresh droplet', () => {
+  let droplet: Droplet;
+  let transport: SshTransport;
+  let host: string;
+  const provider = createSystemProvider();
+  const { create, update, remove, drift } = stepsOf(provider, () => createTestContext(transport));
+
+  beforeAll(async () => {
+    droplet = await startDroplet();
+    host = droplet.addr;
+    transport = createSshTransport(droplet.transportOptions);
+    // Docker mounts /proc/sys read-only. The net.* keys belong to the
+    // container's own network namespace, so making just that subtree writable
+    // (as a VM's would be) changes nothing outside the droplet; kernel.* and
+    // vm.* stay read-only, and the test below relies on that.
+    const rw = await droplet.exec(
+      'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net',
+    );
+    expect(rw.code, rw.stderr).toBe(0);
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await transport?.close();
+    await droplet?.stop();
+  });
+
+  const inDroplet = async (command: string) => {
+    const result = await droplet.exec(command);
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout;
+  };
+
+  it(
+    'system_symlink: link, drift by hand, repair, refuse a file, delete',
+    async () => {
+      const attrs = { host, path: '/usr/local/bin/editor', target: '/usr/bin/less' };
+      const s = await create('system_symlink', 'editor', attrs);
+      expect(await inDroplet('readlink /usr/local/bin/editor')).toBe('/usr/bin/less\n');
+      expect(await drift('system_symlink', 'editor', s)).toMatchObject(NO_DRIFT);
+
+      await inDroplet('ln -sfn /bin/true /usr/local/bin/editor');
+      expect((await drift('system_symlink', 'editor', s)).changes).toEqual([
+        { field: 'target', from: '/usr/bin/less', to: '/bin/true' },
+      ]);
+      await update('system_symlink', 'editor', attrs, s);
+      expect(await drift('system_symlink', 'editor', s)).toMatchObject(NO_DRIFT);
+
+      await inDroplet('rm /usr/local/bin/editor && echo precious > /usr/local/bin/editor');
+      expect((await drift('system_symlink', 'editor', s)).changes).toEqual([
+        { field: 'target', from: '/usr/bin/less', to: null },
+      ]);
+      await expect(update('system_symlink', 'editor', attrs, s)).rejects.toThrow('is not a symbolic link');
+      expect(await inDroplet('cat /usr/local/bin/editor')).toBe('precious\n');
+      await update('system_symlink', 'editor', { ...attrs, force: true }, s);
+      expect(await inDroplet('readlink /usr/local/bin/editor')).toBe('/usr/bin/less\n');
+
+      await remove('system_symlink', 'editor', s);
+      expect((await drift('system_symlink', 'editor', s)).missing).toBe(true);
+    },
+    SLOW,
+  );
+
+  it(
+    'system_line: replace a commented default in sshd_config, drift, repair, delete',
+    async () => {
+      const before = await inDroplet('cat /etc/ssh/sshd_config');
+      const attrs = { host, path: '/etc/ssh/sshd_config', line: 'MaxAuthTries 4', match: '^#?MaxAuthTries' };
+      const s = await create('system_line', 'tries', attrs);
+      const after = await inDroplet('cat /etc/ssh/sshd_config');
+      expect(after.split('\n').filter((l) => /MaxAuthTries/.test(l))).toEqual(['MaxAuthTries 4']);
+      expect(after.split('\n').length).toBe(before.split('\n').length);
+      expect(await inDroplet('stat -c %a:%U /etc/ssh/sshd_config')).toBe('644:root\n');
+      expect(await drift('system_line', 'tries', s)).toMatchObject(NO_DRIFT);
+
+      await inDroplet("sed -i 's/^MaxAuthTries 4$/MaxAuthTries 9/' /etc/ssh/sshd_config");
+      expect((await drift('system_line', 'tries', s)).changes).toEqual([
+        { field: 'state', from: 'present', to: 'absent' },
+      ]);
+      await update('system_line', 'tries', attrs, s);
+      expect(await inDroplet('grep -c "^MaxAuthTries" /etc/ssh/sshd_config')).toBe('1\n');
+      expect(await drift('system_line', 'tries', s)).toMatchObject(NO_DRIFT);
+
+      await remove('system_line', 'tries', s);
+      expect((await droplet.exec('grep -c "^MaxAuthTries" /etc/ssh/sshd_config')).stdout).toBe('0\n');
+    },
+    SLOW,
+  );
+
+  it(
+    'system_sysctl: set live and persisted, drift by hand, repair, delete',
+    async () => {
+      const attrs = { host, key: 'net.ipv4.ip_forward', value: 1 };
+      const s = await create('system_sysctl', 'forward', attrs);
+      expect(await inDroplet('sysctl -n net.ipv4.ip_forward')).toBe('1\n');
+      expect(await inDroplet('cat /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf')).toBe(
+        'net.ipv4.ip_forward = 1\n',
+      );
+      expect(await drift('system_sysctl', 'forward', s)).toMatchObject(NO_DRIFT);
+
+      await inDroplet('sysctl -w net.ipv4.ip_forward=0 >/dev/null && rm /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf');
+      expect((await drift('system_sysctl', 'forward', s)).changes).toEqual([
+        { field: 'persisted', from: true, to: false },
+        { field: 'value', from: '1', to: '0' },
+      ]);
+      await update('system_sysctl', 'forward', attrs, s);
+      expect(await drift('system_sysctl', 'forward', s)).toMatchObject(NO_DRIFT);
+      // What a boot does with the file (`sysctl --system` would also trip over the container's read-only keys).
+      await inDroplet(
+        'sysctl -w net.ipv4.ip_forward=0 >/dev/null && sysctl -p /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf >/dev/null',
+      );
+      expect(await inDroplet('sysctl -n net.ipv4.ip_forward')).toBe('1\n');
+
+      await remove('system_sysctl', 'forward', s);
+      expect((await drift('system_sysctl', 'forward', s)).changes).toEqual([
+        { field: 'persisted', from: true, to: false },
+      ]);
+    },
+    SLOW,
+  );
+
+  it(
+    'system_sysctl: a key the container may not write fails with the reason and persists nothing',
+    async () => {
+      const error = (await create('system_sysctl', 'ro', { host, key: 'kernel.panic', value: 3 }).catch(
+        (e: unknown) => e,
+      )) as Error & { hint?: string };
+      expect(error.message).toContain(`system_sysctl.ro: sysctl -w kernel.panic failed on ${host}`);
+      expect(error.message).toMatch(/Read-only file system|permission denied/i);
+      expect(error.hint).toContain('cannot be set on this host');
+      expect((await droplet.exec('test -e /etc/sysctl.d/90-stratum-kernel.panic.conf')).code).not.toBe(0);
+    },
+    SLOW,
+  );
+});
