@@ -114,7 +114,9 @@ describe.skipIf(!tier.run)('symlinks, lines and sysctl on a fresh droplet', () =
       );
       expect(await drift('system_sysctl', 'forward', s)).toMatchObject(NO_DRIFT);
 
-      await inDroplet('sysctl -w net.ipv4.ip_forward=0 >/dev/null && rm /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf');
+      await inDroplet(
+        'sysctl -w net.ipv4.ip_forward=0 >/dev/null && rm /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf',
+      );
       expect((await drift('system_sysctl', 'forward', s)).changes).toEqual([
         { field: 'persisted', from: true, to: false },
         { field: 'value', from: '1', to: '0' },

@@ -2,7 +2,13 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, Registry } from '@stratum/core';
-import { createLocalShellTransport, createTestContext, desiredResource, runStep, stateWith } from '@stratum/core/test';
+import {
+  createLocalShellTransport,
+  createTestContext,
+  desiredResource,
+  runStep,
+  stateWith,
+} from '@stratum/core/test';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
@@ -26,12 +32,18 @@ const apply = async (attrs: Record<string, unknown>) => {
   const step = await runStep(kind, { action: 'create', kind: 'system_line', name: 'l', attrs: parsed }, ctx);
   return { recorded: step.recorded!, traces: ctx.traces() };
 };
-const read = (prior: Record<string, unknown>) => runProbe(shell, kind.probe!({ kind: 'system_line', name: 'l', prior }));
+const read = (prior: Record<string, unknown>) =>
+  runProbe(shell, kind.probe!({ kind: 'system_line', name: 'l', prior }));
 const text = () => readFile(path, 'utf8');
 
 describe('system_line schema', () => {
   it('takes one line; match is optional and not empty', () => {
-    expect(systemLineSchema.parse({ host, path: '/f', line: 'a' })).toEqual({ host, path: '/f', line: 'a', state: 'present' });
+    expect(systemLineSchema.parse({ host, path: '/f', line: 'a' })).toEqual({
+      host,
+      path: '/f',
+      line: 'a',
+      state: 'present',
+    });
     expect(systemLineSchema.safeParse({ host, path: '/f', line: 'a\nb' }).success).toBe(false);
     expect(systemLineSchema.safeParse({ host, path: '/f', line: 'a', match: '' }).success).toBe(false);
   });
@@ -41,7 +53,9 @@ describe('system_line schema', () => {
       desiredResource('system_line', 'a', { host, path: '/etc/x', line: 'k=1' }),
       desiredResource('system_line', 'b', { host, path: '/etc/x', line: 'k=1', state: 'absent' }),
     ];
-    expect(() => buildPlan(desired, stateWith(), { registry })).toThrow('both use line of a file `/etc/x: k=1`');
+    expect(() => buildPlan(desired, stateWith(), { registry })).toThrow(
+      'both use line of a file `/etc/x: k=1`',
+    );
   });
 });
 
@@ -91,7 +105,16 @@ describe('system_line on a real shell', () => {
 
   it('delete takes back only the exact line', async () => {
     await writeFile(path, 'a\nmine\nmine-ish\n');
-    await runStep(kind, { action: 'delete', kind: 'system_line', name: 'l', prior: { host, path, line: 'mine', match: '^mine', state: 'present' } }, createTestContext(shell));
+    await runStep(
+      kind,
+      {
+        action: 'delete',
+        kind: 'system_line',
+        name: 'l',
+        prior: { host, path, line: 'mine', match: '^mine', state: 'present' },
+      },
+      createTestContext(shell),
+    );
     expect(await text()).toBe('a\nmine-ish\n');
   });
 
@@ -104,11 +127,14 @@ describe('system_line on a real shell', () => {
 
   it('keeps any line byte for byte (fuzzed)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 40 }).filter((l) => !/[\0\n\r]/.test(l)), async (line) => {
-        await writeFile(path, 'first\n');
-        await apply({ line });
-        expect(await text()).toBe(`first\n${line}\n`);
-      }),
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme', maxLength: 40 }).filter((l) => !/[\0\n\r]/.test(l)),
+        async (line) => {
+          await writeFile(path, 'first\n');
+          await apply({ line });
+          expect(await text()).toBe(`first\n${line}\n`);
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -117,16 +143,25 @@ describe('system_line on a real shell', () => {
 describe('system_line probe parser', () => {
   const target = { host, path: '/f', state: 'present' };
   it('reads counts and tells failures apart; never throws', () => {
-    expect(parseLineProbe(target, 'LINES|2|0\n', 0)).toEqual({ status: 'present', attrs: { host, path: '/f', state: 'present' } });
-    expect(parseLineProbe({ ...target, state: 'absent' }, 'LINES|0|1\n', 0)).toMatchObject({ attrs: { state: 'present' } });
+    expect(parseLineProbe(target, 'LINES|2|0\n', 0)).toEqual({
+      status: 'present',
+      attrs: { host, path: '/f', state: 'present' },
+    });
+    expect(parseLineProbe({ ...target, state: 'absent' }, 'LINES|0|1\n', 0)).toMatchObject({
+      attrs: { state: 'present' },
+    });
     expect(parseLineProbe(target, 'awk: cannot open /f (Permission denied)\n', 2)).toEqual({
       status: 'unknown',
       reason: 'system_line read of /f on root@h failed (exit 2): "awk: cannot open /f (Permission denied)"',
     });
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), fc.integer({ min: 0, max: 255 }), (out, code) => {
-        expect(['present', 'unknown']).toContain(parseLineProbe(target, out, code).status);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 100 }),
+        fc.integer({ min: 0, max: 255 }),
+        (out, code) => {
+          expect(['present', 'unknown']).toContain(parseLineProbe(target, out, code).status);
+        },
+      ),
     );
   });
 });

@@ -1,5 +1,12 @@
 import type { KindHandler, Observed, Operation } from '@stratum/core';
-import { absolutePathSchema, compact, hostSchema, outputTail, priorString, shellQuote } from '@stratum/core/kit';
+import {
+  absolutePathSchema,
+  compact,
+  hostSchema,
+  outputTail,
+  priorString,
+  shellQuote,
+} from '@stratum/core/kit';
 import { z } from 'zod';
 import { priorPath } from './prior-path';
 
@@ -149,7 +156,11 @@ export const systemLineKind: KindHandler<SystemLineAttrs> = {
     const state = priorString(request.prior, 'state') ?? 'present';
     return {
       host,
-      script: lineProbeScript(path, line, state === 'absent' ? priorString(request.prior, 'match') : undefined),
+      script: lineProbeScript(
+        path,
+        line,
+        state === 'absent' ? priorString(request.prior, 'match') : undefined,
+      ),
       parse: (output, exitCode) => parseLineProbe({ host, path, state }, output, exitCode),
     };
   },

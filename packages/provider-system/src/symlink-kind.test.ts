@@ -2,7 +2,13 @@ import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPlan, Registry } from '@stratum/core';
-import { createLocalShellTransport, createTestContext, desiredResource, runStep, stateWith } from '@stratum/core/test';
+import {
+  createLocalShellTransport,
+  createTestContext,
+  desiredResource,
+  runStep,
+  stateWith,
+} from '@stratum/core/test';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runProbe } from './__tests__/probe';
@@ -19,13 +25,22 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const run = (action: 'create' | 'update', attrs: Record<string, unknown>, prior = {}) =>
-  runStep(kind, { action, kind: 'system_symlink', name: 'l', attrs: systemSymlinkSchema.parse(attrs), prior }, createTestContext(shell));
+  runStep(
+    kind,
+    { action, kind: 'system_symlink', name: 'l', attrs: systemSymlinkSchema.parse(attrs), prior },
+    createTestContext(shell),
+  );
 const read = (prior: Record<string, unknown>) =>
   runProbe(shell, kind.probe!({ kind: 'system_symlink', name: 'l', prior }));
 
 describe('system_symlink schema', () => {
   it('needs an absolute path and a target; force defaults to false', () => {
-    expect(systemSymlinkSchema.parse({ host, path: '/a', target: 'b' })).toEqual({ host, path: '/a', target: 'b', force: false });
+    expect(systemSymlinkSchema.parse({ host, path: '/a', target: 'b' })).toEqual({
+      host,
+      path: '/a',
+      target: 'b',
+      force: false,
+    });
     expect(systemSymlinkSchema.safeParse({ host, path: 'a', target: 'b' }).success).toBe(false);
     expect(systemSymlinkSchema.safeParse({ host, path: '/a', target: '' }).success).toBe(false);
     expect(systemSymlinkSchema.safeParse({ host, path: '/a', target: 'x\ny' }).success).toBe(false);
@@ -47,7 +62,10 @@ describe('system_symlink on a real shell', () => {
     const step = await run('create', { host, path, target: '/etc/hostname' });
     expect(step.recorded).toEqual({ host, path, target: '/etc/hostname', force: false });
     expect(await readlink(path)).toBe('/etc/hostname');
-    expect(await read({ host, path })).toEqual({ status: 'present', attrs: { host, path, target: '/etc/hostname' } });
+    expect(await read({ host, path })).toEqual({
+      status: 'present',
+      attrs: { host, path, target: '/etc/hostname' },
+    });
     await run('update', { host, path, target: '/etc/hostname' }, step.recorded!);
     expect(await readlink(path)).toBe('/etc/hostname');
   });
@@ -81,10 +99,18 @@ describe('system_symlink on a real shell', () => {
     const first = await run('create', { host, path: a, target: '/x' });
     await run('update', { host, path: b, target: '/x' }, first.recorded!);
     expect(await read({ host, path: a })).toEqual({ status: 'absent' });
-    await runStep(kind, { action: 'delete', kind: 'system_symlink', name: 'l', prior: { host, path: b } }, createTestContext(shell));
+    await runStep(
+      kind,
+      { action: 'delete', kind: 'system_symlink', name: 'l', prior: { host, path: b } },
+      createTestContext(shell),
+    );
     expect(await read({ host, path: b })).toEqual({ status: 'absent' });
     await writeFile(a, 'not a link');
-    await runStep(kind, { action: 'delete', kind: 'system_symlink', name: 'l', prior: { host, path: a } }, createTestContext(shell));
+    await runStep(
+      kind,
+      { action: 'delete', kind: 'system_symlink', name: 'l', prior: { host, path: a } },
+      createTestContext(shell),
+    );
     expect(await read({ host, path: a })).toMatchObject({ status: 'present' });
   });
 });
@@ -93,7 +119,10 @@ describe('system_symlink probe parser', () => {
   const where = { host, path: '/p' };
   it('tells missing, a link, something else and garbage apart', () => {
     expect(parseSymlinkProbe(where, 'MISSING\n', 0)).toEqual({ status: 'absent' });
-    expect(parseSymlinkProbe(where, 'LINK|/t\n', 0)).toEqual({ status: 'present', attrs: { ...where, target: '/t' } });
+    expect(parseSymlinkProbe(where, 'LINK|/t\n', 0)).toEqual({
+      status: 'present',
+      attrs: { ...where, target: '/t' },
+    });
     expect(parseSymlinkProbe(where, 'LINK|\n', 0).status).toBe('unknown');
     expect(parseSymlinkProbe(where, 'readlink: Permission denied\n', 1)).toEqual({
       status: 'unknown',
@@ -102,14 +131,24 @@ describe('system_symlink probe parser', () => {
   });
   it('never throws and reads back any target it printed', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.integer({ min: 0, max: 255 }), (out, code) => {
-        expect(['present', 'absent', 'unknown']).toContain(parseSymlinkProbe(where, out, code).status);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.integer({ min: 0, max: 255 }),
+        (out, code) => {
+          expect(['present', 'absent', 'unknown']).toContain(parseSymlinkProbe(where, out, code).status);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((t) => !/[\0\n]/.test(t)), (target) => {
-        expect(parseSymlinkProbe(where, `LINK|${target}\n`, 0)).toEqual({ status: 'present', attrs: { ...where, target } });
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((t) => !/[\0\n]/.test(t)),
+        (target) => {
+          expect(parseSymlinkProbe(where, `LINK|${target}\n`, 0)).toEqual({
+            status: 'present',
+            attrs: { ...where, target },
+          });
+        },
+      ),
     );
   });
 });

@@ -66,7 +66,8 @@ export function parseSymlinkProbe(
 ): Observed {
   const { host, path } = where;
   if (exitCode === 0 && output === 'MISSING\n') return { status: 'absent' };
-  if (exitCode === 0 && output === 'OTHER\n') return { status: 'present', attrs: { host, path, target: null } };
+  if (exitCode === 0 && output === 'OTHER\n')
+    return { status: 'present', attrs: { host, path, target: null } };
   if (exitCode === 0 && output.startsWith('LINK|') && output.endsWith('\n') && output.length > 6) {
     const target = output.slice('LINK|'.length, -1);
     if (!target.includes('\n')) return { status: 'present', attrs: { host, path, target } };

@@ -42,7 +42,7 @@ export function sysctlProbeScript(key: string, path: string): string {
   return [
     `k=${shellQuote(key)}; f=${shellQuote(path)}`,
     'v=$(sysctl -n -- "$k" 2>&1) || { printf \'NO_KEY|%s\\n\' "$v"; exit 0; }',
-    'printf \'VALUE|%s\\n\' "$v" | tr \'\\t\' \' \'',
+    "printf 'VALUE|%s\\n' \"$v\" | tr '\\t' ' '",
     // The last assignment of the key in the file wins, as for sysctl itself.
     'if [ -e "$f" ]; then w=$(sed -n "s/^[[:space:]]*$k[[:space:]]*=[[:space:]]*//p" -- "$f" | tail -n 1); else w=; fi',
     'printf \'FILE|%s\\n\' "$w"',
@@ -94,7 +94,9 @@ function setOperation(name: string, attrs: SystemSysctlAttrs, prior: JsonValue |
   const oldPath = oldPrefix !== undefined && oldKey !== undefined ? sysctlPath(oldPrefix, oldKey) : path;
   // A renamed file would otherwise keep setting the old value at boot.
   const cleanup: HostCommand[] =
-    oldPath === path ? [] : [{ command: removeFileCommand(oldPath), step: `removal of ${oldPath}`, onFailure: 'warn' }];
+    oldPath === path
+      ? []
+      : [{ command: removeFileCommand(oldPath), step: `removal of ${oldPath}`, onFailure: 'warn' }];
   return {
     host,
     commands: [

@@ -1,7 +1,7 @@
 import type { Provider } from '@stratum/core';
 import { systemDirKind } from './dir-kind';
-import { systemLineKind } from './line-kind';
 import { systemFileKind } from './file-kind';
+import { systemLineKind } from './line-kind';
 import { systemPackageKind } from './package-kind';
 import { systemSecretFileKind } from './secret-file-kind';
 import { systemServiceKind } from './service-kind';
