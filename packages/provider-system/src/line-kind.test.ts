@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JsonObject } from '@stratum/core';
 import { buildPlan, Registry } from '@stratum/core';
 import {
   createLocalShellTransport,
@@ -32,8 +33,7 @@ const apply = async (attrs: Record<string, unknown>) => {
   const step = await runStep(kind, { action: 'create', kind: 'system_line', name: 'l', attrs: parsed }, ctx);
   return { recorded: step.recorded!, traces: ctx.traces() };
 };
-const read = (prior: Record<string, unknown>) =>
-  runProbe(shell, kind.probe!({ kind: 'system_line', name: 'l', prior }));
+const read = (prior: JsonObject) => runProbe(shell, kind.probe!({ kind: 'system_line', name: 'l', prior }));
 const text = () => readFile(path, 'utf8');
 
 describe('system_line schema', () => {

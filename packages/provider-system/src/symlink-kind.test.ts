@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JsonObject } from '@stratum/core';
 import { buildPlan, Registry } from '@stratum/core';
 import {
   createLocalShellTransport,
@@ -30,7 +31,7 @@ const run = (action: 'create' | 'update', attrs: Record<string, unknown>, prior 
     { action, kind: 'system_symlink', name: 'l', attrs: systemSymlinkSchema.parse(attrs), prior },
     createTestContext(shell),
   );
-const read = (prior: Record<string, unknown>) =>
+const read = (prior: JsonObject) =>
   runProbe(shell, kind.probe!({ kind: 'system_symlink', name: 'l', prior }));
 
 describe('system_symlink schema', () => {
