@@ -1,6 +1,6 @@
 /**
- * The droplet tier for the small system edits: symlinks, lines of files and
- * sysctl settings on a disposable Debian container, through the real pooled
+ * The droplet tier for the small system edits: symlinks, lines of files,
+ * sysctl settings, users and groups on a disposable Debian container, through the real pooled
  * ssh2 transport — applied, read back clean, drifted by hand (`docker exec`),
  * repaired and deleted. Runs when CI is set or STRATUM_DROPLET_TESTS=1.
  */
@@ -15,7 +15,7 @@ const tier = await dropletTier();
 const SLOW = 10 * 60_000;
 const NO_DRIFT = { changes: [], missing: false };
 
-describe.skipIf(!tier.run)('symlinks, lines and sysctl on a fresh droplet', () => {
+describe.skipIf(!tier.run)('symlinks, lines, sysctl, users and groups on a fresh droplet', () => {
   let droplet: Droplet;
   let transport: SshTransport;
   let host: string;
@@ -147,6 +147,64 @@ describe.skipIf(!tier.run)('symlinks, lines and sysctl on a fresh droplet', () =
       expect(error.message).toMatch(/Read-only file system|permission denied/i);
       expect(error.hint).toContain('cannot be set on this host');
       expect((await droplet.exec('test -e /etc/sysctl.d/90-stratum-kernel.panic.conf')).code).not.toBe(0);
+    },
+    SLOW,
+  );
+  it(
+    'system_group and system_user: a deploy user in a sudo group, read clean, drifted, repaired, deleted',
+    async () => {
+      const g = await create('system_group', 'deployers', { host, gid: 2500 });
+      expect(g).toEqual({ host, name: 'deployers', gid: 2500, system: false });
+      expect(await inDroplet('getent group deployers')).toBe('deployers:x:2500:\n');
+      expect(await drift('system_group', 'deployers', g)).toMatchObject(NO_DRIFT);
+
+      const attrs = {
+        host,
+        name: 'deploy',
+        uid: 2501,
+        group: 'deployers',
+        groups: ['sudo'],
+        shell: '/bin/bash',
+        lock_password: true,
+      };
+      const u = await create('system_user', 'deploy', attrs);
+      expect(await inDroplet('id deploy')).toBe(
+        'uid=2501(deploy) gid=2500(deployers) groups=2500(deployers),27(sudo)\n',
+      );
+      expect(await inDroplet('getent passwd deploy | cut -d: -f6,7')).toBe('/home/deploy:/bin/bash\n');
+      expect(await inDroplet('stat -c %U /home/deploy')).toBe('deploy\n');
+      expect(await inDroplet('passwd -S deploy | cut -d" " -f2')).toBe('L\n');
+      expect(await drift('system_user', 'deploy', u)).toMatchObject(NO_DRIFT);
+      // A second apply changes nothing.
+      await update('system_user', 'deploy', attrs, u);
+      expect(await drift('system_user', 'deploy', u)).toMatchObject(NO_DRIFT);
+
+      await inDroplet(
+        'usermod -s /bin/sh -G users deploy && usermod -p x deploy && groupmod -g 2600 deployers',
+      );
+      expect((await drift('system_user', 'deploy', u)).changes).toEqual([
+        { field: 'groups', from: ['sudo'], to: ['users'] },
+        { field: 'lock_password', from: true, to: false },
+        { field: 'shell', from: '/bin/bash', to: '/bin/sh' },
+      ]);
+      expect((await drift('system_group', 'deployers', g)).changes).toEqual([
+        { field: 'gid', from: 2500, to: 2600 },
+      ]);
+      await update('system_group', 'deployers', { host, gid: 2500 }, g);
+      await update('system_user', 'deploy', attrs, u);
+      expect(await drift('system_user', 'deploy', u)).toMatchObject(NO_DRIFT);
+      expect(await drift('system_group', 'deployers', g)).toMatchObject(NO_DRIFT);
+
+      const taken = await create('system_user', 'other', { host, uid: 2501 }).catch((e: Error) => e);
+      expect(String(taken)).toContain(`system_user.other: useradd other failed on ${host}`);
+      expect(String(taken)).toContain('UID 2501 is not unique');
+
+      await remove('system_user', 'deploy', u);
+      expect((await drift('system_user', 'deploy', u)).missing).toBe(true);
+      await remove('system_group', 'deployers', g);
+      expect((await drift('system_group', 'deployers', g)).missing).toBe(true);
+      // Deleting again is done already.
+      await remove('system_user', 'deploy', u);
     },
     SLOW,
   );

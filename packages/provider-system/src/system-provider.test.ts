@@ -9,6 +9,7 @@ describe('createSystemProvider', () => {
     expect(Object.keys(provider.kinds).sort()).toEqual([
       'system_dir',
       'system_file',
+      'system_group',
       'system_line',
       'system_package',
       'system_secret_file',
@@ -16,6 +17,7 @@ describe('createSystemProvider', () => {
       'system_symlink',
       'system_sysctl',
       'system_ufw_rule',
+      'system_user',
     ]);
     const registry = new Registry([provider]);
     expect(registry.forKind('system_dir').handler).toBe(provider.kinds.system_dir);

@@ -1,6 +1,7 @@
 import type { Provider } from '@stratum/core';
 import { systemDirKind } from './dir-kind';
 import { systemFileKind } from './file-kind';
+import { systemGroupKind } from './group-kind';
 import { systemLineKind } from './line-kind';
 import { systemPackageKind } from './package-kind';
 import { systemSecretFileKind } from './secret-file-kind';
@@ -8,10 +9,11 @@ import { systemServiceKind } from './service-kind';
 import { systemSymlinkKind } from './symlink-kind';
 import { systemSysctlKind } from './sysctl-kind';
 import { systemUfwRuleKind } from './ufw-rule-kind';
+import { systemUserKind } from './user-kind';
 
 /**
  * The `system` provider: apt packages, systemd services, files, secret files,
- * directories, ufw rules, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
+ * directories, ufw rules, users and groups, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
  * operations; the engine runs them (and runs `apt-get update` once per host
  * per run), so the provider keeps no memory of its own.
  */
@@ -28,6 +30,8 @@ export function createSystemProvider(): Provider {
       system_symlink: systemSymlinkKind,
       system_line: systemLineKind,
       system_sysctl: systemSysctlKind,
+      system_user: systemUserKind,
+      system_group: systemGroupKind,
     },
   };
 }
