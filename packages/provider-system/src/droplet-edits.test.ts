@@ -199,6 +199,51 @@ describe.skipIf(!tier.run)('symlinks, lines, sysctl, users and groups on a fresh
       expect(String(taken)).toContain(`system_user.other: useradd other failed on ${host}`);
       expect(String(taken)).toContain('UID 2501 is not unique');
 
+      // Keys: ~/.ssh 0700 and authorized_keys 0600, the user's; a key sshd really accepts.
+      const keygen = await droplet.exec(
+        'rm -f /tmp/k /tmp/k.pub && ssh-keygen -q -t ed25519 -N "" -C deploy@test -f /tmp/k && cat /tmp/k.pub',
+      );
+      expect(keygen.code, keygen.stderr).toBe(0);
+      const pub = keygen.stdout.trim();
+      await inDroplet(
+        'mkdir -p /home/deploy/.ssh && echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOLDKEYOLDKEYOLDKEYOLDKEYOLDKEYOLDKEYOLDKEYOLD old@x" > /home/deploy/.ssh/authorized_keys && chmod 666 /home/deploy/.ssh/authorized_keys',
+      );
+      const k = await create('system_authorized_key', 'deploy-key', { host, user: 'deploy', key: pub });
+      expect(await inDroplet('stat -c "%a %U:%G" /home/deploy/.ssh /home/deploy/.ssh/authorized_keys')).toBe(
+        '700 deploy:deployers\n600 deploy:deployers\n',
+      );
+      expect(await inDroplet('wc -l < /home/deploy/.ssh/authorized_keys')).toBe('2\n');
+      expect(await drift('system_authorized_key', 'deploy-key', k)).toMatchObject(NO_DRIFT);
+      const login = await droplet.exec(
+        'ssh -o StrictHostKeyChecking=no -o BatchMode=yes -i /tmp/k deploy@127.0.0.1 id -un',
+      );
+      expect(login.stdout).toBe('deploy\n');
+
+      const only = { host, user: 'deploy', key: pub, exclusive: true };
+      const x = await update('system_authorized_key', 'deploy-key', only, k);
+      expect(await inDroplet('cat /home/deploy/.ssh/authorized_keys')).toBe(`${pub}\n`);
+      expect(await drift('system_authorized_key', 'deploy-key', x)).toMatchObject(NO_DRIFT);
+      await inDroplet(
+        'echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIINTRUDERINTRUDERINTRUDERINTRUDER x" >> /home/deploy/.ssh/authorized_keys',
+      );
+      expect((await drift('system_authorized_key', 'deploy-key', x)).changes).toEqual([
+        { field: 'exclusive', from: true, to: false },
+      ]);
+      await update('system_authorized_key', 'deploy-key', only, x);
+      expect(await drift('system_authorized_key', 'deploy-key', x)).toMatchObject(NO_DRIFT);
+      await inDroplet(': > /home/deploy/.ssh/authorized_keys');
+      expect((await drift('system_authorized_key', 'deploy-key', x)).missing).toBe(true);
+      await update('system_authorized_key', 'deploy-key', only, x);
+      await remove('system_authorized_key', 'deploy-key', x);
+      expect(await inDroplet('cat /home/deploy/.ssh/authorized_keys')).toBe('');
+      const nobody = await create('system_authorized_key', 'ghost', { host, user: 'ghost', key: pub }).catch(
+        (e: Error) => e,
+      );
+      expect(String(nobody)).toContain(
+        `system_authorized_key.ghost: authorized key for ghost failed on ${host} (exit 3)`,
+      );
+      expect(String(nobody)).toContain('no user ghost on this host');
+
       await remove('system_user', 'deploy', u);
       expect((await drift('system_user', 'deploy', u)).missing).toBe(true);
       await remove('system_group', 'deployers', g);

@@ -1,3 +1,5 @@
+export type { SystemAuthorizedKeyAttrs } from './authorized-key-kind';
+export { systemAuthorizedKeySchema } from './authorized-key-kind';
 export type { SystemDirAttrs } from './dir-kind';
 export { systemDirSchema } from './dir-kind';
 export type { Manifest, SourceDirSummary } from './dir-manifest';

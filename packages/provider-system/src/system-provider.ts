@@ -1,4 +1,5 @@
 import type { Provider } from '@stratum/core';
+import { systemAuthorizedKeyKind } from './authorized-key-kind';
 import { systemDirKind } from './dir-kind';
 import { systemFileKind } from './file-kind';
 import { systemGroupKind } from './group-kind';
@@ -13,7 +14,7 @@ import { systemUserKind } from './user-kind';
 
 /**
  * The `system` provider: apt packages, systemd services, files, secret files,
- * directories, ufw rules, users and groups, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
+ * directories, ufw rules, users, groups, authorized keys, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
  * operations; the engine runs them (and runs `apt-get update` once per host
  * per run), so the provider keeps no memory of its own.
  */
@@ -32,6 +33,7 @@ export function createSystemProvider(): Provider {
       system_sysctl: systemSysctlKind,
       system_user: systemUserKind,
       system_group: systemGroupKind,
+      system_authorized_key: systemAuthorizedKeyKind,
     },
   };
 }
