@@ -4,10 +4,12 @@
  * ssh2 transport — applied, read back clean, drifted by hand (`docker exec`),
  * repaired and deleted. Runs when CI is set or STRATUM_DROPLET_TESTS=1.
  */
+import { spawnSync } from 'node:child_process';
 import { createTestContext } from '@stratum/core/test';
 import { createSshTransport, type SshTransport } from '@stratum/provider-ssh';
 import { type Droplet, dropletTier, startDroplet } from '@stratum/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLocalAptRepo } from './__tests__/local-apt-repo';
 import { stepsOf } from './__tests__/steps';
 import { createSystemProvider } from './system-provider';
 
@@ -250,6 +252,84 @@ describe.skipIf(!tier.run)('symlinks, lines, sysctl, users and groups on a fresh
       expect((await drift('system_group', 'deployers', g)).missing).toBe(true);
       // Deleting again is done already.
       await remove('system_user', 'deploy', u);
+    },
+    SLOW,
+  );
+
+  it(
+    'system_apt_repo: a signed local repository, a package installed from it, drift repaired, deleted',
+    async () => {
+      const repo = buildLocalAptRepo();
+      // apt in the droplet must read only the local repository: Debian's own sources go aside meanwhile.
+      await inDroplet('mv /etc/apt/sources.list /etc/apt/sources.list.stratum-aside');
+      try {
+        const cp = spawnSync('docker', ['cp', repo.dir, `${droplet.containerId}:/srv/repo`], {
+          encoding: 'utf8',
+        });
+        expect(cp.status, cp.stderr).toBe(0);
+        await inDroplet('chown -R root:root /srv/repo && chmod -R a+rX /srv/repo');
+
+        const attrs = {
+          host,
+          name: 'stratum-local',
+          uris: ['file:/srv/repo'],
+          suites: ['./'],
+          key: repo.key,
+        };
+        const r = await create('system_apt_repo', 'local', attrs);
+        expect(r).toMatchObject({
+          host,
+          name: 'stratum-local',
+          uris: ['file:/srv/repo'],
+          suites: ['./'],
+          components: [],
+        });
+        expect(r.key).toBeUndefined();
+        expect(await inDroplet('cat /etc/apt/sources.list.d/stratum-local.sources')).toBe(
+          'Types: deb\nURIs: file:/srv/repo\nSuites: ./\nSigned-By: /etc/apt/keyrings/stratum-local.asc\n',
+        );
+        expect(await inDroplet('apt-cache policy stratum-hello')).toContain('file:/srv/repo ./ Packages');
+        expect(await drift('system_apt_repo', 'local', r)).toMatchObject(NO_DRIFT);
+
+        const p = await create('system_package', 'hello', { host, name: repo.packageName });
+        expect(await inDroplet('stratum-hello')).toBe('hello from the local repository\n');
+
+        await inDroplet(
+          'sed -i "s|^Suites: ./|Suites: stable|" /etc/apt/sources.list.d/stratum-local.sources && rm /etc/apt/keyrings/stratum-local.asc',
+        );
+        expect((await drift('system_apt_repo', 'local', r)).changes).toEqual([
+          { field: 'key_sha256', from: r.key_sha256, to: null },
+          { field: 'suites', from: ['./'], to: ['stable'] },
+        ]);
+        await update('system_apt_repo', 'local', attrs, r);
+        expect(await drift('system_apt_repo', 'local', r)).toMatchObject(NO_DRIFT);
+
+        // A repository signed by another key than the one given: apt-get update refuses it, and the step says so.
+        const other = buildLocalAptRepo('stratum-other');
+        try {
+          const cpOther = spawnSync('docker', ['cp', other.dir, `${droplet.containerId}:/srv/repo-other`], {
+            encoding: 'utf8',
+          });
+          expect(cpOther.status, cpOther.stderr).toBe(0);
+          await inDroplet('chown -R root:root /srv/repo-other && chmod -R a+rX /srv/repo-other');
+          const bad = { host, uris: ['file:/srv/repo-other'], suites: ['./'], key: repo.key };
+          const error = (await create('system_apt_repo', 'bad', bad).catch((e: unknown) => e)) as Error;
+          expect(error.message).toContain(`system_apt_repo.bad: apt-get update failed on ${host}`);
+          expect(error.message).toMatch(/NO_PUBKEY|not signed/);
+          await remove('system_apt_repo', 'bad', { host, name: 'bad' });
+        } finally {
+          other.cleanup();
+        }
+        await update('system_apt_repo', 'local', attrs, r);
+
+        await remove('system_package', 'hello', p);
+        await remove('system_apt_repo', 'local', r);
+        expect((await drift('system_apt_repo', 'local', r)).missing).toBe(true);
+        expect((await droplet.exec('ls /etc/apt/keyrings/stratum-local.asc')).code).not.toBe(0);
+      } finally {
+        await droplet.exec('mv /etc/apt/sources.list.stratum-aside /etc/apt/sources.list');
+        repo.cleanup();
+      }
     },
     SLOW,
   );

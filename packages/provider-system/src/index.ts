@@ -1,3 +1,5 @@
+export type { SystemAptRepoAttrs } from './apt-repo-kind';
+export { systemAptRepoSchema } from './apt-repo-kind';
 export type { SystemAuthorizedKeyAttrs } from './authorized-key-kind';
 export { systemAuthorizedKeySchema } from './authorized-key-kind';
 export type { SystemDirAttrs } from './dir-kind';

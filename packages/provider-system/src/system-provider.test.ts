@@ -7,6 +7,7 @@ describe('createSystemProvider', () => {
     const provider = createSystemProvider();
     expect(provider.name).toBe('system');
     expect(Object.keys(provider.kinds).sort()).toEqual([
+      'system_apt_repo',
       'system_authorized_key',
       'system_dir',
       'system_file',

@@ -1,4 +1,5 @@
 import type { Provider } from '@stratum/core';
+import { systemAptRepoKind } from './apt-repo-kind';
 import { systemAuthorizedKeyKind } from './authorized-key-kind';
 import { systemDirKind } from './dir-kind';
 import { systemFileKind } from './file-kind';
@@ -14,7 +15,7 @@ import { systemUserKind } from './user-kind';
 
 /**
  * The `system` provider: apt packages, systemd services, files, secret files,
- * directories, ufw rules, users, groups, authorized keys, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
+ * directories, ufw rules, users, groups, authorized keys, apt repositories, symlinks, lines of files and sysctl settings on Debian/Ubuntu hosts. Its kinds build
  * operations; the engine runs them (and runs `apt-get update` once per host
  * per run), so the provider keeps no memory of its own.
  */
@@ -34,6 +35,7 @@ export function createSystemProvider(): Provider {
       system_user: systemUserKind,
       system_group: systemGroupKind,
       system_authorized_key: systemAuthorizedKeyKind,
+      system_apt_repo: systemAptRepoKind,
     },
   };
 }
