@@ -93,6 +93,7 @@ export function aptRepoProbeScript(name: string): string {
     `s=${shellQuote(sourcesPath(name))}; k=${shellQuote(keyringPath(name))}`,
     '[ -e "$s" ] || { echo MISSING; exit 0; }',
     "printf 'S\\n' && cat -- \"$s\" && printf '\\0\\nK\\n' || exit 1",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS placeholder.
     'if [ -e "$k" ]; then h=$(sha256sum < "$k") || exit 1; printf \'%s\' "${h%% *}"; fi',
     "printf '\\0\\nEND\\n'",
   ].join('\n');
