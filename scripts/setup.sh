@@ -18,7 +18,9 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # Debian packages the tests and the demo need: an OpenSSH server and client for the
 # loopback test host, a docker engine and debootstrap for the droplet container,
 # busybox-static for tiny local images, docker-registry for a local registry, git.
-apt_packages=(openssh-server openssh-client git ca-certificates docker.io debootstrap busybox-static docker-registry iproute2 procps postgresql)
+# postgresql for the PostgreSQL state backend's tests; gnupg and dpkg-dev to build a signed local apt
+# repository for system_apt_repo's.
+apt_packages=(openssh-server openssh-client git ca-certificates docker.io debootstrap busybox-static docker-registry iproute2 procps postgresql gnupg dpkg-dev)
 
 install_apt_packages() {
   [ "${STRATUM_SKIP_APT:-0}" = 1 ] && return 0

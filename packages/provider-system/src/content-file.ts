@@ -8,20 +8,42 @@ import { InvalidAttributeError, readLocalText } from '@stratum/core/kit';
  * itself when there is no `content_file`; never mutates it.
  */
 export function inlineContentFile(attrs: JsonObject, local: LocalContext): JsonObject {
-  if (!Object.hasOwn(attrs, 'content_file')) return attrs;
-  if (Object.hasOwn(attrs, 'content')) {
-    throw new InvalidAttributeError(
-      'ContentConflict',
-      'content_file',
-      `\`${local.kind}\` sets both \`content\` and \`content_file\``,
-      { hint: 'keep one: inline `content`, or `content_file` to read it from a local file' },
-    );
-  }
-  const { content_file: path, ...rest } = attrs;
-  const content = readLocalText('content_file', path ?? null, local, {
-    noBaseDir: 'ContentFileNoBaseDir',
-    missing: 'ContentFileMissing',
+  return inlineLocalFile(attrs, local, {
+    from: 'content_file',
+    to: 'content',
+    codes: { conflict: 'ContentConflict', noBaseDir: 'ContentFileNoBaseDir', missing: 'ContentFileMissing' },
     otherwise: 'upload large or binary files with `system_dir` and `source_dir`',
   });
-  return { ...rest, content };
+}
+
+/** The same for any pair of attributes: the local file named by `from` is read into `to`. */
+export function inlineLocalFile(
+  attrs: JsonObject,
+  local: LocalContext,
+  spec: {
+    from: string;
+    to: string;
+    codes: { conflict: string; noBaseDir: string; missing: string };
+    otherwise: string;
+  },
+): JsonObject {
+  const { from, to, codes } = spec;
+  if (!Object.hasOwn(attrs, from)) return attrs;
+  if (Object.hasOwn(attrs, to)) {
+    throw new InvalidAttributeError(
+      codes.conflict,
+      from,
+      `\`${local.kind}\` sets both \`${to}\` and \`${from}\``,
+      {
+        hint: `keep one: inline \`${to}\`, or \`${from}\` to read it from a local file`,
+      },
+    );
+  }
+  const { [from]: path, ...rest } = attrs;
+  const text = readLocalText(from, path ?? null, local, {
+    noBaseDir: codes.noBaseDir,
+    missing: codes.missing,
+    otherwise: spec.otherwise,
+  });
+  return { ...rest, [to]: text };
 }

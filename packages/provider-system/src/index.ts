@@ -1,18 +1,32 @@
 // First, before any dependency runs: a clear refusal of a Node.js that is too old.
 import '@stratum/core/node-version';
 
+export type { SystemAptRepoAttrs } from './apt-repo-kind';
+export { systemAptRepoSchema } from './apt-repo-kind';
+export type { SystemAuthorizedKeyAttrs } from './authorized-key-kind';
+export { systemAuthorizedKeySchema } from './authorized-key-kind';
 export type { SystemDirAttrs } from './dir-kind';
 export { systemDirSchema } from './dir-kind';
 export type { Manifest, SourceDirSummary } from './dir-manifest';
 export { manifestDigest, sourceDirSummary } from './dir-manifest';
 export type { SystemFileAttrs } from './file-kind';
 export { systemFileSchema } from './file-kind';
+export type { SystemGroupAttrs } from './group-kind';
+export { systemGroupSchema } from './group-kind';
+export type { SystemLineAttrs } from './line-kind';
+export { systemLineSchema } from './line-kind';
 export type { SystemPackageAttrs } from './package-kind';
 export { systemPackageSchema } from './package-kind';
 export type { SystemSecretFileAttrs } from './secret-file-kind';
 export { systemSecretFileSchema } from './secret-file-kind';
 export type { SystemServiceAttrs } from './service-kind';
 export { systemServiceSchema } from './service-kind';
+export type { SystemSymlinkAttrs } from './symlink-kind';
+export { systemSymlinkSchema } from './symlink-kind';
+export type { SystemSysctlAttrs } from './sysctl-kind';
+export { systemSysctlSchema } from './sysctl-kind';
 export { createSystemProvider } from './system-provider';
 export type { SystemUfwRuleAttrs } from './ufw-rule-kind';
 export { systemUfwRuleSchema } from './ufw-rule-kind';
+export type { SystemUserAttrs } from './user-kind';
+export { systemUserSchema } from './user-kind';

@@ -3,16 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { createSystemProvider } from './system-provider';
 
 describe('createSystemProvider', () => {
-  it('owns the six system kinds and registers cleanly', () => {
+  it('owns the system kinds and registers cleanly', () => {
     const provider = createSystemProvider();
     expect(provider.name).toBe('system');
     expect(Object.keys(provider.kinds).sort()).toEqual([
+      'system_apt_repo',
+      'system_authorized_key',
       'system_dir',
       'system_file',
+      'system_group',
+      'system_line',
       'system_package',
       'system_secret_file',
       'system_service',
+      'system_symlink',
+      'system_sysctl',
       'system_ufw_rule',
+      'system_user',
     ]);
     const registry = new Registry([provider]);
     expect(registry.forKind('system_dir').handler).toBe(provider.kinds.system_dir);

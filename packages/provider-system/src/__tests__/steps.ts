@@ -4,7 +4,8 @@ import { refreshOne, runStep, type TestContext } from '@stratum/core/test';
 /**
  * Create, update, delete and refresh for real-host tests: each step is built
  * by the kind and run the way the engine runs it (`runStep`), with desired
- * attrs parsed by the kind's schema as the planner parses them.
+ * attrs parsed by the kind's schema as the planner parses them, and `raw`
+ * the attrs as written (as the engine passes both).
  */
 export function stepsOf(
   provider: Provider,
@@ -19,7 +20,7 @@ export function stepsOf(
     async create(kind: string, name: string, attrs: Record<string, unknown>, ctx = newContext()) {
       const run = await runStep(
         handler(kind),
-        { action: 'create', kind, name, attrs: desired(kind, attrs) },
+        { action: 'create', kind, name, attrs: desired(kind, attrs), raw: attrs as JsonObject },
         ctx,
         options,
       );
@@ -34,7 +35,7 @@ export function stepsOf(
     ) {
       const run = await runStep(
         handler(kind),
-        { action: 'update', kind, name, attrs: desired(kind, attrs), prior },
+        { action: 'update', kind, name, attrs: desired(kind, attrs), raw: attrs as JsonObject, prior },
         ctx,
         options,
       );

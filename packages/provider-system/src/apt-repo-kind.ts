@@ -1,0 +1,226 @@
+import type { HostCommand, KindHandler, Observed, Operation } from '@stratum/core';
+import {
+  compact,
+  hostSchema,
+  outputTail,
+  priorHost,
+  priorString,
+  sha256Hex,
+  shellQuote,
+} from '@stratum/core/kit';
+import { z } from 'zod';
+import { APT_TIMEOUT_MS, aptUpdateCommand } from './apt';
+import { inlineLocalFile } from './content-file';
+import { installFile, removeFileCommand } from './file-install';
+import { vectorSections } from './file-probe';
+
+const word = z.string().regex(/^[^\s#]+$/, 'expected one word (no spaces or "#")');
+
+/**
+ * `system_apt_repo`: an apt source in deb822 form,
+ * `/etc/apt/sources.list.d/<name>.sources`, with its signing key (an
+ * ASCII-armored OpenPGP public key) at `/etc/apt/keyrings/<name>.asc` named
+ * by `Signed-By`. A config's `key_file` is read into `key` by `prepare`.
+ */
+export const systemAptRepoSchema = z.strictObject({
+  host: hostSchema,
+  /** The file name: letters, digits, `_`, `.`, `-` (apt ignores other names). Defaults to the label. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'expected a file name of letters, digits, "_", "." and "-"')
+    .optional(),
+  uris: z.array(word).min(1),
+  suites: z.array(word).min(1),
+  /** Empty for a flat repository (its suite is a path ending in `/`, e.g. `./`). */
+  components: z.array(word).default([]),
+  architectures: z.array(word).optional(),
+  key: z
+    .string()
+    .refine(
+      (key) => key.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----'),
+      'expected an ASCII-armored OpenPGP public key (gpg --armor --export)',
+    )
+    .optional(),
+});
+
+export type SystemAptRepoAttrs = z.output<typeof systemAptRepoSchema>;
+
+export const sourcesPath = (name: string) => `/etc/apt/sources.list.d/${name}.sources`;
+export const keyringPath = (name: string) => `/etc/apt/keyrings/${name}.asc`;
+
+/** The deb822 stanza apt reads. */
+export function renderSources(name: string, attrs: SystemAptRepoAttrs): string {
+  const fields: [string, string[] | undefined][] = [
+    ['Types', ['deb']],
+    ['URIs', attrs.uris],
+    ['Suites', attrs.suites],
+    ['Components', attrs.components.length === 0 ? undefined : attrs.components],
+    ['Architectures', attrs.architectures],
+    ['Signed-By', attrs.key === undefined ? undefined : [keyringPath(name)]],
+  ];
+  return fields
+    .filter((field): field is [string, string[]] => field[1] !== undefined)
+    .map(([field, values]) => `${field}: ${values.join(' ')}\n`)
+    .join('');
+}
+
+/** The fields of the first deb822 stanza, each split into words; undefined for anything else. */
+export function parseSources(text: string): Record<string, string[]> | undefined {
+  const out: Record<string, string[]> = {};
+  let last: string | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    if (line.trim() === '') {
+      if (Object.keys(out).length > 0) break;
+      continue;
+    }
+    if (/^\s/.test(line)) {
+      if (last === undefined) return undefined;
+      out[last]!.push(...line.trim().split(/\s+/));
+      continue;
+    }
+    const m = /^([A-Za-z0-9-]+):(.*)$/.exec(line);
+    if (!m) return undefined;
+    last = m[1]!.toLowerCase();
+    out[last] = m[2]!.trim() === '' ? [] : m[2]!.trim().split(/\s+/);
+  }
+  return out;
+}
+
+/** Prints `S\n<sources file>\0\nK\n<sha256 of the keyring, or nothing>\0\nEND\n`, or `MISSING`. */
+export function aptRepoProbeScript(name: string): string {
+  return [
+    `s=${shellQuote(sourcesPath(name))}; k=${shellQuote(keyringPath(name))}`,
+    '[ -e "$s" ] || { echo MISSING; exit 0; }',
+    "printf 'S\\n' && cat -- \"$s\" && printf '\\0\\nK\\n' || exit 1",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a JS placeholder.
+    'if [ -e "$k" ]; then h=$(sha256sum < "$k") || exit 1; printf \'%s\' "${h%% *}"; fi',
+    "printf '\\0\\nEND\\n'",
+  ].join('\n');
+}
+
+/** `{ host, name, uris, suites, components, key_sha256 }` as the host has them. */
+export function parseAptRepoProbe(
+  target: { host: string; name: string },
+  output: string,
+  exitCode: number,
+): Observed {
+  const { host, name } = target;
+  if (exitCode === 0 && output === 'MISSING\n') return { status: 'absent' };
+  const sections = exitCode === 0 ? vectorSections(output, ['S', 'K']) : undefined;
+  const fields = sections?.[0]?.length === 1 ? parseSources(sections[0][0]!) : undefined;
+  const hash = sections?.[1]?.[0];
+  if (fields === undefined || sections?.[1]?.length !== 1 || !/^([0-9a-f]{64})?$/.test(hash!)) {
+    return {
+      status: 'unknown',
+      reason: `system_apt_repo read of ${sourcesPath(name)} on ${host} failed (exit ${exitCode}): ${JSON.stringify(outputTail(output, 5))}`,
+    };
+  }
+  return {
+    status: 'present',
+    attrs: compact({
+      host,
+      name,
+      uris: fields.uris ?? [],
+      suites: fields.suites ?? [],
+      components: fields.components ?? [],
+      architectures: fields.architectures,
+      // null, not left out: a keyring removed by hand is drift.
+      key_sha256: hash === '' ? null : hash,
+    }),
+  };
+}
+
+function repoOperation(label: string, attrs: SystemAptRepoAttrs, cleanup: HostCommand[]): Operation {
+  const name = attrs.name ?? label;
+  const { host } = attrs;
+  const root = { mode: '0644', owner: 'root', group: 'root' };
+  return {
+    host,
+    commands: [
+      ...(attrs.key === undefined
+        ? [{ command: removeFileCommand(keyringPath(name)), step: `removal of ${keyringPath(name)}` }]
+        : [installFile({ path: keyringPath(name), ...root }, attrs.key)]),
+      installFile({ path: sourcesPath(name), ...root }, renderSources(name, attrs)),
+      ...cleanup,
+      // Not `once`: the lists must be read again now that this source changed.
+      {
+        command: aptUpdateCommand(),
+        step: 'apt-get update',
+        timeoutMs: APT_TIMEOUT_MS,
+        hint: 'Read apt’s message above: a URI the host cannot reach, a suite the repository does not have, or a key that did not sign its Release file.',
+      },
+    ],
+    trace: [`[system] APT REPO \`${name}\` on ${host} (${sourcesPath(name)})`],
+    record: () =>
+      compact({
+        host,
+        name,
+        uris: attrs.uris,
+        suites: attrs.suites,
+        components: attrs.components,
+        architectures: attrs.architectures,
+        key_sha256: attrs.key === undefined ? undefined : sha256Hex(attrs.key),
+      }),
+  };
+}
+
+function removeRepo(name: string, host?: string): HostCommand {
+  return {
+    command: `${removeFileCommand(sourcesPath(name))} && ${removeFileCommand(keyringPath(name))}`,
+    step: `removal of ${sourcesPath(name)}`,
+    host,
+    onFailure: 'warn',
+  };
+}
+
+export const systemAptRepoKind: KindHandler<SystemAptRepoAttrs> = {
+  schema: systemAptRepoSchema,
+  identity: ['host', 'name'],
+  secrets: { refs: [] },
+  // State keeps the key's digest, not the key.
+  digests: { key: 'key_sha256' },
+
+  prepare: (attrs, local) =>
+    inlineLocalFile(attrs, local, {
+      from: 'key_file',
+      to: 'key',
+      codes: { conflict: 'KeyConflict', noBaseDir: 'KeyFileNoBaseDir', missing: 'KeyFileMissing' },
+      otherwise: 'export the key in ASCII armor: gpg --armor --export <id> > key.asc',
+    }),
+
+  claims: ({ name, attrs }) => ({
+    host: attrs.host,
+    claims: [
+      { type: 'name', space: 'file path', value: sourcesPath(attrs.name ?? name) },
+      { type: 'name', space: 'file path', value: keyringPath(attrs.name ?? name) },
+    ],
+  }),
+
+  create: (request) => repoOperation(request.name, request.attrs, []),
+
+  update(request) {
+    const name = request.attrs.name ?? request.name;
+    const old = priorString(request.prior, 'name');
+    const oldHost = priorString(request.prior, 'host');
+    const moved =
+      old !== undefined && oldHost !== undefined && (old !== name || oldHost !== request.attrs.host);
+    return repoOperation(request.name, request.attrs, moved ? [removeRepo(old, oldHost)] : []);
+  },
+
+  // The lists apt read from it stay until the next `apt-get update`; installed packages stay installed.
+  delete(request) {
+    const name = priorString(request.prior, 'name') ?? request.name;
+    return { host: priorHost(request), commands: [removeRepo(name)] };
+  },
+
+  probe(request) {
+    const host = priorHost(request);
+    const name = priorString(request.prior, 'name') ?? request.name;
+    return {
+      host,
+      script: aptRepoProbeScript(name),
+      parse: (output, exitCode) => parseAptRepoProbe({ host, name }, output, exitCode),
+    };
+  },
+};
