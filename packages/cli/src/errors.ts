@@ -15,6 +15,8 @@ export type CliErrorCode =
   | 'ApplyFailed'
   | 'FormatCheckFailed'
   | 'StateNotFound'
+  | 'PlanFileNotFound'
+  | 'PlanFileWriteFailed'
   | 'HostUnreachable'
   | 'StdoutFailed'
   | 'BadArguments';

@@ -49,6 +49,16 @@ export { createPlan, summarize, withDrift } from './plan/plan';
 export { digestedAttrs, planViews } from './plan/plan-views';
 export { redactPlan } from './plan/redact-plan';
 export { planRepairs, repairCount } from './plan/repair';
+export type { SavedPlan, SavedPlanConfig, SavedPlanErrorCode, SavedStep, SavePlanInputs } from './plan/saved-plan';
+export {
+  checkSavedConfigs,
+  checkSavedPlan,
+  parseSavedPlan,
+  priorStateDigest,
+  SAVED_PLAN_VERSION,
+  SavedPlanError,
+  savePlan,
+} from './plan/saved-plan';
 export { topoSortDesired } from './plan/topo-sort';
 export type { PreparedDesired, PrepareOptions } from './prepare';
 export { prepareDesired } from './prepare';
@@ -119,6 +129,15 @@ export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
 export { emptyState, STATE_VERSION, serializeState } from './state/schema';
+export type { StateSurgeryErrorCode } from './state/surgery';
+export {
+  editState,
+  forgetResources,
+  moveResource,
+  recordResource,
+  refusePlaceholder,
+  StateSurgeryError,
+} from './state/surgery';
 export { isSharedResource, loadMerged, saveSplit } from './state/split';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {
