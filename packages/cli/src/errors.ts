@@ -15,6 +15,8 @@ export type CliErrorCode =
   | 'ApplyFailed'
   | 'FormatCheckFailed'
   | 'StateNotFound'
+  | 'PlanFileNotFound'
+  | 'PlanFileWriteFailed'
   | 'HostUnreachable'
   | 'StdoutFailed'
   /** `state push` / `state pull -o` would overwrite a different state (without --force). */

@@ -52,6 +52,22 @@ export { createPlan, summarize, withDrift } from './plan/plan';
 export { digestedAttrs, planViews } from './plan/plan-views';
 export { redactPlan } from './plan/redact-plan';
 export { planRepairs, repairCount } from './plan/repair';
+export type {
+  SavedPlan,
+  SavedPlanConfig,
+  SavedPlanErrorCode,
+  SavedStep,
+  SavePlanInputs,
+} from './plan/saved-plan';
+export {
+  checkSavedConfigs,
+  checkSavedPlan,
+  parseSavedPlan,
+  priorStateDigest,
+  SAVED_PLAN_VERSION,
+  SavedPlanError,
+  savePlan,
+} from './plan/saved-plan';
 export { topoSortDesired } from './plan/topo-sort';
 export { planTriggers } from './plan/triggers';
 export type { PreparedDesired, PrepareOptions } from './prepare';
@@ -126,6 +142,15 @@ export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
 export { emptyState, STATE_VERSION, serializeState } from './state/schema';
 export { isSharedKey, isSharedResource, loadMerged, saveSplit } from './state/split';
+export type { StateSurgeryErrorCode } from './state/surgery';
+export {
+  editState,
+  forgetResources,
+  moveResource,
+  recordResource,
+  refusePlaceholder,
+  StateSurgeryError,
+} from './state/surgery';
 export { stateTarget } from './state/target';
 export type { ExecOptions, ExecResult, StdinSource, Transport } from './transport';
 export type {

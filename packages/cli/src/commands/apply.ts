@@ -5,10 +5,15 @@ import { type CommandRunner, runCommand } from './runner';
 
 export function applyCommand(run: CommandRunner): CommandModule<object, ApplyCommandFlags> {
   return {
-    command: 'apply',
-    describe: 'Print the plan and, with -y, make the hosts match it',
+    command: 'apply [planfile]',
+    describe: 'Print the plan and, with -y, make the hosts match it (or apply a plan saved by plan -o)',
     builder: (y) =>
       withStateOptions(withConfigOptions(y))
+        .positional('planfile', {
+          type: 'string',
+          describe:
+            'A plan saved by `stratum plan -o`: applied exactly, or refused if state or configs changed',
+        })
         .option('yes', {
           alias: 'y',
           type: 'boolean',

@@ -15,6 +15,11 @@ export function planCommand(run: CommandRunner): CommandModule<object, PlanComma
           describe: 'Use <unresolved-secret:NAME> placeholders for missing secret sources (plan only)',
         })
         .option('json', { type: 'boolean', describe: 'Print a versioned JSON document instead of text' })
+        .option('out', {
+          alias: 'o',
+          type: 'string',
+          describe: 'Also save the plan to this file (mode 0600), for `stratum apply PLANFILE`',
+        })
         .option('detailed-exitcode', {
           type: 'boolean',
           describe: 'Exit 0 when there are no changes, 2 when there are changes, 1 on error',

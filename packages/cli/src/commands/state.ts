@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { withPathOption, withStateOptions } from '../options';
+import type { SurgeryFlags } from '../run/surgery';
 import { type CommandRunner, runCommand } from './runner';
 
 /** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
-export const STATE_SUBCOMMANDS = ['list', 'show', 'merge', 'pull', 'push', 'unlock'] as const;
+export const STATE_SUBCOMMANDS = ['list', 'show', 'merge', 'pull', 'push', 'unlock', 'rm', 'mv'] as const;
 
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
@@ -87,7 +88,33 @@ export function stateCommand(run: CommandRunner): CommandModule {
               (await import('../run/state-unlock')).runStateUnlock(f, io),
             ),
         })
-        .demandCommand(1, 'name a state subcommand: list, show, merge, pull, push or unlock'),
+        .command({
+          command: 'rm <addrs..>',
+          describe: 'Forget resources (state only: the hosts are not touched)',
+          builder: (s) =>
+            withStateOptions(s).positional('addrs', {
+              type: 'string',
+              array: true,
+              describe: '<kind>.<name>',
+            }),
+          handler: (args) =>
+            runCommand(run, args as unknown as SurgeryFlags & { addrs: string[] }, async (f, io) =>
+              (await import('../run/surgery')).runStateRm(f, io),
+            ),
+        })
+        .command({
+          command: 'mv <from> <to>',
+          describe: 'Rename a resource in state (same kind), so the next plan has no delete + create',
+          builder: (s) =>
+            withStateOptions(s)
+              .positional('from', { type: 'string', describe: '<kind>.<name> in state' })
+              .positional('to', { type: 'string', describe: '<kind>.<name>, not in state' }),
+          handler: (args) =>
+            runCommand(run, args as unknown as SurgeryFlags & { from: string; to: string }, async (f, io) =>
+              (await import('../run/surgery')).runStateMv(f, io),
+            ),
+        })
+        .demandCommand(1, 'name a state subcommand: list, show, merge, pull, push, unlock, rm or mv'),
     handler: () => {},
   };
 }

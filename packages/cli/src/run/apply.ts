@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import {
   addrKey,
   checkGuards,
+  checkSavedConfigs,
   DestroyRefusedError,
   type EngineApplyResult,
   type JsonObject,
@@ -19,6 +20,7 @@ import { createProgress } from '../output/progress';
 import { engineFor, type Loaded, loadConfig, logLines, type PlanFlags } from '../pipeline';
 import { openHostRuntime } from '../runtime';
 import { planned } from './plan';
+import { configDigests, readPlanFile } from './saved-plan-file';
 import { unreachableError } from './unreachable';
 
 export interface ApplyCommandFlags extends PlanFlags {
@@ -27,6 +29,8 @@ export interface ApplyCommandFlags extends PlanFlags {
   refresh?: boolean | undefined;
   allowDestroy?: boolean | undefined;
   json?: boolean | undefined;
+  /** `apply PLANFILE`: apply exactly the plan `plan -o` saved (implies -y). */
+  planfile?: string | undefined;
 }
 
 /**
@@ -37,7 +41,18 @@ export interface ApplyCommandFlags extends PlanFlags {
  * This module only renders.
  */
 export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<number> {
+  if (flags.planfile !== undefined && flags.refresh) {
+    throw new CliError(
+      'BadArguments',
+      'apply PLANFILE applies the saved plan as it is: --refresh does not go with it',
+      {
+        hint: 'make the plan with the refresh instead: stratum plan --refresh -o PLANFILE',
+      },
+    );
+  }
+  const saved = flags.planfile === undefined ? undefined : await readPlanFile(flags.planfile, io);
   const loaded = await loadConfig(flags, io);
+  if (saved) checkSavedConfigs(saved, await configDigests(loaded.sources));
   const emit = jsonEmitter(flags, io, loaded.extracted.redaction);
   const showPlan = (plan: Plan) => {
     const shown = redactPlan(plan);
@@ -53,7 +68,8 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     if (unreachable) throw unreachable;
   };
 
-  if (!flags.yes) {
+  // Saving the plan for review and naming it here is the approval: no -y needed.
+  if (!flags.yes && saved === undefined) {
     showPlan(await planned(loaded, io, flags, { repair: flags.refresh }));
     io.out('Apply? Re-run with -y to execute against remote hosts.');
     return 0;
@@ -83,6 +99,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     result = await engine.apply(loaded.desired, {
       repair: flags.refresh,
       allowDestroy: flags.allowDestroy,
+      savedPlan: saved,
       onPlan: (plan) => {
         showPlan(plan);
         if (hasWork(plan) && !emit) io.out('!! Applying: side effects WILL execute on remote hosts.');

@@ -1,15 +1,27 @@
-import { type Plan, redactPlan, repairCount } from '@stratum/core';
+import {
+  type EnginePlanOptions,
+  findUnresolvedPlaceholder,
+  type Plan,
+  redactPlan,
+  repairCount,
+  type State,
+  savePlan,
+} from '@stratum/core';
+import { CliError } from '../errors';
 import { type CliIo, styler } from '../io';
 import { planDocument } from '../output/plan-json';
 import { renderPlanLines, secretDigestsFrom } from '../output/plan-text';
 import { engineFor, type Loaded, loadConfig, type PlanFlags } from '../pipeline';
 import { offlineTransport, openHostRuntime } from '../runtime';
+import { configDigests, writePlanFile } from './saved-plan-file';
 import { unreachableError } from './unreachable';
 
 export interface PlanCommandFlags extends PlanFlags {
   refresh?: boolean | undefined;
   json?: boolean | undefined;
   detailedExitcode?: boolean | undefined;
+  /** `-o PLANFILE`: also save the plan, to be applied exactly by `stratum apply PLANFILE`. */
+  out?: string | undefined;
 }
 
 /**
@@ -19,8 +31,15 @@ export interface PlanCommandFlags extends PlanFlags {
  */
 export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<number> {
   const loaded = await loadConfig(flags, io);
-  const plan = await planned(loaded, io, flags, { refresh: flags.refresh });
+  let prior: State | undefined;
+  const plan = await planned(loaded, io, flags, {
+    refresh: flags.refresh,
+    onState: (state) => {
+      prior = state;
+    },
+  });
   const shown = redactPlan(plan);
+  if (flags.out !== undefined) await savePlanFile(flags.out, plan, prior!, loaded, io);
   if (flags.json) {
     io.out(JSON.stringify(planDocument(shown, loaded.sources), null, 2));
   } else {
@@ -53,10 +72,10 @@ export async function planned(
   loaded: Loaded,
   io: CliIo,
   flags: PlanFlags,
-  options: { refresh?: boolean | undefined; repair?: boolean | undefined },
+  options: EnginePlanOptions,
 ): Promise<Plan> {
   if (!options.refresh && !options.repair) {
-    return engineFor(loaded, io, { transport: offlineTransport }).plan(loaded.desired);
+    return engineFor(loaded, io, { transport: offlineTransport }).plan(loaded.desired, options);
   }
   const runtime = openHostRuntime(loaded.extracted, io, {
     verbose: flags.verbose,
@@ -73,4 +92,34 @@ export async function planned(
   } finally {
     await runtime.close();
   }
+}
+
+/** `plan -o`: the plan with what it was made from, for `apply PLANFILE`. No secret plaintext is written. */
+async function savePlanFile(
+  path: string,
+  plan: Plan,
+  prior: State,
+  loaded: Loaded,
+  io: CliIo,
+): Promise<void> {
+  const placeholder = findUnresolvedPlaceholder(JSON.stringify(redactPlan(plan).steps));
+  if (placeholder !== undefined) {
+    throw new CliError(
+      'UnresolvedSecret',
+      `refusing to save a plan holding the unresolved-secret placeholder for \`${placeholder}\``,
+      {
+        hint: 'a placeholder plan is for review only; set the secret source and run plan -o again',
+      },
+    );
+  }
+  const saved = savePlan(plan, {
+    state: prior,
+    stateLocation: loaded.sources.statePath,
+    configs: await configDigests(loaded.sources),
+    mode: loaded.sources.mode,
+    namespace: loaded.sources.namespace,
+    redaction: loaded.extracted.redaction,
+  });
+  await writePlanFile(path, saved, io);
+  io.err(`[plan] saved to ${path}; apply exactly this plan with: stratum apply ${path}`);
 }

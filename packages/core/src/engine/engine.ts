@@ -1,6 +1,7 @@
 import { buildPlan } from '../plan/build-plan';
 import { planViews } from '../plan/plan-views';
 import { planRepairs } from '../plan/repair';
+import { adoptSavedDigests, checkSavedPlan, type SavedPlan } from '../plan/saved-plan';
 import { planTriggers } from '../plan/triggers';
 import { type PreparedDesired, prepareDesired } from '../prepare';
 import type { ProviderContext, ProviderLogger } from '../provider';
@@ -52,6 +53,8 @@ export interface EnginePlanOptions {
   readonly refresh?: boolean | undefined;
   /** Refresh, then turn drift into work (`apply --refresh`): missing → create, differing → update. */
   readonly repair?: boolean | undefined;
+  /** Sees the state the plan is made against (what `plan -o` records the digest of). */
+  readonly onState?: ((state: State) => void) | undefined;
 }
 
 /** Options of {@link Engine.apply}. */
@@ -62,6 +65,12 @@ export interface EngineApplyOptions extends EnginePlanOptions {
   readonly onPlan?: ((plan: Plan) => void | Promise<void>) | undefined;
   /** Re-read every resource afterwards and report drift (the post-apply self-check). Default true. */
   readonly selfCheck?: boolean | undefined;
+  /**
+   * Apply exactly this saved plan (`stratum apply PLANFILE`): under the lock the
+   * plan is made again and must be it — same prior state, same secrets, same
+   * steps — or the apply is refused (`SavedPlanError`) before anything changes.
+   */
+  readonly savedPlan?: SavedPlan | undefined;
 }
 
 /** What {@link Engine.apply} did. */
@@ -147,7 +156,9 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     async plan(desired, planOptions = {}) {
-      return planAgainst(desired, await options.state.read(), planOptions);
+      const state = await options.state.read();
+      planOptions.onState?.(state);
+      return planAgainst(desired, state, planOptions);
     },
 
     refresh,
@@ -168,7 +179,11 @@ export function createEngine(options: EngineOptions): Engine {
         const state = await options.state.read();
         // Local inputs (a directory's tree) are read once per apply: the self-check compares against the same.
         const views = await planViews(desired, options.registry);
-        const plan = await planAgainst(desired, state, applyOptions, views);
+        const saved = applyOptions.savedPlan;
+        if (saved) await adoptSavedDigests(saved, options.redaction);
+        // A saved plan's drift was information only: it is applied as planned, without a repair.
+        const plan = await planAgainst(desired, state, saved ? {} : applyOptions, views);
+        if (saved) await checkSavedPlan(saved, plan, state, options.redaction);
         await applyOptions.onPlan?.(plan);
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
