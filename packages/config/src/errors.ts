@@ -70,7 +70,19 @@ export type ConfigErrorCode =
   | 'BadForEach'
   | 'EachOutsideForEach'
   | 'UnknownEachField'
-  | 'BadResourceName';
+  | 'BadResourceName'
+  /** A `<kind>.<name>.<attr>` reference names a resource no file declares. */
+  | 'UnknownResource'
+  /** A reference reads an attribute the resource's block does not write. */
+  | 'UnknownResourceAttribute'
+  /** Resources whose attributes read each other, round to the first. */
+  | 'ReferenceCycle'
+  /** A reference to a for_each resource without an instance key. */
+  | 'MissingInstanceKey'
+  /** An instance key on a reference to a resource without for_each. */
+  | 'UnexpectedInstanceKey'
+  /** An instance key the for_each does not make. */
+  | 'UnknownInstanceKey';
 
 export interface ConfigErrorOptions {
   hint?: string;

@@ -307,9 +307,28 @@ export class StratParser extends EmbeddedActionsParser {
     let last = first;
     const segments = [first.image];
     this.MANY(() => {
-      this.CONSUME(Dot);
-      last = this.CONSUME2(Identifier);
-      segments.push(last.image);
+      this.OR2([
+        {
+          ALT: () => {
+            this.CONSUME(Dot);
+            last = this.CONSUME2(Identifier);
+            segments.push(last.image);
+          },
+        },
+        {
+          // An instance key, `system_file.conf["web1"]`: folded into the segment
+          // it follows, in the address's own form, so `fmt` prints it back as written.
+          ALT: () => {
+            this.CONSUME2(LSquare);
+            const key = this.CONSUME2(StringToken);
+            last = this.CONSUME2(RSquare);
+            if (!this.RECORDING_PHASE) {
+              const { value } = this.plainString(key, this.span(key), 'an instance key');
+              segments[segments.length - 1] += `[${JSON.stringify(value)}]`;
+            }
+          },
+        },
+      ]);
     });
     if (this.RECORDING_PHASE) return undefined as unknown as Reference;
     if (segments.length === 1) {

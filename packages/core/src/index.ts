@@ -165,6 +165,7 @@ export type {
   PlannedResource,
   PlanSummary,
   ResourceAddr,
+  ResourceRefSite,
   ResourceSource,
   ResourceState,
   SecretRefSite,

@@ -77,6 +77,20 @@ export interface ResourceSource {
    * the kind is known.
    */
   secretRefs?: readonly SecretRefSite[] | undefined;
+  /**
+   * Every `<kind>.<name>.<attr>` reference written in the block. The value is
+   * substituted when the config is evaluated; each is an ordering edge too.
+   */
+  refs?: readonly ResourceRefSite[] | undefined;
+}
+
+/** Where one reference to another resource was written in a resource block. */
+export interface ResourceRefSite {
+  /** The top-level attribute holding it. */
+  attr: string;
+  /** The referenced resource's address (`system_file.conf`, `system_user.deploy["web1"]`). */
+  target: string;
+  location: SourceLocation;
 }
 
 /** Where one `secret.*` reference was written in a resource block. */
@@ -142,6 +156,12 @@ export interface PlannedResource {
    * only work is the re-run is an `update` with no changes.
    */
   readonly trigger?: StepTrigger | undefined;
+  /**
+   * The resources whose attributes this one's desired value reads
+   * (`system_file.conf.path`): their values are already substituted, and each
+   * is an ordering edge at apply, as `depends_on` is.
+   */
+  readonly reads?: readonly string[] | undefined;
 }
 
 /** Why and how a step re-runs; see {@link PlannedResource.trigger}. */

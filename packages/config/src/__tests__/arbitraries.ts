@@ -77,6 +77,19 @@ export const refArb: fc.Arbitrary<MRef> = fc
   .array(identArb, { minLength: 2, maxLength: 4 })
   .map((segments) => ({ type: 'ref' as const, segments }));
 
+/**
+ * A bare reference with an instance key after its second segment
+ * (`system_user.deploy["web 1"].name`), in the parser's form: the key folded
+ * into the segment. Keys are plain characters here (the string escapes have
+ * their own properties). Templates take no instance keys.
+ */
+const keyedRefArb: fc.Arbitrary<MRef> = fc
+  .tuple(identArb, identArb, fc.stringMatching(/^[a-z0-9 ._-]{1,8}$/), fc.array(identArb, { maxLength: 2 }))
+  .map(([kind, name, key, rest]) => ({
+    type: 'ref' as const,
+    segments: [kind, `${name}[${JSON.stringify(key)}]`, ...rest],
+  }));
+
 /** A string holding at least one reference, in the parser's normal form (text merged, no empty text). */
 const templateArb: fc.Arbitrary<MValue> = fc
   .array(
@@ -120,6 +133,7 @@ const scalarArb: fc.Arbitrary<MValue> = fc.oneof(
   numberArb,
   fc.boolean().map((value) => ({ type: 'bool' as const, value })),
   refArb,
+  keyedRefArb,
 );
 
 const entryArb = (value: fc.Arbitrary<MValue>): fc.Arbitrary<MEntry> =>

@@ -3,6 +3,7 @@ import type { Reference } from '../ast';
 import type { ConfigErrorCode } from '../errors';
 import type { EvalContext } from './context';
 import { cloneJson, getOwn, isJsonObject } from './json';
+import { isKindRoot } from './resource-refs';
 import { type ResolveRef, refText } from './values';
 
 /** What providers and resources can reference: hosts' attrs, secrets' values, variables. */
@@ -14,6 +15,8 @@ export interface Scope {
   vars: ReadonlyMap<string, JsonValue>;
   /** The instance being evaluated, inside a `for_each` resource body only. */
   each?: EachValue | undefined;
+  /** `<kind>.<name>.<attr>` references, inside resource bodies only. */
+  resources?: ResolveRef | undefined;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface EachValue {
 }
 
 const ROOTS_HINT =
-  'references start with `host.` (host.<name>.<field>), `secret.` (secret.<name>.value), `var.` (var.<name>) or, in a for_each resource, `each.` (each.key, each.value)';
+  'references start with `host.` (host.<name>.<field>), `secret.` (secret.<name>.value), `var.` (var.<name>), in a resource `<kind>.<name>.<attribute>` or, in a for_each resource, `each.` (each.key, each.value)';
 
 /** A resolver backed by `scope`, for provider and resource bodies. */
 export function scopeResolver(scope: Scope, ctx: EvalContext): ResolveRef {
@@ -78,7 +81,16 @@ export function resolveReference(ref: Reference, scope: Scope, ctx: EvalContext)
       `write \`for_each = group.${name ?? '<name>'}\` and use \`each.value\` (the host's addr) or \`each.value.<field>\` in the body`,
     );
   }
+  if (isKindRoot(root) && scope.resources !== undefined) return scope.resources(ref);
   if (root !== 'host' && root !== 'secret') {
+    if (isKindRoot(root)) {
+      throw ctx.error(
+        'UnknownRefRoot',
+        `resource reference \`${text}\` is only allowed in a resource body`,
+        ref.span,
+        'provider settings and for_each are evaluated before any resource; write the value out or use a variable',
+      );
+    }
     throw ctx.error('UnknownRefRoot', `unknown reference root \`${root ?? ''}\``, ref.span, ROOTS_HINT);
   }
   if (name === undefined || fields.length === 0) {
@@ -227,7 +239,7 @@ function resolveEach(ref: Reference, each: EachValue | undefined, ctx: EvalConte
 }
 
 /** Walks map fields; `missing` builds the error for a field that is not there. */
-function walkFields(value: JsonValue, fields: readonly string[], missing: () => Error): JsonValue {
+export function walkFields(value: JsonValue, fields: readonly string[], missing: () => Error): JsonValue {
   let current: JsonValue | undefined = value;
   for (const field of fields) {
     current = isJsonObject(current) ? getOwn(current, field) : undefined;

@@ -361,7 +361,10 @@ function lanes(work: readonly Work[]): Work[][] {
 
 function edgesOf(step: PlannedResource): string[] {
   if (step.action === 'delete') return isJsonObject(step.prior) ? dependsOn(step.prior) : [];
-  return isJsonObject(step.desired) ? [...dependsOn(step.desired), ...triggeredBy(step.desired)] : [];
+  const reads = [...(step.reads ?? [])];
+  return isJsonObject(step.desired)
+    ? [...dependsOn(step.desired), ...triggeredBy(step.desired), ...reads]
+    : reads;
 }
 
 /** A kind's trigger that gave no operation for a step whose only work is the re-run: a provider bug. */

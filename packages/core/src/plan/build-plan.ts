@@ -126,6 +126,7 @@ function step(
   action: PlannedResource['action'],
   changes: PlannedResource['changes'],
 ): PlannedResource {
+  const reads = resource.source?.refs?.map((ref) => ref.target);
   return {
     addr: resource.addr,
     provider: resource.provider,
@@ -133,6 +134,7 @@ function step(
     desired: resource.attrs,
     prior,
     changes,
+    ...(reads === undefined || reads.length === 0 ? {} : { reads: [...new Set(reads)] }),
   };
 }
 

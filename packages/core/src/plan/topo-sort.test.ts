@@ -64,6 +64,41 @@ describe('topoSortDesired: triggered_by', () => {
   });
 });
 
+function reading(key: string, target: string, line: number, dependsOn?: string[]): DesiredResource {
+  return {
+    ...res(key, dependsOn),
+    source: {
+      block: { file: 'app.strat', line, column: 1 },
+      attrs: {},
+      refs: [{ attr: 'command', target, location: { file: 'app.strat', line: line + 1, column: 13 } }],
+    },
+  };
+}
+
+describe('topoSortDesired: references between resources', () => {
+  it('orders a resource after the one it reads, with no depends_on', () => {
+    const input = [reading('ssh_exec.use', 'system_file.conf', 1), res('system_file.conf')];
+    expect(keys(topoSortDesired(input))).toEqual(['system_file.conf', 'ssh_exec.use']);
+  });
+
+  it('refuses a reference to a resource outside the planned set, saying where', () => {
+    const error = thrown(() => topoSortDesired([reading('ssh_exec.use', 'system_file.gone', 7)]));
+    expect(error.code).toBe('UnknownDependency');
+    expect(error.message).toBe(
+      'reference edge: `ssh_exec.use` references unknown resource `system_file.gone` at app.strat:8:13',
+    );
+  });
+
+  it('refuses a cycle of a reference and a depends_on, naming both kinds of edge', () => {
+    const input = [reading('ssh_exec.use', 'system_file.conf', 1), res('system_file.conf', ['ssh_exec.use'])];
+    const error = thrown(() => topoSortDesired(input));
+    expect(error.code).toBe('DependencyCycle');
+    expect(error.message).toBe(
+      'depends_on / reference cycle: `ssh_exec.use` -> `system_file.conf` -> `ssh_exec.use` at app.strat:2:13',
+    );
+  });
+});
+
 describe('topoSortDesired', () => {
   it('keeps input order without edges', () => {
     const input = ['docker_container.z', 'docker_container.a', 'system_file.m'].map((k) => res(k));

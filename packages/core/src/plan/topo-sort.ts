@@ -33,29 +33,25 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
   const deps: number[][] = new Array(n);
   const dependents: number[][] = Array.from({ length: n }, () => []);
   const inDegree = new Int32Array(n);
-  // Edges that come from `triggered_by`, as `from>to` index pairs, for the messages.
-  const triggerEdges = new Set<string>();
+  // The edges that are not `depends_on`, as `from>to` index pairs → the site, for the messages.
+  const otherEdges = new Map<string, Edge>();
   for (let i = 0; i < n; i++) {
     const mine: number[] = [];
-    const edges: [string, 'depends_on' | 'triggered_by'][] = [
-      ...dependsOn(desired[i]!.attrs).map((t): [string, 'depends_on'] => [t, 'depends_on']),
-      ...triggeredBy(desired[i]!.attrs).map((t): [string, 'triggered_by'] => [t, 'triggered_by']),
-    ];
-    for (const [target, attr] of edges) {
-      const j = indexByKey.get(target);
+    for (const edge of edgesOf(desired[i]!)) {
+      const j = indexByKey.get(edge.target);
       if (j === undefined) {
         throw new PlanError(
           'UnknownDependency',
-          `${attr} edge: \`${keys[i]}\` references unknown resource \`${target}\`${attr === 'triggered_by' ? at(desired[i]!, attr) : ''}`,
+          `${edge.via} edge: \`${keys[i]}\` references unknown resource \`${edge.target}\`${edge.via === 'depends_on' ? '' : at(edge.location)}`,
           {
-            addresses: [keys[i]!, target],
+            addresses: [keys[i]!, edge.target],
             hint:
-              instancesHint(target, keys) ??
-              `declare \`${target}\` in this configuration, or remove it from \`${keys[i]}\`'s ${attr}`,
+              instancesHint(edge.target, keys) ??
+              `declare \`${edge.target}\` in this configuration, or remove it from \`${keys[i]}\`'s ${edge.via === 'reference' ? 'attributes' : edge.via}`,
           },
         );
       }
-      if (attr === 'triggered_by') triggerEdges.add(`${i}>${j}`);
+      if (edge.via !== 'depends_on' && !otherEdges.has(`${i}>${j}`)) otherEdges.set(`${i}>${j}`, edge);
       if (mine.includes(j)) continue;
       mine.push(j);
       dependents[j]!.push(i);
@@ -79,33 +75,55 @@ export function topoSortDesired<R extends DesiredResource>(desired: readonly R[]
     const path = findCycle(deps, inDegree);
     const cycle = path.map((i) => keys[i]!);
     const arrows = cycle.map((k) => `\`${k}\``).join(' -> ');
-    // The spec's message for a depends_on cycle; one through a trigger says so and where.
-    const trigger = path.findIndex(
-      (from, k) => k < path.length - 1 && triggerEdges.has(`${from}>${path[k + 1]}`),
-    );
-    if (trigger === -1) {
+    // The spec's message for a depends_on cycle; one through another edge says which and where.
+    const other = path
+      .slice(0, -1)
+      .map((from, k) => otherEdges.get(`${from}>${path[k + 1]}`))
+      .filter((edge): edge is Edge => edge !== undefined);
+    if (other.length === 0) {
       throw new PlanError('DependencyCycle', `depends_on cycle: ${arrows}`, {
         addresses: cycle.slice(0, -1),
         cycle,
         hint: 'remove one of the depends_on edges in the cycle',
       });
     }
-    throw new PlanError(
-      'DependencyCycle',
-      `depends_on / triggered_by cycle: ${arrows}${at(desired[path[trigger]!]!, 'triggered_by')}`,
-      {
-        addresses: cycle.slice(0, -1),
-        cycle,
-        hint: 'a resource cannot re-run on a change that must wait for it: remove one of the edges in the cycle',
-      },
-    );
+    const kinds = [...new Set(['depends_on', ...other.map((e) => e.via)])].join(' / ');
+    throw new PlanError('DependencyCycle', `${kinds} cycle: ${arrows}${at(other[0]!.location)}`, {
+      addresses: cycle.slice(0, -1),
+      cycle,
+      hint: other.some((e) => e.via === 'triggered_by')
+        ? 'a resource cannot re-run on a change that must wait for it: remove one of the edges in the cycle'
+        : 'a resource cannot wait for one that waits for it: remove one of the edges in the cycle',
+    });
   }
   return order;
 }
 
-/** ` at file:line:col` of a resource's attribute, when the resource came from a file. */
-function at(resource: DesiredResource, attr: string): string {
-  const location: SourceLocation | undefined = resource.source?.attrs[attr] ?? resource.source?.block;
+/** One ordering edge of a resource: what it names, how, and where that was written. */
+interface Edge {
+  readonly target: string;
+  readonly via: 'depends_on' | 'triggered_by' | 'reference';
+  readonly location: SourceLocation | undefined;
+}
+
+/** A resource's `depends_on`, `triggered_by` and reference edges, in that order. */
+function edgesOf(resource: DesiredResource): Edge[] {
+  const attrAt = (attr: string) => resource.source?.attrs[attr] ?? resource.source?.block;
+  return [
+    ...dependsOn(resource.attrs).map(
+      (target): Edge => ({ target, via: 'depends_on', location: attrAt('depends_on') }),
+    ),
+    ...triggeredBy(resource.attrs).map(
+      (target): Edge => ({ target, via: 'triggered_by', location: attrAt('triggered_by') }),
+    ),
+    ...(resource.source?.refs ?? []).map(
+      (ref): Edge => ({ target: ref.target, via: 'reference', location: ref.location }),
+    ),
+  ];
+}
+
+/** ` at file:line:col`, when the resource came from a file. */
+function at(location: SourceLocation | undefined): string {
   return location === undefined
     ? ''
     : ` at ${location.file ?? '<input>'}:${location.line}:${location.column}`;

@@ -87,6 +87,7 @@ export function redactSteps(steps: readonly PlannedResource[], redaction: Redact
             },
           }),
       ...(step.trigger === undefined ? {} : { trigger: step.trigger }),
+      ...(step.reads === undefined ? {} : { reads: step.reads }),
     };
     return redacted;
   });
