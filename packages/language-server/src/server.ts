@@ -1,7 +1,13 @@
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Connection, TextDocumentSyncKind, TextDocuments } from 'vscode-languageserver';
+import { format } from '@stratum/config';
+import { type Connection, TextDocumentSyncKind, TextDocuments, type TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { type Analysis, analyze } from './analyze';
+import { complete } from './completion';
+import { hoverAt } from './hover';
+import { definitionAt, documentSymbols } from './navigation';
+import { cursorContext } from './scan';
 
 /** What the server keeps per open document: its latest analysis (and the last one whose text parsed). */
 export interface DocumentState {
@@ -24,6 +30,11 @@ export function startServer(connection: Connection): void {
   connection.onInitialize(() => ({
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: ['.', '"'] },
+      hoverProvider: true,
+      definitionProvider: true,
+      documentSymbolProvider: true,
+      documentFormattingProvider: true,
     },
     serverInfo: { name: 'stratum-language-server' },
   }));
@@ -55,6 +66,73 @@ export function startServer(connection: Connection): void {
     versions.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
+
+  /** Runs a feature over an open document's state; a failure is logged and answered with `fallback`. */
+  const feature = <T, F>(
+    uri: string,
+    fallback: F,
+    run: (document: TextDocument, state: DocumentState) => T,
+  ): T | F => {
+    const document = documents.get(uri);
+    const state = states.get(uri);
+    if (document === undefined || state === undefined) return fallback;
+    try {
+      return run(document, state);
+    } catch (error) {
+      connection.console.error(`stratum: ${uri}: ${(error as Error).stack ?? error}`);
+      return fallback;
+    }
+  };
+
+  connection.onCompletion(({ textDocument, position }) =>
+    feature(textDocument.uri, [], (document, state) => {
+      const extracted = state.analysis.extracted ?? state.parsed?.extracted;
+      return complete({
+        context: cursorContext(document.getText(), document.offsetAt(position)),
+        document: state.analysis.document ?? state.parsed?.document,
+        registry: state.analysis.registry,
+        hostFields: new Map((extracted?.hosts ?? []).map((h) => [h.name, Object.keys(h.attrs)])),
+      });
+    }),
+  );
+  connection.onHover(({ textDocument, position }) =>
+    feature(textDocument.uri, null, (_, state) => {
+      const parsed = state.analysis.document ? state.analysis : state.parsed;
+      return parsed?.document ? (hoverAt(parsed.document, position, state.analysis.registry) ?? null) : null;
+    }),
+  );
+  connection.onDefinition(({ textDocument, position }) =>
+    feature(textDocument.uri, null, (_, state) => {
+      const document = state.analysis.document ?? state.parsed?.document;
+      const range = document ? definitionAt(document, position) : undefined;
+      return range ? { uri: textDocument.uri, range } : null;
+    }),
+  );
+  connection.onDocumentSymbol(({ textDocument }) =>
+    feature(textDocument.uri, [], (_, state) => {
+      const document = state.analysis.document ?? state.parsed?.document;
+      return document ? documentSymbols(document) : [];
+    }),
+  );
+  connection.onDocumentFormatting(({ textDocument }) =>
+    feature(textDocument.uri, [], (document): TextEdit[] => {
+      const text = document.getText();
+      let formatted: string;
+      try {
+        formatted = format(text, basename(textDocument.uri));
+      } catch {
+        // Text that does not parse is left as it is; its diagnostics already say why.
+        return [];
+      }
+      if (formatted === text) return [];
+      return [
+        {
+          range: { start: { line: 0, character: 0 }, end: document.positionAt(text.length) },
+          newText: formatted,
+        },
+      ];
+    }),
+  );
 
   documents.listen(connection);
   connection.listen();

@@ -19,7 +19,7 @@ export function tempWorkspace(): { dir: string; write(name: string, text: string
 
 /** A diagnostic's message as `stratum validate` lists it: the first line, then ` (hint)`. */
 export function listedText(d: Diagnostic, withHint: boolean): string {
-  const [first, ...rest] = d.message.split('\n');
+  const [first, ...rest] = (typeof d.message === 'string' ? d.message : d.message.value).split('\n');
   const hint = rest.find((line) => line.startsWith('hint: '))?.slice('hint: '.length);
   return withHint && hint ? `${first} (${hint})` : first!;
 }
