@@ -72,10 +72,15 @@ describe('kindDocs', () => {
   });
 
   it('describes enums and maps in plain words, and a non-object schema has no attributes', () => {
-    const schema = z.object({ state: z.enum(['started', 'stopped']), env: z.record(z.string(), z.string()) });
+    const schema = z.object({
+      state: z.enum(['started', 'stopped']),
+      env: z.record(z.string(), z.string()),
+      value: z.union([z.string(), z.number()]),
+    });
     expect(kindDocs('acme_x', handler(schema)).attributes.map((a) => a.type)).toEqual([
       'one of `started`, `stopped`',
       'map of strings',
+      'string or number',
     ]);
     expect(kindDocs('acme_y', handler(z.string().describe('odd'))).attributes).toEqual([]);
   });

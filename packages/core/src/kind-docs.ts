@@ -57,9 +57,9 @@ function defaultOf(schema: ZodType): { value: JsonValue } | undefined {
   return undefined;
 }
 
-/** `a list of strings` → `list of strings`: a table cell reads better without the article. */
+/** `a list of strings` → `list of strings`, `a string or a number` → `string or number`: a table cell reads better without articles. */
 function plainType(schema: ZodType): string {
-  return describeSchema(schema).replace(/^(a|an) /, '');
+  return describeSchema(schema).replace(/(^| or )(a|an) /g, '$1');
 }
 
 function attributeDoc(name: string, schema: ZodType, secret: boolean): AttributeDoc {
@@ -81,7 +81,7 @@ function attributeDoc(name: string, schema: ZodType, secret: boolean): Attribute
  * schema's order; a schema that is not an object (after optional/default/pipe
  * wrappers) has no attribute list.
  */
-export function kindDocs(kind: string, handler: KindHandler<any>): KindDoc {
+export function kindDocs(kind: string, handler: KindHandler<unknown>): KindDoc {
   const schema = handler.schema as ZodType;
   const secretAttrs = new Set(handler.secrets?.attrs ?? []);
   const shape = defOf(unwrapSchema(schema)).shape ?? {};
