@@ -98,7 +98,6 @@ export type { RefreshOptions } from './refresh';
 export { refreshPlan } from './refresh';
 export type { KindRoute } from './registry';
 export { providerNameOf, Registry } from './registry';
-export { describeSchema, schemaAt, unwrapSchema } from './schema-describe';
 export type { SecretVerifier } from './secrets/compare';
 export { STANDALONE_VERIFIER } from './secrets/compare';
 export {

@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: snippets hold ${1:placeholder} tab stops
 import type { Document } from '@stratum/config';
-import type { Registry } from '@stratum/core';
+import { kindDocs, type Registry } from '@stratum/core';
 import { type CompletionItem, CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { labelsOf } from './ast-walk';
-import { allKinds, attributeSummary, kindAttributes } from './kind-attributes';
+import { allKinds, attributeSummary } from './kind-attributes';
 import { PLANNER_ATTRS_FOR_EDITORS } from './planner-attrs';
 import type { CursorContext } from './scan';
 
@@ -102,23 +102,30 @@ function blockTypes(): CompletionItem[] {
 }
 
 function kinds(registry: Registry): CompletionItem[] {
-  return allKinds(registry).map(({ kind, provider }) => ({
-    label: kind,
-    kind: CompletionItemKind.Class,
-    detail: `provider ${provider}`,
-  }));
+  return allKinds(registry).map(({ kind, provider, handler }) => {
+    const summary = kindDocs(kind, handler).summary;
+    return {
+      label: kind,
+      kind: CompletionItemKind.Class,
+      detail: `provider ${provider}`,
+      ...(summary === '' ? {} : { documentation: { kind: 'markdown' as const, value: summary } }),
+    };
+  });
 }
 
 function attributesOf(kind: string, registry: Registry): CompletionItem[] {
   if (!registry.has(kind)) return [];
   const { handler } = registry.forKind(kind);
-  const items: CompletionItem[] = kindAttributes(handler.schema).map((attribute) => ({
+  const items: CompletionItem[] = kindDocs(kind, handler).attributes.map((attribute) => ({
     label: attribute.name,
     kind: CompletionItemKind.Property,
     detail: attributeSummary(attribute),
+    ...(attribute.description === undefined
+      ? {}
+      : { documentation: { kind: 'markdown' as const, value: attribute.description } }),
     insertText: `${attribute.name} = `,
     // Required ones first, then in the schema's order.
-    sortText: `${attribute.required && attribute.default === undefined ? 0 : 1}`,
+    sortText: `${attribute.required ? 0 : 1}`,
   }));
   const planner = PLANNER_ATTRS_FOR_EDITORS.filter(
     (a) => a.name !== 'triggered_by' || handler.trigger !== undefined,

@@ -102,10 +102,14 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
 
   it("offers a kind's attributes with their types and defaults", async () => {
     const items = await completeIn(`${CONFIG}\nresource "system_file" "x" {\n  `);
-    const byName = new Map(items.map((i) => [i.label, i.detail]));
-    expect(byName.get('path')).toMatch(/^an absolute path|^a string/);
-    expect(byName.get('content')).toBeDefined();
-    expect([...byName.values()].some((d) => /default /.test(d ?? ''))).toBe(true);
+    const byName = new Map(items.map((i) => [i.label, i]));
+    expect(byName.get('path')?.detail).toMatch(/, required$/);
+    expect(byName.get('path')?.documentation).toEqual({
+      kind: 'markdown',
+      value: 'The absolute path of the file on the host.',
+    });
+    expect(byName.get('mode')?.detail).toBe('string, default "0644"');
+    expect(byName.get('owner')?.detail).toMatch(/default "root"$/);
     expect(byName.has('depends_on')).toBe(true);
     expect(byName.has('image')).toBe(false);
   });
@@ -134,11 +138,12 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     });
     expect((kind?.contents as MarkupContent).value).toContain('**system_file**');
     expect((kind?.contents as MarkupContent).value).toContain('| `path` |');
+    expect((kind?.contents as MarkupContent).value).toContain('The absolute path of the file on the host.');
     const attribute = await client.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: positionOf(CONFIG, 'content =', 2),
     });
-    expect((attribute?.contents as MarkupContent).value).toMatch(/^`system_file.content`: /);
+    expect((attribute?.contents as MarkupContent).value).toMatch(/^`system_file.content`: .+\n\n\S/);
     const nothing = await client.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: { line: 3, character: 0 },
