@@ -103,10 +103,12 @@ function fromError(error: unknown, document: Document | undefined, fallback?: Ra
     };
   }
   if (StratumError.isInstance(error)) {
+    // The CLI's messages start with `file:line:col: ` for a terminal; the range says that here.
+    const message = error.message.replace(/^\S+:\d+:\d+: /, '');
     return {
       ...at(fallback ?? firstLine(), DiagnosticSeverity.Error),
       code: error.code,
-      message: withHint(error.message, error.hint),
+      message: withHint(message, error.hint),
     };
   }
   // A bug below us must not take the editor's server down: say what happened where the user looks.

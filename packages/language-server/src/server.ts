@@ -14,6 +14,8 @@ export interface DocumentState {
   analysis: Analysis;
   /** The latest analysis with a syntax tree: completion and navigation keep working while a line is half typed. */
   parsed: Analysis | undefined;
+  /** The latest analysis whose config evaluated: its registry holds the declared third-party providers. */
+  loaded: Analysis | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export function startServer(connection: Connection): void {
     states.set(document.uri, {
       analysis,
       parsed: analysis.document ? analysis : previous?.parsed,
+      loaded: analysis.extracted ? analysis : previous?.loaded,
     });
     await connection.sendDiagnostics({
       uri: document.uri,
@@ -86,11 +89,11 @@ export function startServer(connection: Connection): void {
 
   connection.onCompletion(({ textDocument, position }) =>
     feature(textDocument.uri, [], (document, state) => {
-      const extracted = state.analysis.extracted ?? state.parsed?.extracted;
+      const extracted = state.loaded?.extracted;
       return complete({
         context: cursorContext(document.getText(), document.offsetAt(position)),
         document: state.analysis.document ?? state.parsed?.document,
-        registry: state.analysis.registry,
+        registry: (state.loaded ?? state.analysis).registry,
         hostFields: new Map((extracted?.hosts ?? []).map((h) => [h.name, Object.keys(h.attrs)])),
       });
     }),
@@ -98,7 +101,9 @@ export function startServer(connection: Connection): void {
   connection.onHover(({ textDocument, position }) =>
     feature(textDocument.uri, null, (_, state) => {
       const parsed = state.analysis.document ? state.analysis : state.parsed;
-      return parsed?.document ? (hoverAt(parsed.document, position, state.analysis.registry) ?? null) : null;
+      return parsed?.document
+        ? (hoverAt(parsed.document, position, (state.loaded ?? state.analysis).registry) ?? null)
+        : null;
     }),
   );
   connection.onDefinition(({ textDocument, position }) =>

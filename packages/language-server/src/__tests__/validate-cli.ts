@@ -39,6 +39,17 @@ export async function validateWithCli(path: string): Promise<Reported[]> {
       });
       continue;
     }
+    // The CLI's own refusals (a provider package that does not load) carry their position in the message.
+    const positioned = new RegExp(`^Error: ${escapeRegExp(file)}:(\\d+):(\\d+): (.*)$`).exec(line);
+    if (positioned) {
+      reported.push({
+        line: Number(positioned[1]),
+        column: Number(positioned[2]),
+        code: undefined,
+        text: positioned[3]!,
+      });
+      continue;
+    }
     // Planner refusals name resources, not positions: the server puts them on the resources' blocks.
     const unplaced = /^Error: (.*) \[(\w+)\]$/.exec(line);
     if (unplaced) {
