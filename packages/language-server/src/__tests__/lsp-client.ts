@@ -11,6 +11,7 @@ import {
   InitializedNotification,
   InitializeRequest,
   type InitializeResult,
+  LogMessageNotification,
   type MessageConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
@@ -32,6 +33,8 @@ export class LspClient {
   readonly connection: MessageConnection;
   readonly child: ChildProcess;
   readonly stderr: string[] = [];
+  /** What the server logged through `window/logMessage` (its handlers' failures go there). */
+  readonly logs: string[] = [];
   readonly #published = new Map<string, PublishDiagnosticsParams[]>();
   readonly #waiters: (() => void)[] = [];
   #versions = new Map<string, number>();
@@ -53,6 +56,7 @@ export class LspClient {
       this.#published.set(params.uri, list);
       for (const wake of this.#waiters.splice(0)) wake();
     });
+    this.connection.onNotification(LogMessageNotification.type, (params) => this.logs.push(params.message));
     this.connection.listen();
   }
 
