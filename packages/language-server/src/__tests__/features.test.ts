@@ -136,14 +136,15 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
       textDocument: { uri },
       position: positionOf(CONFIG, 'system_file', 3),
     });
-    expect((kind?.contents as MarkupContent).value).toContain('**system_file**');
-    expect((kind?.contents as MarkupContent).value).toContain('| `path` |');
-    expect((kind?.contents as MarkupContent).value).toContain('The absolute path of the file on the host.');
+    const kindText = (kind!.contents as MarkupContent).value;
+    expect(kindText).toContain('**system_file**');
+    expect(kindText).toContain('| `path` |');
+    expect(kindText).toContain('The absolute path of the file on the host.');
     const attribute = await client.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: positionOf(CONFIG, 'content =', 2),
     });
-    expect((attribute?.contents as MarkupContent).value).toMatch(/^`system_file.content`: .+\n\n\S/);
+    expect((attribute!.contents as MarkupContent).value).toMatch(/^`system_file.content`: .+\n\n\S/);
     const nothing = await client.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: { line: 3, character: 0 },

@@ -56,7 +56,9 @@ export class LspClient {
       this.#published.set(params.uri, list);
       for (const wake of this.#waiters.splice(0)) wake();
     });
-    this.connection.onNotification(LogMessageNotification.type, (params) => this.logs.push(params.message));
+    this.connection.onNotification(LogMessageNotification.type, (params) => {
+      this.logs.push(params.message);
+    });
     this.connection.listen();
   }
 

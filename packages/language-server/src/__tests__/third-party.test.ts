@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompletionItem, CompletionRequest } from 'vscode-languageserver-protocol';
 import { LspClient } from './lsp-client';
 import { validateWithCli } from './validate-cli';
-import { listedText, tempWorkspace } from './workspace';
+import { listedText, messageText, tempWorkspace } from './workspace';
 
 /** The repository's example third-party provider (`stratum-provider-motd`), built by `pnpm build`. */
 const EXAMPLE = resolve(import.meta.dirname, '../../../../examples/provider-motd');
@@ -45,7 +45,7 @@ describe('a third-party provider over a real LSP client', () => {
         line: d.range.start.line + 1,
         column: d.range.start.character + 1,
         code: listed ? undefined : d.code,
-        text: listedText(d, listed && !d.message.includes('cannot find package')),
+        text: listedText(d, listed && !messageText(d).includes('cannot find package')),
       })),
     ).toEqual(reported);
     return { uri, diagnostics };
@@ -57,7 +57,7 @@ describe('a third-party provider over a real LSP client', () => {
       `${HEAD}resource "motd_banner" "login" {\n  host = host.web.addr\n  txt  = "hello"\n}\n`,
     );
     expect(diagnostics.map((d) => d.code)).toEqual(['MissingAttribute', 'UnknownAttribute']);
-    expect(diagnostics[1]!.message).toContain('did you mean `text`');
+    expect(messageText(diagnostics[1]!)).toContain('did you mean `text`');
   });
 
   it('a provider package that cannot be found is a diagnostic on its block', async () => {

@@ -19,7 +19,12 @@ export function tempWorkspace(): { dir: string; write(name: string, text: string
 
 /** A diagnostic's message as `stratum validate` lists it: the first line, then ` (hint)`. */
 export function listedText(d: Diagnostic, withHint: boolean): string {
-  const [first, ...rest] = (typeof d.message === 'string' ? d.message : d.message.value).split('\n');
+  const [first, ...rest] = messageText(d).split('\n');
   const hint = rest.find((line) => line.startsWith('hint: '))?.slice('hint: '.length);
   return withHint && hint ? `${first} (${hint})` : first!;
+}
+
+/** A diagnostic's message as text (LSP 3.18 also allows markup). */
+export function messageText(d: Diagnostic): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
 }
