@@ -29,8 +29,13 @@ function defOf(schema: ZodType): Def {
 
 const WRAPPERS = new Set(['optional', 'default', 'prefault', 'readonly', 'catch', 'nonoptional', 'success']);
 
-/** The schema with wrappers that do not change the value's type (optional, default, lazy, pipe, ...) removed. */
-export function unwrapSchema(schema: ZodType): ZodType {
+/**
+ * The schema and each schema it wraps without changing the value's type
+ * (optional, default, lazy, pipe, ...), outermost first; the last is the bare
+ * schema. Metadata (a description, a default) may sit on any of these layers.
+ */
+export function schemaLayers(schema: ZodType): ZodType[] {
+  const layers = [schema];
   let current = schema;
   for (let guard = 0; guard < 64; guard++) {
     const def = defOf(current);
@@ -38,9 +43,16 @@ export function unwrapSchema(schema: ZodType): ZodType {
     else if (def.type === 'lazy' && def.getter) current = def.getter();
     else if (def.type === 'pipe' && def.in) current = def.in;
     else if (def.type === 'intersection' && def.left) current = def.left;
-    else return current;
+    else break;
+    layers.push(current);
   }
-  return current;
+  return layers;
+}
+
+/** The schema with wrappers that do not change the value's type (optional, default, lazy, pipe, ...) removed. */
+export function unwrapSchema(schema: ZodType): ZodType {
+  const layers = schemaLayers(schema);
+  return layers[layers.length - 1] as ZodType;
 }
 
 /** The schema of the value at `path` below `schema`, or undefined where the path cannot be followed (e.g. into a union). */

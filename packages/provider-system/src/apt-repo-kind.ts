@@ -22,26 +22,32 @@ const word = z.string().regex(/^[^\s#]+$/, 'expected one word (no spaces or "#")
  * ASCII-armored OpenPGP public key) at `/etc/apt/keyrings/<name>.asc` named
  * by `Signed-By`. A config's `key_file` is read into `key` by `prepare`.
  */
-export const systemAptRepoSchema = z.strictObject({
-  host: hostSchema,
-  /** The file name: letters, digits, `_`, `.`, `-` (apt ignores other names). Defaults to the label. */
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'expected a file name of letters, digits, "_", "." and "-"')
-    .optional(),
-  uris: z.array(word).min(1),
-  suites: z.array(word).min(1),
-  /** Empty for a flat repository (its suite is a path ending in `/`, e.g. `./`). */
-  components: z.array(word).default([]),
-  architectures: z.array(word).optional(),
-  key: z
-    .string()
-    .refine(
-      (key) => key.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----'),
-      'expected an ASCII-armored OpenPGP public key (gpg --armor --export)',
-    )
-    .optional(),
-});
+export const systemAptRepoSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target whose apt sources change.'),
+    /** The file name: letters, digits, `_`, `.`, `-` (apt ignores other names). Defaults to the label. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected a file name of letters, digits, "_", "." and "-"')
+      .optional()
+      .describe('The file name (letters, digits, `_`, `.`, `-`). Defaults to the resource label.'),
+    uris: z.array(word).min(1).describe('The repository URIs (`https://...`, `file:/srv/repo`).'),
+    suites: z.array(word).min(1).describe('The suites; a path ending in `/` (`./`) for a flat repository.'),
+    /** Empty for a flat repository (its suite is a path ending in `/`, e.g. `./`). */
+    components: z.array(word).default([]).describe('The components; empty for a flat repository.'),
+    architectures: z.array(word).optional().describe('Restrict the source to these architectures.'),
+    key: z
+      .string()
+      .refine(
+        (key) => key.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----'),
+        'expected an ASCII-armored OpenPGP public key (gpg --armor --export)',
+      )
+      .optional()
+      .describe('The signing key, ASCII-armored (`gpg --armor --export`).'),
+  })
+  .describe(
+    'An apt source in deb822 form, `/etc/apt/sources.list.d/<name>.sources`, with its signing key beside it. Instead of `key`, a config may give `key_file`, a local file (relative to the config file) read into `key` when the config is loaded.',
+  );
 
 export type SystemAptRepoAttrs = z.output<typeof systemAptRepoSchema>;
 

@@ -15,19 +15,27 @@ import { accountNameSchema } from './account-commands';
 const KEY = /^((?:ssh|ecdsa|sk-ssh|sk-ecdsa)-[A-Za-z0-9@.-]+) ([A-Za-z0-9+/]+={0,2})(?: [^\n\0]*)?$/;
 
 /** `system_authorized_key`: a public key in a user's `~/.ssh/authorized_keys`. */
-export const systemAuthorizedKeySchema = z.strictObject({
-  host: hostSchema,
-  user: accountNameSchema,
-  key: z
-    .string()
-    .transform((key) => key.trim())
-    .refine(
-      (key) => KEY.test(key),
-      'expected one public key line: "<type> <base64> [comment]", e.g. "ssh-ed25519 AAAA... me@laptop"',
-    ),
-  /** The user's only key: every other line of the file is removed. */
-  exclusive: z.boolean().default(false),
-});
+export const systemAuthorizedKeySchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the user lives on.'),
+    user: accountNameSchema.describe('The user whose key file it is; the user must exist.'),
+    key: z
+      .string()
+      .transform((key) => key.trim())
+      .refine(
+        (key) => KEY.test(key),
+        'expected one public key line: "<type> <base64> [comment]", e.g. "ssh-ed25519 AAAA... me@laptop"',
+      )
+      .describe(
+        'One public key line, `<type> <base64> [comment]` (no options, no newline; surrounding space is trimmed).',
+      ),
+    /** The user's only key: every other line of the file is removed. */
+    exclusive: z
+      .boolean()
+      .default(false)
+      .describe("Make it the user's only key: every other line of the file is removed."),
+  })
+  .describe("A public key in a user's `~/.ssh/authorized_keys`.");
 
 export type SystemAuthorizedKeyAttrs = z.output<typeof systemAuthorizedKeySchema>;
 

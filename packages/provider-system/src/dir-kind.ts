@@ -27,16 +27,33 @@ import type { TarEntry } from './tar-writer';
 import { tarStream } from './tar-writer';
 
 /** `system_dir`: a directory, either uploaded from a local tree or just created empty. */
-export const systemDirSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  source_dir: z.string().min(1).optional(),
-  mode: octalModeSchema.default('0644'),
-  dir_mode: octalModeSchema.default('0755'),
-  owner: accountSchema.default('root'),
-  group: accountSchema.default('root'),
-  delete_extra: z.boolean().default(false),
-});
+export const systemDirSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the directory is made on.'),
+    path: absolutePathSchema.describe('The absolute path of the directory on the host.'),
+    source_dir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'A local directory, relative to the `.strat` file, copied to `path`; made absolute and canonical when configs are validated.',
+      ),
+    mode: octalModeSchema
+      .default('0644')
+      .describe('The octal mode of every uploaded file (upload mode only).'),
+    dir_mode: octalModeSchema
+      .default('0755')
+      .describe('The octal mode of every directory; without `source_dir`, of `path` itself.'),
+    owner: accountSchema.default('root').describe('The owning user, set recursively in upload mode.'),
+    group: accountSchema.default('root').describe('The owning group, set recursively in upload mode.'),
+    delete_extra: z
+      .boolean()
+      .default(false)
+      .describe('After an upload, remove the files the previous upload had and this one lacks.'),
+  })
+  .describe(
+    'A directory: with `source_dir`, a copy of a local tree uploaded as one archive; without it, an empty directory with a mode and owner.',
+  );
 
 export type SystemDirAttrs = z.output<typeof systemDirSchema>;
 

@@ -19,14 +19,22 @@ import { priorPath } from './prior-path';
  * are created. A config's `content_file` never reaches the schema: the kind's
  * `prepare` reads the local file into `content`.
  */
-export const systemFileSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  content: z.string(),
-  mode: octalModeSchema.default('0644'),
-  owner: accountSchema.default('root'),
-  group: accountSchema.default('root'),
-});
+export const systemFileSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the file is written on.'),
+    path: absolutePathSchema.describe('The absolute path of the file on the host.'),
+    content: z
+      .string()
+      .describe(
+        "The file's text. State and plans show it in the clear, so it may not hold a secret: use `system_secret_file` for that.",
+      ),
+    mode: octalModeSchema.default('0644').describe('The octal file mode (`644`, `0644`).'),
+    owner: accountSchema.default('root').describe('The owning user, a name or numeric id.'),
+    group: accountSchema.default('root').describe('The owning group, a name or numeric id.'),
+  })
+  .describe(
+    'A file with content and permissions; missing parent directories are created. Instead of `content`, a config may give `content_file`, a local file (relative to the `.strat` file) read into `content` when configs are validated.',
+  );
 
 export type SystemFileAttrs = z.output<typeof systemFileSchema>;
 

@@ -12,13 +12,20 @@ import { z } from 'zod';
 import { accountIdSchema, accountNameSchema, flag, GETENT_MISSING } from './account-commands';
 
 /** `system_group`: a local group. `name` defaults to the resource label. */
-export const systemGroupSchema = z.strictObject({
-  host: hostSchema,
-  name: accountNameSchema.optional(),
-  gid: accountIdSchema.optional(),
-  /** A system group (`groupadd --system`: a gid from the system range). Only matters when it is created. */
-  system: z.boolean().default(false),
-});
+export const systemGroupSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the group lives on.'),
+    name: accountNameSchema.optional().describe('The group name. Defaults to the resource label.'),
+    gid: accountIdSchema.optional().describe('The group id; when unset, `groupadd` picks one.'),
+    /** A system group (`groupadd --system`: a gid from the system range). Only matters when it is created. */
+    system: z
+      .boolean()
+      .default(false)
+      .describe(
+        'A system group (`groupadd --system`, a gid from the system range); only used when the group is created.',
+      ),
+  })
+  .describe('A local group.');
 
 export type SystemGroupAttrs = z.output<typeof systemGroupSchema>;
 

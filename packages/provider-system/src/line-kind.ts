@@ -17,17 +17,28 @@ import { priorPath } from './prior-path';
  * matches is replaced by `line`; with `state = "absent"` every line it
  * matches goes too.
  */
-export const systemLineSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  line: z.string().refine((line) => !/[\0\n]/.test(line), 'a line cannot contain a newline or a NUL byte'),
-  match: z
-    .string()
-    .min(1, 'match must not be empty; leave it out to match the line itself')
-    .refine((re) => !/[\0\n]/.test(re), 'match cannot contain a newline or a NUL byte')
-    .optional(),
-  state: z.enum(['present', 'absent']).default('present'),
-});
+export const systemLineSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target holding the file.'),
+    path: absolutePathSchema.describe('The absolute path of the file.'),
+    line: z
+      .string()
+      .refine((line) => !/[\0\n]/.test(line), 'a line cannot contain a newline or a NUL byte')
+      .describe('The whole line without its newline, compared exactly (not a pattern).'),
+    match: z
+      .string()
+      .min(1, 'match must not be empty; leave it out to match the line itself')
+      .refine((re) => !/[\0\n]/.test(re), 'match cannot contain a newline or a NUL byte')
+      .optional()
+      .describe('A POSIX extended regular expression (as `grep -E` takes it) for the line to replace.'),
+    state: z
+      .enum(['present', 'absent'])
+      .default('present')
+      .describe('`present` keeps the line in the file, `absent` removes it.'),
+  })
+  .describe(
+    'One line present in, or absent from, a text file; every other line of the file stays byte for byte.',
+  );
 
 export type SystemLineAttrs = z.output<typeof systemLineSchema>;
 

@@ -11,11 +11,26 @@ import {
 } from './apt';
 
 /** `system_package`: an apt package, present or absent. `name` defaults to the resource label. */
-export const systemPackageSchema = z.strictObject({
-  host: hostSchema,
-  name: z.string().min(1).optional(),
-  state: z.enum(['present', 'absent']).default('present'),
-});
+export const systemPackageSchema = z
+  .strictObject({
+    host: hostSchema.describe(
+      'The ssh target the package is managed on (`root@192.0.2.10` or an alias from `~/.ssh/config`).',
+    ),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The apt package name. Defaults to the resource label; set it so the package does not depend on what the resource is called.',
+      ),
+    state: z
+      .enum(['present', 'absent'])
+      .default('present')
+      .describe(
+        '`present` installs the package (after one `apt-get update` per host per run), `absent` removes it.',
+      ),
+  })
+  .describe('An apt package, installed or removed.');
 
 export type SystemPackageAttrs = z.output<typeof systemPackageSchema>;
 

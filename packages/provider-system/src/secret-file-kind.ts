@@ -18,14 +18,20 @@ import { priorPath } from './prior-path';
  * stdin only; state keeps its sha256 and the permissions, never the content,
  * and trace lines give the byte length only.
  */
-export const systemSecretFileSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  content: z.string(),
-  mode: octalModeSchema.default('0400'),
-  owner: accountSchema.default('root'),
-  group: accountSchema.default('root'),
-});
+export const systemSecretFileSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the file is written on.'),
+    path: absolutePathSchema.describe('The absolute path of the file on the host.'),
+    content: z.string().describe('The secret content of the file; it never appears in state, plans or logs.'),
+    mode: octalModeSchema
+      .default('0400')
+      .describe('The octal file mode; readable by the owner only unless set otherwise.'),
+    owner: accountSchema.default('root').describe('The owning user, a name or numeric id.'),
+    group: accountSchema.default('root').describe('The owning group, a name or numeric id.'),
+  })
+  .describe(
+    'A file whose whole content is a secret, usually `secret.<name>.value`. State keeps only a salted digest of the content; plans and output show a marker.',
+  );
 
 export type SystemSecretFileAttrs = z.output<typeof systemSecretFileSchema>;
 

@@ -14,14 +14,22 @@ import {
 } from './service-commands';
 
 /** `system_service`: a systemd unit; boot enablement and running state are set independently. */
-export const systemServiceSchema = z.strictObject({
-  host: hostSchema,
-  name: z.string().min(1).optional(),
-  enabled: z.boolean().default(false),
-  state: z.enum(['started', 'stopped']).default('stopped'),
-  /** What a change of a `triggered_by` resource does to the unit. */
-  on_trigger: z.enum(['restart', 'reload']).default('restart'),
-});
+export const systemServiceSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the unit runs on.'),
+    name: z.string().min(1).optional().describe('The unit name. Defaults to the resource label.'),
+    enabled: z.boolean().default(false).describe('Whether the unit starts at boot.'),
+    state: z
+      .enum(['started', 'stopped'])
+      .default('stopped')
+      .describe('Whether the unit runs now: `started` or `stopped`.'),
+    /** What a change of a `triggered_by` resource does to the unit. */
+    on_trigger: z
+      .enum(['restart', 'reload'])
+      .default('restart')
+      .describe('What a change of a `triggered_by` resource does to the unit: `restart` or `reload`.'),
+  })
+  .describe('A systemd unit: whether it starts at boot and whether it runs now are set separately.');
 
 export type SystemServiceAttrs = z.output<typeof systemServiceSchema>;
 

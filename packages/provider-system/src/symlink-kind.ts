@@ -4,17 +4,27 @@ import { z } from 'zod';
 import { priorPath } from './prior-path';
 
 /** `system_symlink`: `path` is a symbolic link to `target`. */
-export const systemSymlinkSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  /** What the link points at, as `ln -s` takes it: absolute, or relative to the link's directory. */
-  target: z
-    .string()
-    .min(1, 'target must not be empty')
-    .refine((target) => !/[\0\n]/.test(target), 'a link target cannot contain a NUL byte or a newline'),
-  /** Replace a regular file or directory (removing it) that stands where the link goes. */
-  force: z.boolean().default(false),
-});
+export const systemSymlinkSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the link is made on.'),
+    path: absolutePathSchema.describe(
+      'The absolute path of the link; missing parent directories are created.',
+    ),
+    /** What the link points at, as `ln -s` takes it: absolute, or relative to the link's directory. */
+    target: z
+      .string()
+      .min(1, 'target must not be empty')
+      .refine((target) => !/[\0\n]/.test(target), 'a link target cannot contain a NUL byte or a newline')
+      .describe(
+        "What the link points at, as `ln -s` takes it: absolute, or relative to the link's directory; no newline.",
+      ),
+    /** Replace a regular file or directory (removing it) that stands where the link goes. */
+    force: z
+      .boolean()
+      .default(false)
+      .describe('Replace a regular file or directory that stands at `path` (it is removed).'),
+  })
+  .describe('A symbolic link at `path` pointing at `target`.');
 
 export type SystemSymlinkAttrs = z.output<typeof systemSymlinkSchema>;
 

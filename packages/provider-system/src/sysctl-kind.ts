@@ -4,26 +4,35 @@ import { z } from 'zod';
 import { installFile, removeFileCommand } from './file-install';
 
 /** `system_sysctl`: a kernel parameter set live and persisted under /etc/sysctl.d/. */
-export const systemSysctlSchema = z.strictObject({
-  host: hostSchema,
-  /** `net.ipv4.ip_forward`, `vm.swappiness`: dots, as `sysctl` prints them. */
-  key: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'expected a sysctl key such as "net.ipv4.ip_forward"'),
-  /** A number is written as its decimal form; several values are separated by spaces. */
-  value: z
-    .union([z.string(), z.number()])
-    .transform((value) => String(value))
-    .refine(
-      (value) => value.trim() !== '' && !/[\0\n=]/.test(value),
-      'a sysctl value must not be empty or contain a newline, a NUL byte or "="',
-    ),
-  /** The file is /etc/sysctl.d/<prefix>-<key>.conf; files are applied in name order at boot. */
-  prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, 'expected a file name prefix such as "90-stratum"')
-    .default('90-stratum'),
-});
+export const systemSysctlSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target whose kernel is tuned.'),
+    /** `net.ipv4.ip_forward`, `vm.swappiness`: dots, as `sysctl` prints them. */
+    key: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'expected a sysctl key such as "net.ipv4.ip_forward"')
+      .describe('The key as `sysctl` prints it (`net.ipv4.ip_forward`, `vm.swappiness`).'),
+    /** A number is written as its decimal form; several values are separated by spaces. */
+    value: z
+      .union([z.string(), z.number()])
+      .transform((value) => String(value))
+      .refine(
+        (value) => value.trim() !== '' && !/[\0\n=]/.test(value),
+        'a sysctl value must not be empty or contain a newline, a NUL byte or "="',
+      )
+      .describe(
+        'The value; a number is written in decimal, several values are separated by spaces (`"1024 65000"`).',
+      ),
+    /** The file is /etc/sysctl.d/<prefix>-<key>.conf; files are applied in name order at boot. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected a file name prefix such as "90-stratum"')
+      .default('90-stratum')
+      .describe('The file name prefix; files under `/etc/sysctl.d` apply in name order at boot.'),
+  })
+  .describe(
+    'A kernel parameter, set live with `sysctl -w` and persisted for the next boot in `/etc/sysctl.d/<prefix>-<key>.conf`.',
+  );
 
 export type SystemSysctlAttrs = z.output<typeof systemSysctlSchema>;
 

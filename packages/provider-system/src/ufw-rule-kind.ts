@@ -3,15 +3,20 @@ import { hostSchema, outputTail, priorHost, priorString, shellQuote } from '@str
 import { z } from 'zod';
 
 /** `system_ufw_rule`: one ufw rule, `ufw <rule> <port>`. */
-export const systemUfwRuleSchema = z.strictObject({
-  host: hostSchema,
-  /** `22/tcp`, `8080`, `60000:61000/udp`, ... handed to ufw as one word. */
-  port: z
-    .string()
-    .min(1)
-    .regex(/^[^\s-][^\s]*$/, 'expected a ufw port specifier such as "22/tcp" (no spaces, no leading "-")'),
-  rule: z.enum(['allow', 'deny', 'reject', 'limit']),
-});
+export const systemUfwRuleSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target whose firewall holds the rule.'),
+    /** `22/tcp`, `8080`, `60000:61000/udp`, ... handed to ufw as one word. */
+    port: z
+      .string()
+      .min(1)
+      .regex(/^[^\s-][^\s]*$/, 'expected a ufw port specifier such as "22/tcp" (no spaces, no leading "-")')
+      .describe('What ufw takes as a port: `22/tcp`, `8080`, `6000:6010/udp`.'),
+    rule: z
+      .enum(['allow', 'deny', 'reject', 'limit'])
+      .describe("The rule's action: `allow`, `deny`, `reject` or `limit`."),
+  })
+  .describe('One ufw rule, `ufw <rule> <port>`.');
 
 export type SystemUfwRuleAttrs = z.output<typeof systemUfwRuleSchema>;
 

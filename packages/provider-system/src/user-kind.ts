@@ -13,21 +13,44 @@ import { z } from 'zod';
 import { accountIdSchema, accountNameSchema, flag, GETENT_MISSING } from './account-commands';
 
 /** `system_user`: a local user account. `name` defaults to the resource label. */
-export const systemUserSchema = z.strictObject({
-  host: hostSchema,
-  name: accountNameSchema.optional(),
-  uid: accountIdSchema.optional(),
-  /** The primary group, which must exist (a `system_group`, ordered by `depends_on`). Default: `useradd`'s. */
-  group: accountNameSchema.optional(),
-  /** The supplementary groups, exactly: the user is taken out of any other. Unset: left as they are. */
-  groups: z.array(accountNameSchema).optional(),
-  shell: absolutePathSchema.optional(),
-  home: absolutePathSchema.optional(),
-  /** A system account (`useradd --system`: a uid from the system range, no home made). Only matters when it is created. */
-  system: z.boolean().default(false),
-  /** Lock the password (`usermod --lock`), so the account logs in only by key. `false` leaves it as it is. */
-  lock_password: z.boolean().default(false),
-});
+export const systemUserSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the account lives on.'),
+    name: accountNameSchema.optional().describe('The user name. Defaults to the resource label.'),
+    uid: accountIdSchema.optional().describe('The user id; when unset, `useradd` picks one.'),
+    /** The primary group, which must exist (a `system_group`, ordered by `depends_on`). Default: `useradd`'s. */
+    group: accountNameSchema
+      .optional()
+      .describe(
+        "The primary group, which must exist (order it with `depends_on`); when unset, `useradd`'s default (a group named like the user).",
+      ),
+    /** The supplementary groups, exactly: the user is taken out of any other. Unset: left as they are. */
+    groups: z
+      .array(accountNameSchema)
+      .optional()
+      .describe(
+        'The supplementary groups, exactly: the user leaves any group not listed. When unset, they are left as they are.',
+      ),
+    shell: absolutePathSchema.optional().describe('The absolute path of the login shell.'),
+    home: absolutePathSchema
+      .optional()
+      .describe("The absolute path of the home directory; an existing user's home is repointed, not moved."),
+    /** A system account (`useradd --system`: a uid from the system range, no home made). Only matters when it is created. */
+    system: z
+      .boolean()
+      .default(false)
+      .describe(
+        'A system account (`useradd --system`: a uid from the system range, no home created); only used when the user is created.',
+      ),
+    /** Lock the password (`usermod --lock`), so the account logs in only by key. `false` leaves it as it is. */
+    lock_password: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Lock the password (`usermod --lock`) so the account logs in by key only; `false` leaves it as it is.',
+      ),
+  })
+  .describe('A local user account.');
 
 export type SystemUserAttrs = z.output<typeof systemUserSchema>;
 

@@ -20,6 +20,7 @@ export const PUBLISHED = [
   'provider-docker',
   'provider-git',
   'cli',
+  'language-server',
 ];
 
 /** npm's flags for a quiet, offline-friendly install. */

@@ -28,24 +28,49 @@ const addrSchema = z
  * filled in at apply time. Values are not transformed, so what is recorded in
  * state is what the config said.
  */
-export const containerSchema = z.strictObject({
-  host: hostSchema,
-  image: z.string().min(1),
-  name: dockerNameSchema.optional(),
-  restart: z.string().min(1).default('unless-stopped'),
-  pull: z.boolean().default(true),
-  /** Non-string values are passed JSON-stringified. */
-  env: z.record(envKeySchema, z.json()).optional(),
-  ports: z.array(z.string().min(1)).optional(),
-  volumes: z.array(z.string().min(1)).optional(),
-  labels: z.record(z.string().min(1), z.string()).optional(),
-  networks: z.array(dockerNameSchema).optional(),
-  command: z.union([z.string(), z.array(z.string())]).optional(),
-  memory: z.string().min(1).optional(),
-  memory_swap: z.string().min(1).optional(),
-  healthcheck: healthcheckSchema.optional(),
-  depends_on: z.array(addrSchema).optional(),
-});
+export const containerSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target whose docker engine runs the container.'),
+    image: z.string().min(1).describe('The image reference to run.'),
+    name: dockerNameSchema
+      .optional()
+      .describe('The container name (`--name`). Defaults to the resource label.'),
+    restart: z.string().min(1).default('unless-stopped').describe('The restart policy (`--restart`).'),
+    pull: z
+      .boolean()
+      .default(true)
+      .describe('Pull the image before running it; set `false` for images built on the host.'),
+    /** Non-string values are passed JSON-stringified. */
+    env: z
+      .record(envKeySchema, z.json())
+      .optional()
+      .describe(
+        'Environment variables (`-e KEY=VALUE`); values that are not strings are passed JSON-encoded.',
+      ),
+    ports: z.array(z.string().min(1)).optional().describe('Published ports (`-p SPEC` each).'),
+    volumes: z.array(z.string().min(1)).optional().describe('Mounted volumes (`-v SPEC` each).'),
+    labels: z
+      .record(z.string().min(1), z.string())
+      .optional()
+      .describe('Container labels (`-l KEY=VALUE` each).'),
+    networks: z.array(dockerNameSchema).optional().describe('The networks to attach the container to.'),
+    command: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('The arguments after the image: a string split by the shell, or a list passed as is.'),
+    memory: z.string().min(1).optional().describe('The memory limit (`--memory`, e.g. `256m`, `1g`).'),
+    memory_swap: z.string().min(1).optional().describe('The memory plus swap limit (`--memory-swap`).'),
+    healthcheck: healthcheckSchema
+      .optional()
+      .describe(
+        "A health check (`test`, `interval`, `retries`, `timeout`, `start_period`), lowered to docker's `--health-*` flags; apply waits for the container to become healthy.",
+      ),
+    depends_on: z
+      .array(addrSchema)
+      .optional()
+      .describe('Resources (`<kind>.<name>`) this container is ordered after; recorded in state.'),
+  })
+  .describe('A long-running docker container; a change recreates it.');
 
 export type ContainerAttrs = z.output<typeof containerSchema>;
 export type HealthcheckAttrs = z.output<typeof healthcheckSchema>;

@@ -3,13 +3,27 @@ import { envNameSchema, hostSchema, priorHost, priorString, shellQuote } from '@
 import { z } from 'zod';
 
 /** `ssh_exec`: a command run on the host, re-run whenever an attribute changes. */
-export const sshExecSchema = z.strictObject({
-  host: hostSchema,
-  command: z.string().min(1, 'command must not be empty'),
-  /** Exported into the command's shell; values may be secrets. */
-  env: z.record(envNameSchema, z.string()).optional(),
-  on_destroy: z.string().min(1).optional(),
-});
+export const sshExecSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the command runs on.'),
+    command: z
+      .string()
+      .min(1, 'command must not be empty')
+      .describe("The command, run by the remote user's shell."),
+    /** Exported into the command's shell; values may be secrets. */
+    env: z
+      .record(envNameSchema, z.string())
+      .optional()
+      .describe('Variables exported for the command; values may be secrets.'),
+    on_destroy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A command run when the resource is removed from the config.'),
+  })
+  .describe(
+    'A shell command on the host. It runs on create and again on every update; its output and exit code are recorded in state.',
+  );
 
 export type SshExecAttrs = z.output<typeof sshExecSchema>;
 

@@ -14,12 +14,16 @@ import {
 import { z } from 'zod';
 
 /** `ssh_file`: a file with content and mode; re-uploaded when its sha256 changes. */
-export const sshFileSchema = z.strictObject({
-  host: hostSchema,
-  path: absolutePathSchema,
-  content: z.string(),
-  mode: octalModeSchema.default('0644'),
-});
+export const sshFileSchema = z
+  .strictObject({
+    host: hostSchema.describe('The ssh target the file is written on.'),
+    path: absolutePathSchema.describe('The absolute path of the file; its directory must exist.'),
+    content: z.string().describe("The file's text."),
+    mode: octalModeSchema.default('0644').describe('The octal file mode.'),
+  })
+  .describe(
+    'A file with content and a mode. For owner, group and missing parent directories use `system_file`.',
+  );
 
 export type SshFileAttrs = z.output<typeof sshFileSchema>;
 

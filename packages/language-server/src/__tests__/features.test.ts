@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CompletionItem,
+  CompletionRequest,
+  DefinitionRequest,
+  DocumentFormattingRequest,
+  type DocumentSymbol,
+  DocumentSymbolRequest,
+  HoverRequest,
+  type Location,
+  type MarkupContent,
+  type Position,
+} from 'vscode-languageserver-protocol';
+import { LspClient } from './lsp-client';
+import { tempWorkspace } from './workspace';
+
+const CONFIG = `host "web" {
+  addr = "127.0.0.1"
+  port = 2222
+}
+
+secret "token" {
+  from_env = "LSP_FEATURE_TOKEN"
+}
+
+variable "motd" {
+  default = "hello"
+}
+
+resource "system_file" "motd" {
+  host    = host.web.addr
+  path    = "/etc/motd"
+  content = var.motd
+}
+
+resource "system_secret_file" "banner" {
+  host       = host.web.addr
+  path       = "/etc/issue"
+  content    = secret.token.value
+  depends_on = ["system_file.motd"]
+}
+`;
+
+/** The position of the `nth` occurrence of `needle` in `text`, plus `shift` characters. */
+function positionOf(text: string, needle: string, shift = 0, nth = 0): Position {
+  let offset = -1;
+  for (let i = 0; i <= nth; i++) offset = text.indexOf(needle, offset + 1);
+  if (offset === -1) throw new Error(`no ${needle} in the text`);
+  offset += shift;
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length - 1, character: offset - (before.lastIndexOf('\n') + 1) };
+}
+
+/** The end of the text: where a user types next. */
+function endOf(text: string): Position {
+  return positionOf(text, text.slice(-1), 1, text.split(text.slice(-1)).length - 2);
+}
+
+describe('completion, hover, definition, symbols and formatting over a real LSP client', () => {
+  const ws = tempWorkspace();
+  let client: LspClient;
+  let uri: string;
+
+  beforeAll(async () => {
+    process.env.LSP_FEATURE_TOKEN = 'lsp-feature-token';
+    ({ client } = await LspClient.start(ws.dir));
+    uri = await client.open(ws.write('stratum.strat', CONFIG), CONFIG);
+    expect(await client.diagnosticsFor(uri)).toEqual([]);
+  });
+  afterAll(async () => {
+    await client?.stop();
+    ws.dispose();
+  });
+
+  /** Completion labels after replacing the document by `text`, at its end (or `at`). */
+  async function completeIn(text: string, at: Position = endOf(text)): Promise<CompletionItem[]> {
+    await client.change(uri, text);
+    await client.diagnosticsFor(uri);
+    const result = await client.connection.sendRequest(CompletionRequest.type, {
+      textDocument: { uri },
+      position: at,
+    });
+    return Array.isArray(result) ? result : (result?.items ?? []);
+  }
+  const labels = (items: CompletionItem[]) => items.map((i) => i.label);
+
+  it('offers the block types at the top level', async () => {
+    const items = await completeIn(`${CONFIG}\nres`);
+    expect(labels(items)).toEqual(
+      expect.arrayContaining(['host', 'resource', 'secret', 'variable', 'provider', 'group', 'namespace']),
+    );
+    expect(items.find((i) => i.label === 'resource')?.insertText).toContain('resource "${1:kind}"');
+  });
+
+  it('offers the kinds in `resource "`', async () => {
+    const items = await completeIn(`${CONFIG}\nresource "sys`);
+    expect(labels(items)).toEqual(
+      expect.arrayContaining(['system_file', 'system_package', 'docker_container', 'ssh_exec']),
+    );
+    expect(items.find((i) => i.label === 'system_file')?.detail).toBe('provider system');
+  });
+
+  it("offers a kind's attributes with their types and defaults", async () => {
+    const items = await completeIn(`${CONFIG}\nresource "system_file" "x" {\n  `);
+    const byName = new Map(items.map((i) => [i.label, i]));
+    expect(byName.get('path')?.detail).toMatch(/, required$/);
+    expect(byName.get('path')?.documentation).toEqual({
+      kind: 'markdown',
+      value: 'The absolute path of the file on the host.',
+    });
+    expect(byName.get('mode')?.detail).toBe('string, default "0644"');
+    expect(byName.get('owner')?.detail).toMatch(/default "root"$/);
+    expect(byName.has('depends_on')).toBe(true);
+    expect(byName.has('image')).toBe(false);
+  });
+
+  it('offers hosts, secrets, variables and their fields after `host.`, `secret.`, `var.`', async () => {
+    const prefix = `${CONFIG}\nresource "system_file" "x" {\n  host = `;
+    expect(labels(await completeIn(`${prefix}host.`))).toEqual(['web']);
+    expect(labels(await completeIn(`${prefix}host.web.`))).toEqual(expect.arrayContaining(['addr', 'port']));
+    expect(labels(await completeIn(`${prefix}"\${secret.`))).toEqual(['token']);
+    expect(labels(await completeIn(`${prefix}secret.token.`))).toEqual(['value']);
+    expect(labels(await completeIn(`${prefix}var.`))).toEqual(['motd']);
+    expect(labels(await completeIn(prefix))).toEqual(expect.arrayContaining(['host', 'secret', 'var']));
+  });
+
+  it('offers resource addresses in `depends_on`', async () => {
+    const items = await completeIn(`${CONFIG}\nresource "system_file" "x" {\n  depends_on = ["`);
+    expect(labels(items)).toEqual(['system_file.motd', 'system_secret_file.banner']);
+  });
+
+  it('hovers a kind and an attribute', async () => {
+    await client.change(uri, CONFIG);
+    await client.diagnosticsFor(uri);
+    const kind = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(CONFIG, 'system_file', 3),
+    });
+    const kindText = (kind!.contents as MarkupContent).value;
+    expect(kindText).toContain('**system_file**');
+    expect(kindText).toContain('| `path` |');
+    expect(kindText).toContain('The absolute path of the file on the host.');
+    const attribute = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(CONFIG, 'content =', 2),
+    });
+    expect((attribute!.contents as MarkupContent).value).toMatch(/^`system_file.content`: .+\n\n\S/);
+    const nothing = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: { line: 3, character: 0 },
+    });
+    expect(nothing).toBeNull();
+  });
+
+  it('goes to the definition of host, secret, var and resource references', async () => {
+    const go = (position: Position) =>
+      client.connection.sendRequest(DefinitionRequest.type, {
+        textDocument: { uri },
+        position,
+      }) as Promise<Location | null>;
+    expect((await go(positionOf(CONFIG, 'host.web.addr', 6)))?.range.start).toEqual(
+      positionOf(CONFIG, 'host "web"'),
+    );
+    expect((await go(positionOf(CONFIG, 'secret.token.value', 8)))?.range.start).toEqual(
+      positionOf(CONFIG, 'secret "token"'),
+    );
+    expect((await go(positionOf(CONFIG, 'var.motd', 5)))?.range.start).toEqual(
+      positionOf(CONFIG, 'variable "motd"'),
+    );
+    expect((await go(positionOf(CONFIG, '"system_file.motd"', 3)))?.range.start).toEqual(
+      positionOf(CONFIG, 'resource "system_file" "motd"'),
+    );
+    expect(await go(positionOf(CONFIG, '/etc/motd', 2))).toBeNull();
+  });
+
+  it('lists the blocks as document symbols', async () => {
+    const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, {
+      textDocument: { uri },
+    })) as DocumentSymbol[];
+    expect(symbols.map((s) => s.name)).toEqual([
+      'web',
+      'token',
+      'motd',
+      'system_file.motd',
+      'system_secret_file.banner',
+    ]);
+    expect(symbols[3]!.children?.map((c) => c.name)).toEqual(['host', 'path', 'content']);
+  });
+
+  it("formats through config's `format`, and leaves text that does not parse alone", async () => {
+    const messy = 'host "web" {\naddr="127.0.0.1"\n    port = 22\n}\n';
+    await client.change(uri, messy);
+    await client.diagnosticsFor(uri);
+    const edits = await client.connection.sendRequest(DocumentFormattingRequest.type, {
+      textDocument: { uri },
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    expect(edits).toHaveLength(1);
+    expect(edits?.[0]?.newText).toBe('host "web" {\n  addr = "127.0.0.1"\n  port = 22\n}\n');
+    await client.change(uri, 'host "web" {\n');
+    await client.diagnosticsFor(uri);
+    expect(
+      await client.connection.sendRequest(DocumentFormattingRequest.type, {
+        textDocument: { uri },
+        options: { tabSize: 2, insertSpaces: true },
+      }),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,129 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import {
+  type Diagnostic,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  ExitNotification,
+  InitializedNotification,
+  InitializeRequest,
+  type InitializeResult,
+  LogMessageNotification,
+  type MessageConnection,
+  PublishDiagnosticsNotification,
+  type PublishDiagnosticsParams,
+  ShutdownRequest,
+} from 'vscode-languageserver-protocol';
+
+/** The built server, as an editor starts it. */
+export const SERVER_BIN = resolve(import.meta.dirname, '../../dist/bin.js');
+/** The built CLI, to compare the server's diagnostics with `stratum validate`'s. */
+export const CLI_BIN = resolve(import.meta.dirname, '../../../cli/dist/bin.js');
+
+/**
+ * A real LSP client: spawns `stratum-language-server --stdio` and talks
+ * JSON-RPC over its stdin/stdout, as an editor does. Diagnostics the server
+ * publishes are collected per URI; {@link LspClient.diagnosticsFor} waits for
+ * those of a given document version.
+ */
+export class LspClient {
+  readonly connection: MessageConnection;
+  readonly child: ChildProcess;
+  readonly stderr: string[] = [];
+  /** What the server logged through `window/logMessage` (its handlers' failures go there). */
+  readonly logs: string[] = [];
+  readonly #published = new Map<string, PublishDiagnosticsParams[]>();
+  readonly #waiters: (() => void)[] = [];
+  #versions = new Map<string, number>();
+  exited: { code: number | null; signal: string | null } | undefined;
+
+  private constructor(child: ChildProcess) {
+    this.child = child;
+    child.stderr?.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
+    child.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+    });
+    this.connection = createMessageConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
+    this.connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      const list = this.#published.get(params.uri) ?? [];
+      list.push(params);
+      this.#published.set(params.uri, list);
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+    this.connection.onNotification(LogMessageNotification.type, (params) => {
+      this.logs.push(params.message);
+    });
+    this.connection.listen();
+  }
+
+  static async start(rootDir: string): Promise<{ client: LspClient; init: InitializeResult }> {
+    if (!existsSync(SERVER_BIN))
+      throw new Error(`${SERVER_BIN} is missing: run \`pnpm build\` in packages/language-server first`);
+    const child = spawn(process.execPath, [SERVER_BIN, '--stdio'], {
+      cwd: rootDir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const client = new LspClient(child);
+    const init = await client.connection.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: pathToFileURL(rootDir).href,
+      capabilities: {},
+      workspaceFolders: null,
+    });
+    await client.connection.sendNotification(InitializedNotification.type, {});
+    return { client, init };
+  }
+
+  /** Opens a document (version 1). */
+  async open(path: string, text: string): Promise<string> {
+    const uri = pathToFileURL(path).href;
+    this.#versions.set(uri, 1);
+    await this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId: 'strat', version: 1, text },
+    });
+    return uri;
+  }
+
+  /** Replaces a document's whole text; returns its new version. */
+  async change(uri: string, text: string): Promise<number> {
+    const version = (this.#versions.get(uri) ?? 1) + 1;
+    this.#versions.set(uri, version);
+    await this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+    return version;
+  }
+
+  /** The diagnostics published for `uri` at its current version (waits for them). */
+  async diagnosticsFor(uri: string, timeoutMs = 60_000): Promise<Diagnostic[]> {
+    const version = this.#versions.get(uri);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = (this.#published.get(uri) ?? []).find((p) => p.version === version);
+      if (found) return found.diagnostics;
+      if (this.exited)
+        throw new Error(`server exited (${JSON.stringify(this.exited)}): ${this.stderr.join('')}`);
+      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} v${version}`);
+      await new Promise<void>((wake) => {
+        this.#waiters.push(wake);
+        setTimeout(wake, 500);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      await this.connection.sendRequest(ShutdownRequest.type);
+      await this.connection.sendNotification(ExitNotification.type);
+      await new Promise((done) => (this.exited ? done(undefined) : this.child.once('exit', done)));
+    }
+    this.connection.dispose();
+  }
+}

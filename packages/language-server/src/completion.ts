@@ -1,0 +1,188 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: snippets hold ${1:placeholder} tab stops
+import type { Document } from '@stratum/config';
+import { kindDocs, type Registry } from '@stratum/core';
+import { type CompletionItem, CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
+import { labelsOf } from './ast-walk';
+import { allKinds, attributeSummary } from './kind-attributes';
+import { PLANNER_ATTRS_FOR_EDITORS } from './planner-attrs';
+import type { CursorContext } from './scan';
+
+/** The top-level blocks, each with a snippet of its shape. */
+const BLOCK_TYPES: { name: string; snippet: string; detail: string }[] = [
+  {
+    name: 'host',
+    snippet: 'host "${1:name}" {\n  addr = "${2:192.0.2.10}"\n}',
+    detail: 'a machine reached over SSH',
+  },
+  { name: 'resource', snippet: 'resource "${1:kind}" "${2:name}" {\n  $0\n}', detail: 'a thing on a host' },
+  {
+    name: 'secret',
+    snippet: 'secret "${1:name}" {\n  from_env = "${2:ENV_NAME}"\n}',
+    detail: 'a value kept out of state and output',
+  },
+  {
+    name: 'variable',
+    snippet: 'variable "${1:name}" {\n  default = $2\n}',
+    detail: 'an input, set with --var',
+  },
+  {
+    name: 'provider',
+    snippet: 'provider "${1:name}" {\n  $0\n}',
+    detail: 'provider settings or a third-party provider',
+  },
+  { name: 'group', snippet: 'group "${1:name}" {\n  hosts = [$2]\n}', detail: 'hosts for for_each' },
+  {
+    name: 'namespace',
+    snippet: 'namespace "${1:name}" {\n  configs = ["$2"]\n}',
+    detail: 'a namespace of a manifest',
+  },
+];
+
+/** Reference roots offered where a value goes. */
+const ROOTS = [
+  { name: 'host', detail: 'host.<name>.<field>' },
+  { name: 'secret', detail: 'secret.<name>.value' },
+  { name: 'var', detail: 'var.<name>' },
+];
+
+/** What completion reads: the cursor's context, the last syntax tree and the kinds. */
+export interface CompletionInputs {
+  context: CursorContext;
+  document: Document | undefined;
+  registry: Registry;
+  /** Host name → its field names, from the last evaluated config. */
+  hostFields: ReadonlyMap<string, string[]>;
+}
+
+export function complete({ context, document, registry, hostFields }: CompletionInputs): CompletionItem[] {
+  const { linePrefix, blocks, inString } = context;
+  const field = /(?:^|[^\w.])(host|secret|var)\.([\w-]+)\.(\w*)$/.exec(linePrefix);
+  if (field && !inString) return referenceFields(field[1]!, field[2]!, hostFields);
+  const named = /(?:^|[^\w.])(host|secret|var)\.([\w-]*)$/.exec(linePrefix);
+  if (named && !inString) return declared(document, named[1] as 'host' | 'secret' | 'var');
+  if (/^\s*resource\s+"[\w-]*$/.test(linePrefix)) return kinds(registry);
+  if (/\b(depends_on|triggered_by)\s*=\s*\[[^\]]*"[\w.-]*$/.test(linePrefix)) return addresses(document);
+  if (inString && !/\$\{[^}]*$/.test(linePrefix)) return [];
+  const attributePosition = /^\s*[\w-]*$/.test(linePrefix);
+  if (blocks.length === 0) return attributePosition ? blockTypes() : [];
+  const [type, kind] = blocks[0]!;
+  if (attributePosition && blocks.length === 1 && type === 'resource' && kind !== undefined)
+    return attributesOf(kind, registry);
+  if (/=\s*(\[[^\]]*)?[\w.]*$/.test(linePrefix) || /\$\{[\w.]*$/.test(linePrefix))
+    return [
+      ...ROOTS.map((root) => ({
+        label: root.name,
+        kind: CompletionItemKind.Module,
+        detail: root.detail,
+        insertText: `${root.name}.`,
+        command: { title: 'more', command: 'editor.action.triggerSuggest' },
+      })),
+      ...(type === 'resource' && hasForEach(document, kind)
+        ? [
+            {
+              label: 'each',
+              kind: CompletionItemKind.Module,
+              detail: 'each.key, each.value',
+              insertText: 'each.',
+            },
+          ]
+        : []),
+    ];
+  return [];
+}
+
+function blockTypes(): CompletionItem[] {
+  return BLOCK_TYPES.map((block) => ({
+    label: block.name,
+    kind: CompletionItemKind.Keyword,
+    detail: block.detail,
+    insertText: block.snippet,
+    insertTextFormat: InsertTextFormat.Snippet,
+  }));
+}
+
+function kinds(registry: Registry): CompletionItem[] {
+  return allKinds(registry).map(({ kind, provider, handler }) => {
+    const summary = kindDocs(kind, handler).summary;
+    return {
+      label: kind,
+      kind: CompletionItemKind.Class,
+      detail: `provider ${provider}`,
+      ...(summary === '' ? {} : { documentation: { kind: 'markdown' as const, value: summary } }),
+    };
+  });
+}
+
+function attributesOf(kind: string, registry: Registry): CompletionItem[] {
+  if (!registry.has(kind)) return [];
+  const { handler } = registry.forKind(kind);
+  const items: CompletionItem[] = kindDocs(kind, handler).attributes.map((attribute) => ({
+    label: attribute.name,
+    kind: CompletionItemKind.Property,
+    detail: attributeSummary(attribute),
+    ...(attribute.description === undefined
+      ? {}
+      : { documentation: { kind: 'markdown' as const, value: attribute.description } }),
+    insertText: `${attribute.name} = `,
+    // Required ones first, then in the schema's order.
+    sortText: `${attribute.required ? 0 : 1}`,
+  }));
+  const planner = PLANNER_ATTRS_FOR_EDITORS.filter(
+    (a) => a.name !== 'triggered_by' || handler.trigger !== undefined,
+  );
+  return [
+    ...items,
+    ...planner.map((a) => ({
+      label: a.name,
+      kind: CompletionItemKind.Keyword,
+      detail: a.detail,
+      insertText: `${a.name} = `,
+      sortText: '2',
+    })),
+  ];
+}
+
+function declared(document: Document | undefined, root: 'host' | 'secret' | 'var'): CompletionItem[] {
+  const blockKind = root === 'var' ? 'variable' : root;
+  return (document?.blocks ?? [])
+    .filter((block) => block.kind === blockKind && block.labels[0] !== undefined)
+    .map((block) => ({
+      label: block.labels[0]!.value,
+      kind: root === 'var' ? CompletionItemKind.Variable : CompletionItemKind.Reference,
+      detail: `${blockKind} "${block.labels[0]!.value}"`,
+    }));
+}
+
+function referenceFields(
+  root: string,
+  name: string,
+  hostFields: ReadonlyMap<string, string[]>,
+): CompletionItem[] {
+  if (root === 'secret')
+    return [{ label: 'value', kind: CompletionItemKind.Field, detail: `secret.${name}.value` }];
+  if (root === 'host')
+    return (hostFields.get(name) ?? []).map((field) => ({
+      label: field,
+      kind: CompletionItemKind.Field,
+      detail: `host.${name}.${field}`,
+    }));
+  return [];
+}
+
+function addresses(document: Document | undefined): CompletionItem[] {
+  return (document?.blocks ?? [])
+    .filter((block) => block.kind === 'resource' && block.labels.length === 2)
+    .map((block) => {
+      const address = labelsOf(block).join('.');
+      return { label: address, kind: CompletionItemKind.Reference, detail: 'resource' };
+    });
+}
+
+function hasForEach(document: Document | undefined, kind: string | undefined): boolean {
+  return (document?.blocks ?? []).some(
+    (block) =>
+      block.kind === 'resource' &&
+      block.labels[0]?.value === kind &&
+      block.body.some((i) => i.type === 'attribute' && i.name === 'for_each'),
+  );
+}
