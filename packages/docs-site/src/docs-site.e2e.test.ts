@@ -97,7 +97,7 @@ describe('the docs site', () => {
 
       await page.goto(base, { waitUntil: 'networkidle0', timeout: 60_000 });
       expect(await page.title()).toContain('stratum');
-      expect(await page.$eval('body', (b) => b.innerText)).toContain('Linux hosts, declared');
+      expect(await page.$eval('body', (b) => b.textContent ?? '')).toContain('Linux hosts, declared');
       await page.screenshot({ path: join(shotsDir, 'home.png'), fullPage: true });
 
       await page.goto(`${base}reference/kinds/system_dir.html`, {
@@ -105,7 +105,7 @@ describe('the docs site', () => {
         timeout: 60_000,
       });
       const rows = await page.$$eval('table tbody tr', (trs) =>
-        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())),
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
       );
       // What the page shows is exactly what the kind's schema says.
       const doc = kindDocs('system_dir', createSystemProvider().kinds.system_dir!);
