@@ -20,7 +20,8 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 # busybox-static for tiny local images, docker-registry for a local registry, git.
 # postgresql for the PostgreSQL state backend's tests; gnupg and dpkg-dev to build a signed local apt
 # repository for system_apt_repo's.
-apt_packages=(openssh-server openssh-client git ca-certificates docker.io debootstrap busybox-static docker-registry iproute2 procps postgresql gnupg dpkg-dev)
+# chromium (headless) loads the built docs site in its test.
+apt_packages=(openssh-server openssh-client git ca-certificates docker.io debootstrap busybox-static docker-registry iproute2 procps postgresql gnupg dpkg-dev chromium)
 
 install_apt_packages() {
   [ "${STRATUM_SKIP_APT:-0}" = 1 ] && return 0

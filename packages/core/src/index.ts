@@ -142,7 +142,7 @@ export { acquireStateLock, lockPathFor, parseLockInfo, takeoverPathFor } from '.
 export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
-export { emptyState, STATE_VERSION, serializeState } from './state/schema';
+export { emptyState, STATE_VERSION, serializeState, stateFileSchema } from './state/schema';
 export { isSharedKey, isSharedResource, loadMerged, saveSplit } from './state/split';
 export type { StateSurgeryErrorCode } from './state/surgery';
 export {

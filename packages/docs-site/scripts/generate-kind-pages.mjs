@@ -1,0 +1,101 @@
+// Writes one reference page per kind, plus the bare attribute table the
+// hand-written provider pages include, from `kindDocs` over the built
+// providers: the kinds' zod schemas are the one source of these tables (the
+// language server's hover reads the same). Also writes the JSON Schema of the
+// state file from core's zod schema. Output is generated, not committed.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kindDocs, Registry, stateFileSchema } from '@stratum/core';
+import { createDockerProvider } from '@stratum/provider-docker';
+import { createGitProvider } from '@stratum/provider-git';
+import { createSshProvider } from '@stratum/provider-ssh';
+import { createSystemProvider } from '@stratum/provider-system';
+import { z } from 'zod';
+
+const docsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs');
+
+export function builtinRegistry() {
+  return new Registry([
+    createSystemProvider(),
+    createSshProvider(),
+    createDockerProvider(),
+    createGitProvider(),
+  ]);
+}
+
+function cell(text) {
+  return text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+}
+
+/** The attribute table of one kind, as markdown. */
+export function attributeTable(doc) {
+  const rows = doc.attributes.map((a) =>
+    [
+      `\`${a.name}\``,
+      cell(a.type),
+      a.required ? 'yes' : 'no',
+      a.default === undefined ? '' : `\`${cell(JSON.stringify(a.default))}\``,
+      a.secret ? 'yes' : '',
+      cell(a.description ?? ''),
+    ].join(' | '),
+  );
+  return [
+    '| attribute | type | required | default | secret | description |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row) => `| ${row} |`),
+    '',
+  ].join('\n');
+}
+
+/** A kind's reference page: summary, attribute table, link to its provider's guide. */
+export function kindPage(doc, provider) {
+  return [
+    `# \`${doc.kind}\``,
+    '',
+    doc.summary,
+    '',
+    '## Attributes',
+    '',
+    attributeTable(doc),
+    `Provider: [\`${provider}\`](../providers/${provider}.md#${doc.kind.replaceAll('_', '-')}) — examples, state, reads and errors.`,
+    '',
+  ].join('\n');
+}
+
+export function generate(outDir = docsDir) {
+  const kindsDir = resolve(outDir, 'reference/kinds');
+  rmSync(kindsDir, { recursive: true, force: true });
+  mkdirSync(resolve(kindsDir, '_tables'), { recursive: true });
+  const registry = builtinRegistry();
+  const kinds = registry.kinds();
+  for (const kind of kinds) {
+    const { provider, handler } = registry.forKind(kind);
+    const doc = kindDocs(kind, handler);
+    writeFileSync(resolve(kindsDir, `${kind}.md`), kindPage(doc, provider.name));
+    writeFileSync(resolve(kindsDir, '_tables', `${kind}.md`), attributeTable(doc));
+  }
+  writeFileSync(
+    resolve(kindsDir, 'index.md'),
+    [
+      '# Kinds',
+      '',
+      'Every built-in kind, generated from its schema.',
+      '',
+      ...kinds.map((k) => `- [\`${k}\`](./${k}.md)`),
+      '',
+    ].join('\n'),
+  );
+  const schemasDir = resolve(outDir, 'public/schemas');
+  mkdirSync(schemasDir, { recursive: true });
+  writeFileSync(
+    resolve(schemasDir, 'state.schema.json'),
+    `${JSON.stringify(z.toJSONSchema(stateFileSchema, { io: 'input' }), null, 2)}\n`,
+  );
+  return kinds;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const kinds = generate();
+  console.log(`docs: ${kinds.length} kind pages written`);
+}
