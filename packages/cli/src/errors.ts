@@ -23,7 +23,11 @@ export type CliErrorCode =
   | 'StateTargetNotEmpty'
   /** `state unlock` was asked to break a lock whose holder may still run. */
   | 'StateLockHeld'
-  | 'BadArguments';
+  | 'BadArguments'
+  /** `state history`: the state's backend keeps no history. */
+  | 'HistoryNotKept'
+  /** `state history RUN`: no recorded run has that id. */
+  | 'RunNotFound';
 
 export class CliError extends StratumError<CliErrorCode> {
   static override readonly marker: string = '@stratum/cli/CliError';

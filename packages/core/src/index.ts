@@ -26,6 +26,7 @@ export type { EngineEvent } from './engine/events';
 export type { GuardOptions } from './engine/guards';
 export { checkGuards, DestroyRefusedError } from './engine/guards';
 export { maskValues } from './engine/mask';
+export type { RunDescription } from './engine/run-history';
 export type { OperationOutcome, RunOperationContext } from './engine/run-operation';
 export { OnceMemo, runOperation } from './engine/run-operation';
 export { SESSION_COMMAND, ShellSession, ShellSessions } from './engine/shell-session';
@@ -135,6 +136,27 @@ export type { StateBackend, StateLease, StateLockRequest } from './state/backend
 export { fileStateBackend, splitStateBackend } from './state/backend';
 export type { LockInfo, StateErrorCode } from './state/errors';
 export { StateError, StateLockedError } from './state/errors';
+export type {
+  HistoryEntry,
+  RunConfig,
+  RunFinish,
+  RunKind,
+  RunRecord,
+  RunResult,
+  RunStart,
+  RunStep,
+  StateHistory,
+  StepResult,
+} from './state/history';
+export {
+  fileStateHistory,
+  findRun,
+  finishRun,
+  foldHistory,
+  historyPathFor,
+  redactEntry,
+  startRun,
+} from './state/history';
 export { journalPathFor } from './state/journal';
 export { loadState, parseState } from './state/load';
 export type { StateLock, StateLockOptions } from './state/lock';

@@ -4,7 +4,17 @@ import type { SurgeryFlags } from '../run/surgery';
 import { type CommandRunner, runCommand } from './runner';
 
 /** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
-export const STATE_SUBCOMMANDS = ['list', 'show', 'merge', 'pull', 'push', 'unlock', 'rm', 'mv'] as const;
+export const STATE_SUBCOMMANDS = [
+  'list',
+  'show',
+  'merge',
+  'pull',
+  'push',
+  'unlock',
+  'rm',
+  'mv',
+  'history',
+] as const;
 
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
@@ -114,7 +124,22 @@ export function stateCommand(run: CommandRunner): CommandModule {
               (await import('../run/surgery')).runStateMv(f, io),
             ),
         })
-        .demandCommand(1, 'name a state subcommand: list, show, merge, pull, push, unlock, rm or mv'),
+        .command({
+          command: 'history [run]',
+          describe: 'List the runs recorded for the state, newest first, or show one run with its steps',
+          builder: (s) =>
+            withStateOptions(s)
+              .positional('run', { type: 'string', describe: 'A run id (or a unique prefix of it)' })
+              .option('json', { type: 'boolean', describe: 'Print JSON' }),
+          handler: (args) =>
+            runCommand(run, args as unknown as SurgeryFlags & { run?: string }, async (f, io) =>
+              (await import('../run/surgery')).runStateHistory(f, io),
+            ),
+        })
+        .demandCommand(
+          1,
+          'name a state subcommand: list, show, merge, pull, push, unlock, rm, mv or history',
+        ),
     handler: () => {},
   };
 }

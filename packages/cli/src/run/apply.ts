@@ -52,7 +52,8 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
   }
   const saved = flags.planfile === undefined ? undefined : await readPlanFile(flags.planfile, io);
   const loaded = await loadConfig(flags, io);
-  if (saved) checkSavedConfigs(saved, await configDigests(loaded.sources));
+  const configs = await configDigests(loaded.sources);
+  if (saved) checkSavedConfigs(saved, configs);
   const emit = jsonEmitter(flags, io, loaded.extracted.redaction);
   const showPlan = (plan: Plan) => {
     const shown = redactPlan(plan);
@@ -100,6 +101,8 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
       repair: flags.refresh,
       allowDestroy: flags.allowDestroy,
       savedPlan: saved,
+      // The history's record of the run; the engine scrubs secrets from it.
+      run: { args: process.argv.slice(2), configs },
       onPlan: (plan) => {
         showPlan(plan);
         if (hasWork(plan) && !emit) io.out('!! Applying: side effects WILL execute on remote hosts.');

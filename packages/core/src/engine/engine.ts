@@ -1,3 +1,4 @@
+import { addrKey } from '../addr';
 import { buildPlan } from '../plan/build-plan';
 import { planViews } from '../plan/plan-views';
 import { planRepairs } from '../plan/repair';
@@ -17,6 +18,7 @@ import { type ProviderSettings, parseProviderSettings, validateProviderSettings 
 import { type ApplyOutcome, applyPlan } from './apply-plan';
 import type { EngineEvent } from './events';
 import { checkGuards } from './guards';
+import { type RunDescription, runRecorder, stepsOf } from './run-history';
 
 /** What an {@link Engine} works with. */
 export interface EngineOptions {
@@ -71,6 +73,12 @@ export interface EngineApplyOptions extends EnginePlanOptions {
    * steps — or the apply is refused (`SavedPlanError`) before anything changes.
    */
   readonly savedPlan?: SavedPlan | undefined;
+  /**
+   * The run as the backend's history records it (`stratum state history`):
+   * its arguments and configs. Without it, or with a backend that keeps no
+   * history, nothing is recorded.
+   */
+  readonly run?: RunDescription | undefined;
 }
 
 /** What {@link Engine.apply} did. */
@@ -170,6 +178,12 @@ export function createEngine(options: EngineOptions): Engine {
       });
       // The state's own format again once the steps are done (the file backends
       // fold their journal), still under the lock; see StateBackend.flush.
+      const recorder = runRecorder(options.state, 'apply', applyOptions.run, options.redaction, log.warn);
+      const failed = new Map<string, unknown>();
+      let plan: Plan | undefined;
+      let outcome: ApplyOutcome | undefined;
+      let recorded = false;
+      await recorder.start();
       let flushed = false;
       const flush = async () => {
         flushed = true;
@@ -182,32 +196,50 @@ export function createEngine(options: EngineOptions): Engine {
         const saved = applyOptions.savedPlan;
         if (saved) await adoptSavedDigests(saved, options.redaction);
         // A saved plan's drift was information only: it is applied as planned, without a repair.
-        const plan = await planAgainst(desired, state, saved ? {} : applyOptions, views);
+        plan = await planAgainst(desired, state, saved ? {} : applyOptions, views);
         if (saved) await checkSavedPlan(saved, plan, state, options.redaction);
         await applyOptions.onPlan?.(plan);
         checkGuards(plan, { allowDestroy: applyOptions.allowDestroy });
         const summary = plan.summary();
         if (summary.create + summary.update + summary.delete === 0) {
           await flush();
+          await recorder.finish([]);
+          recorded = true;
           return { plan };
         }
         await configureProviders();
-        const outcome = await applyPlan(plan, {
+        outcome = await applyPlan(plan, {
           registry: options.registry,
           transport: options.transport,
           signal,
           redaction: options.redaction,
           state,
           persist: (working, key) => options.state.write(working, key),
-          emit,
+          emit: (event) => {
+            if (event.type === 'step_failed') failed.set(addrKey(event.step.addr), event.error);
+            emit(event);
+          },
           sleep: options.sleep,
           parallelism: options.parallelism,
         });
         await flush();
+        // The history says what the steps did; the self-check after them only reads.
+        await recorder.finish(stepsOf(plan, outcome, failed, options.redaction));
+        recorded = true;
         if (outcome.failure !== undefined || applyOptions.selfCheck === false) return { plan, outcome };
         // The working state is what every step persisted; reading it back would only cost time.
         const check = await planAgainst(desired, state, { refresh: true }, views);
         return { plan, outcome, check };
+      } catch (error) {
+        // Refused (a guard, a stale saved plan) or broken off: the history says which steps landed.
+        if (!recorded) {
+          recorded = true;
+          await recorder.finish(
+            plan === undefined ? [] : stepsOf(plan, outcome, failed, options.redaction),
+            error,
+          );
+        }
+        throw error;
       } finally {
         try {
           // Thrown before the flush: that error is the one to see, and whatever

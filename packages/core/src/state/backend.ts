@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { State } from '../types';
 import type { LockInfo } from './errors';
+import { fileStateHistory, type StateHistory } from './history';
 import { journalPathFor } from './journal';
 import { JournaledStateFile } from './journaled-file';
 import { loadState } from './load';
@@ -46,6 +47,11 @@ export interface StateBackend {
    * Called under the lock. Optional: a backend without it cannot be a push target.
    */
   replace?(state: State): Promise<void>;
+  /**
+   * The record of runs (`stratum state history`). Optional: a backend
+   * without it keeps no history, and the CLI says so.
+   */
+  readonly history?: StateHistory | undefined;
 }
 
 /** What a run says about itself when it takes the lock. */
@@ -91,6 +97,7 @@ export function fileStateBackend(path: string): StateBackend {
         if (state !== undefined) await saveState(path, state);
       }),
     replace: (state) => serially(() => saveState(path, state)),
+    history: fileStateHistory(path),
   };
 }
 
@@ -146,6 +153,8 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
         if (state !== undefined) await saveSplit(namespacePath, sharedPath, state);
       }),
     replace: (state) => serially(() => saveSplit(namespacePath, sharedPath, state)),
+    // A namespace's runs beside its own file: `_shared.json` is every namespace's.
+    history: fileStateHistory(namespacePath),
   };
 }
 

@@ -3,6 +3,7 @@ import { StratumError } from '../errors';
 import { findUnresolvedPlaceholder } from '../secrets/markers';
 import type { ResourceState, State } from '../types';
 import type { StateBackend } from './backend';
+import { finishRun, type RunKind, startRun } from './history';
 
 /** Every code a state-surgery refusal can carry. Nothing was changed when one is thrown. */
 export type StateSurgeryErrorCode =
@@ -34,13 +35,25 @@ export async function editState(
   backend: StateBackend,
   command: string,
   edit: (state: State) => readonly string[],
+  args?: readonly string[],
 ): Promise<readonly string[]> {
   const lease = await backend.lock({ command });
   try {
     const state = await backend.read();
     const touched = edit(state);
+    // A refused edit changed nothing: only an edit is a run of its own kind.
+    const run = args === undefined ? undefined : startRun(command.replace(/^stratum /, '') as RunKind, args);
+    if (run) await backend.history?.record({ type: 'started', run });
     for (const key of touched) await backend.write(state, key);
     await backend.flush?.();
+    if (run) {
+      const steps = touched.map((address) => ({
+        address,
+        action: state.resources[address] === undefined ? 'forget' : 'record',
+        result: 'ok' as const,
+      }));
+      await backend.history?.record({ type: 'finished', run: finishRun(run, steps) });
+    }
     return touched;
   } finally {
     await lease.release();
@@ -48,15 +61,24 @@ export async function editState(
 }
 
 /** `state rm`: forgets every named resource without touching its host. All must be in state, or none is removed. */
-export function forgetResources(backend: StateBackend, addrs: readonly string[]): Promise<readonly string[]> {
+export function forgetResources(
+  backend: StateBackend,
+  addrs: readonly string[],
+  args?: readonly string[],
+): Promise<readonly string[]> {
   const keys = [...new Set(addrs.map((addr) => addrKey(parseAddr(addr))))];
-  return editState(backend, 'stratum state rm', (state) => {
-    const missing = keys.filter((key) => state.resources[key] === undefined);
-    if (missing.length > 0) throw notFound(missing, backend.location);
-    for (const key of keys) refusePlaceholder(state.resources[key]!, key);
-    for (const key of keys) delete state.resources[key];
-    return keys;
-  });
+  return editState(
+    backend,
+    'stratum state rm',
+    (state) => {
+      const missing = keys.filter((key) => state.resources[key] === undefined);
+      if (missing.length > 0) throw notFound(missing, backend.location);
+      for (const key of keys) refusePlaceholder(state.resources[key]!, key);
+      for (const key of keys) delete state.resources[key];
+      return keys;
+    },
+    args,
+  );
 }
 
 /**
@@ -65,55 +87,74 @@ export function forgetResources(backend: StateBackend, addrs: readonly string[])
  * create. Another kind is refused: a kind's recorded attrs mean nothing to
  * another kind, and its delete would run the wrong commands.
  */
-export function moveResource(backend: StateBackend, from: string, to: string): Promise<readonly string[]> {
+export function moveResource(
+  backend: StateBackend,
+  from: string,
+  to: string,
+  args?: readonly string[],
+): Promise<readonly string[]> {
   const source = parseAddr(from);
   const target = parseAddr(to);
   const fromKey = addrKey(source);
   const toKey = addrKey(target);
-  return editState(backend, 'stratum state mv', (state) => {
-    const entry = state.resources[fromKey];
-    if (entry === undefined) throw notFound([fromKey], backend.location);
-    if (source.kind !== target.kind) {
-      throw new StateSurgeryError(
-        'StateMoveKindMismatch',
-        `cannot move ${fromKey} to ${toKey}: a resource keeps its kind (${source.kind}, not ${target.kind})`,
-        `to change the kind, \`stratum state rm ${fromKey}\` and \`stratum import ${toKey}\``,
-      );
-    }
-    if (fromKey === toKey) return [];
-    if (state.resources[toKey] !== undefined) {
-      throw new StateSurgeryError(
-        'StateAddressTaken',
-        `cannot move ${fromKey} to ${toKey}: ${toKey} is already in ${backend.location}`,
-        `forget it first (\`stratum state rm ${toKey}\`) if it is the stale one`,
-      );
-    }
-    refusePlaceholder(entry, fromKey);
-    delete state.resources[fromKey];
-    state.resources[toKey] = {
-      addr: { kind: target.kind, name: target.name },
-      provider: entry.provider,
-      attrs: entry.attrs,
-    };
-    return [fromKey, toKey];
-  });
+  return editState(
+    backend,
+    'stratum state mv',
+    (state) => {
+      const entry = state.resources[fromKey];
+      if (entry === undefined) throw notFound([fromKey], backend.location);
+      if (source.kind !== target.kind) {
+        throw new StateSurgeryError(
+          'StateMoveKindMismatch',
+          `cannot move ${fromKey} to ${toKey}: a resource keeps its kind (${source.kind}, not ${target.kind})`,
+          `to change the kind, \`stratum state rm ${fromKey}\` and \`stratum import ${toKey}\``,
+        );
+      }
+      if (fromKey === toKey) return [];
+      if (state.resources[toKey] !== undefined) {
+        throw new StateSurgeryError(
+          'StateAddressTaken',
+          `cannot move ${fromKey} to ${toKey}: ${toKey} is already in ${backend.location}`,
+          `forget it first (\`stratum state rm ${toKey}\`) if it is the stale one`,
+        );
+      }
+      refusePlaceholder(entry, fromKey);
+      delete state.resources[fromKey];
+      state.resources[toKey] = {
+        addr: { kind: target.kind, name: target.name },
+        provider: entry.provider,
+        attrs: entry.attrs,
+      };
+      return [fromKey, toKey];
+    },
+    args,
+  );
 }
 
 /** `import`: records `entry` (already redacted) for a resource not yet in state. */
-export function recordResource(backend: StateBackend, entry: ResourceState): Promise<readonly string[]> {
+export function recordResource(
+  backend: StateBackend,
+  entry: ResourceState,
+  args?: readonly string[],
+): Promise<readonly string[]> {
   const key = addrKey(entry.addr);
-  return editState(backend, 'stratum import', (state) => {
-    if (state.resources[key] !== undefined) {
-      throw new StateSurgeryError(
-        'StateAddressTaken',
-        `${key} is already in ${backend.location}: nothing to import`,
-        '`stratum plan --refresh` shows how it differs from the host',
-      );
-    }
-    refusePlaceholder(entry, key);
-    state.resources[key] = entry;
-    return [key];
-  });
+  return editState(
+    backend,
+    'stratum import',
+    (state) => {
+      if (state.resources[key] !== undefined) {
+        throw new StateSurgeryError(
+          'StateAddressTaken',
+          `${key} is already in ${backend.location}: nothing to import`,
+          '`stratum plan --refresh` shows how it differs from the host',
+        );
+      }
+      refusePlaceholder(entry, key);
+      state.resources[key] = entry;
+      return [key];
+    },
+    args,
+  );
 }
 
 /** Refuses an entry holding a plan-only unresolved-secret placeholder. */
