@@ -23,10 +23,10 @@ if (major < 22) {
     .catch(() => undefined)
     .then(() => {
       // A computed specifier, so the bundler leaves the import to run time.
-      const entry = new URL('./index.js', import.meta.url).href;
+      const entry = new URL('./main.js', import.meta.url).href;
       return import(entry);
     })
-    .then(({ main }: typeof import('./index')) => main(process.argv.slice(2)))
+    .then(({ main }: typeof import('./main')) => main(process.argv.slice(2)))
     .then((code) => {
       process.exitCode = code;
     });

@@ -162,7 +162,11 @@ resource "ssh_exec" "register" {
     expect(readFileSync(t.ws.hostPath('secrets/api-token'), 'utf8')).toBe(TOKEN_2);
     expect(readFileSync(t.ws.hostPath('token.sha256'), 'utf8').trim()).toBe(sha(TOKEN_2));
 
-    expect(t.ws.filesUnder('.stratum').map(([path]) => path)).toEqual([`${t.ws.dir}/.stratum/state.json`]);
+    // The state and its run history: nothing else is written, and neither holds plaintext (checked next).
+    expect(t.ws.filesUnder('.stratum').map(([path]) => path)).toEqual([
+      `${t.ws.dir}/.stratum/state.json`,
+      `${t.ws.dir}/.stratum/state.json.history.jsonl`,
+    ]);
     expectNoPlaintext(TOKEN_1, TOKEN_2);
     expect(digestMatches(TOKEN_2, stateDigest())).toBe(true);
     expect(stateDigest()).toMatch(/^scrypt:/);
