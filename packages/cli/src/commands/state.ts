@@ -16,6 +16,9 @@ export const STATE_SUBCOMMANDS = [
   'history',
 ] as const;
 
+/** `list, show, ... or history`: the list kept in one place, so a new subcommand cannot be left out. */
+const SUBCOMMAND_LIST = `${STATE_SUBCOMMANDS.slice(0, -1).join(', ')} or ${STATE_SUBCOMMANDS.at(-1)}`;
+
 export function stateCommand(run: CommandRunner): CommandModule {
   return {
     command: 'state',
@@ -136,10 +139,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
               (await import('../run/surgery')).runStateHistory(f, io),
             ),
         })
-        .demandCommand(
-          1,
-          'name a state subcommand: list, show, merge, pull, push, unlock, rm, mv or history',
-        ),
+        .demandCommand(1, `name a state subcommand: ${SUBCOMMAND_LIST}`),
     handler: () => {},
   };
 }

@@ -3,7 +3,6 @@ import type { Reference } from '../ast';
 import type { ConfigErrorCode } from '../errors';
 import type { EvalContext } from './context';
 import { cloneJson, getOwn, isJsonObject } from './json';
-import { isKindRoot } from './resource-refs';
 import { type ResolveRef, refText } from './values';
 
 /** What providers and resources can reference: hosts' attrs, secrets' values, variables. */
@@ -32,6 +31,15 @@ export interface EachValue {
 
 const ROOTS_HINT =
   'references start with `host.` (host.<name>.<field>), `secret.` (secret.<name>.value), `var.` (var.<name>), in a resource `<kind>.<name>.<attribute>` or, in a for_each resource, `each.` (each.key, each.value)';
+
+/**
+ * Is `root` a resource kind (`system_file`) rather than a reference root of the
+ * language (`host`, `secret`, `var`, `each`, `group`)? Kinds are
+ * `<provider>_<type>`, so they always hold an `_` after their first letter.
+ */
+function isKindRoot(root: string | undefined): root is string {
+  return root !== undefined && root.indexOf('_') > 0;
+}
 
 /** A resolver backed by `scope`, for provider and resource bodies. */
 export function scopeResolver(scope: Scope, ctx: EvalContext): ResolveRef {

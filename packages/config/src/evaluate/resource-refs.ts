@@ -11,15 +11,6 @@ import { getOwn, isJsonObject } from './json';
 import { walkFields } from './references';
 import { refText } from './values';
 
-/**
- * Is `root` a resource kind (`system_file`) rather than a reference root of the
- * language (`host`, `secret`, `var`, `each`, `group`)? Kinds are
- * `<provider>_<type>`, so they always hold an `_` after their first letter.
- */
-export function isKindRoot(root: string | undefined): root is string {
-  return root !== undefined && root.indexOf('_') > 0;
-}
-
 /** One resource block as the lazy evaluator sees it. */
 export interface ResourceEntry {
   /** `<kind>.<name>` of the block (without any instance key). */

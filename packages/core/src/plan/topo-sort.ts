@@ -8,8 +8,10 @@ import { MinHeap } from './min-heap';
 /**
  * Orders desired resources so every resource comes after everything its
  * `depends_on` names (any kind may carry `depends_on`; docker_container is the
- * one that documents it) and everything its `triggered_by` names (a restart
- * must follow the change that calls for it).
+ * one that documents it), everything its `triggered_by` names (a restart
+ * must follow the change that calls for it) and every resource whose
+ * attributes it reads (`source.refs`: the value is taken before apply, and
+ * the order says the producer lands first).
  *
  * Kahn's algorithm with a ready set ordered by position in the input: among
  * the resources that could go next, the one declared first goes first. So
