@@ -40,9 +40,11 @@ export type {
   ExplainCommand,
   HostCommand,
   Operation,
+  OperationVectorItem,
   Readiness,
   ReadinessPoll,
   ReadinessVerdict,
+  VectorWriter,
 } from './operation';
 export type { BuildPlanOptions } from './plan/build-plan';
 export { buildPlan } from './plan/build-plan';

@@ -39,6 +39,54 @@ export interface Operation {
    * fails and nothing is recorded. Default: the parsed desired attrs.
    */
   readonly record?: (results: readonly (ExecResult | undefined)[]) => JsonObject;
+  /**
+   * This step's place in a {@link VectorWriter}'s write: consecutive steps of
+   * one host whose operations name the same writer may be carried out by one
+   * write for all of them (a hundred files in one tar stream) instead of one
+   * command each. The operation's own `commands` stay the truth: they run
+   * whenever the write cannot vouch for this step.
+   */
+  readonly vector?: OperationVectorItem | undefined;
+}
+
+/** A step's place in a {@link VectorWriter}'s write; see {@link Operation.vector}. */
+export interface OperationVectorItem {
+  readonly writer: VectorWriter;
+  /** What the writer needs of this step (a path, a mode, the content); opaque to the engine. */
+  readonly arg: unknown;
+}
+
+/**
+ * Does the work of many steps of one kind on one host in a few commands, where
+ * one command per step would pay a process (and a round trip) per step — the
+ * apply side of a probe's `VectorReader`.
+ *
+ * A vector write is an optimisation, never a different result: for each step
+ * it either vouches that the step's own operation would have succeeded (the
+ * host now holds exactly what that step asks for, read back by the write
+ * itself) or says nothing, and the engine then runs that step's own commands
+ * as it always would — so a failing step fails with its own command's error,
+ * at its turn. The engine only groups steps with no edges between them, no
+ * readiness wait and nothing else to run, so the order a write does them in
+ * cannot matter.
+ */
+export interface VectorWriter {
+  /** Which writer this is; operations naming the same id (and host) are grouped. */
+  readonly id: string;
+  /** The most steps one write takes. Default 256. */
+  readonly max?: number | undefined;
+  /**
+   * The commands that do every step's work, in order. All of them run,
+   * whatever their exit codes (`onFailure` and `okIfOutput` are not read):
+   * {@link split} judges from what they printed.
+   */
+  commands(host: string, args: readonly unknown[]): readonly HostCommand[];
+  /**
+   * Per arg, in order: the result the step's own operation's single command
+   * would have had (exit 0: the step is done), or `undefined` when the write
+   * cannot vouch for it. Must not throw.
+   */
+  split(results: readonly ExecResult[], args: readonly unknown[]): readonly (ExecResult | undefined)[];
 }
 
 /** One command of an {@link Operation}. */

@@ -3,6 +3,7 @@ import { HOSTILE_VALUES, runWithStubs } from './__tests__/stub-shell';
 import { aptInstallCommand, aptRemoveCommand, aptUpdateCommand } from './apt';
 import { deleteExtraCommand, emptyDirCommand, removeDirCommand, uploadCommand } from './dir-kind';
 import { installCommand, removeFileCommand } from './file-install';
+import { fileVectorWriter } from './file-vector-write';
 import {
   disableNowCommand,
   journalCommand,
@@ -26,6 +27,7 @@ const STUBS = [
   'chmod',
   'ufw',
   'xargs',
+  'getent',
   'touch',
 ];
 
@@ -126,10 +128,25 @@ describe('command builders run exactly the intended programs, whatever the value
   it.each(HOSTILE_VALUES)('install and rm with path, owner and group %j', (value) => {
     const path = `/srv/${value}`;
     expect(argvOf(installCommand({ path, mode: '0640', owner: value, group: value }))).toEqual([
-      { program: 'install', args: ['-D', '-m', '0640', '-o', value, '-g', value, '/dev/stdin', path] },
+      { program: 'install', args: ['-D', '-T', '-m', '0640', '-o', value, '-g', value, '/dev/stdin', path] },
     ]);
     expect(argvOf(removeFileCommand(path))).toEqual([{ program: 'rm', args: ['-f', '--', path] }]);
     expect(argvOf(removeDirCommand(path))).toEqual([{ program: 'rm', args: ['-rf', '--', path] }]);
+  });
+
+  it.each(HOSTILE_VALUES)('the many-files write with path, owner, group and mode %j', (value) => {
+    const file = { path: `/srv/${value}`, mode: value, owner: value, group: value, content: 'x\n' };
+    const [write] = fileVectorWriter.commands('h', [file, { ...file, path: '/srv/other' }]);
+    const programs = argvOf(write!.command);
+    expect(programs.slice(0, 5)).toEqual([
+      { program: 'getent', args: ['passwd', value] },
+      { program: 'getent', args: ['group', value] },
+      { program: 'tar', args: ['-x', '-P', '-p', '-m', '--no-same-owner', '-f', '-'] },
+      { program: 'xargs', args: ['-0', '-r', 'chown', '--', `${value}:${value}`] },
+      { program: 'xargs', args: ['-0', '-r', 'chmod', '--', value] },
+    ]);
+    // Then the read-back; nothing else, and never an injected program.
+    expect(programs.slice(5).every((p) => p.program === 'xargs')).toBe(true);
   });
 
   it.each(HOSTILE_VALUES)('directory upload and empty-dir commands with path and owner %j', (value) => {

@@ -9,13 +9,14 @@ export interface FilePlacement {
 }
 
 /**
- * `install -D -m MODE -o OWNER -g GROUP /dev/stdin PATH`: writes stdin to PATH
+ * `install -D -T -m MODE -o OWNER -g GROUP /dev/stdin PATH`: writes stdin to PATH
  * with the given permissions, creating parent directories. The content travels
  * on stdin, never in the command line.
  */
 export function installCommand(file: FilePlacement): string {
   return [
-    'install -D',
+    // -T: a directory at PATH is an error, not a place to put a file named `stdin`.
+    'install -D -T',
     `-m ${shellQuote(file.mode)}`,
     `-o ${shellQuote(file.owner)}`,
     `-g ${shellQuote(file.group)}`,

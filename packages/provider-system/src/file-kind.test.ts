@@ -129,7 +129,7 @@ describe('system_file apply (recorded)', () => {
     expect(transport.calls).toMatchObject([
       {
         host: 'root@h',
-        command: 'install -D -m 0644 -o root -g root /dev/stdin /etc/app.conf',
+        command: 'install -D -T -m 0644 -o root -g root /dev/stdin /etc/app.conf',
         stdin: 'x=1\n',
       },
     ]);

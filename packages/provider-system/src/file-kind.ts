@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { inlineContentFile } from './content-file';
 import { installFile, removeFileCommand } from './file-install';
 import { fileProbe } from './file-probe';
+import { type FileWrite, fileVectorWriter, VECTOR_FILE_MAX_BYTES } from './file-vector-write';
 import { priorPath } from './prior-path';
 
 /**
@@ -79,6 +80,21 @@ function upload(name: string, attrs: SystemFileAttrs): Operation {
       `[system] FILE \`${name}\` -> ${attrs.host}:${attrs.path} (${bytes} bytes, mode=${attrs.mode} ${attrs.owner}:${attrs.group})`,
     ],
     record: () => stateOf(attrs),
+    // Small files of one host go many to a tar stream; see file-vector-write.ts.
+    ...(bytes <= VECTOR_FILE_MAX_BYTES
+      ? {
+          vector: {
+            writer: fileVectorWriter,
+            arg: {
+              path: attrs.path,
+              mode: attrs.mode,
+              owner: attrs.owner,
+              group: attrs.group,
+              content: attrs.content,
+            } satisfies FileWrite,
+          },
+        }
+      : {}),
   };
 }
 

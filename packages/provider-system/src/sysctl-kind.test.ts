@@ -81,7 +81,7 @@ describe('system_sysctl steps', () => {
     expect(transport.calls.map((c) => [c.command, c.stdin])).toEqual([
       ["sysctl -w -- 'net.ipv4.ip_local_port_range=1024 65000'", undefined],
       [
-        'install -D -m 0644 -o root -g root /dev/stdin /etc/sysctl.d/80-app-net.ipv4.ip_local_port_range.conf',
+        'install -D -T -m 0644 -o root -g root /dev/stdin /etc/sysctl.d/80-app-net.ipv4.ip_local_port_range.conf',
         'net.ipv4.ip_local_port_range = 1024 65000\n',
       ],
       ['rm -f -- /etc/sysctl.d/90-stratum-net.ipv4.ip_local_port_range.conf', undefined],

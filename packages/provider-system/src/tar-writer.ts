@@ -118,3 +118,25 @@ export async function* tarStream(entries: Iterable<TarEntry>): AsyncGenerator<Bu
   }
   yield Buffer.alloc(BLOCK * 2);
 }
+
+/** A file held in memory, for {@link tarBuffer}. */
+export interface TarMemoryFile {
+  path: string;
+  mode: number;
+  mtime: number;
+  content: Buffer;
+}
+
+/** A tar archive of small in-memory files, whole (owners uid/gid 0, as {@link tarStream}). */
+export function tarBuffer(files: readonly TarMemoryFile[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    const size = file.content.length;
+    parts.push(
+      ...entryHeader({ type: 'file', path: file.path, mode: file.mode, mtime: file.mtime, size, source: '' }),
+    );
+    parts.push(file.content, padding(size));
+  }
+  parts.push(Buffer.alloc(BLOCK * 2));
+  return Buffer.concat(parts);
+}

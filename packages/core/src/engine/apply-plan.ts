@@ -8,7 +8,7 @@ import type { KindHandler } from '../provider';
 import type { Registry } from '../registry';
 import { redactInto, scrubText } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
-import type { Transport } from '../transport';
+import type { ExecResult, Transport } from '../transport';
 import type { JsonObject, Plan, PlannedResource, State } from '../types';
 import { parseAttrs } from '../validate';
 import { awaitReady } from './await-ready';
@@ -16,6 +16,7 @@ import type { EngineEvent } from './events';
 import { refuseMarkers, revealPrior } from './replay';
 import { OnceMemo, runOperation } from './run-operation';
 import { ShellSessions } from './shell-session';
+import { vectorGroup, writeVector } from './vector-write';
 
 /** What {@link applyPlan} works with. */
 export interface ApplyPlanOptions {
@@ -84,6 +85,10 @@ interface Work {
  * - Commands run through one long-lived shell per host where the transport
  *   allows (`shell-session.ts`): the same commands, in the same order, judged
  *   one at a time, without a channel and a shell start for each.
+ * - Consecutive steps of one host whose operations name the same
+ *   `VectorWriter` (a kind's many-at-once write) are done by one write, then
+ *   finished one by one in plan order: on the write's word where it vouches
+ *   for a step, else by the step's own commands (`vector-write.ts`).
  *
  * The plan must be the unredacted one: operations need the plaintext. Events
  * carry addresses, hosts and timings, never attribute values.
@@ -109,22 +114,57 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     return write;
   };
 
+  const run = { once, shells };
+  /** Records a finished step's debts and events; false when it failed (the apply then stops). */
+  const finish = async (item: Work, started: number, vouched?: readonly ExecResult[]) => {
+    const { step } = item;
+    const host = item.operation?.host;
+    try {
+      await runWork(item, options, run, persist, vouched);
+      if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
+      completed.push(step);
+      options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
+      return true;
+    } catch (error) {
+      failure ??= { step, error };
+      options.emit({ type: 'step_failed', step, host, error });
+      return false;
+    }
+  };
+
   const runLane = async (lane: readonly Work[]) => {
-    for (const item of lane) {
+    for (let next = 0; next < lane.length; ) {
       if (failure !== undefined || options.signal.aborted) return;
-      const { step } = item;
-      const host = item.operation?.host;
+      const group = vectorGroup(lane, next, edgesOf);
+      next += group.length;
       const started = performance.now();
-      options.emit({ type: 'step_start', step, host });
-      try {
-        await runWork(item, options, { once, shells }, persist);
-        if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
-        completed.push(step);
-        options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
-      } catch (error) {
-        failure ??= { step, error };
-        options.emit({ type: 'step_failed', step, host, error });
-        return;
+      if (group.length === 1) {
+        const item = group[0]!;
+        options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
+        if (!(await finish(item, started))) return;
+        continue;
+      }
+      // One write for the group; each step then finishes in plan order, on
+      // the write's word where it vouches for the step, else by its own
+      // commands. A step the write already did is recorded even after an
+      // earlier one failed: it happened on the host, so state must say so.
+      const vouched = await writeVector(group, {
+        transport: options.transport,
+        signal: options.signal,
+        shells,
+      });
+      const done = vouched.filter((result) => result?.exitCode === 0).length;
+      options.emit({
+        type: 'log',
+        level: 'trace',
+        line: `[apply] ${group[0]!.operation!.host}: ${group.length} steps in one write, ${done} done by it`,
+      });
+      for (const [i, item] of group.entries()) {
+        const result = vouched[i];
+        const stopped = failure !== undefined || options.signal.aborted;
+        if (stopped && result?.exitCode !== 0) continue;
+        options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
+        await finish(item, started, result?.exitCode === 0 ? [result] : undefined);
       }
     }
   };
@@ -195,11 +235,12 @@ async function runWork(
   options: ApplyPlanOptions,
   run: { readonly once: OnceMemo; readonly shells: ShellSessions | undefined },
   persist: (key: string) => Promise<void>,
+  vouched?: readonly ExecResult[],
 ): Promise<void> {
   if (item.operation === undefined) throw item.buildError;
   const { step, operation } = item;
   const key = addrKey(step.addr);
-  const outcome = await runOne(operation, key, options, run);
+  const outcome = await runOne(operation, key, options, run, vouched);
   if (step.action === 'delete') {
     delete options.state.resources[key];
     await persist(key);
@@ -246,21 +287,28 @@ async function runWork(
   }
 }
 
-/** Runs one operation of a step and prints its warnings and trace lines. */
+/**
+ * Runs one operation of a step — or takes the results a vector write vouched
+ * for in its place — and prints its warnings and trace lines.
+ */
 async function runOne(
   operation: Operation,
   key: string,
   options: ApplyPlanOptions,
   run: { readonly once: OnceMemo; readonly shells: ShellSessions | undefined },
+  vouched?: readonly ExecResult[],
 ) {
-  const outcome = await runOperation(operation, {
-    transport: options.transport,
-    signal: options.signal,
-    addr: key,
-    once: run.once,
-    shells: run.shells,
-    warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
-  });
+  const outcome =
+    vouched !== undefined
+      ? { results: vouched, recorded: operation.record?.(vouched) }
+      : await runOperation(operation, {
+          transport: options.transport,
+          signal: options.signal,
+          addr: key,
+          once: run.once,
+          shells: run.shells,
+          warn: (line) => options.emit({ type: 'log', level: 'warn', line }),
+        });
   for (const line of operation.warnings ?? []) options.emit({ type: 'log', level: 'warn', line });
   for (const line of operation.trace ?? []) options.emit({ type: 'log', level: 'trace', line });
   return outcome;

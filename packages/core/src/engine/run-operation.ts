@@ -78,19 +78,29 @@ export async function runOperation(
   for (const command of operation.commands) {
     ctx.signal.throwIfAborted();
     const host = command.host ?? operation.host;
-    const exec = async () => {
-      const stdin = typeof command.stdin === 'function' ? command.stdin() : command.stdin;
-      const inSession = await ctx.shells?.run(host, command.command, stdin, command.step, command.timeoutMs);
-      return (
-        inSession ??
-        ctx.transport.exec(host, command.command, { stdin, timeoutMs: command.timeoutMs, signal: ctx.signal })
-      );
-    };
+    const exec = () => execCommand(command, host, ctx);
     const result = command.once === undefined ? await exec() : await ctx.once.run(host, command.once, exec);
     results.push(result);
     if (result !== undefined) await judge(command, host, result, ctx);
   }
   return { results, recorded: operation.record?.(results) };
+}
+
+/**
+ * Runs one command on `host` through the host's session shell where it can go
+ * there, else by its own exec. A non-zero exit is a result, not an error.
+ */
+export async function execCommand(
+  command: HostCommand,
+  host: string,
+  ctx: Pick<RunOperationContext, 'transport' | 'signal' | 'shells'>,
+): Promise<ExecResult> {
+  const stdin = typeof command.stdin === 'function' ? command.stdin() : command.stdin;
+  const inSession = await ctx.shells?.run(host, command.command, stdin, command.step, command.timeoutMs);
+  return (
+    inSession ??
+    ctx.transport.exec(host, command.command, { stdin, timeoutMs: command.timeoutMs, signal: ctx.signal })
+  );
 }
 
 /** Throws or warns for a failed command, per its `onFailure`. */
