@@ -497,3 +497,44 @@ describe('file probe against a real shell (this machine, temp dir only)', () => 
     expect((await runProbe(transport, probe)).status).toBe('unknown');
   });
 });
+
+describe('system_file steps written together', () => {
+  const attrsOf = (content: string) =>
+    systemFileSchema.parse({ host: 'root@h', path: '/etc/app.conf', content });
+
+  it('a small file names the tar writer; one over 64 KiB goes by its own install only', async () => {
+    const small = await fileKind.create({ kind: 'system_file', name: 'a', attrs: attrsOf('x\n'), raw: {} });
+    expect(small.vector?.writer.id).toBe('stratum:file-tar-install');
+    expect(small.vector?.arg).toEqual({
+      path: '/etc/app.conf',
+      mode: '0644',
+      owner: 'root',
+      group: 'root',
+      content: 'x\n',
+    });
+    const big = await fileKind.create({
+      kind: 'system_file',
+      name: 'b',
+      attrs: attrsOf('y'.repeat(64 * 1024 + 1)),
+      raw: {},
+    });
+    expect(big.vector).toBeUndefined();
+    // An unchanged file has nothing to write, together or alone.
+    const same = await fileKind.update({
+      kind: 'system_file',
+      name: 'a',
+      attrs: attrsOf('x\n'),
+      raw: {},
+      prior: {
+        host: 'root@h',
+        path: '/etc/app.conf',
+        mode: '0644',
+        owner: 'root',
+        group: 'root',
+        sha256: sha256Hex('x\n'),
+      },
+    });
+    expect(same.vector).toBeUndefined();
+    expect(same.commands).toEqual([]);
+  });
+});

@@ -15,8 +15,8 @@ export interface FileWrite extends FilePlacement {
  */
 const MAX_FILES = 256;
 
-/** A file larger than this goes by its own `install`: one write's stdin stays small. */
-export const VECTOR_FILE_MAX_BYTES = 256 * 1024;
+/** A file larger than this goes by its own `install`, so one write's stdin stays under 16 MiB. */
+export const VECTOR_FILE_MAX_BYTES = 64 * 1024;
 
 /** `printf '%s\0' <paths> | xargs -0 -r <command>`: one process for many paths, any argument-list size. */
 function forEachPath(paths: readonly string[], command: string): string {
