@@ -28,14 +28,8 @@ describe.skipIf(!tier.run)('symlinks, lines, sysctl, users and groups on a fresh
     droplet = await startDroplet();
     host = droplet.addr;
     transport = createSshTransport(droplet.transportOptions);
-    // Docker mounts /proc/sys read-only. The net.* keys belong to the
-    // container's own network namespace, so making just that subtree writable
-    // (as a VM's would be) changes nothing outside the droplet; kernel.* and
-    // vm.* stay read-only, and the test below relies on that.
-    const rw = await droplet.exec(
-      'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net',
-    );
-    expect(rw.code, rw.stderr).toBe(0);
+    // The testkit makes the droplet's net.* sysctls writable, as a VM's are;
+    // kernel.* and vm.* stay read-only, and the test below relies on that.
   }, 30 * 60_000);
 
   afterAll(async () => {

@@ -187,6 +187,7 @@ export async function startDroplet(options: DropletOptions = {}): Promise<Drople
       const host = behind ? ip : '127.0.0.1';
       const sshPort = behind ? 22 : ports[22]!;
       await waitForBoot(name, options.readyTimeoutMs ?? 90_000, started);
+      await writableNetSysctls(name);
       const bastion = behind ? await behind.bastion : undefined;
       const knownHostsPath = join(dir, 'known_hosts');
       const hostEntry = `${sshPort === 22 ? host : `[${host}]:${sshPort}`} ${keys.hostPublicKey}\n`;
@@ -337,6 +338,27 @@ async function publishedPorts(name: string, ports: readonly number[]): Promise<R
     );
   }
   return mapping;
+}
+
+/**
+ * Docker mounts /proc/sys read-only. The net.* keys belong to the droplet's
+ * own network namespace, so making that subtree writable, as a VM's is,
+ * changes nothing outside the droplet: a config may set
+ * `net.ipv4.ip_forward` as on a real machine. kernel.* and vm.* belong to the
+ * machine's kernel and stay read-only.
+ */
+async function writableNetSysctls(name: string): Promise<void> {
+  await run(
+    'docker',
+    [
+      'exec',
+      name,
+      'sh',
+      '-c',
+      'mount --bind /proc/sys/net /proc/sys/net && mount -o remount,bind,rw /proc/sys/net',
+    ],
+    { check: true },
+  );
 }
 
 async function waitForBoot(name: string, timeoutMs: number, started: number): Promise<void> {
