@@ -35,6 +35,9 @@ const DECLARED = [
   'system_ufw_rule.allow-https',
   'system_service.docker',
   'system_service.ufw',
+  'system_user.ops',
+  'system_authorized_key.ops',
+  'system_sysctl.ip-forward',
   'ssh_exec.ufw-enable',
   'docker_network.edge',
   'system_file.caddyfile',
@@ -86,6 +89,15 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
     for (const port of ['22/tcp', '80/tcp', '443/tcp'])
       expect(ufw).toMatch(new RegExp(`^${port} +ALLOW +Anywhere`, 'm'));
     expect(await t.host('cat /etc/caddy/Caddyfile')).toBe(t.read('files/Caddyfile'));
+    // The operator's account, its one key, and forwarding persisted.
+    expect((await t.host('id -nG ops')).trim().split(' ').sort()).toEqual(['docker', 'ops', 'sudo']);
+    expect(await t.host('getent passwd ops | cut -d: -f7')).toBe('/bin/bash\n');
+    const key = /key\s*=\s*"([^"]+)"/.exec(t.read('stratum.strat').split('system_authorized_key')[1]!)![1];
+    expect(await t.host('cat ~ops/.ssh/authorized_keys')).toBe(`${key}\n`);
+    expect(await t.host('sysctl -n net.ipv4.ip_forward')).toBe('1\n');
+    expect(await t.host('cat /etc/sysctl.d/90-stratum-net.ipv4.ip_forward.conf')).toBe(
+      'net.ipv4.ip_forward = 1\n',
+    );
     expect(
       await t.host('docker image inspect --format "{{.Id}}" local/debian:bookworm local/edge:1'),
     ).toMatch(/^(sha256:[0-9a-f]{64}\n){2}$/);
@@ -99,12 +111,12 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
     expect(answer.body).toBe('stratum edge: nothing is routed for 127.0.0.1');
   }
 
-  it('plans 19 creates: the three implicit per-host resources, then the config in order', {
+  it('plans 22 creates: the three implicit per-host resources, then the config in order', {
     timeout: SLOW,
   }, async () => {
     const plan = await t.ok(['plan']);
     expect(planSteps(plan.stdout)).toEqual([...IMPLICIT, ...DECLARED].map((addr) => ['+', addr]));
-    expect(summaryLine(plan.stdout)).toBe('19 create, 0 update, 0 delete, 0 no-op');
+    expect(summaryLine(plan.stdout)).toBe('22 create, 0 update, 0 delete, 0 no-op');
   });
 
   it('an apply killed during the docker.io install keeps exactly the finished steps; the next one does the rest', {
@@ -143,7 +155,7 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
     // apt goes on on the host after the client died; the next apply waits for its lock.
     const resumed = await t.ok(['apply', '-y']);
     expect(resumed.stderr).toMatch(/\[state\] took over a stale lock .*state\.json\.lock left by pid \d+/);
-    expect(summaryLine(resumed.stdout)).toBe('15 create, 0 update, 0 delete, 4 no-op');
+    expect(summaryLine(resumed.stdout)).toBe('18 create, 0 update, 0 delete, 4 no-op');
     const redone = doneSteps(resumed.stderr);
     expect(redone).toEqual(DECLARED.filter((addr) => addr !== 'system_package.ufw'));
     expect(resumed.stdout).toMatch(/^State saved to \.stratum\/state\.json$/m);
@@ -171,12 +183,12 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
     timeout: SLOW,
   }, async () => {
     const again = await t.ok(['apply', '-y']);
-    expect(summaryLine(again.stdout)).toBe('0 create, 0 update, 0 delete, 19 no-op');
+    expect(summaryLine(again.stdout)).toBe('0 create, 0 update, 0 delete, 22 no-op');
     expect(again.stdout).toMatch(/^Nothing to do\.$/m);
     expect(again.stderr).not.toMatch(/^\[apply\]/m);
 
     const refreshed = await t.ok(['plan', '--refresh']);
-    expect(summaryLine(refreshed.stdout)).toBe('0 create, 0 update, 0 delete, 19 no-op');
+    expect(summaryLine(refreshed.stdout)).toBe('0 create, 0 update, 0 delete, 22 no-op');
     expect(refreshed.stdout).toMatch(/^drift: 4 unreadable$/m);
     const notes = driftByStep(refreshed.stdout);
     expect([...notes.keys()].sort()).toEqual([...UNREADABLE].sort());
@@ -194,6 +206,9 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
         'echo "# edited by hand" >> /etc/caddy/Caddyfile',
         'DEBIAN_FRONTEND=noninteractive apt-get remove -y debootstrap',
         'systemctl stop ufw',
+        // The new kinds read back too: a group taken away, forwarding switched off.
+        'gpasswd -d ops docker >/dev/null',
+        'sysctl -w net.ipv4.ip_forward=0 >/dev/null',
       ].join(' && '),
     );
     expect(await t.host('ufw status')).toMatch(/^Status: inactive$/m);
@@ -210,15 +225,19 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
       '! DRIFT: state: state="present" observed="absent"',
     ]);
     expect(notes.get('system_service.ufw')).toEqual(['! DRIFT: state: state="started" observed="stopped"']);
-    expect(refreshed.stdout).toMatch(/^drift: 3 differ, 1 missing, 4 unreadable$/m);
+    expect(notes.get('system_user.ops')?.[0]).toMatch(/^! DRIFT: groups: /);
+    expect(notes.get('system_sysctl.ip-forward')).toEqual(['! DRIFT: value: state="1" observed="0"']);
+    expect(refreshed.stdout).toMatch(/^drift: 5 differ, 1 missing, 4 unreadable$/m);
     // Drift alone changes no plan: a plain apply goes by the state file.
     expect((await t.ok(['apply', '-y'])).stdout).toMatch(/^Nothing to do\.$/m);
 
     const repaired = await t.ok(['apply', '-y', '--refresh']);
-    expect(summaryLine(repaired.stdout)).toBe('1 create, 3 update, 0 delete, 15 no-op');
+    expect(summaryLine(repaired.stdout)).toBe('1 create, 5 update, 0 delete, 16 no-op');
     expect(doneSteps(repaired.stderr)).toEqual([
       'system_package.debootstrap',
       'system_service.ufw',
+      'system_user.ops',
+      'system_sysctl.ip-forward',
       'system_file.caddyfile',
       'docker_container.edge',
     ]);
@@ -238,7 +257,7 @@ describe.skipIf(!tier.run)('tutorial: bootstrap a fresh droplet (examples/bootst
     const refused = await t.run(['apply', '-y']);
     expect(refused.code, describeRun(refused)).toBe(1);
     expect(refused.stderr).toMatch(
-      /^Error: refusing to apply: plan would delete 16 resources not in config:$/m,
+      /^Error: refusing to apply: plan would delete 19 resources not in config:$/m,
     );
 
     const teardown = await t.ok(['apply', '-y', '--allow-destroy']);
