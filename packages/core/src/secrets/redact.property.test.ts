@@ -127,11 +127,13 @@ describe('redaction properties', () => {
     );
   });
 
-  it('a redacted value diffs equal to its plaintext original (marker-aware diff, with the run’s secrets)', () => {
+  it('a value redacted as state is diffs equal to its plaintext original (marker-aware diff, with the run’s secrets)', () => {
     fc.assert(
       fc.property(scenario, ({ plaintexts, value }) => {
         const map = mapOf(plaintexts);
-        const redacted = redactInto(value, map);
+        // As state is written: a marker stands for the plaintext itself. Printed text (forms on)
+        // may have a marker where an escaped form stood, so it is not diffed against plaintext.
+        const redacted = redactInto(value, map, { forms: false });
         expect(diffObserved(redacted, value, map)).toEqual([]);
         expect(diff(redacted, value, map)).toEqual([]);
         expect(diff(value, redacted, map)).toEqual([]);

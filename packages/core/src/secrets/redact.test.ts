@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { digestDisplayHex } from './digest';
 import { inlineMarker, markerFromDigest, type SecretMarker } from './markers';
-import { dropRedactionCancelled, redactInto } from './redact';
+import { dropRedactionCancelled, redactInto, redactSteps } from './redact';
 import { RedactionMap, sha256Tagged } from './redaction-map';
 
 const PG = 'CORRECTHORSEBATTERY';
@@ -156,5 +156,19 @@ describe('dropRedactionCancelled', () => {
         redaction,
       ),
     ).toEqual([kept, rotated]);
+  });
+
+  it('keeps a change from a secret to another form of it: both print as one marker, but the value differs', () => {
+    // `\$` is a form of a secret with a `$` in it (shell double-quote escaping).
+    const secret = '$iASY/keyQ';
+    const redaction = map({ pg: secret });
+    const change = { field: 'cmd', from: `echo ${secret}`, to: `echo \\${secret}` };
+    expect(dropRedactionCancelled([change], redaction)).toEqual([change]);
+    const [printed] = redactSteps(
+      [{ addr: 'ssh_exec.a', provider: 'ssh', action: 'update', desired: {}, prior: {}, changes: [change] }],
+      redaction,
+    );
+    expect(printed!.action).toBe('update');
+    expect(JSON.stringify(printed)).not.toContain(secret);
   });
 });

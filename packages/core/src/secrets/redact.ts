@@ -99,8 +99,8 @@ export function redactSteps(steps: readonly PlannedResource[], redaction: Redact
  * its redacted view always agree on which steps are updates.
  */
 export function dropRedactionCancelled(changes: FieldChange[], redaction: RedactionMap): FieldChange[] {
-  const redactor = new Redactor(redaction);
-  return changes.filter((c) => !jsonEqual(redactor.value(c.from), redactor.value(c.to)));
+  const exact = new Redactor(redaction, false);
+  return changes.filter((c) => !jsonEqual(exact.value(c.from), exact.value(c.to)));
 }
 
 /** One redaction pass's precomputed view of a {@link RedactionMap}. */
@@ -112,9 +112,16 @@ class Redactor {
   readonly #any: boolean;
 
   readonly #map: RedactionMap;
+  /**
+   * This pass without forms, for telling whether a change cancelled: a form
+   * (a `\` before a `$`, say) is a different value from the plaintext, so
+   * `$X` → `\$X` is a real change even though both print as one marker.
+   */
+  readonly #exact: Redactor | undefined;
 
   constructor(redaction: RedactionMap, forms = true) {
     this.#map = redaction;
+    this.#exact = forms ? new Redactor(redaction, false) : undefined;
     const known = redaction.secrets().filter((s) => s.plaintext.length > 0);
     // Two secrets with one plaintext: the first in `secrets()` order names the marker.
     for (const secret of known) {
@@ -159,11 +166,11 @@ class Redactor {
 
   changes(changes: readonly FieldChange[]): FieldChange[] {
     const out: FieldChange[] = [];
+    const exact = this.#exact ?? this;
     for (const c of changes) {
-      const from = this.value(c.from);
-      const to = this.value(c.to);
       // Both sides collapsing to one marker means the change was only plaintext vs marker.
-      if (!jsonEqual(from, to)) out.push({ field: c.field, from, to });
+      if (jsonEqual(exact.value(c.from), exact.value(c.to))) continue;
+      out.push({ field: c.field, from: this.value(c.from), to: this.value(c.to) });
     }
     return out;
   }
