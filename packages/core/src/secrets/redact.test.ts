@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { plannedStep } from '../test/plan-builders';
 import { digestDisplayHex } from './digest';
 import { inlineMarker, markerFromDigest, type SecretMarker } from './markers';
 import { dropRedactionCancelled, redactInto, redactSteps } from './redact';
@@ -165,7 +166,7 @@ describe('dropRedactionCancelled', () => {
     const change = { field: 'cmd', from: `echo ${secret}`, to: `echo \\${secret}` };
     expect(dropRedactionCancelled([change], redaction)).toEqual([change]);
     const [printed] = redactSteps(
-      [{ addr: 'ssh_exec.a', provider: 'ssh', action: 'update', desired: {}, prior: {}, changes: [change] }],
+      [plannedStep('ssh_exec', 'a', { action: 'update', desired: {}, prior: {}, changes: [change] })],
       redaction,
     );
     expect(printed!.action).toBe('update');
