@@ -66,7 +66,7 @@ describe.skipIf(!tier.run)(
       expect(missing.stderr).toMatch(/PG_PASSWORD/);
       // Review without the secret at hand: a placeholder stands in, and apply would refuse it.
       const review = await t.ok(['plan', '--allow-unresolved-secrets', ...TOGETHER]);
-      expect(summaryLine(review.stdout)).toBe('22 create, 0 update, 0 delete, 0 no-op');
+      expect(summaryLine(review.stdout)).toBe('25 create, 0 update, 0 delete, 0 no-op');
     });
 
     it('one apply bootstraps the host and hands both secrets to the containers', {
@@ -142,7 +142,7 @@ describe.skipIf(!tier.run)(
       expect(plan.stdout).toContain(
         `    ~ env.DATABASE_URL: "postgresql://app:<secret:pg_password sha:${before}>@db:5432/app" -> "postgresql://app:<secret:pg_password sha:${after}>@db:5432/app"`,
       );
-      expect(summaryLine(plan.stdout)).toBe('0 create, 2 update, 0 delete, 20 no-op');
+      expect(summaryLine(plan.stdout)).toBe('0 create, 2 update, 0 delete, 23 no-op');
 
       const applied = await t.ok(['apply', '-y', ...TOGETHER]);
       expect(doneSteps(applied.stderr)).toEqual(['docker_container.db', 'docker_container.api']);
@@ -163,7 +163,7 @@ describe.skipIf(!tier.run)(
       const containerId = await t.host("docker inspect --format '{{.Id}}' api");
       t.write('secrets/api-token.txt', `${tokens[1]}\n`);
       const plan = await t.ok(['plan', ...TOGETHER]);
-      expect(summaryLine(plan.stdout)).toBe('0 create, 1 update, 0 delete, 21 no-op');
+      expect(summaryLine(plan.stdout)).toBe('0 create, 1 update, 0 delete, 24 no-op');
       expect(plan.stdout).toMatch(/^~ system_secret_file\.api-token$/m);
 
       const applied = await t.ok(['apply', '-y', ...TOGETHER]);
@@ -191,7 +191,7 @@ describe.skipIf(!tier.run)(
       timeout: SLOW,
     }, async () => {
       const removed = await t.ok(['apply', '-y', '--allow-destroy'], { cwd: 'bootstrap' });
-      expect(summaryLine(removed.stdout)).toBe('0 create, 0 update, 3 delete, 19 no-op');
+      expect(summaryLine(removed.stdout)).toBe('0 create, 0 update, 3 delete, 22 no-op');
       // The api container depends on the other two, so it goes first.
       const order = doneSteps(removed.stderr);
       expect(order[0]).toBe('docker_container.api');

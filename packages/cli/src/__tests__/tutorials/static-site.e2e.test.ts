@@ -71,7 +71,7 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
     timeout: SLOW,
   }, async () => {
     const plan = await t.ok(['plan', ...TOGETHER]);
-    expect(summaryLine(plan.stdout)).toBe('5 create, 0 update, 0 delete, 19 no-op');
+    expect(summaryLine(plan.stdout)).toBe('5 create, 0 update, 0 delete, 22 no-op');
     expect(planSteps(plan.stdout).filter(([symbol]) => symbol === '+')).toEqual(
       SITE.map((addr) => ['+', addr]),
     );
@@ -112,7 +112,7 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
 
   it('applying again changes nothing', { timeout: SLOW }, async () => {
     const again = await t.ok(['apply', '-y', ...TOGETHER]);
-    expect(summaryLine(again.stdout)).toBe('0 create, 0 update, 0 delete, 24 no-op');
+    expect(summaryLine(again.stdout)).toBe('0 create, 0 update, 0 delete, 27 no-op');
     expect(again.stdout).toMatch(/^Nothing to do\.$/m);
   });
 
@@ -127,7 +127,7 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
     );
 
     const plan = await t.ok(['plan', ...TOGETHER]);
-    expect(summaryLine(plan.stdout)).toBe('0 create, 1 update, 0 delete, 23 no-op');
+    expect(summaryLine(plan.stdout)).toBe('0 create, 1 update, 0 delete, 26 no-op');
     expect(planSteps(plan.stdout)).toContainEqual(['~', 'system_dir.site']);
 
     const applied = await t.ok(['apply', '-y', ...TOGETHER]);
@@ -190,7 +190,7 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
     );
 
     const removed = await t.ok(['apply', '-y', '--allow-destroy'], { cwd: 'bootstrap' });
-    expect(summaryLine(removed.stdout)).toBe('0 create, 0 update, 5 delete, 19 no-op');
+    expect(summaryLine(removed.stdout)).toBe('0 create, 0 update, 5 delete, 22 no-op');
     const order = doneSteps(removed.stderr);
     expect(order.indexOf('system_file.site-route')).toBeLessThan(order.indexOf('docker_container.site'));
     expect(order.indexOf('docker_container.site')).toBeLessThan(order.indexOf('docker_image.web'));
@@ -199,6 +199,6 @@ describe.skipIf(!tier.run)('tutorial: a static site behind the edge proxy (examp
     await t.httpUntil((a) => a.status === 404, '/', SITE_HOST);
     // The bootstrap is still all there.
     expect(await t.host("docker inspect --format '{{.State.Status}}' edge")).toBe('running\n');
-    expect(t.stateKeys('.stratum/state.json', 'bootstrap')).toHaveLength(19);
+    expect(t.stateKeys('.stratum/state.json', 'bootstrap')).toHaveLength(22);
   });
 });
