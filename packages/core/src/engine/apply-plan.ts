@@ -29,6 +29,11 @@ export interface ApplyPlanOptions {
   readonly state: State;
   /** Persists the working state after the step that changed `key`. */
   persist(state: State, key: string): Promise<void>;
+  /**
+   * Persists the entries of several steps that finished together (one vector
+   * write did them) at once. Optional: without it `persist` runs per key.
+   */
+  readonly persistMany?: ((state: State, keys: readonly string[]) => Promise<void>) | undefined;
   emit(event: EngineEvent): void;
   /**
    * Run each host's commands through one long-lived shell when the transport
@@ -88,7 +93,8 @@ interface Work {
  * - Consecutive steps of one host whose operations name the same
  *   `VectorWriter` (a kind's many-at-once write) are done by one write, then
  *   finished one by one in plan order: on the write's word where it vouches
- *   for a step, else by the step's own commands (`vector-write.ts`).
+ *   for a step, else by the step's own commands (`vector-write.ts`). The
+ *   steps it vouched for are recorded by one `persistMany`.
  *
  * The plan must be the unredacted one: operations need the plaintext. Events
  * carry addresses, hosts and timings, never attribute values.
@@ -108,11 +114,17 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   // Writes are queued so they land in the order the steps finished. A failed
   // write fails its step, but not the writes queued after it.
   let persisting = Promise.resolve();
-  const persist = (key: string) => {
-    const write = persisting.then(() => options.persist(options.state, key));
-    persisting = write.catch(() => undefined);
-    return write;
+  const queued = (write: () => Promise<void>) => {
+    const queuedWrite = persisting.then(write);
+    persisting = queuedWrite.catch(() => undefined);
+    return queuedWrite;
   };
+  const persist = (key: string) => queued(() => options.persist(options.state, key));
+  const persistMany = (keys: readonly string[]) =>
+    queued(async () => {
+      if (options.persistMany !== undefined) return options.persistMany(options.state, keys);
+      for (const key of keys) await options.persist(options.state, key);
+    });
 
   const run = { once, shells };
   /** Records a finished step's debts and events; false when it failed (the apply then stops). */
@@ -159,12 +171,72 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
         level: 'trace',
         line: `[apply] ${group[0]!.operation!.host}: ${group.length} steps in one write, ${done} done by it`,
       });
+      let written: { readonly item: Work; readonly result: ExecResult }[] = [];
       for (const [i, item] of group.entries()) {
         const result = vouched[i];
-        const stopped = failure !== undefined || options.signal.aborted;
-        if (stopped && result?.exitCode !== 0) continue;
+        if (result?.exitCode === 0) {
+          written.push({ item, result });
+          continue;
+        }
+        // Plan order: the steps the write did before this one are finished first.
+        await finishWritten(written, started);
+        written = [];
+        if (failure !== undefined || options.signal.aborted) continue;
         options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
-        await finish(item, started, result?.exitCode === 0 ? [result] : undefined);
+        await finish(item, started);
+      }
+      await finishWritten(written, started);
+    }
+  };
+
+  /**
+   * Finishes steps a vector write did on the host, with one state write for
+   * all of them: each step's entry is updated in plan order, one
+   * `persistMany` makes them durable together, and only then are their events
+   * told — no step is called done before state holds it. They are finished
+   * even after an earlier step failed: they happened, so state must say so.
+   * A failed state write fails each of them.
+   */
+  const finishWritten = async (
+    written: readonly { readonly item: Work; readonly result: ExecResult }[],
+    started: number,
+  ) => {
+    if (written.length === 0) return;
+    const keys = new Set<string>();
+    const collect = async (key: string) => {
+      keys.add(key);
+    };
+    const finished = [];
+    for (const { item, result } of written) {
+      const { step } = item;
+      const events: EngineEvent[] = [{ type: 'step_start', step, host: item.operation?.host }];
+      const held = { ...options, emit: (event: EngineEvent) => events.push(event) };
+      let error: unknown;
+      try {
+        await runWork(item, held, run, collect, [result]);
+        if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, collect);
+      } catch (caught) {
+        error = caught ?? new Error(`${addrKey(step.addr)} failed`);
+      }
+      finished.push({ item, events, error });
+    }
+    let writeError: unknown;
+    try {
+      if (keys.size > 0) await persistMany([...keys]);
+    } catch (caught) {
+      writeError = caught;
+    }
+    for (const { item, events, error } of finished) {
+      const { step } = item;
+      const host = item.operation?.host;
+      for (const event of events) options.emit(event);
+      const stepError = error ?? writeError;
+      if (stepError === undefined) {
+        completed.push(step);
+        options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
+      } else {
+        failure ??= { step, error: stepError };
+        options.emit({ type: 'step_failed', step, host, error: stepError });
       }
     }
   };

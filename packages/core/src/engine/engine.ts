@@ -215,6 +215,7 @@ export function createEngine(options: EngineOptions): Engine {
           redaction: options.redaction,
           state,
           persist: (working, key) => options.state.write(working, key),
+          persistMany: options.state.writeMany?.bind(options.state),
           emit: (event) => {
             if (event.type === 'step_failed') failed.set(addrKey(event.step.addr), event.error);
             emit(event);

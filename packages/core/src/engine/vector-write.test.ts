@@ -61,7 +61,12 @@ const create = (name: string, desired: JsonObject) =>
 const line = (event: EngineEvent) =>
   event.type === 'log' ? `log:${event.line}` : `${event.type}:${event.step.addr.name}`;
 
-async function apply(steps: PlannedResource[], responder: Responder, reg = registry()) {
+async function apply(
+  steps: PlannedResource[],
+  responder: Responder,
+  reg = registry(),
+  persistMany?: (state: State, keys: readonly string[]) => Promise<void>,
+) {
   const transport = createRecordingTransport(responder);
   const events: EngineEvent[] = [];
   const persisted: string[] = [];
@@ -74,6 +79,7 @@ async function apply(steps: PlannedResource[], responder: Responder, reg = regis
     persist: async (_state, key) => {
       persisted.push(key);
     },
+    persistMany,
     emit: (event) => events.push(event),
     sleep: async () => {},
   });
@@ -82,6 +88,12 @@ async function apply(steps: PlannedResource[], responder: Responder, reg = regis
 
 /** Answers a write with the names it lists (all vouched for), own commands with success. */
 const writesAll: Responder = ({ command }) => (command.startsWith('write ') ? command.slice(6) : '');
+
+/** The events of a, b and c done by one write: each step told in plan order, after the write's trace line. */
+const ABC_WRITTEN = [
+  'log:[apply] h: 3 steps in one write, 3 done by it',
+  ...['a', 'b', 'c'].flatMap((name) => [`step_start:${name}`, `log:[demo] ${name}`, `step_done:${name}`]),
+];
 
 describe('vector writes', () => {
   it('does consecutive steps of one host in one write, then finishes each in plan order', async () => {
@@ -92,18 +104,7 @@ describe('vector writes', () => {
     expect(transport.commands()).toEqual(['write a b c']);
     expect(outcome.failure).toBeUndefined();
     expect(outcome.completed.map((s) => s.addr.name)).toEqual(['a', 'b', 'c']);
-    expect(events).toEqual([
-      'log:[apply] h: 3 steps in one write, 3 done by it',
-      'step_start:a',
-      'log:[demo] a',
-      'step_done:a',
-      'step_start:b',
-      'log:[demo] b',
-      'step_done:b',
-      'step_start:c',
-      'log:[demo] c',
-      'step_done:c',
-    ]);
+    expect(events).toEqual(ABC_WRITTEN);
     expect(persisted).toEqual(['demo_file.a', 'demo_file.b', 'demo_file.c']);
     expect(state.resources['demo_file.b']?.attrs).toEqual({ host: 'h', written: true });
   });
@@ -180,5 +181,56 @@ describe('vector writes', () => {
     );
     expect(transport.commands('h1')).toEqual(['write a c']);
     expect(transport.commands('h2')).toEqual(['own b']);
+  });
+
+  describe('recording what one write did', () => {
+    const steps = () => [create('a', { host: 'h' }), create('b', { host: 'h' }), create('c', { host: 'h' })];
+
+    it('records every step the write vouched for with one persistMany, then tells their events in plan order', async () => {
+      const batches: string[][] = [];
+      const { outcome, events, persisted } = await apply(
+        steps(),
+        writesAll,
+        registry(),
+        async (_state, keys) => {
+          batches.push([...keys]);
+        },
+      );
+      expect(batches).toEqual([['demo_file.a', 'demo_file.b', 'demo_file.c']]);
+      expect(persisted).toEqual([]);
+      expect(outcome.completed.map((s) => s.addr.name)).toEqual(['a', 'b', 'c']);
+      expect(events).toEqual(ABC_WRITTEN);
+    });
+
+    it('calls no step done before its state is written: a failed persistMany fails each of them', async () => {
+      const { outcome, events } = await apply(steps(), writesAll, registry(), async () => {
+        throw new Error('disk full');
+      });
+      expect(outcome.completed).toEqual([]);
+      expect(outcome.failure?.step.addr.name).toBe('a');
+      expect(String(outcome.failure?.error)).toContain('disk full');
+      expect(events.filter((e) => e.startsWith('step_failed'))).toEqual([
+        'step_failed:a',
+        'step_failed:b',
+        'step_failed:c',
+      ]);
+      expect(events.some((e) => e.startsWith('step_done'))).toBe(false);
+    });
+
+    it('records in plan order around a step the write did not do: a, then b on its own, then c', async () => {
+      const batches: string[][] = [];
+      const { outcome, transport, persisted } = await apply(
+        steps(),
+        ({ command }) => (command.startsWith('write ') ? 'a c' : ''),
+        registry(),
+        async (_state, keys) => {
+          batches.push([...keys]);
+        },
+      );
+      expect(transport.commands()).toEqual(['write a b c', 'own b']);
+      expect(batches).toEqual([['demo_file.a'], ['demo_file.c']]);
+      expect(persisted).toEqual(['demo_file.b']);
+      expect(outcome.completed.map((s) => s.addr.name)).toEqual(['a', 'b', 'c']);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { State } from '../types';
+import type { ResourceState, State } from '../types';
 import type { LockInfo } from './errors';
 import { fileStateHistory, type StateHistory } from './history';
 import { journalPathFor } from './journal';
@@ -33,6 +33,15 @@ export interface StateBackend {
    * entry, not of the whole state. Called under the lock.
    */
   write(state: State, key: string): Promise<void>;
+  /**
+   * {@link write} for several entries whose steps finished together (one
+   * vector write did them on the host): all durable when it resolves. When it
+   * fails, some may have been recorded, which is true of the host all the
+   * same. Optional: without it the engine calls `write` once per key; a
+   * backend that can make them durable at once (one flush, one transaction)
+   * should have it.
+   */
+  writeMany?(state: State, keys: readonly string[]): Promise<void>;
   /**
    * Called once when an apply ends, whether it succeeded, failed or was
    * interrupted, while the lock is still held: brings the stored state into
@@ -78,16 +87,18 @@ export function fileStateBackend(path: string): StateBackend {
   const serially = serialQueue();
   /** The working state of the last write: what `flush` writes. */
   let latest: State | undefined;
+  const writeMany = (state: State, keys: readonly string[]) =>
+    serially(async () => {
+      latest = state;
+      if (file.inSession) await file.appendMany(entriesOf(state, keys));
+      else await file.rewrite(state);
+    });
   return {
     location: path,
     read: () => loadState(path),
     lock: (options = {}) => acquireStateLock(path, options),
-    write: (state, key) =>
-      serially(async () => {
-        latest = state;
-        if (file.inSession) await file.append(key, state.resources[key]);
-        else await file.rewrite(state);
-      }),
+    write: (state, key) => writeMany(state, [key]),
+    writeMany,
     flush: () =>
       serially(async () => {
         await file.end();
@@ -112,6 +123,24 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
   const shared = new JournaledStateFile(sharedPath);
   const serially = serialQueue();
   let latest: State | undefined;
+  const writeMany = (state: State, keys: readonly string[]) =>
+    serially(async () => {
+      latest = state;
+      if (own.inSession && shared.inSession) {
+        // The shared file first, as saveSplit does.
+        await shared.appendMany(entriesOf(state, keys.filter(isSharedKey)));
+        await own.appendMany(
+          entriesOf(
+            state,
+            keys.filter((key) => !isSharedKey(key)),
+          ),
+        );
+        return;
+      }
+      const parts = splitState(state);
+      await shared.rewrite(parts.shared);
+      await own.rewrite(parts.ns);
+    });
   return {
     location: namespacePath,
     read: () => loadMerged(namespacePath, sharedPath),
@@ -130,19 +159,8 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
         throw error;
       }
     },
-    write: (state, key) =>
-      serially(async () => {
-        latest = state;
-        if (own.inSession && shared.inSession) {
-          const side = isSharedKey(key) ? shared : own;
-          await side.append(key, state.resources[key]);
-          return;
-        }
-        // The shared file first, as saveSplit does.
-        const parts = splitState(state);
-        await shared.rewrite(parts.shared);
-        await own.rewrite(parts.ns);
-      }),
+    write: (state, key) => writeMany(state, [key]),
+    writeMany,
     flush: () =>
       serially(async () => {
         await shared.end();
@@ -156,6 +174,11 @@ export function splitStateBackend(namespacePath: string, sharedPath: string): St
     // A namespace's runs beside its own file: `_shared.json` is every namespace's.
     history: fileStateHistory(namespacePath),
   };
+}
+
+/** The journal records of `keys`: each one's entry in `state`, undefined where it was removed. */
+function entriesOf(state: State, keys: readonly string[]): [string, ResourceState | undefined][] {
+  return keys.map((key) => [key, state.resources[key]]);
 }
 
 /** True when a journal lies beside the state file at `path`. */

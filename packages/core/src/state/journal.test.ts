@@ -40,6 +40,17 @@ async function failure(promise: Promise<unknown>): Promise<StateError> {
   return error as StateError;
 }
 
+/** Namespace mode's pair of files in `dir`, locked, after a first write of `demo_thing.a`. */
+async function lockedSplit() {
+  const nsPath = join(dir, 'app.json');
+  const sharedPath = join(dir, '_shared.json');
+  const backend = splitStateBackend(nsPath, sharedPath);
+  const lease = await backend.lock();
+  const state = stateWith(thing('a'));
+  await backend.write(state, 'demo_thing.a');
+  return { nsPath, sharedPath, backend, lease, state };
+}
+
 /** A run that persisted `steps` through the backend and then died: its journal is left, unflushed. */
 async function deadRun(start: State, steps: ((state: State) => string)[]): Promise<State> {
   const file = new JournaledStateFile(statePath);
@@ -256,16 +267,47 @@ describe('reading a journal', () => {
   });
 });
 
+describe('writing many entries at once', () => {
+  it('appends every record in one write; reading replays them; flush folds them', async () => {
+    const backend = fileStateBackend(statePath);
+    const lease = await backend.lock();
+    const state = stateWith(thing('a'));
+    await backend.writeMany?.(state, ['demo_thing.a']);
+    state.resources['demo_thing.b'] = thing('b');
+    state.resources['demo_thing.c'] = thing('c');
+    delete state.resources['demo_thing.a'];
+    await backend.writeMany?.(state, ['demo_thing.b', 'demo_thing.c', 'demo_thing.a']);
+    const lines = (await readFile(journalPath, 'utf8')).split('\n');
+    expect(lines.slice(1, 4)).toEqual([
+      recordLine('demo_thing.b', thing('b')).trimEnd(),
+      recordLine('demo_thing.c', thing('c')).trimEnd(),
+      recordLine('demo_thing.a', undefined).trimEnd(),
+    ]);
+    expect(await backend.read()).toEqual(state);
+    await backend.flush?.();
+    await lease.release();
+    expect(await readFile(statePath, 'utf8')).toBe(serializeState(state));
+  });
+
+  it('in namespace mode puts each entry in its own file’s journal', async () => {
+    const { nsPath, sharedPath, backend, lease, state } = await lockedSplit();
+    state.resources['demo_swap._stratum_swap'] = resourceState('demo_swap', '_stratum_swap', { host: 'h' });
+    state.resources['demo_thing.b'] = thing('b');
+    await backend.writeMany?.(state, ['demo_swap._stratum_swap', 'demo_thing.b']);
+    expect(await readFile(journalPathFor(sharedPath), 'utf8')).toContain('"put":"demo_swap._stratum_swap"');
+    expect(await readFile(journalPathFor(nsPath), 'utf8')).not.toContain('_stratum_swap');
+    expect(await backend.read()).toEqual(state);
+    await backend.flush?.();
+    await lease.release();
+    expect(await loadState(nsPath)).toEqual(stateWith(thing('a'), thing('b')));
+  });
+});
+
 describe('the journaled split backend', () => {
   const swap = resourceState('demo_swap', '_stratum_swap', { host: 'h' });
 
   it('appends each entry to its own file’s journal and folds both on flush', async () => {
-    const nsPath = join(dir, 'app.json');
-    const sharedPath = join(dir, '_shared.json');
-    const backend = splitStateBackend(nsPath, sharedPath);
-    const lease = await backend.lock();
-    const state = stateWith(thing('a'));
-    await backend.write(state, 'demo_thing.a');
+    const { nsPath, sharedPath, backend, lease, state } = await lockedSplit();
     state.resources['demo_swap._stratum_swap'] = swap;
     await backend.write(state, 'demo_swap._stratum_swap');
     state.resources['demo_thing.b'] = thing('b');

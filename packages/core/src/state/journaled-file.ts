@@ -51,21 +51,33 @@ export class JournaledStateFile {
    * complete record), so the next write rewrites the whole file.
    */
   async append(key: string, entry: ResourceState | undefined): Promise<void> {
+    await this.appendMany([[key, entry]]);
+  }
+
+  /**
+   * {@link append} for several steps at once: their records in one write and
+   * one `fdatasync`, so steps that finished together cost one disk flush.
+   * All or none: a failed append cuts the journal back to before the first.
+   */
+  async appendMany(
+    records: readonly (readonly [key: string, entry: ResourceState | undefined])[],
+  ): Promise<void> {
     const base = this.#base;
     if (base === undefined)
       throw new Error('JournaledStateFile.append outside a session: call rewrite first');
-    if (entry !== undefined) checkEntryKey(this.#path, key, entry);
-    const record = Buffer.from(recordLine(key, entry), 'utf8');
+    if (records.length === 0) return;
+    for (const [key, entry] of records) if (entry !== undefined) checkEntryKey(this.#path, key, entry);
+    const bytes = Buffer.from(records.map(([key, entry]) => recordLine(key, entry)).join(''), 'utf8');
     let journalPath = this.#journal?.path;
     try {
       if (this.#journal === undefined) {
         journalPath = journalPathFor(await stateTarget(this.#path));
-        this.#journal = await createJournal(journalPath, base, record);
+        this.#journal = await createJournal(journalPath, base, bytes);
         return;
       }
-      await writeAll(this.#journal.handle, record);
+      await writeAll(this.#journal.handle, bytes);
       await this.#journal.handle.datasync();
-      this.#journal.size += record.length;
+      this.#journal.size += bytes.length;
     } catch (error) {
       await this.#abandon();
       throw new StateError(
