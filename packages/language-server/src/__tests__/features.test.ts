@@ -173,6 +173,25 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     expect(await go(positionOf(CONFIG, '/etc/motd', 2))).toBeNull();
   });
 
+  it('goes from a <kind>.<name>.<attr> reference to the resource block', async () => {
+    const text = `${CONFIG}
+resource "system_file" "copy" {
+  host    = host.web.addr
+  path    = "/etc/motd.copy"
+  content = system_file.motd.path
+}
+`;
+    await client.change(uri, text);
+    await client.diagnosticsFor(uri);
+    const location = (await client.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri },
+      position: positionOf(text, 'system_file.motd.path', 13),
+    })) as Location | null;
+    expect(location?.range.start).toEqual(positionOf(text, 'resource "system_file" "motd"'));
+    await client.change(uri, CONFIG);
+    await client.diagnosticsFor(uri);
+  });
+
   it('lists the blocks as document symbols', async () => {
     const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, {
       textDocument: { uri },
