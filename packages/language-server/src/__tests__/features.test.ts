@@ -92,6 +92,15 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     expect(items.find((i) => i.label === 'resource')?.insertText).toContain('resource "${1:kind}"');
   });
 
+  it('completes a resource reference: the names of a kind, then the attributes written in its block', async () => {
+    const head = `${CONFIG}\nresource "system_file" "copy" {\n  host    = host.web.addr\n  content = `;
+    const names = await completeIn(`${head}system_file.`);
+    expect(labels(names)).toEqual(['motd']);
+    expect(names[0]!.detail).toBe('resource "system_file" "motd"');
+    expect(labels(await completeIn(`${head}system_file.motd.`))).toEqual(['host', 'path', 'content']);
+    expect(labels(await completeIn(`${head}system_secret_file.`))).toEqual(['banner']);
+  });
+
   it('offers the kinds in `resource "`', async () => {
     const items = await completeIn(`${CONFIG}\nresource "sys`);
     expect(labels(items)).toEqual(
