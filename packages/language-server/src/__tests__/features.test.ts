@@ -182,7 +182,7 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     expect(await go(positionOf(CONFIG, '/etc/motd', 2))).toBeNull();
   });
 
-  it('goes from a <kind>.<name>.<attr> reference to the resource block', async () => {
+  it('goes from a <kind>.<name>.<attr> reference to the resource block, and hovers it', async () => {
     const text = `${CONFIG}
 resource "system_file" "copy" {
   host    = host.web.addr
@@ -197,6 +197,13 @@ resource "system_file" "copy" {
       position: positionOf(text, 'system_file.motd.path', 13),
     })) as Location | null;
     expect(location?.range.start).toEqual(positionOf(text, 'resource "system_file" "motd"'));
+    const hover = await client.connection.sendRequest(HoverRequest.type, {
+      textDocument: { uri },
+      position: positionOf(text, 'system_file.motd.path', 18),
+    });
+    const shown = (hover!.contents as MarkupContent).value;
+    expect(shown).toContain('resource `system_file.motd` — kind **system_file**, provider `system`');
+    expect(shown).toContain('`system_file.path`');
     await client.change(uri, CONFIG);
     await client.diagnosticsFor(uri);
   });
