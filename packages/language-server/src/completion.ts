@@ -60,6 +60,13 @@ export function complete({ context, document, registry, hostFields }: Completion
   if (field && !inString) return referenceFields(field[1]!, field[2]!, hostFields);
   const named = /(?:^|[^\w.])(host|secret|var)\.([\w-]*)$/.exec(linePrefix);
   if (named && !inString) return declared(document, named[1] as 'host' | 'secret' | 'var');
+  // Any other root that is a kind starts a resource reference: `<kind>.<name>.<attr>`.
+  const resourceField = /(?:^|[^\w.])(\w+)\.([\w-]+)\.(\w*)$/.exec(linePrefix);
+  if (resourceField && !inString && registry.has(resourceField[1]!))
+    return writtenAttributes(document, resourceField[1]!, resourceField[2]!);
+  const resourceName = /(?:^|[^\w.])(\w+)\.([\w-]*)$/.exec(linePrefix);
+  if (resourceName && !inString && registry.has(resourceName[1]!))
+    return resourcesOf(document, resourceName[1]!);
   if (/^\s*resource\s+"[\w-]*$/.test(linePrefix)) return kinds(registry);
   if (/\b(depends_on|triggered_by)\s*=\s*\[[^\]]*"[\w.-]*$/.test(linePrefix)) return addresses(document);
   if (inString && !/\$\{[^}]*$/.test(linePrefix)) return [];
@@ -167,6 +174,31 @@ function referenceFields(
       detail: `host.${name}.${field}`,
     }));
   return [];
+}
+
+/** The names of the resource blocks of `kind`: what `<kind>.` goes on with. */
+function resourcesOf(document: Document | undefined, kind: string): CompletionItem[] {
+  return (document?.blocks ?? [])
+    .filter((block) => block.kind === 'resource' && block.labels[0]?.value === kind && block.labels[1])
+    .map((block) => ({
+      label: block.labels[1]!.value,
+      kind: CompletionItemKind.Reference,
+      detail: `resource "${kind}" "${block.labels[1]!.value}"`,
+    }));
+}
+
+/** The attributes written in `<kind>.<name>`'s block: what a reference to it can read. */
+function writtenAttributes(document: Document | undefined, kind: string, name: string): CompletionItem[] {
+  const block = (document?.blocks ?? []).find(
+    (b) => b.kind === 'resource' && b.labels[0]?.value === kind && b.labels[1]?.value === name,
+  );
+  return (block?.body ?? [])
+    .filter((item) => item.type === 'attribute')
+    .map((item) => ({
+      label: item.name,
+      kind: CompletionItemKind.Field,
+      detail: `${kind}.${name}.${item.name}`,
+    }));
 }
 
 function addresses(document: Document | undefined): CompletionItem[] {

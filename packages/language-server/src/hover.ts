@@ -2,15 +2,25 @@ import type { Document } from '@stratum/config';
 import { type AttributeDoc, kindDocs, type Registry } from '@stratum/core';
 import type { Hover, Position } from 'vscode-languageserver';
 import { attributeSummary } from './kind-attributes';
-import { blockAt } from './navigation';
+import { blockAt, referenceAt } from './navigation';
 import { spanContains, spanRange } from './ranges';
 
 /**
  * Hover on a kind (the first label of a `resource` block) shows the kind's
  * documentation and its attributes; on an attribute of a resource block, that
- * attribute's. Both come from core's `kindDocs`, the docs site's source.
+ * attribute's; on a resource reference (`system_file.motd.path`), the resource's
+ * kind and the attribute's. All come from core's `kindDocs`, the docs site's source.
  */
 export function hoverAt(document: Document, position: Position, registry: Registry): Hover | undefined {
+  const reference = referenceAt(document, position);
+  const [kind, name, field] = reference?.segments ?? [];
+  if (reference && kind !== undefined && name !== undefined && registry.has(kind)) {
+    const { provider, handler } = registry.forKind(kind);
+    const known = kindDocs(kind, handler).attributes.find((a) => a.name === field);
+    const head = `resource \`${kind}.${name}\` — kind **${kind}**, provider \`${provider.name}\``;
+    const value = known === undefined ? head : `${head}\n\n${attributeHover(kind, known)}`;
+    return { contents: { kind: 'markdown', value }, range: spanRange(reference.span) };
+  }
   const block = blockAt(document, position);
   if (block === undefined || block.kind !== 'resource') return undefined;
   const label = block.labels[0];

@@ -4,13 +4,16 @@ import { headerRange } from './analyze';
 import { allAttributes, allBlocks, allReferences, labelsOf } from './ast-walk';
 import { spanContains, spanRange } from './ranges';
 
-/** The block a `host.x`, `secret.x`, `var.x` reference or a `depends_on` address names. */
+/** The block a `host.x`, `secret.x`, `var.x`, `<kind>.<name>.<attr>` reference or a `depends_on` address names. */
 export function definitionAt(document: Document, position: Position): Range | undefined {
   const reference = referenceAt(document, position);
   if (reference) {
     const [root, name] = reference.segments;
     const kind = root === 'var' ? 'variable' : root;
-    const block = document.blocks.find((b) => b.kind === kind && b.labels[0]?.value === name);
+    const block =
+      document.blocks.find((b) => b.kind === kind && b.labels[0]?.value === name) ??
+      // Any other root is a resource's kind: `system_file.motd.path` names `system_file.motd`.
+      resourceBlock(document, `${root}.${name}`);
     return block ? headerRange(block) : undefined;
   }
   const address = addressAt(document, position);

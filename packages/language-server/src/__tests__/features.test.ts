@@ -83,6 +83,11 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     return Array.isArray(result) ? result : (result?.items ?? []);
   }
   const labels = (items: CompletionItem[]) => items.map((i) => i.label);
+  /** The markdown a hover at `position` of the current document shows. */
+  async function hoverText(position: Position): Promise<string | undefined> {
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
+    return (hover?.contents as MarkupContent | undefined)?.value;
+  }
 
   it('offers the block types at the top level', async () => {
     const items = await completeIn(`${CONFIG}\nres`);
@@ -90,6 +95,15 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
       expect.arrayContaining(['host', 'resource', 'secret', 'variable', 'provider', 'group', 'namespace']),
     );
     expect(items.find((i) => i.label === 'resource')?.insertText).toContain('resource "${1:kind}"');
+  });
+
+  it('completes a resource reference: the names of a kind, then the attributes written in its block', async () => {
+    const head = `${CONFIG}\nresource "system_file" "copy" {\n  host    = host.web.addr\n  content = `;
+    const names = await completeIn(`${head}system_file.`);
+    expect(labels(names)).toEqual(['motd']);
+    expect(names[0]!.detail).toBe('resource "system_file" "motd"');
+    expect(labels(await completeIn(`${head}system_file.motd.`))).toEqual(['host', 'path', 'content']);
+    expect(labels(await completeIn(`${head}system_secret_file.`))).toEqual(['banner']);
   });
 
   it('offers the kinds in `resource "`', async () => {
@@ -132,19 +146,11 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
   it('hovers a kind and an attribute', async () => {
     await client.change(uri, CONFIG);
     await client.diagnosticsFor(uri);
-    const kind = await client.connection.sendRequest(HoverRequest.type, {
-      textDocument: { uri },
-      position: positionOf(CONFIG, 'system_file', 3),
-    });
-    const kindText = (kind!.contents as MarkupContent).value;
+    const kindText = await hoverText(positionOf(CONFIG, 'system_file', 3));
     expect(kindText).toContain('**system_file**');
     expect(kindText).toContain('| `path` |');
     expect(kindText).toContain('The absolute path of the file on the host.');
-    const attribute = await client.connection.sendRequest(HoverRequest.type, {
-      textDocument: { uri },
-      position: positionOf(CONFIG, 'content =', 2),
-    });
-    expect((attribute!.contents as MarkupContent).value).toMatch(/^`system_file.content`: .+\n\n\S/);
+    expect(await hoverText(positionOf(CONFIG, 'content =', 2))).toMatch(/^`system_file.content`: .+\n\n\S/);
     const nothing = await client.connection.sendRequest(HoverRequest.type, {
       textDocument: { uri },
       position: { line: 3, character: 0 },
@@ -171,6 +177,28 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
       positionOf(CONFIG, 'resource "system_file" "motd"'),
     );
     expect(await go(positionOf(CONFIG, '/etc/motd', 2))).toBeNull();
+  });
+
+  it('goes from a <kind>.<name>.<attr> reference to the resource block, and hovers it', async () => {
+    const text = `${CONFIG}
+resource "system_file" "copy" {
+  host    = host.web.addr
+  path    = "/etc/motd.copy"
+  content = system_file.motd.path
+}
+`;
+    await client.change(uri, text);
+    await client.diagnosticsFor(uri);
+    const location = (await client.connection.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri },
+      position: positionOf(text, 'system_file.motd.path', 13),
+    })) as Location | null;
+    expect(location?.range.start).toEqual(positionOf(text, 'resource "system_file" "motd"'));
+    const shown = await hoverText(positionOf(text, 'system_file.motd.path', 18));
+    expect(shown).toContain('resource `system_file.motd` — kind **system_file**, provider `system`');
+    expect(shown).toContain('`system_file.path`');
+    await client.change(uri, CONFIG);
+    await client.diagnosticsFor(uri);
   });
 
   it('lists the blocks as document symbols', async () => {
