@@ -298,6 +298,24 @@ describe.skipIf(!tier.run)('symlinks, lines, sysctl, users and groups on a fresh
         await update('system_apt_repo', 'local', attrs, r);
         expect(await drift('system_apt_repo', 'local', r)).toMatchObject(NO_DRIFT);
 
+        // The one-line form: `<name>.list` replaces `<name>.sources`, the key stays, apt still reads the repository.
+        const oneLine = await update('system_apt_repo', 'local', { ...attrs, format: 'one-line' }, r);
+        expect(oneLine).toMatchObject({ format: 'one-line', key_sha256: r.key_sha256 });
+        expect(await inDroplet('cat /etc/apt/sources.list.d/stratum-local.list')).toBe(
+          'deb [signed-by=/etc/apt/keyrings/stratum-local.asc] file:/srv/repo ./\n',
+        );
+        expect((await droplet.exec('ls /etc/apt/sources.list.d/stratum-local.sources')).code).not.toBe(0);
+        expect(await inDroplet('apt-cache policy stratum-hello')).toContain('file:/srv/repo ./ Packages');
+        expect(await drift('system_apt_repo', 'local', oneLine)).toMatchObject(NO_DRIFT);
+        await inDroplet('sed -i "s| ./$| stable|" /etc/apt/sources.list.d/stratum-local.list');
+        expect((await drift('system_apt_repo', 'local', oneLine)).changes).toEqual([
+          { field: 'suites', from: ['./'], to: ['stable'] },
+        ]);
+        // Back to deb822: the .list goes.
+        await update('system_apt_repo', 'local', attrs, oneLine);
+        expect((await droplet.exec('ls /etc/apt/sources.list.d/stratum-local.list')).code).not.toBe(0);
+        expect(await drift('system_apt_repo', 'local', r)).toMatchObject(NO_DRIFT);
+
         // A repository signed by another key than the one given: apt-get update refuses it, and the step says so.
         const other = buildLocalAptRepo('stratum-other');
         try {

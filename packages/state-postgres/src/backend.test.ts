@@ -56,6 +56,25 @@ describe('postgresStateBackend', () => {
     expect(rows.trim()).toBe('file.b');
   });
 
+  it('writes the entries of many steps in one transaction: puts and a delete', async () => {
+    const url = await freshDb();
+    const backend = postgresStateBackend(url, { env });
+    const lease = await backend.lock({ command: 'test' });
+    const state: State = { version: 1, resources: { 'file.a': entry('file', 'a', { v: 1 }) } };
+    await backend.write(state, 'file.a');
+    delete state.resources['file.a'];
+    state.resources['file.b'] = entry('file', 'b', { v: 2 });
+    state.resources['file.c'] = entry('file', 'c', { v: 3 });
+    await backend.writeMany?.(state, ['file.a', 'file.b', 'file.c']);
+    await lease.release();
+    expect(await postgresStateBackend(url, { env }).read()).toEqual(state);
+    const rows = await server.psql(
+      new URL(url).pathname.slice(1),
+      'SELECT key FROM stratum.resources ORDER BY key',
+    );
+    expect(rows.trim().split('\n')).toEqual(['file.b', 'file.c']);
+  });
+
   it('keeps attribute key order, so a state reads back byte-identical', async () => {
     const url = await freshDb();
     const state: State = {

@@ -112,6 +112,22 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
     return known ?? stateId(client, name);
   };
   const sideOf = (key: string) => (shared !== undefined && isSharedKey(key) ? shared : own);
+  /** Stores entry `key` as `entry` holds it, or removes its row when `entry` is undefined. */
+  const writeRow = async (client: pg.Client, key: string, entry: ResourceState | undefined) => {
+    const id = await idOf(client, sideOf(key));
+    if (entry === undefined) {
+      await client.query('DELETE FROM stratum.resources WHERE state_id = $1 AND key = $2', [id, key]);
+      return;
+    }
+    await client.query(
+      `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
+       VALUES ($1, $2, $3, $4, $5, $6::json)
+       ON CONFLICT (state_id, key) DO UPDATE
+         SET kind = EXCLUDED.kind, name = EXCLUDED.name, provider = EXCLUDED.provider,
+             attrs = EXCLUDED.attrs, updated_at = now()`,
+      [id, key, entry.addr.kind, entry.addr.name, entry.provider, JSON.stringify(entry.attrs)],
+    );
+  };
 
   const keepLocally = async (state: State): Promise<string> => {
     if (recovery === undefined) {
@@ -125,6 +141,39 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
     if (shared === undefined) await saveState(recovery, state);
     else await saveSplit(recovery, join(recovery, '..', '_shared.json'), state);
     return recovery;
+  };
+
+  // The entries of steps one vector write did, in one transaction: one
+  // commit (one WAL flush on the server) for all of them, not one each.
+  const writeMany = async (state: State, keys: readonly string[]): Promise<void> => {
+    if (recovery !== undefined) {
+      await keepLocally(state);
+      return;
+    }
+    try {
+      await withClient(async (client) => {
+        const many = keys.length > 1;
+        if (many) await client.query('BEGIN');
+        try {
+          for (const key of keys) await writeRow(client, key, state.resources[key]);
+          if (many) await client.query('COMMIT');
+        } catch (error) {
+          if (many) await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      const path = await keepLocally(state);
+      const cause = fail('StateWriteFailed', 'write', error, '');
+      throw new StateError(
+        'StateWriteFailed',
+        location,
+        `${cause.message}; this run's state (every step that finished) is kept in ${path}`,
+        {
+          hint: `when the database is back, review that file and copy it in with \`stratum state push --force -s ${path} '${location}'\` (add -n NAME in namespace mode); the file lock no longer applies, so run nothing else against this state meanwhile`,
+        },
+      );
+    }
   };
 
   return {
@@ -193,41 +242,9 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
       };
     },
 
-    async write(state, key) {
-      if (recovery !== undefined) {
-        await keepLocally(state);
-        return;
-      }
-      const entry = state.resources[key];
-      try {
-        await withClient(async (client) => {
-          const id = await idOf(client, sideOf(key));
-          if (entry === undefined) {
-            await client.query('DELETE FROM stratum.resources WHERE state_id = $1 AND key = $2', [id, key]);
-            return;
-          }
-          await client.query(
-            `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
-             VALUES ($1, $2, $3, $4, $5, $6::json)
-             ON CONFLICT (state_id, key) DO UPDATE
-               SET kind = EXCLUDED.kind, name = EXCLUDED.name, provider = EXCLUDED.provider,
-                   attrs = EXCLUDED.attrs, updated_at = now()`,
-            [id, key, entry.addr.kind, entry.addr.name, entry.provider, JSON.stringify(entry.attrs)],
-          );
-        });
-      } catch (error) {
-        const path = await keepLocally(state);
-        const cause = fail('StateWriteFailed', 'write', error, '');
-        throw new StateError(
-          'StateWriteFailed',
-          location,
-          `${cause.message}; this run's state (every step that finished) is kept in ${path}`,
-          {
-            hint: `when the database is back, review that file and copy it in with \`stratum state push --force -s ${path} '${location}'\` (add -n NAME in namespace mode); the file lock no longer applies, so run nothing else against this state meanwhile`,
-          },
-        );
-      }
-    },
+    write: (state, key) => writeMany(state, [key]),
+
+    writeMany,
 
     async replace(state) {
       try {
