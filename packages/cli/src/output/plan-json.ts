@@ -30,6 +30,17 @@ const fieldChange = z.object({
   to: jsonValue,
 });
 
+export const planSummarySchema = z.object({
+  create: z.int().nonnegative(),
+  update: z.int().nonnegative(),
+  delete: z.int().nonnegative(),
+  noop: z.int().nonnegative(),
+  drifted: z.int().nonnegative(),
+  missing: z.int().nonnegative(),
+  unreadable: z.int().nonnegative(),
+  unreachable: z.int().nonnegative(),
+});
+
 /**
  * The one definition of the document: `PlanDocument` is inferred from it and
  * `schemas/plan.schema.json` is generated from it, so the type, the output
@@ -43,16 +54,7 @@ export const planDocumentSchema = z
     configs: z.array(z.string()),
     state: z.string(),
     refreshed: z.boolean().meta({ description: 'True when any step carries a drift annotation.' }),
-    summary: z.object({
-      create: z.int().nonnegative(),
-      update: z.int().nonnegative(),
-      delete: z.int().nonnegative(),
-      noop: z.int().nonnegative(),
-      drifted: z.int().nonnegative(),
-      missing: z.int().nonnegative(),
-      unreadable: z.int().nonnegative(),
-      unreachable: z.int().nonnegative(),
-    }),
+    summary: planSummarySchema,
     warnings: z.array(z.string()),
     steps: z.array(
       z.object({
@@ -94,9 +96,14 @@ export type PlanDocument = z.infer<typeof planDocumentSchema>;
 
 /** The published JSON Schema (draft 2020-12) of {@link planDocumentSchema}. */
 export function planJsonSchema(): Record<string, unknown> {
+  return publishedSchema('plan', planDocumentSchema);
+}
+
+/** A schema as shipped in `schemas/NAME.schema.json`, with the `$id` the docs site serves it at. */
+export function publishedSchema(name: string, schema: z.ZodType): Record<string, unknown> {
   return {
-    $id: 'https://stratum-iac.github.io/stratum/schemas/plan.schema.json',
-    ...z.toJSONSchema(planDocumentSchema, { target: 'draft-2020-12' }),
+    $id: `https://stratum-iac.github.io/stratum/schemas/${name}.schema.json`,
+    ...z.toJSONSchema(schema, { target: 'draft-2020-12' }),
   };
 }
 
