@@ -2,8 +2,9 @@
 // hand-written provider pages include, from `kindDocs` over the built
 // providers: the kinds' zod schemas are the one source of these tables (the
 // language server's hover reads the same). Also writes the JSON Schema of the
-// state file from core's zod schema. Output is generated, not committed.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// state file from core's zod schema, and serves the CLI's committed schemas of
+// `plan --json` and `apply --json`. Output is generated, not committed.
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kindDocs, Registry, stateFileSchema } from '@stratum/core';
@@ -92,6 +93,9 @@ export function generate(outDir = docsDir) {
     resolve(schemasDir, 'state.schema.json'),
     `${JSON.stringify(z.toJSONSchema(stateFileSchema, { io: 'input' }), null, 2)}\n`,
   );
+  for (const name of ['plan.schema.json', 'apply-event.schema.json']) {
+    copyFileSync(resolve(docsDir, '../packages/cli/schemas', name), resolve(schemasDir, name));
+  }
   return kinds;
 }
 

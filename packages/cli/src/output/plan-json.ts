@@ -1,4 +1,5 @@
-import { addrKey, type Plan } from '@stratum/core';
+import { addrKey, type JsonValue, type Plan } from '@stratum/core';
+import { z } from 'zod';
 import type { Sources } from '../sources';
 
 /**
@@ -9,7 +10,104 @@ import type { Sources } from '../sources';
  */
 export const PLAN_FORMAT_VERSION = 1;
 
-export function planDocument(plan: Plan, sources: Sources) {
+/** One instance, so the schema has one `$defs/JsonValue` rather than a copy per use. */
+const jsonValue: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValue),
+      z.record(z.string(), jsonValue),
+    ]),
+  )
+  .meta({ id: 'JsonValue' });
+
+const fieldChange = z.object({
+  field: z.string().meta({ description: 'Dotted path (`env.PORT`), or `<root>` for the whole value.' }),
+  from: jsonValue,
+  to: jsonValue,
+});
+
+export const planSummarySchema = z.object({
+  create: z.int().nonnegative(),
+  update: z.int().nonnegative(),
+  delete: z.int().nonnegative(),
+  noop: z.int().nonnegative(),
+  drifted: z.int().nonnegative(),
+  missing: z.int().nonnegative(),
+  unreadable: z.int().nonnegative(),
+  unreachable: z.int().nonnegative(),
+});
+
+/**
+ * The one definition of the document: `PlanDocument` is inferred from it and
+ * `schemas/plan.schema.json` is generated from it, so the type, the output
+ * and the published schema cannot disagree.
+ */
+export const planDocumentSchema = z
+  .object({
+    format_version: z.literal(PLAN_FORMAT_VERSION),
+    mode: z.enum(['bundle', 'namespace']),
+    namespace: z.string().nullable(),
+    configs: z.array(z.string()),
+    state: z.string(),
+    refreshed: z.boolean().meta({ description: 'True when any step carries a drift annotation.' }),
+    summary: planSummarySchema,
+    warnings: z.array(z.string()),
+    steps: z.array(
+      z.object({
+        address: z.string().meta({ description: '`kind.name`' }),
+        kind: z.string(),
+        name: z.string(),
+        provider: z.string(),
+        action: z.enum(['create', 'update', 'delete', 'noop']),
+        changes: z.array(fieldChange),
+        drift: z
+          .object({
+            changes: z.array(fieldChange),
+            missing: z.boolean(),
+            unreadable: z.string().optional(),
+            unreachable: z.literal(true).optional(),
+            observed: jsonValue.optional(),
+          })
+          .nullable(),
+        trigger: z
+          .object({
+            verb: z.string(),
+            by: z.array(z.string()),
+            pending: z.array(z.string()),
+          })
+          .nullable(),
+        // Redacted attrs: desired is null for a delete, prior null for a create.
+        desired: jsonValue,
+        prior: jsonValue,
+      }),
+    ),
+  })
+  .meta({
+    title: 'stratum plan --json',
+    description:
+      'The document `stratum plan --json` prints. Secrets appear only as `__secret` marker objects.',
+  });
+
+export type PlanDocument = z.infer<typeof planDocumentSchema>;
+
+/** The published JSON Schema (draft 2020-12) of {@link planDocumentSchema}. */
+export function planJsonSchema(): Record<string, unknown> {
+  return publishedSchema('plan', planDocumentSchema);
+}
+
+/** A schema as shipped in `schemas/NAME.schema.json`, with the `$id` the docs site serves it at. */
+export function publishedSchema(name: string, schema: z.ZodType): Record<string, unknown> {
+  return {
+    $id: `https://stratum-iac.github.io/stratum/schemas/${name}.schema.json`,
+    ...z.toJSONSchema(schema, { target: 'draft-2020-12' }),
+  };
+}
+
+export function planDocument(plan: Plan, sources: Sources): PlanDocument {
   return {
     format_version: PLAN_FORMAT_VERSION,
     mode: sources.mode,
@@ -18,16 +116,19 @@ export function planDocument(plan: Plan, sources: Sources) {
     state: sources.statePath,
     refreshed: plan.wasRefreshed(),
     summary: plan.summary(),
-    warnings: plan.warnings,
+    warnings: [...plan.warnings],
     steps: plan.steps.map((step) => ({
       address: addrKey(step.addr),
       kind: step.addr.kind,
       name: step.addr.name,
       provider: step.provider,
       action: step.action,
-      changes: step.changes,
-      drift: step.drift ?? null,
-      trigger: step.trigger ?? null,
+      changes: [...step.changes],
+      drift: step.drift === undefined ? null : { ...step.drift, changes: [...step.drift.changes] },
+      trigger:
+        step.trigger === undefined
+          ? null
+          : { ...step.trigger, by: [...step.trigger.by], pending: [...step.trigger.pending] },
       desired: step.desired,
       prior: step.prior,
     })),

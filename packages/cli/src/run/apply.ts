@@ -5,16 +5,13 @@ import {
   checkSavedConfigs,
   DestroyRefusedError,
   type EngineApplyResult,
-  type JsonObject,
   type Plan,
-  type PlannedResource,
-  type RedactionMap,
-  redactInto,
   redactPlan,
   StratumError,
 } from '@stratum/core';
 import { CliError } from '../errors';
 import { type CliIo, styler } from '../io';
+import { applyJsonEmitter, type Emit, messageOf, stepEventJson, stepEventOf } from '../output/apply-json';
 import { driftParts, renderPlanLines, secretDigestsFrom } from '../output/plan-text';
 import { createProgress } from '../output/progress';
 import { engineFor, type Loaded, loadConfig, logLines, type PlanFlags } from '../pipeline';
@@ -54,10 +51,10 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
   const loaded = await loadConfig(flags, io);
   const configs = await configDigests(loaded.sources);
   if (saved) checkSavedConfigs(saved, configs);
-  const emit = jsonEmitter(flags, io, loaded.extracted.redaction);
+  const emit = flags.json ? applyJsonEmitter(io, loaded.extracted.redaction) : undefined;
   const showPlan = (plan: Plan) => {
     const shown = redactPlan(plan);
-    if (emit) emit({ type: 'plan', summary: shown.summary(), steps: shown.steps.map(stepEvent) });
+    if (emit) emit({ type: 'plan', summary: shown.summary(), steps: shown.steps.map(stepEventOf) });
     else
       for (const line of renderPlanLines(shown, styler(io.color.out), secretDigestsFrom(loaded.registry)))
         io.out(line);
@@ -91,7 +88,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
       parallelism: flags.parallelism,
       onEvent: (event) => {
         if (event.type === 'log') return printLog(event);
-        if (emit) emit({ type: event.type, ...stepEvent(event.step), ...eventExtra(event) });
+        if (emit) emit(stepEventJson(event));
         else if (event.type === 'step_start') progress.start(event.step, event.host);
         else if (event.type === 'step_done') progress.done(event.step, event.elapsedMs);
         else progress.failed(event.step);
@@ -199,33 +196,4 @@ function postApplyLine(plan: Plan): string {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-type Emit = (event: Record<string, unknown>) => void;
-
-/** `apply --json`: one JSON object per line, versioned by the first event. */
-function jsonEmitter(flags: ApplyCommandFlags, io: CliIo, redaction: RedactionMap): Emit | undefined {
-  if (!flags.json) return undefined;
-  io.out(JSON.stringify({ type: 'stream', format_version: 1 }));
-  // Error messages can carry a provider's stderr, which could echo a secret.
-  return (event) => io.out(JSON.stringify(redactInto(event as JsonObject, redaction)));
-}
-
-function stepEvent(step: PlannedResource) {
-  return { address: addrKey(step.addr), action: step.action };
-}
-
-function eventExtra(
-  event:
-    | { type: 'step_start'; host: string | undefined }
-    | { type: 'step_done'; elapsedMs: number }
-    | { type: 'step_failed'; error: unknown },
-) {
-  if (event.type === 'step_done') return { elapsed_ms: Math.round(event.elapsedMs) };
-  if (event.type === 'step_failed') return { error: messageOf(event.error) };
-  return { host: event.host ?? null };
 }
