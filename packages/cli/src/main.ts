@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import packageJson from '../package.json';
 import { applyCommand } from './commands/apply';
+import { importCommand } from './commands/import';
 import { planCommand } from './commands/plan';
 import type { CommandRunner } from './commands/runner';
 import { STATE_SUBCOMMANDS, stateCommand } from './commands/state';
@@ -17,7 +18,7 @@ export const EXIT_CODES = `Exit codes:
   141  stdout was closed before stratum was done (e.g. piped into head); nothing is printed`;
 
 /** The top-level commands, for the did-you-mean of a mistyped one. */
-const COMMANDS = ['plan', 'apply', 'status', 'state', 'validate', 'fmt', 'graph', 'completion'];
+const COMMANDS = ['plan', 'apply', 'status', 'state', 'import', 'validate', 'fmt', 'graph', 'completion'];
 
 /**
  * yargs lists an unknown `--kebab-flag` twice (`kebab-flag, kebabFlag`, its
@@ -99,6 +100,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .command(applyCommand(runner))
     .command(statusCommand(runner))
     .command(stateCommand(runner))
+    .command(importCommand(runner))
     .command(validateCommand(runner))
     .command(fmtCommand(runner))
     .command(graphCommand(runner))

@@ -25,6 +25,7 @@ export { createEngine } from './engine/engine';
 export type { EngineEvent } from './engine/events';
 export type { GuardOptions } from './engine/guards';
 export { checkGuards, DestroyRefusedError } from './engine/guards';
+export { importTargets } from './engine/import';
 export { maskValues } from './engine/mask';
 export type { RunDescription } from './engine/run-history';
 export type { OperationOutcome, RunOperationContext } from './engine/run-operation';
@@ -173,7 +174,7 @@ export {
   editState,
   forgetResources,
   moveResource,
-  recordResource,
+  recordResources,
   refusePlaceholder,
   StateSurgeryError,
 } from './state/surgery';

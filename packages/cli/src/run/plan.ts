@@ -1,4 +1,5 @@
 import {
+  type Engine,
   type EnginePlanOptions,
   findUnresolvedPlaceholder,
   type Plan,
@@ -77,6 +78,16 @@ export async function planned(
   if (!options.refresh && !options.repair) {
     return engineFor(loaded, io, { transport: offlineTransport }).plan(loaded.desired, options);
   }
+  return withHostEngine(loaded, io, flags, (engine) => engine.plan(loaded.desired, options));
+}
+
+/** Runs `work` with an engine that reaches the hosts, through a runtime opened for it and closed after. */
+export async function withHostEngine<T>(
+  loaded: Loaded,
+  io: CliIo,
+  flags: PlanFlags,
+  work: (engine: Engine) => Promise<T>,
+): Promise<T> {
   const runtime = openHostRuntime(loaded.extracted, io, {
     verbose: flags.verbose,
     sshConfig: flags.sshConfig,
@@ -88,7 +99,7 @@ export async function planned(
       verbose: flags.verbose,
       parallelism: flags.parallelism,
     });
-    return await engine.plan(loaded.desired, options);
+    return await work(engine);
   } finally {
     await runtime.close();
   }

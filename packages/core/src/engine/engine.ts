@@ -18,6 +18,7 @@ import { type ProviderSettings, parseProviderSettings, validateProviderSettings 
 import { type ApplyOutcome, applyPlan } from './apply-plan';
 import type { EngineEvent } from './events';
 import { checkGuards } from './guards';
+import { importResources } from './import';
 import { type RunDescription, runRecorder, stepsOf } from './run-history';
 
 /** What an {@link Engine} works with. */
@@ -110,6 +111,16 @@ export interface Engine {
    * `outcome.failure`, and state holds every step that finished.
    */
   apply(desired: readonly DesiredResource[], options?: EngineApplyOptions): Promise<EngineApplyResult>;
+  /**
+   * `stratum import`: reads the named resources (in `desired`, not in state)
+   * from their hosts and records them under the lock as an apply would have;
+   * returns the keys recorded. `args` makes it a run in the history.
+   */
+  import(
+    desired: readonly DesiredResource[],
+    addrs: readonly string[],
+    args?: readonly string[],
+  ): Promise<readonly string[]>;
 }
 
 /** An {@link Engine} over the given providers, transport and state. */
@@ -170,6 +181,11 @@ export function createEngine(options: EngineOptions): Engine {
     },
 
     refresh,
+
+    import(desired, addrs, args) {
+      const ctx = { registry: options.registry, state: options.state, redaction: options.redaction, refresh };
+      return importResources(ctx, desired, addrs, args);
+    },
 
     async apply(desired, applyOptions = {}) {
       const lease = await options.state.lock({

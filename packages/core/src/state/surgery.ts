@@ -9,12 +9,20 @@ import { finishRun, type RunKind, startRun } from './history';
 export type StateSurgeryErrorCode =
   /** An address the command names is not in state. */
   | 'StateAddressNotFound'
-  /** `state mv`: the destination address is already in state. */
+  /** `state mv`: the destination address is already in state; `import`: the resource is. */
   | 'StateAddressTaken'
   /** `state mv`: the two addresses are of different kinds. */
   | 'StateMoveKindMismatch'
   /** The entry holds an unresolved-secret placeholder, a plan-only value that must never be recorded. */
-  | 'StatePlaceholder';
+  | 'StatePlaceholder'
+  /** `import`: the address is not declared in the config. */
+  | 'ImportNotInConfig'
+  /** `import`: the kind has neither a probe nor a `read`. */
+  | 'ImportCannotRead'
+  /** `import`: the resource does not exist on its host. */
+  | 'ImportAbsent'
+  /** `import`: the resource could not be read (host unreachable, read failed). */
+  | 'ImportUnreadable';
 
 export class StateSurgeryError extends StratumError<StateSurgeryErrorCode> {
   static override readonly marker: string = '@stratum/core/StateSurgeryError';
@@ -131,29 +139,33 @@ export function moveResource(
   );
 }
 
-/** `import`: records `entry` (already redacted) for a resource not yet in state. */
-export function recordResource(
+/** `import`: records entries (already redacted) for resources not yet in state, all or none. */
+export function recordResources(
   backend: StateBackend,
-  entry: ResourceState,
+  entries: readonly ResourceState[],
   args?: readonly string[],
 ): Promise<readonly string[]> {
-  const key = addrKey(entry.addr);
   return editState(
     backend,
     'stratum import',
     (state) => {
-      if (state.resources[key] !== undefined) {
-        throw new StateSurgeryError(
-          'StateAddressTaken',
-          `${key} is already in ${backend.location}: nothing to import`,
-          '`stratum plan --refresh` shows how it differs from the host',
-        );
-      }
-      refusePlaceholder(entry, key);
-      state.resources[key] = entry;
-      return [key];
+      const keys = entries.map((entry) => addrKey(entry.addr));
+      for (const key of keys)
+        if (state.resources[key] !== undefined) throw alreadyInState(key, backend.location);
+      for (const entry of entries) refusePlaceholder(entry, addrKey(entry.addr));
+      for (const entry of entries) state.resources[addrKey(entry.addr)] = entry;
+      return keys;
     },
     args,
+  );
+}
+
+/** The refusal of an import whose resource state already tracks. */
+export function alreadyInState(key: string, location: string): StateSurgeryError {
+  return new StateSurgeryError(
+    'StateAddressTaken',
+    `${key} is already in ${location}: nothing to import`,
+    `\`stratum plan\` shows how it differs from the config; \`stratum state rm ${key}\` first to import it again`,
   );
 }
 
