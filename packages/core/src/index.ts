@@ -2,6 +2,16 @@
 import './node-version';
 
 export { addrKey, instanceName, parseAddr, parseInstanceName } from './addr';
+export type { AfterApplyRef } from './after-apply';
+export {
+  afterApplyMarker,
+  afterApplyRefs,
+  holdsAfterApply,
+  isWholeAfterApply,
+  KNOWN_AFTER_APPLY,
+  renderAfterApply,
+  substituteAfterApply,
+} from './after-apply';
 export type { NamespaceResources, ResourceClaims } from './claims/check';
 export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';
 export type { Claim, HostClaims, NameClaim, PortClaim } from './claims/claims';

@@ -198,6 +198,17 @@ export interface KindHandler<A = JsonObject> {
   readonly secrets?: KindSecrets | undefined;
 
   /**
+   * Attributes the kind computes while it applies and records in state (a
+   * docker image's `image_id`, a checkout's `commit_sha`), each with a
+   * sentence for the docs. Another resource may read them
+   * (`docker_image.app.image_id`): such a value is known after apply — the
+   * plan shows it so, and the engine substitutes what the producer's step
+   * recorded. Outputs are strings. Reading an attribute that is neither
+   * written in the block nor listed here is refused.
+   */
+  readonly outputs?: Readonly<Record<string, string>> | undefined;
+
+  /**
    * Attributes state records as a digest under another name:
    * `{ content: 'sha256' }` means state keeps `sha256`, the hex SHA-256 of
    * `content`'s UTF-8 bytes, never `content` itself. The planner diffs the

@@ -91,6 +91,13 @@ export interface ResourceRefSite {
   /** The referenced resource's address (`system_file.conf`, `system_user.deploy["web1"]`). */
   target: string;
   location: SourceLocation;
+  /**
+   * Set when the reference reads an attribute the producer's block does not
+   * write: one its kind computes at apply (`image_id`). The value is then a
+   * known-after-apply marker (see `after-apply.ts`), and validation checks
+   * that the producer's kind lists the attribute in its `outputs`.
+   */
+  output?: string | undefined;
 }
 
 /** Where one `secret.*` reference was written in a resource block. */

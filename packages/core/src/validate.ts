@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import { addrKey, parseAddr } from './addr';
 import { didYouMean } from './did-you-mean';
 import { StratumError } from './errors';
 import { PLANNER_ATTRS } from './plan/depends-on';
@@ -16,7 +17,9 @@ export type DiagnosticCode =
   | 'UnknownProvider'
   | 'UnknownKind'
   | 'SecretInUnsupportedAttr'
-  | 'TriggerUnsupported';
+  | 'TriggerUnsupported'
+  | 'UnknownResourceAttribute'
+  | 'KnownAfterApplyInIdentity';
 
 /** One finding about a desired resource, with where in the config it was found. */
 export interface Diagnostic {
@@ -48,6 +51,7 @@ interface AttrProblem {
  */
 export function validateDesired(resources: readonly DesiredResource[], registry: Registry): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
+  const written = writtenAttrs(resources);
   for (const resource of resources) {
     const prefix = `${resource.addr.kind}.${resource.addr.name}`;
     let handler: KindHandler<unknown>;
@@ -67,6 +71,7 @@ export function validateDesired(resources: readonly DesiredResource[], registry:
     }
     diagnostics.push(...secretPlacement(resource, handler));
     diagnostics.push(...triggerPlacement(resource, handler));
+    diagnostics.push(...afterApplyReads(resource, handler, registry, written));
     for (const problem of attrProblems(handler.schema, resource.attrs)) {
       diagnostics.push({
         severity: 'error',
@@ -79,6 +84,78 @@ export function validateDesired(resources: readonly DesiredResource[], registry:
     }
   }
   return diagnostics;
+}
+
+/** Per address, the attributes its block writes: what a reference may read before apply. */
+function writtenAttrs(resources: readonly DesiredResource[]): ReadonlyMap<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const resource of resources) out.set(addrKey(resource.addr), Object.keys(resource.attrs));
+  return out;
+}
+
+/**
+ * References to attributes the producer's block does not write (the config
+ * made them known-after-apply markers): allowed when the producer's kind
+ * computes the attribute (`KindHandler.outputs`), and never in an identity
+ * attribute of the reader — which thing on the host a resource is must be
+ * known when the plan is made (claims, state keys and deletes rely on it).
+ */
+function afterApplyReads(
+  resource: DesiredResource,
+  handler: KindHandler<unknown>,
+  registry: Registry,
+  written: ReadonlyMap<string, readonly string[]>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { kind, name } = resource.addr;
+  const identity = new Set(handler.identity ?? []);
+  for (const site of resource.source?.refs ?? []) {
+    if (site.output === undefined) continue;
+    const producerKind = parseAddr(site.target).kind;
+    const outputs = registry.has(producerKind)
+      ? (registry.forKind(producerKind).handler.outputs ?? {})
+      : undefined;
+    // An unknown producer kind is reported at the producer itself.
+    if (outputs === undefined) continue;
+    const reference = `${site.target}.${site.output}`;
+    if (!Object.hasOwn(outputs, site.output)) {
+      const computed = Object.keys(outputs);
+      const blockAttrs = written.get(site.target) ?? [];
+      out.push({
+        severity: 'error',
+        code: 'UnknownResourceAttribute',
+        message: `${kind}.${name}: resource \`${site.target}\` sets no attribute \`${site.output}\` (in reference \`${reference}\`)`,
+        addr: resource.addr,
+        location: site.location,
+        hint: `a reference reads an attribute written in the resource's block${listed(' (here: ', blockAttrs, ')')}${
+          computed.length === 0
+            ? `; \`${producerKind}\` computes no value at apply`
+            : ` or one \`${producerKind}\` computes at apply: ${computed.map((a) => `\`${a}\``).join(', ')}`
+        }${didYouMeanHint(site.output, [...blockAttrs, ...computed])}`,
+      });
+      continue;
+    }
+    if (identity.has(site.attr)) {
+      out.push({
+        severity: 'error',
+        code: 'KnownAfterApplyInIdentity',
+        message: `${kind}.${name}: \`${site.attr}\` reads \`${reference}\`, which is known only after apply — but \`${site.attr}\` says which thing on the host \`${kind}\` is, and that must be known when the plan is made`,
+        addr: resource.addr,
+        location: site.location,
+        hint: 'write the value out here, or read an attribute written in the block',
+      });
+    }
+  }
+  return out;
+}
+
+function listed(open: string, items: readonly string[], close: string): string {
+  return items.length === 0 ? '' : `${open}${items.map((a) => `\`${a}\``).join(', ')}${close}`;
+}
+
+function didYouMeanHint(word: string, candidates: readonly string[]): string {
+  const guess = didYouMean(word, candidates);
+  return guess === undefined ? '' : `; did you mean \`${guess}\`?`;
 }
 
 /** Thrown by {@link parseAttrs}; `problems` holds one plain message per problem. */

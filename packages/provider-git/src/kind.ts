@@ -22,6 +22,10 @@ const GIT_TIMEOUT_MS = 30 * 60_000;
 export const gitRepoKind: KindHandler<GitRepoAttrs> = {
   schema: gitRepoSchema,
   identity: ['host', 'path'],
+  outputs: {
+    commit_sha:
+      'The full id of the commit the checkout is on after the last apply. A command that reads it (`git_repo.<name>.commit_sha`, bare or in a template) runs again whenever an apply moves the checkout.',
+  },
 
   // Two checkouts in one directory would overwrite each other.
   claims: ({ attrs }) => ({

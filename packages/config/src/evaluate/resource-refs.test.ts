@@ -102,7 +102,7 @@ describe('references between resources', () => {
     ]);
   });
 
-  it('refuses what cannot be known before apply, and says what can be read', () => {
+  it('makes an attribute the block does not write a known-after-apply marker, for validation to judge', () => {
     const body = strat(
       'resource "docker_image" "app" {',
       '  host = host.a.addr',
@@ -111,15 +111,49 @@ describe('references between resources', () => {
       'resource "ssh_exec" "run" {',
       '  host = host.a.addr',
       '  command = "docker run ${docker_image.app.image_id}"',
+      '  env = { IMAGE = docker_image.app.image_id }',
+      '}',
+    );
+    const run = byAddr(body, 'ssh_exec.run')!;
+    expect(run.attrs).toMatchObject({
+      command: 'docker run <known-after-apply:docker_image.app.image_id>',
+      env: { IMAGE: '<known-after-apply:docker_image.app.image_id>' },
+    });
+    // The site says which attribute was read, so `validate` can check the kind computes it.
+    expect(run.source?.refs).toEqual([
+      {
+        attr: 'command',
+        target: 'docker_image.app',
+        output: 'image_id',
+        location: expect.objectContaining({ file: 'refs.strat', line: 11, column: 27 }),
+      },
+      {
+        attr: 'env',
+        target: 'docker_image.app',
+        output: 'image_id',
+        location: expect.objectContaining({ line: 12, column: 19 }),
+      },
+    ]);
+  });
+
+  it('refuses a field of an attribute the block does not write: a computed value is a string', () => {
+    const body = strat(
+      'resource "docker_image" "app" {',
+      '  host = host.a.addr',
+      '  tag = "app:1"',
+      '}',
+      'resource "ssh_exec" "run" {',
+      '  host = host.a.addr',
+      '  command = docker_image.app.image_id.short',
       '}',
     );
     const err = expectConfigError(() => load(body), {
       code: 'UnknownResourceAttribute',
       message:
-        'resource `docker_image.app` sets no attribute `image_id` (in reference `docker_image.app.image_id`)',
+        'resource `docker_image.app` sets no attribute `image_id`, so `docker_image.app.image_id.short` cannot read a field of it',
       file: 'refs.strat',
       line: 11,
-      column: 27,
+      column: 13,
     });
     expect(err.hint).toContain('`host`, `tag`');
   });

@@ -1,4 +1,5 @@
 import {
+  afterApplyMarker,
   type DesiredResource,
   type JsonValue,
   parseInstanceName,
@@ -27,14 +28,17 @@ export interface MetReference {
   readonly span: Span;
   /** The producer's secret sites in the attribute read: the value carries those secrets. */
   readonly carried: readonly SecretRefSite[];
+  /** The attribute read, when the producer's block does not write it: a value known after apply. */
+  readonly output?: string | undefined;
 }
 
 /**
  * Resolves `<kind>.<name>[["key"]].<attr>[.<field>...]` to the attribute as
  * written in the producer's block (after the producer's own references are
  * resolved), evaluating producers on demand. Only written attributes are known
- * before apply: a value the kind computes (an image id, a commit sha) has no
- * value here, and the reference is refused rather than guessed.
+ * before apply: an attribute the block does not write (a value the kind
+ * computes, an image id, a commit sha) becomes a known-after-apply marker,
+ * and validation refuses it unless the kind lists it among its outputs.
  *
  * Evaluation follows references depth-first; meeting a block that is being
  * evaluated is a cycle (`ReferenceCycle`), reported at the reference that
@@ -105,16 +109,23 @@ export class ResourceReferences {
     const producer = this.#pickInstance(entry, instances, instance?.key, ref, text);
     const target = `${producer.addr.kind}.${producer.addr.name}`;
     const carried = (producer.source?.secretRefs ?? []).filter((site) => site.attr === attr);
-    met.push({ target, span: ref.span, carried });
     const written = isJsonObject(producer.attrs) ? getOwn(producer.attrs, attr) : undefined;
     if (written === undefined) {
-      throw this.ctx.error(
-        'UnknownResourceAttribute',
-        `resource \`${target}\` sets no attribute \`${attr}\` (in reference \`${text}\`)`,
-        ref.span,
-        `a reference reads an attribute written in the resource's block${writtenList(producer)}; values a kind computes at apply (an image id, a commit sha) cannot be referenced yet`,
-      );
+      // Not in the block: a value the kind computes at apply (an image id),
+      // or a typo. Which it is is the kind's rule (its `outputs`), checked
+      // when the resources are validated; here it becomes the marker.
+      if (fields.length > 0) {
+        throw this.ctx.error(
+          'UnknownResourceAttribute',
+          `resource \`${target}\` sets no attribute \`${attr}\`, so \`${text}\` cannot read a field of it`,
+          ref.span,
+          `a value a kind computes at apply is a string, without fields; a reference may walk into a map written in the block${writtenList(producer)}`,
+        );
+      }
+      met.push({ target, span: ref.span, carried, output: attr });
+      return afterApplyMarker(target, attr);
     }
+    met.push({ target, span: ref.span, carried });
     return walkFields(written, fields, () =>
       this.ctx.error(
         'UnknownResourceAttribute',
@@ -187,7 +198,12 @@ export function referenceSites(
   for (const site of met) {
     const attr = enclosingKey(spans, site.span) ?? '';
     const location = toLocation(site.span);
-    refs.push({ attr, target: site.target, location });
+    refs.push({
+      attr,
+      target: site.target,
+      location,
+      ...(site.output === undefined ? {} : { output: site.output }),
+    });
     for (const { secret } of site.carried) secrets.push({ attr, secret, location });
   }
   return { refs, secrets };

@@ -1,9 +1,11 @@
 import { addrKey } from '../addr';
+import { afterApplyRefs, holdsAfterApply, substituteAfterApply } from '../after-apply';
 import { DEFAULT_PARALLELISM, eachLimited } from '../each-limited';
 import { StratumError } from '../errors';
 import { isJsonObject } from '../json';
 import type { Operation } from '../operation';
 import { dependsOn, triggeredBy } from '../plan/depends-on';
+import { recordedOutput } from '../plan/known-values';
 import type { KindHandler } from '../provider';
 import type { Registry } from '../registry';
 import { redactInto, scrubText } from '../secrets/redact';
@@ -73,6 +75,14 @@ interface Work {
   readonly rerunOnly?: boolean | undefined;
   /** Why the operation could not be built; the step fails with it when its turn comes. */
   readonly buildError?: unknown;
+  /**
+   * The producers (addresses) of known-after-apply values in the step's
+   * desired attrs: until they finished, `operation` was built with markers
+   * and only tells the host and the lane (see {@link settleKnown}).
+   */
+  readonly awaiting?: readonly string[] | undefined;
+  /** The desired attrs the operation was built from, when they are not the step's (values substituted at apply). */
+  readonly raw?: JsonObject | undefined;
 }
 
 /**
@@ -95,13 +105,20 @@ interface Work {
  *   finished one by one in plan order: on the write's word where it vouches
  *   for a step, else by the step's own commands (`vector-write.ts`). The
  *   steps it vouched for are recorded by one `persistMany`.
+ * - A step that reads a value known only after apply (`after-apply.ts`) is
+ *   built again once its producers finished, from what they recorded; until
+ *   then it is never grouped into a vector write.
  *
  * The plan must be the unredacted one: operations need the plaintext. Events
  * carry addresses, hosts and timings, never attribute values.
  */
 export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<ApplyOutcome> {
   const steps = plan.steps.filter((step) => step.action !== 'noop');
-  const work = await Promise.all(steps.map((step) => buildWork(step, options.registry, options.redaction)));
+  const work = await Promise.all(
+    steps.map(async (step) => withAwaiting(await buildWork(step, options.registry, options.redaction))),
+  );
+  // Steps of this apply not finished yet: a value one of them computes is not known yet.
+  const unfinished = new Set(steps.map((step) => addrKey(step.addr)));
   upgradeMarkers(options.state, options.redaction);
   const once = new OnceMemo();
   const owedBy = owedReruns(work);
@@ -134,6 +151,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     try {
       await runWork(item, options, run, persist, vouched);
       if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
+      unfinished.delete(addrKey(step.addr));
       completed.push(step);
       options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
       return true;
@@ -144,9 +162,24 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     }
   };
 
-  const runLane = async (lane: readonly Work[]) => {
+  /**
+   * Builds again, with the values substituted, every step from `start` on
+   * whose known-after-apply producers have all finished — before the next
+   * group is formed, so a settled step may be written with others.
+   */
+  const settleLane = async (lane: Work[], start: number) => {
+    for (let i = start; i < lane.length; i++) {
+      const item = lane[i]!;
+      if (item.awaiting === undefined || item.awaiting.some((target) => unfinished.has(target))) continue;
+      lane[i] = await settleKnown(item, options);
+    }
+  };
+
+  const runLane = async (lane: Work[]) => {
+    const awaits = lane.some((item) => item.awaiting !== undefined);
     for (let next = 0; next < lane.length; ) {
       if (failure !== undefined || options.signal.aborted) return;
+      if (awaits) await settleLane(lane, next);
       const group = vectorGroup(lane, next, edgesOf);
       next += group.length;
       const started = performance.now();
@@ -232,6 +265,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       for (const event of events) options.emit(event);
       const stepError = error ?? writeError;
       if (stepError === undefined) {
+        unfinished.delete(addrKey(step.addr));
         completed.push(step);
         options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
       } else {
@@ -318,7 +352,7 @@ async function runWork(
     await persist(key);
     return;
   }
-  const raw = step.desired as JsonObject;
+  const raw = item.raw ?? (step.desired as JsonObject);
   let recorded: JsonObject;
   if (item.rerunOnly) {
     const prior = options.state.resources[key]?.attrs;
@@ -356,6 +390,55 @@ async function runWork(
       signal: options.signal,
       sleep: options.sleep,
     });
+  }
+}
+
+/** Notes which producers a step's known-after-apply values wait for. */
+function withAwaiting(item: Work): Work {
+  const { step } = item;
+  if (step.action === 'delete' || !holdsAfterApply(step.desired)) return item;
+  return { ...item, awaiting: [...new Set(afterApplyRefs(step.desired).map((ref) => ref.target))] };
+}
+
+/**
+ * A step whose producers have finished, built again from its desired attrs
+ * with each known-after-apply marker replaced by what the producer's step
+ * recorded in the working state (or, for a producer with nothing to do this
+ * apply, what state already held). A value state does not hold fails the
+ * step when its turn comes, naming the value.
+ */
+async function settleKnown(item: Work, options: ApplyPlanOptions): Promise<Work> {
+  const { step } = item;
+  const missing: string[] = [];
+  const desired = substituteAfterApply(step.desired as JsonObject, (ref) => {
+    const value = recordedOutput(options.state, ref.target, ref.attr);
+    if (value === undefined) missing.push(`${ref.target}.${ref.attr}`);
+    return value;
+  });
+  if (missing.length > 0) {
+    return {
+      ...item,
+      awaiting: undefined,
+      operation: undefined,
+      buildError: new OutputUnknown(step, missing),
+    };
+  }
+  const rebuilt = await buildWork({ ...step, desired }, options.registry, options.redaction);
+  return { ...rebuilt, step, raw: desired };
+}
+
+/** A known-after-apply value whose producer recorded none (state from before the kind recorded it). */
+class OutputUnknown extends StratumError<'OutputUnknown'> {
+  static override readonly marker: string = '@stratum/core/OutputUnknown';
+
+  constructor(step: PlannedResource, missing: readonly string[]) {
+    super(
+      'OutputUnknown',
+      `${addrKey(step.addr)}: ${missing.map((m) => `\`${m}\``).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no value: state records none`,
+      {
+        hint: 'run `stratum apply --refresh` so the producer is read from its host, or let it be created again',
+      },
+    );
   }
 }
 

@@ -1,5 +1,7 @@
 import { addrKey } from '../addr';
 import { buildPlan } from '../plan/build-plan';
+import { settleKnownValues } from '../plan/known-values';
+import { withDrift } from '../plan/plan';
 import { planViews } from '../plan/plan-views';
 import { planRepairs } from '../plan/repair';
 import { adoptSavedDigests, checkSavedPlan, type SavedPlan } from '../plan/saved-plan';
@@ -13,7 +15,7 @@ import { scrubText } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
 import type { StateBackend, StateLockRequest } from '../state/backend';
 import type { Transport } from '../transport';
-import type { DesiredResource, Plan, State } from '../types';
+import type { DesiredResource, Drift, JsonObject, Plan, State } from '../types';
 import { type ProviderSettings, parseProviderSettings, validateProviderSettings } from '../validate';
 import { type ApplyOutcome, applyPlan } from './apply-plan';
 import type { EngineEvent } from './events';
@@ -160,11 +162,29 @@ export function createEngine(options: EngineOptions): Engine {
   ) => {
     // Salted digests are slow on purpose: check the state's markers and make new ones all at once.
     await options.redaction?.settle(markersIn(state.resources));
-    const views = known ?? (await planViews(desired, options.registry));
-    let made = buildPlan(desired, state, { redaction: options.redaction, views, registry: options.registry });
-    if (plan.refresh || plan.repair) made = await refresh(made);
-    if (plan.repair) made = planRepairs(made);
-    return planTriggers(made, state, options.registry);
+    let views = known ?? (await planViews(desired, options.registry));
+    let current = desired;
+    // Hosts are read once; a plan made again (below) keeps what they said.
+    let drift: ReadonlyMap<string, Drift> | undefined;
+    for (;;) {
+      let made = buildPlan(current, state, {
+        redaction: options.redaction,
+        views,
+        registry: options.registry,
+      });
+      if (drift !== undefined) made = withDrift(made, drift);
+      else if (plan.refresh || plan.repair) {
+        made = await refresh(made);
+        drift = driftByKey(made);
+      }
+      if (plan.repair) made = planRepairs(made);
+      // Values known after apply whose producer turned out to have nothing to
+      // do are known now: plan again with them (a chain settles layer by layer).
+      const settled = settleKnownValues(current, made, state);
+      if (settled === undefined) return planTriggers(made, state, options.registry);
+      current = settled.desired;
+      views = await viewsWith(views, settled.changed, options.registry);
+    }
   };
 
   return {
@@ -268,6 +288,25 @@ export function createEngine(options: EngineOptions): Engine {
       }
     },
   };
+}
+
+/** Per address, the drift a refreshed plan's steps carry. */
+function driftByKey(plan: Plan): Map<string, Drift> {
+  const out = new Map<string, Drift>();
+  for (const step of plan.steps) if (step.drift !== undefined) out.set(addrKey(step.addr), step.drift);
+  return out;
+}
+
+/** `views` with the views of `changed` made again from their new attrs. */
+async function viewsWith(
+  views: ReadonlyMap<string, JsonObject>,
+  changed: readonly DesiredResource[],
+  registry: Registry,
+): Promise<Map<string, JsonObject>> {
+  const next = new Map(views);
+  for (const resource of changed) next.delete(addrKey(resource.addr));
+  for (const [key, view] of await planViews(changed, registry)) next.set(key, view);
+  return next;
 }
 
 /**

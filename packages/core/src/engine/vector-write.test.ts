@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { afterApplyMarker } from '../after-apply';
 import type { Operation, VectorWriter } from '../operation';
 import { createPlan } from '../plan/plan';
 import type { KindHandler } from '../provider';
@@ -11,6 +12,7 @@ import type { ExecResult } from '../transport';
 import type { JsonObject, PlannedResource, State } from '../types';
 import { applyPlan } from './apply-plan';
 import type { EngineEvent } from './events';
+import { vectorGroup } from './vector-write';
 
 const KIND = 'demo_file';
 
@@ -232,5 +234,59 @@ describe('vector writes', () => {
       expect(persisted).toEqual(['demo_file.b']);
       expect(outcome.completed.map((s) => s.addr.name)).toEqual(['a', 'b', 'c']);
     });
+  });
+});
+
+describe('vector writes and values known after apply', () => {
+  /** Steps write `<name>=<content>`; each records `id-<name>` as its computed `id`. */
+  const contentOperation = (name: string, attrs: unknown): Operation => {
+    const arg = `${name}=${(attrs as JsonObject).content as string}`;
+    return {
+      host: hostOf(attrs),
+      commands: [{ command: `own ${arg}`, step: `own ${name}` }],
+      record: () => ({ ...(attrs as JsonObject), id: `id-${name}` }),
+      vector: {
+        writer: {
+          ...writer,
+          commands: (_host, args) => [{ command: `write ${(args as string[]).join(' ')}`, step: 'write' }],
+          split: (_results, args) => args.map(() => ({ exitCode: 0, stdout: '', stderr: '' })),
+        },
+        arg,
+      },
+    };
+  };
+  const contentRegistry = () =>
+    registry({
+      create: ({ name, attrs }) => contentOperation(name, attrs),
+      update: ({ name, attrs }) => contentOperation(name, attrs),
+    });
+
+  it('writes a step that waits for a value on its own, after its producer, with the value', async () => {
+    // No `reads` on the steps: no ordering edge keeps b out of a's write, only the wait for a's `id`.
+    const { outcome, transport, state } = await apply(
+      [
+        create('a', { host: 'h', content: 'x' }),
+        create('b', { host: 'h', content: `v=${afterApplyMarker('demo_file.a', 'id')}` }),
+        create('c', { host: 'h', content: 'z' }),
+      ],
+      () => '',
+      contentRegistry(),
+    );
+    expect(outcome.failure).toBeUndefined();
+    // a alone (b waits for it); then b, now settled, goes into one write with c.
+    expect(transport.commands()).toEqual(['own a=x', 'write b=v=id-a c=z']);
+    expect(state.resources['demo_file.b']!.attrs).toMatchObject({ content: 'v=id-a' });
+  });
+
+  it('never groups a step that still waits, even when nothing else says so', () => {
+    const item = (name: string, awaiting?: string[]) => ({
+      step: create(name, { host: 'h' }),
+      operation: operation(name, { host: 'h' }),
+      ...(awaiting === undefined ? {} : { awaiting }),
+    });
+    const lane = [item('a'), item('b', ['demo_file.x']), item('c')];
+    expect(vectorGroup(lane, 0, () => []).map((w) => w.step.addr.name)).toEqual(['a']);
+    expect(vectorGroup(lane, 1, () => []).map((w) => w.step.addr.name)).toEqual(['b']);
+    expect(vectorGroup([item('a'), item('c')], 0, () => []).map((w) => w.step.addr.name)).toEqual(['a', 'c']);
   });
 });

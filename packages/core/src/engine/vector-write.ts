@@ -13,6 +13,13 @@ export interface VectorCandidate {
   /** A trigger's re-run after the operation, or in its place. */
   readonly rerun?: Operation | undefined;
   readonly rerunOnly?: boolean | undefined;
+  /**
+   * The producers whose known-after-apply values the step still waits for
+   * (see `after-apply.ts`): its operation was built with markers in their
+   * place and is built again once they finished. Such a step is never written
+   * with others: the write would carry the markers, not the values.
+   */
+  readonly awaiting?: readonly string[] | undefined;
 }
 
 /** Most steps one write takes when the writer does not say. */
@@ -23,6 +30,7 @@ function writerOf(item: VectorCandidate): VectorWriter | undefined {
   const { operation, step } = item;
   if (operation?.vector === undefined || step.action === 'delete') return undefined;
   if (item.handler?.ready !== undefined || item.rerun !== undefined || item.rerunOnly) return undefined;
+  if (item.awaiting !== undefined && item.awaiting.length > 0) return undefined;
   // A command on another host, or one run once per host per run, has to run
   // exactly where and when its own operation would run it.
   if (operation.commands.some((c) => c.host !== undefined || c.once !== undefined)) return undefined;

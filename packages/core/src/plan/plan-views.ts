@@ -1,4 +1,5 @@
 import { addrKey } from '../addr';
+import { afterApplyMarker, afterApplyRefs } from '../after-apply';
 import type { KindHandler } from '../provider';
 import type { Registry } from '../registry';
 import { sha256Hex } from '../secrets/redaction-map';
@@ -19,7 +20,9 @@ export function digestedAttrs(handler: KindHandler<unknown>, attrs: JsonObject):
     if (typeof value !== 'string') continue;
     out ??= { ...attrs };
     delete out[attr];
-    out[field] = sha256Hex(value);
+    // The digest of a value known only after apply is not known either.
+    const unknown = afterApplyRefs(value)[0];
+    out[field] = unknown === undefined ? sha256Hex(value) : afterApplyMarker(unknown.target, unknown.attr);
   }
   return out ?? attrs;
 }

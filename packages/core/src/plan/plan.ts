@@ -131,6 +131,8 @@ function freezeStep(step: PlannedResource, redaction: RedactionMap | undefined):
     changes: freezeChanges(step.changes),
     ...(step.drift === undefined ? {} : { drift: freezeDrift(step.drift) }),
     ...(step.trigger === undefined ? {} : { trigger: freezeTrigger(step.trigger) }),
+    // The reference edges: apply orders and groups steps by them.
+    ...(step.reads === undefined ? {} : { reads: Object.freeze([...step.reads]) }),
   };
   return Object.freeze(redaction === undefined ? fields : new GuardedStep(fields, redaction));
 }
@@ -149,6 +151,7 @@ class GuardedStep implements PlannedResource {
   declare readonly changes: PlannedResource['changes'];
   declare readonly drift?: PlannedResource['drift'];
   declare readonly trigger?: PlannedResource['trigger'];
+  declare readonly reads?: PlannedResource['reads'];
   readonly #redaction: RedactionMap;
 
   constructor(fields: PlannedResource, redaction: RedactionMap) {

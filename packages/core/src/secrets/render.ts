@@ -1,3 +1,4 @@
+import { isWholeAfterApply, KNOWN_AFTER_APPLY, renderAfterApply } from '../after-apply';
 import type { KindHandler } from '../provider';
 import type { FieldChange, JsonValue } from '../types';
 import { digestDisplayHex } from './digest';
@@ -20,12 +21,17 @@ export function renderSecretMarkers(text: string): string {
 /**
  * A JSON value as plan output prints it: compact JSON, except that object
  * markers print bare as `<secret:NAME sha:abc123>` and inline markers inside
- * strings print the same way. Expects an already redacted value: it hides
+ * strings print the same way, and known-after-apply markers print as
+ * `(known after apply)`. Expects an already redacted value: it hides
  * markers, it does not find plaintext.
  */
 export function renderValue(value: JsonValue): string {
   if (isSecretMarker(value)) return renderMarker(value.__secret, value.__secret_sha256);
-  if (typeof value === 'string') return renderSecretMarkers(JSON.stringify(value));
+  if (typeof value === 'string') {
+    // A value known only after apply prints bare, as Terraform users know it.
+    if (isWholeAfterApply(value)) return KNOWN_AFTER_APPLY;
+    return renderAfterApply(renderSecretMarkers(JSON.stringify(value)));
+  }
   if (Array.isArray(value)) return `[${value.map(renderValue).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}:${renderValue(v)}`);

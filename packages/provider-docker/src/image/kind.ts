@@ -26,6 +26,11 @@ const BUILD_HINT =
 export const dockerImageKind: KindHandler<ImageAttrs> = {
   schema: imageSchema,
   identity: ['host', 'tag'],
+  outputs: {
+    image_id:
+      'The id (`sha256:...`) of the image the last build made. A container that runs `image = docker_image.<name>.image_id` is recreated whenever a build makes a new image.',
+    id: 'The same as `image_id`.',
+  },
   // Build args are the usual place for a registry token.
   secrets: { refs: '*' },
 
