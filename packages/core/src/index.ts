@@ -45,7 +45,7 @@ export type { StratumErrorOptions } from './errors';
 export { StratumError } from './errors';
 export { IMPLICIT_PREFIX, isImplicitName } from './implicit';
 export { InvalidAttributeError } from './invalid-attribute';
-export type { AttributeDoc, KindDoc } from './kind-docs';
+export type { AttributeDoc, KindDoc, OutputDoc } from './kind-docs';
 export { kindDocs } from './kind-docs';
 export type {
   ExplainCommand,

@@ -58,7 +58,19 @@ describe('kindDocs', () => {
         { name: 'port', type: 'integer', required: false, description: 'A port.', secret: false },
         { name: 'bare', type: 'boolean', required: false, default: false, secret: false },
       ],
+      outputs: [],
     });
+  });
+
+  it('lists what the kind computes at apply, in its order', () => {
+    const computing = {
+      ...handler(z.strictObject({ host: z.string() })),
+      outputs: { build_id: 'The id the build made.', id: 'The same.' },
+    };
+    expect(kindDocs('acme_build', computing).outputs).toEqual([
+      { name: 'build_id', description: 'The id the build made.' },
+      { name: 'id', description: 'The same.' },
+    ]);
   });
 
   it('marks the attributes the kind declares secret', () => {

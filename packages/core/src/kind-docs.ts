@@ -14,6 +14,14 @@ export interface KindDoc {
   /** The object schema's description; empty when the kind has none. */
   readonly summary: string;
   readonly attributes: readonly AttributeDoc[];
+  /** What the kind computes at apply and another resource may read (`KindHandler.outputs`), in its order. */
+  readonly outputs: readonly OutputDoc[];
+}
+
+/** One value a kind computes at apply; a reference to it is known after apply. */
+export interface OutputDoc {
+  readonly name: string;
+  readonly description: string;
 }
 
 export interface AttributeDoc {
@@ -89,5 +97,6 @@ export function kindDocs(kind: string, handler: KindHandler<unknown>): KindDoc {
     kind,
     summary: descriptionOf(schema) ?? '',
     attributes: Object.entries(shape).map(([name, attr]) => attributeDoc(name, attr, secretAttrs.has(name))),
+    outputs: Object.entries(handler.outputs ?? {}).map(([name, description]) => ({ name, description })),
   };
 }

@@ -49,7 +49,22 @@ export function attributeTable(doc) {
   ].join('\n');
 }
 
-/** A kind's reference page: summary, attribute table, link to its provider's guide. */
+/** The values a kind computes at apply, which references read as known after apply; nothing when it has none. */
+export function outputsSection(doc) {
+  if (doc.outputs.length === 0) return [];
+  return [
+    '## Computed at apply',
+    '',
+    `Another resource may read these (\`${doc.kind}.<name>.<output>\`); until the resource has applied, plans show the value as \`(known after apply)\`. See [references between resources](../evaluation.md#references-between-resources).`,
+    '',
+    '| output | description |',
+    '| --- | --- |',
+    ...doc.outputs.map((o) => `| \`${o.name}\` | ${cell(o.description)} |`),
+    '',
+  ];
+}
+
+/** A kind's reference page: summary, attribute table, computed outputs, link to its provider's guide. */
 export function kindPage(doc, provider) {
   return [
     `# \`${doc.kind}\``,
@@ -59,6 +74,7 @@ export function kindPage(doc, provider) {
     '## Attributes',
     '',
     attributeTable(doc),
+    ...outputsSection(doc),
     `Provider: [\`${provider}\`](../providers/${provider}.md#${doc.kind.replaceAll('_', '-')}) — examples, state, reads and errors.`,
     '',
   ].join('\n');
