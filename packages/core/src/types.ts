@@ -32,6 +32,14 @@ export interface ResourceState {
    * Absent (the spec's format) when nothing is owed.
    */
   pending_trigger?: string[] | undefined;
+  /**
+   * The resources whose attributes this one's desired value read
+   * (references, see `PlannedResource.reads`) when it was last applied.
+   * Config forgets them once both leave it; teardown still deletes this one
+   * first, so what it read keeps serving until it is gone. Absent (the
+   * spec's format) when it read none.
+   */
+  reads?: string[] | undefined;
 }
 
 /** The state file's content. `resources` is keyed by `<kind>.<name>`. */

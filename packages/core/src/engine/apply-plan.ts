@@ -367,6 +367,7 @@ async function runWork(
         ? // Plaintext only: each inline marker in state must stand for exactly the value (see RedactOptions).
           redactInto(withDependsOn(recorded, raw), options.redaction, { forms: false })
         : withDependsOn(recorded, raw),
+      ...(step.reads === undefined || step.reads.length === 0 ? {} : { reads: [...step.reads] }),
       // Still owed until the re-run below has run.
       ...(item.rerun !== undefined && owed !== undefined ? { pending_trigger: owed } : {}),
     };
@@ -563,7 +564,9 @@ function lanes(work: readonly Work[]): Work[][] {
 }
 
 function edgesOf(step: PlannedResource): string[] {
-  if (step.action === 'delete') return isJsonObject(step.prior) ? dependsOn(step.prior) : [];
+  if (step.action === 'delete') {
+    return [...(isJsonObject(step.prior) ? dependsOn(step.prior) : []), ...(step.reads ?? [])];
+  }
   const reads = [...(step.reads ?? [])];
   return isJsonObject(step.desired)
     ? [...dependsOn(step.desired), ...triggeredBy(step.desired), ...reads]

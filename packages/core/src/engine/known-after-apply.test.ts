@@ -221,3 +221,26 @@ describe('validation of values known after apply', () => {
     ]);
   });
 });
+
+describe('references recorded in state', () => {
+  it('keeps what a resource read, so that a later teardown deletes the reader first', async () => {
+    const { engine } = setup();
+    const base = desiredResource('demo_build', 'z_base', { host: 'h', version: '1' });
+    const onTop = reader(
+      'demo_build',
+      'a_top',
+      { version: afterApplyMarker('demo_build.z_base', 'build_id') },
+      [{ attr: 'version', target: 'demo_build.z_base', output: 'build_id' }],
+    );
+    await engine.apply([base, onTop]);
+    const saved = JSON.parse(await readFile(statePath, 'utf8'));
+    expect(saved.resources['demo_build.a_top'].reads).toEqual(['demo_build.z_base']);
+    expect(saved.resources['demo_build.z_base'].reads).toBeUndefined();
+    // Both leave the config: reverse address order alone would delete z_base first, under a_top.
+    const plan = await engine.plan([]);
+    expect(plan.steps.map((s) => `${s.action} ${s.addr.kind}.${s.addr.name}`)).toEqual([
+      'delete demo_build.a_top',
+      'delete demo_build.z_base',
+    ]);
+  });
+});

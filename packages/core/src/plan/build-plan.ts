@@ -99,6 +99,7 @@ export function buildPlan(
       desired: null,
       prior: resource.attrs,
       changes: [],
+      ...(resource.reads === undefined || resource.reads.length === 0 ? {} : { reads: [...resource.reads] }),
     });
   }
   return createPlan(steps, warnings, { redaction: options.redaction });

@@ -15,6 +15,17 @@ function st(key: string, dependsOn?: string[]): ResourceState {
 const keys = (rs: ResourceState[]) => rs.map((r) => `${r.addr.kind}.${r.addr.name}`);
 
 describe('deleteOrder', () => {
+  it('deletes a reader before the resource it read (the references state recorded)', () => {
+    // Reverse address order alone would delete the network first, under the running container.
+    const container = { ...st('docker_container.app'), reads: ['docker_network.net'] };
+    const leaving = [st('docker_network.net'), container, st('system_file.z')];
+    expect(keys(deleteOrder(leaving))).toEqual([
+      'system_file.z',
+      'docker_container.app',
+      'docker_network.net',
+    ]);
+  });
+
   it('without edges, goes in reverse address order', () => {
     const leaving = ['system_package.docker', 'docker_container.traefik', 'docker_network.edge'].map((k) =>
       st(k),

@@ -6,9 +6,9 @@ import { MinHeap } from './min-heap';
 
 /**
  * The teardown order of resources leaving state. Uses the `depends_on` edges
- * recorded in their state attrs (config no longer has them): a dependent is
- * deleted before what it depends on, so the dependency keeps serving while the
- * dependent shuts down.
+ * recorded in their state attrs and the references state recorded (`reads`)
+ * — config no longer has them: a dependent is deleted before what it depends
+ * on or reads, so the dependency keeps serving while the dependent shuts down.
  *
  * Resources not linked to any other leaving resource go first, in reverse
  * order of their addresses (the spec's "reverse iteration of the state map",
@@ -30,7 +30,7 @@ export function deleteOrder<R extends ResourceState>(leaving: readonly R[]): R[]
   const inDegree = new Int32Array(n);
   const linked = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
-    for (const target of dependsOn(sorted[i]!.r.attrs)) {
+    for (const target of [...dependsOn(sorted[i]!.r.attrs), ...(sorted[i]!.r.reads ?? [])]) {
       const j = indexByKey.get(target);
       if (j === undefined || j === i) continue;
       after[i]!.push(j);

@@ -19,6 +19,7 @@ export const resourceStateSchema = z.strictObject({
   addr: z.strictObject({ kind: z.string().min(1), name: z.string().min(1) }),
   provider: z.string(),
   attrs: z.json(),
+  reads: z.array(z.string()).optional(),
   pending_trigger: z.array(z.string()).optional(),
 });
 
@@ -60,8 +61,9 @@ export function serializeState(state: State): string {
 
 /**
  * A copy of a state entry with the format's fixed field order (`addr`,
- * `provider`, `attrs`, then `pending_trigger` only while a re-run is owed, so
- * an entry is otherwise the spec's three fields), however the caller built it.
+ * `provider`, `attrs`, then `reads` when it read other resources and
+ * `pending_trigger` only while a re-run is owed, so an entry is otherwise the
+ * spec's three fields), however the caller built it.
  * Attrs are shared, not copied: they keep their own key order.
  */
 export function orderedEntry(entry: ResourceState): ResourceState {
@@ -69,6 +71,7 @@ export function orderedEntry(entry: ResourceState): ResourceState {
     addr: { kind: entry.addr.kind, name: entry.addr.name },
     provider: entry.provider,
     attrs: entry.attrs,
+    ...(entry.reads === undefined ? {} : { reads: [...entry.reads] }),
     ...(entry.pending_trigger === undefined ? {} : { pending_trigger: [...entry.pending_trigger] }),
   };
 }

@@ -42,6 +42,8 @@ export class TestNames {
 /** The parts of `docker inspect` output (containers, networks, images) the tests read. */
 export interface Inspected {
   Id: string;
+  /** For a container: the id of the image it runs. */
+  Image: string;
   Path: string;
   Args: string[];
   State: { Running: boolean; Status: string };
