@@ -13,6 +13,7 @@ import {
   saveState,
 } from '@stratum/core';
 import pg from 'pg';
+import { postgresStateHistory } from './history';
 import { heldLocks, type Locks } from './lock';
 import { ensureSchema, SchemaTooNew, stateId } from './schema';
 import { parseStateUrl, type StateUrl } from './url';
@@ -176,8 +177,19 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
     }
   };
 
+  // A namespace's runs are its own: `_shared` is every namespace's and keeps
+  // none, as the file layout keeps no `_shared.json.history.jsonl`.
+  const history = postgresStateHistory({
+    withClient,
+    stateId: (client) => idOf(client, own),
+    name: own,
+    failed: (code, doing, error) => fail(code, doing, error, REACH_HINT),
+  });
+
   return {
     location,
+
+    history,
 
     async read() {
       try {
