@@ -152,6 +152,7 @@ export type {
   StepResult,
 } from './state/history';
 export {
+  copyHistory,
   fileStateHistory,
   findRun,
   finishRun,

@@ -9,6 +9,7 @@ import {
   type StateBackend,
   StateError,
   type StateErrorCode,
+  type StateHistory,
   saveSplit,
   saveState,
 } from '@stratum/core';
@@ -33,9 +34,14 @@ export interface PostgresStateOptions {
   readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
-/** A PostgreSQL state backend; `replace` swaps the whole state in one transaction (`state push`). */
+/**
+ * A PostgreSQL state backend; `replace` swaps the whole state in one
+ * transaction (`state push`); `history` is the state's record of runs.
+ */
 export interface PostgresStateBackend extends StateBackend {
+  writeMany(state: State, keys: readonly string[]): Promise<void>;
   replace(state: State): Promise<void>;
+  readonly history: StateHistory;
 }
 
 /**
