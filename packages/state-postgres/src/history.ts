@@ -40,7 +40,7 @@ export function postgresStateHistory(access: HistoryAccess): StateHistory {
                               FROM stratum.run_steps s
                              WHERE s.state_id = r.state_id AND s.run_id = r.id), '[]') AS steps
              FROM stratum.runs r JOIN stratum.states st ON st.id = r.state_id
-            WHERE st.name = $1 AND ($2::text IS NULL OR starts_with(r.id, $2))
+            WHERE st.name = $1 AND ($2::text IS NULL OR left(r.id, length($2)) = $2)
             ORDER BY r.started_at DESC, r.seq DESC`,
           [access.name, prefix ?? null],
         );
