@@ -1,4 +1,4 @@
-import type { State, StateBackend } from '@stratum/core';
+import type { State, StateBackend, StateHistory } from '@stratum/core';
 import type { PostgresStateBackend, PostgresStateOptions } from '@stratum/state-postgres';
 
 /**
@@ -10,6 +10,7 @@ export function lazyPostgresBackend(
   options: PostgresStateOptions,
 ): StateBackend & {
   replace(state: State): Promise<void>;
+  readonly history: StateHistory;
 } {
   let loaded: Promise<PostgresStateBackend> | undefined;
   const backend = () => {
@@ -23,7 +24,14 @@ export function lazyPostgresBackend(
     read: async () => (await backend()).read(),
     lock: async (request) => (await backend()).lock(request),
     write: async (state, key) => (await backend()).write(state, key),
+    // One transaction for the steps one vector write did, as the backend offers.
+    writeMany: async (state, keys) => (await backend()).writeMany(state, keys),
     replace: async (state) => (await backend()).replace(state),
+    history: {
+      record: async (entry) => (await backend()).history.record(entry),
+      list: async () => (await backend()).history.list(),
+      show: async (id) => (await backend()).history.show(id),
+    },
   };
 }
 

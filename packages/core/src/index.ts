@@ -162,6 +162,7 @@ export type {
   StepResult,
 } from './state/history';
 export {
+  copyHistory,
   fileStateHistory,
   findRun,
   finishRun,

@@ -1,31 +1,49 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadState, type State, StateLockedError, serializeState } from '@stratum/core';
-import { type PostgresServer, startPostgres } from '@stratum/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadState, type State, StateLockedError, serializeState, startRun } from '@stratum/core';
+import { describe, expect, it } from 'vitest';
+import { env, scratch, server, usePostgres } from './__tests__/postgres';
 import { postgresStateBackend } from './backend';
 
-let server: PostgresServer;
-let env: NodeJS.ProcessEnv;
-let scratch: string;
-let databases = 0;
-
-beforeAll(async () => {
-  server = await startPostgres();
-  env = { ...process.env, PGPASSWORD: server.password };
-  scratch = await mkdtemp(join(tmpdir(), 'stratum-pg-test-'));
-}, 180_000);
-afterAll(async () => {
-  await server?.stop();
-  if (scratch) await rm(scratch, { recursive: true, force: true });
-});
+const databases = usePostgres('t');
 
 /** A fresh database per test, so tests do not see each other's rows. */
 async function freshDb(): Promise<string> {
-  databases += 1;
-  return server.createDatabase(`t${databases}`);
+  return (await databases.freshDb()).url;
+}
+
+/**
+ * A database as a stratum of schema version 1 left it, made by hand from that
+ * version's DDL (as released, not as this package now writes it), with a
+ * resource and a second state in it.
+ */
+async function versionOneDb(): Promise<{ url: string; db: string }> {
+  const url = await freshDb();
+  const db = new URL(url).pathname.slice(1);
+  await server.psql(
+    db,
+    `CREATE SCHEMA stratum;
+     CREATE TABLE stratum.meta (key text PRIMARY KEY, value text NOT NULL);
+     CREATE TABLE stratum.states (
+       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+       name text NOT NULL UNIQUE,
+       created_at timestamptz NOT NULL DEFAULT now());
+     CREATE TABLE stratum.resources (
+       state_id bigint NOT NULL REFERENCES stratum.states (id) ON DELETE CASCADE,
+       key text NOT NULL, kind text NOT NULL, name text NOT NULL, provider text NOT NULL,
+       attrs json NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (state_id, key));
+     CREATE TABLE stratum.locks (
+       state_id bigint PRIMARY KEY REFERENCES stratum.states (id) ON DELETE CASCADE,
+       backend_pid integer NOT NULL, who text NOT NULL, host text NOT NULL, pid integer NOT NULL,
+       command text, since text NOT NULL);
+     INSERT INTO stratum.meta VALUES ('schema_version', '1');
+     INSERT INTO stratum.states (name) VALUES ('default'), ('staging');
+     INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
+       VALUES (1, 'file.old', 'file', 'old', 'system', '{"path":"/etc/old","mode":"0644"}');`,
+  );
+  return { url, db };
 }
 
 function entry(kind: string, name: string, attrs: Record<string, unknown>) {
@@ -186,7 +204,38 @@ describe('postgresStateBackend', () => {
       .read()
       .catch((e: unknown) => e)) as { code: string; message: string };
     expect(error.code).toBe('StateVersionUnsupported');
-    expect(error.message).toContain('schema version 99; this stratum knows version 1');
+    expect(error.message).toContain('schema version 99; this stratum knows version 2');
+  });
+
+  it('upgrades a version-1 database in place: its rows kept, history added', async () => {
+    const { url, db } = await versionOneDb();
+    const backend = postgresStateBackend(url, { env });
+    expect(await backend.read()).toEqual({
+      version: 1,
+      resources: { 'file.old': entry('file', 'old', { path: '/etc/old', mode: '0644' }) },
+    });
+    expect(await server.psql(db, "SELECT value FROM stratum.meta WHERE key = 'schema_version'")).toBe('2\n');
+    expect(await server.psql(db, 'SELECT name FROM stratum.states ORDER BY id')).toBe('default\nstaging\n');
+    const run = startRun('apply', ['apply', '-y']);
+    await backend.history!.record({ type: 'started', run });
+    expect((await backend.history!.list()).map((r) => [r.id, r.result])).toEqual([[run.id, 'incomplete']]);
+    // The lock of version 1 works on as before.
+    const lease = await backend.lock({ command: 'test' });
+    await lease.release();
+  });
+
+  it('upgrades a version-1 database once when many runs open it at the same moment', async () => {
+    const { url, db } = await versionOneDb();
+    const reads = await Promise.all(
+      Array.from({ length: 5 }, () => postgresStateBackend(url, { env }).read()),
+    );
+    expect(reads.every((s) => Object.keys(s.resources).join() === 'file.old')).toBe(true);
+    expect(
+      await server.psql(
+        db,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'stratum' AND table_name LIKE 'run%'",
+      ),
+    ).toBe('2\n');
   });
 
   it('creates the schema once when many runs start at the same moment', async () => {

@@ -9,10 +9,12 @@ import {
   type StateBackend,
   StateError,
   type StateErrorCode,
+  type StateHistory,
   saveSplit,
   saveState,
 } from '@stratum/core';
 import pg from 'pg';
+import { postgresStateHistory } from './history';
 import { heldLocks, type Locks } from './lock';
 import { ensureSchema, SchemaTooNew, stateId } from './schema';
 import { parseStateUrl, type StateUrl } from './url';
@@ -32,9 +34,14 @@ export interface PostgresStateOptions {
   readonly env?: NodeJS.ProcessEnv | undefined;
 }
 
-/** A PostgreSQL state backend; `replace` swaps the whole state in one transaction (`state push`). */
+/**
+ * A PostgreSQL state backend; `replace` swaps the whole state in one
+ * transaction (`state push`); `history` is the state's record of runs.
+ */
 export interface PostgresStateBackend extends StateBackend {
+  writeMany(state: State, keys: readonly string[]): Promise<void>;
   replace(state: State): Promise<void>;
+  readonly history: StateHistory;
 }
 
 /**
@@ -176,8 +183,19 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
     }
   };
 
+  // A namespace's runs are its own: `_shared` is every namespace's and keeps
+  // none, as the file layout keeps no `_shared.json.history.jsonl`.
+  const history = postgresStateHistory({
+    withClient,
+    stateId: (client) => idOf(client, own),
+    name: own,
+    failed: (code, doing, error) => fail(code, doing, error, REACH_HINT),
+  });
+
   return {
     location,
+
+    history,
 
     async read() {
       try {

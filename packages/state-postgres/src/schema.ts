@@ -1,7 +1,7 @@
 import type { ClientBase } from 'pg';
 
 /** The schema version this package creates and reads. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Advisory-lock class of everything stratum locks, so its keys never meet another application's. */
 export const LOCK_CLASS = 0x5374_7261; // "Stra"
@@ -46,6 +46,51 @@ CREATE TABLE IF NOT EXISTS stratum.locks (
 INSERT INTO stratum.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
 `;
 
+/**
+ * Version 2: run history (`stratum state history`). A run is a row of `runs`,
+ * inserted when it starts and updated when it ends, and its steps are rows of
+ * `run_steps`, rather than one table of `started` / `finished` entries folded
+ * on read: a team on the database can ask it directly which runs failed, or
+ * which touched a resource, and a run killed mid-way is simply a row whose
+ * `result` is still NULL (shown as `incomplete`). `seq` keeps the order runs
+ * were recorded in, for runs that started in the same millisecond. `args` and
+ * `configs` are `json`, as the CLI's `--json` shows them. Every column comes
+ * from an entry that passed the history's secret scrubbing.
+ */
+const V2 = `
+CREATE TABLE IF NOT EXISTS stratum.runs (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  state_id bigint NOT NULL REFERENCES stratum.states (id) ON DELETE CASCADE,
+  id text NOT NULL,
+  kind text NOT NULL,
+  who text NOT NULL,
+  pid integer NOT NULL,
+  started_at timestamptz NOT NULL,
+  args json NOT NULL,
+  configs json NOT NULL,
+  finished_at timestamptz,
+  result text CHECK (result IN ('ok', 'failed')),
+  error text,
+  UNIQUE (state_id, id)
+);
+CREATE INDEX IF NOT EXISTS runs_by_start ON stratum.runs (state_id, started_at DESC, seq DESC);
+CREATE TABLE IF NOT EXISTS stratum.run_steps (
+  state_id bigint NOT NULL,
+  run_id text NOT NULL,
+  ordinal integer NOT NULL,
+  address text NOT NULL,
+  action text NOT NULL,
+  result text NOT NULL CHECK (result IN ('ok', 'failed', 'skipped')),
+  error text,
+  PRIMARY KEY (state_id, run_id, ordinal),
+  FOREIGN KEY (state_id, run_id) REFERENCES stratum.runs (state_id, id) ON DELETE CASCADE
+);
+UPDATE stratum.meta SET value = '2' WHERE key = 'schema_version';
+`;
+
+/** The migration to each version from the one before; index 0 makes version 1 from nothing. */
+const MIGRATIONS = [V1, V2] as const;
+
 /** Thrown when the database was set up by a newer stratum. */
 export class SchemaTooNew extends Error {
   constructor(readonly found: number) {
@@ -56,18 +101,23 @@ export class SchemaTooNew extends Error {
 }
 
 /**
- * Creates the schema if it is missing. Idempotent and safe when several runs
- * start at once: the creation runs in one transaction under a transaction-level
- * advisory lock, so one run creates and the others find it done.
+ * Creates the schema if it is missing, and brings an older one up to
+ * {@link SCHEMA_VERSION} in place (rows kept). Idempotent and safe when several
+ * runs start at once: the migrations run in one transaction under a
+ * transaction-level advisory lock, and the version is read again once the
+ * lock is held, so one run migrates and the others find it done — and a run
+ * never marks down a database a newer stratum migrated meanwhile.
  */
 export async function ensureSchema(client: ClientBase): Promise<void> {
-  const found = await schemaVersion(client);
-  if (found === SCHEMA_VERSION) return;
-  if (found !== undefined && found > SCHEMA_VERSION) throw new SchemaTooNew(found);
+  const seen = await schemaVersion(client);
+  if (seen === SCHEMA_VERSION) return;
+  if (seen !== undefined && seen > SCHEMA_VERSION) throw new SchemaTooNew(seen);
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, 0)', [LOCK_CLASS]);
-    await client.query(V1);
+    const found = (await schemaVersion(client)) ?? 0;
+    if (found > SCHEMA_VERSION) throw new SchemaTooNew(found);
+    for (const migration of MIGRATIONS.slice(found)) await client.query(migration);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

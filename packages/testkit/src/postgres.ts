@@ -24,6 +24,11 @@ export interface PostgresServer {
   createDatabase(name: string): Promise<string>;
   /** Runs SQL through `psql` as the superuser and returns its unaligned, tuples-only output. */
   psql(database: string, sql: string): Promise<string>;
+  /**
+   * Every row of every table in `schema`, one line each, `table: (row as text)`:
+   * all columns, json included, for a test that greps for a value no table may hold.
+   */
+  dumpSchema(database: string, schema: string): Promise<string>;
   /** Stops the server (`pg_ctl stop -m fast`) but keeps the data: `start()` brings it back. */
   halt(): Promise<void>;
   /** Starts a halted server again on the same port. */
@@ -146,6 +151,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       return url(name);
     },
     psql,
+    async dumpSchema(database, schema) {
+      const select = await psql(
+        database,
+        `SELECT string_agg(format('SELECT %L || '': '' || t::text FROM %I.%I t', table_name, table_schema, table_name), ' UNION ALL ')
+           FROM information_schema.tables WHERE table_schema = '${schema.replace(/'/g, "''")}'`,
+      );
+      return select.trim() === '' ? '' : psql(database, select.trim());
+    },
     halt,
     async start() {
       if (service === undefined) await boot();

@@ -38,8 +38,8 @@ async function freshDb(): Promise<{ url: string; db: string }> {
 
 const pgEnv = () => ({ PGPASSWORD: server.password });
 
-/** Two quick files, then a step that takes long enough to be caught in the middle. */
-function slowConfig(): string {
+/** The host, and two quick files, `b` after `a`. */
+function twoFiles(bPath = '@HOST@/b'): string {
   return `${hostBlock('box')}
 resource "ssh_file" "a" {
   host    = host.box.addr
@@ -48,13 +48,29 @@ resource "ssh_file" "a" {
 }
 resource "ssh_file" "b" {
   host       = host.box.addr
-  path       = "@HOST@/b"
+  path       = "${bPath}"
   content    = "b\\n"
   depends_on = ["ssh_file.a"]
 }
-resource "ssh_exec" "slow" {
+`;
+}
+
+/** Two quick files, then a step that takes long enough to be caught in the middle. */
+function slowConfig(): string {
+  return `${twoFiles()}resource "ssh_exec" "slow" {
   host       = host.box.addr
   command    = "sleep 60"
+  depends_on = ["ssh_file.b"]
+}
+`;
+}
+
+/** Two files, and one more that waits for the second: a run that fails at `b` skips `c`. */
+function historyConfig(bPath: string): string {
+  return `${twoFiles(bPath)}resource "ssh_file" "c" {
+  host       = host.box.addr
+  path       = "@HOST@/c"
+  content    = "c\\n"
   depends_on = ["ssh_file.b"]
 }
 `;
@@ -243,7 +259,7 @@ resource "ssh_file" "c" {
     }
   });
 
-  it('no secret plaintext reaches any table', async () => {
+  it('no secret plaintext reaches any table, history included (property)', async () => {
     const ws = await createWorkspace(sshd);
     try {
       await fc.assert(
@@ -260,21 +276,158 @@ resource "ssh_file" "cred" {
   path    = "@HOST@/cred-${databases}"
   content = secret.token.value
 }
+resource "ssh_exec" "leak" {
+  host       = host.box.addr
+  command    = "echo rejected $TOKEN >&2; exit 3"
+  depends_on = ["ssh_file.cred"]
+  env = {
+    TOKEN = secret.token.value
+  }
+}
 `,
           );
+          // The step that fails prints the secret: its error is recorded in the run history.
           const applied = await ws.run(['apply', '-y', '-s', url], {
             env: { ...pgEnv(), STRATUM_TEST_TOKEN: secret },
           });
-          expectExit(applied, 0);
-          const dump = await server.psql(
-            db,
-            "SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.resources) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.states) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.locks) t UNION ALL SELECT string_agg(t::text, E'\\n') FROM (SELECT * FROM stratum.meta) t",
-          );
-          expect(dump).toContain('ssh_file.cred');
+          expectExit(applied, 1);
+          const dump = await server.dumpSchema(db, 'stratum');
+          expect(dump, applied.stderr).toContain('ssh_file.cred');
+          expect(dump).toMatch(/^run_steps: .*ssh_exec\.leak,create,failed,[\s\S]*rejected/m);
           expect(dump).not.toContain(secret);
         }),
         { numRuns: 3 },
       );
+    } finally {
+      ws.dispose();
+    }
+  });
+});
+
+interface HistoryJson {
+  runs: { id: string; kind: string; result: string; steps: { address: string; result: string }[] }[];
+}
+
+describe('run history and import in PostgreSQL', { timeout: 180_000 }, () => {
+  it('records an apply that went well and one that failed mid-way, with which steps landed', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url, db } = await freshDb();
+      ws.write('stratum.strat', historyConfig('@HOST@/b'));
+      expectExit(await ws.run(['apply', '-y', '-s', url], { env: pgEnv() }), 0);
+      // b's path now lies under a regular file: its step fails after a's update landed, and c never starts.
+      ws.write(
+        'stratum.strat',
+        historyConfig('@HOST@/a/b').replace('"a\\n"', '"a2\\n"').replace('"c\\n"', '"c2\\n"'),
+      );
+      expectExit(await ws.run(['apply', '-y', '-s', url], { env: pgEnv() }), 1);
+
+      const list = await ws.run(['state', 'history', '-s', url], { env: pgEnv() });
+      expectExit(list, 0);
+      const lines = list.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/ \S+@\S+ {2}apply {2}failed {2}\(1 ok, 1 failed, 1 skipped\)$/);
+      expect(lines[1]).toMatch(/ apply {2}ok {2}\(3 ok, 0 failed, 0 skipped\)$/);
+
+      const json = JSON.parse(
+        (await ws.run(['state', 'history', '--json', '-s', url], { env: pgEnv() })).stdout,
+      ) as HistoryJson & { runs: { configs: { sha256: string }[]; args: string[] }[] };
+      const failed = json.runs[0]!;
+      expect(failed.configs[0]!.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(failed.args).toEqual(expect.arrayContaining(['apply', '-y', '-s']));
+      expect(failed.steps.map((step) => `${step.result} ${step.address}`)).toEqual([
+        'ok ssh_file.a',
+        'failed ssh_file.b',
+        'skipped ssh_file.c',
+      ]);
+
+      const show = await ws.run(['state', 'history', failed.id.slice(0, 20), '-s', url], { env: pgEnv() });
+      expectExit(show, 0);
+      expect(show.stdout.split('\n')[0]).toContain(failed.id);
+      expect(show.stdout).toMatch(/ok +update +ssh_file\.a\n/);
+      expect(show.stdout).toMatch(/failed +update +ssh_file\.b: [\s\S]*Not a directory/);
+      expect(show.stdout).toMatch(/skipped +update +ssh_file\.c\n/);
+      // The runs are rows a team can query.
+      expect(await server.psql(db, 'SELECT kind, result FROM stratum.runs ORDER BY seq')).toBe(
+        'apply|ok\napply|failed\n',
+      );
+
+      const unknown = await ws.run(['state', 'history', 'nope', '-s', url], { env: pgEnv() });
+      expectExit(unknown, 1);
+      expect(unknown.stderr).toContain(`no run nope in the history of ${url}?state=default`);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('imports a file made by hand into PostgreSQL state, as a run of its own', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url, db } = await freshDb();
+      ws.write('stratum.strat', historyConfig('@HOST@/b'));
+      writeFileSync(ws.hostPath('a'), 'a\n');
+      const imported = await ws.run(['import', 'ssh_file.a', '-s', url], { env: pgEnv() });
+      expectExit(imported, 0);
+      expect(imported.stdout).toContain('imported ssh_file.a');
+      expect(await rowsOf(db)).toEqual(['ssh_file.a']);
+      const plan = await ws.run(['plan', '-s', url], { env: pgEnv() });
+      expectExit(plan, 0);
+      expect(plan.stdout).toContain('2 create, 0 update, 0 delete, 1 no-op');
+      const again = await ws.run(['import', 'ssh_file.a', '-s', url], { env: pgEnv() });
+      expectExit(again, 1);
+      expect(again.stderr).toContain(`ssh_file.a is already in ${url}?state=default: nothing to import`);
+      const history = JSON.parse(
+        (await ws.run(['state', 'history', '--json', '-s', url], { env: pgEnv() })).stdout,
+      ) as HistoryJson;
+      expect(history.runs.map((run) => [run.kind, run.result, run.steps.map((s) => s.address)])).toEqual([
+        ['import', 'ok', ['ssh_file.a']],
+      ]);
+    } finally {
+      ws.dispose();
+    }
+  });
+
+  it('state push and state pull carry the history over, merged by run, byte for byte back in the file', async () => {
+    const ws = await createWorkspace(sshd);
+    try {
+      const { url } = await freshDb();
+      ws.write('stratum.strat', historyConfig('@HOST@/b'));
+      expectExit(await ws.run(['apply', '-y']), 0);
+      expectExit(await ws.run(['state', 'rm', 'ssh_file.c']), 0);
+      const original = ws.read('.stratum/state.json.history.jsonl');
+
+      const push = await ws.run(['state', 'push', url], { env: pgEnv() });
+      expectExit(push, 0);
+      expect(push.stdout).toContain('copied 2 runs of history');
+      const inDb = JSON.parse(
+        (await ws.run(['state', 'history', '--json', '-s', url], { env: pgEnv() })).stdout,
+      ) as HistoryJson;
+      expect(inDb.runs.map((run) => run.kind)).toEqual(['state rm', 'apply']);
+
+      // A run against the database, then back to a file: all three runs, the first two as they were.
+      expectExit(await ws.run(['apply', '-y', '-s', url], { env: pgEnv() }), 0);
+      const pull = await ws.run(['state', 'pull', '-s', url, '-o', 'back/state.json'], { env: pgEnv() });
+      expectExit(pull, 0);
+      expect(pull.stdout).toContain('copied 3 runs of history');
+      const back = ws.read('back/state.json.history.jsonl');
+      expect(back.startsWith(original)).toBe(true);
+      expect(back.trim().split('\n')).toHaveLength(6);
+
+      // Pushing again adds nothing twice.
+      const again = await ws.run(['state', 'push', '--force', '-s', 'back/state.json', url], {
+        env: pgEnv(),
+      });
+      expectExit(again, 0);
+      expect(again.stdout).not.toContain('of history');
+      const runs = JSON.parse(
+        (await ws.run(['state', 'history', '--json', '-s', url], { env: pgEnv() })).stdout,
+      ) as HistoryJson;
+      expect(runs.runs).toHaveLength(3);
+
+      const self = await ws.run(['state', 'pull', '-o', '.stratum/state.json', '--force']);
+      expectExit(self, 1);
+      expect(self.stderr).toContain('state pull: .stratum/state.json is the configured state itself');
+      expect(self.stderr).toContain('name another file with -o');
     } finally {
       ws.dispose();
     }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadFile } from '@stratum/config';
 import {
+  copyHistory,
   fileStateBackend,
   type State,
   type StateBackend,
@@ -56,22 +57,20 @@ function checkSourceExists(sources: Sources): void {
   });
 }
 
-/** Reads `backend` under its lock. */
-async function readLocked(backend: StateBackend, command: string): Promise<State> {
-  const lease = await backend.lock({ command });
-  try {
-    return await backend.read();
-  } finally {
-    await lease.release();
-  }
-}
-
 /**
- * Copies `state` into `target` under its lock. A target that already holds a
- * different state is only overwritten with `--force`: a push must not drop
- * what another run recorded there.
+ * Copies `state` into `target` under its lock, with the runs of `source`'s
+ * history that `target` lacks. A target that already holds a different state
+ * is only overwritten with `--force`: a push must not drop what another run
+ * recorded there. The history goes first: when it cannot be copied the state
+ * is left as it was, and copying again adds only what is still missing.
  */
-async function copyInto(target: StateBackend, state: State, force: boolean, command: string): Promise<void> {
+async function copyInto(
+  target: StateBackend,
+  source: StateBackend,
+  state: State,
+  force: boolean,
+  command: string,
+): Promise<number> {
   if (target.replace === undefined)
     throw new CliError('BadArguments', `${target.location} cannot be written`);
   const lease = await target.lock({ command });
@@ -87,10 +86,20 @@ async function copyInto(target: StateBackend, state: State, force: boolean, comm
         },
       );
     }
+    const runs =
+      source.history === undefined || target.history === undefined
+        ? 0
+        : await copyHistory(source.history, target.history);
     await target.replace(state);
+    return runs;
   } finally {
     await lease.release();
   }
+}
+
+/** `copied N runs of history`, when there were any. */
+function reportRuns(runs: number, io: CliIo): void {
+  if (runs > 0) io.out(`copied ${runs} run${runs === 1 ? '' : 's'} of history`);
 }
 
 /**
@@ -104,24 +113,36 @@ export async function runStatePull(
 ): Promise<number> {
   const sources = configuredSources(flags, io);
   checkSourceExists(sources);
-  const state = await readLocked(stateBackendFor(sources, io.cwd), 'stratum state pull');
-  if (flags.out === undefined) {
-    io.out(serializeState(state).trimEnd());
-    return 0;
-  }
-  if (isStateUrl(flags.out)) {
+  const source = stateBackendFor(sources, io.cwd);
+  if (flags.out !== undefined && isStateUrl(flags.out)) {
     throw new CliError('BadArguments', '`state pull -o` writes a file', {
       hint: 'to copy state into a database use `stratum state push postgres://...`',
     });
   }
-  const target = otherBackend(flags.out, sources, io);
-  if (existsSync(stateLocation(io.cwd, flags.out)) && !flags.force) {
-    throw new CliError('StateTargetNotEmpty', `${flags.out} already exists`, {
-      hint: 'pass --force to overwrite it',
-    });
+  const lease = await source.lock({ command: 'stratum state pull' });
+  try {
+    const state = await source.read();
+    if (flags.out === undefined) {
+      io.out(serializeState(state).trimEnd());
+      return 0;
+    }
+    const target = otherBackend(flags.out, sources, io);
+    if (target.location === source.location) {
+      throw new CliError('BadArguments', `state pull: ${flags.out} is the configured state itself`, {
+        hint: 'name another file with -o',
+      });
+    }
+    if (existsSync(stateLocation(io.cwd, flags.out)) && !flags.force) {
+      throw new CliError('StateTargetNotEmpty', `${flags.out} already exists`, {
+        hint: 'pass --force to overwrite it',
+      });
+    }
+    const runs = await copyInto(target, source, state, true, 'stratum state pull');
+    io.out(`pulled ${Object.keys(state.resources).length} resources into ${flags.out}`);
+    reportRuns(runs, io);
+  } finally {
+    await lease.release();
   }
-  await copyInto(target, state, true, 'stratum state pull');
-  io.out(`pulled ${Object.keys(state.resources).length} resources into ${flags.out}`);
   return 0;
 }
 
@@ -143,10 +164,11 @@ export async function runStatePush(
   const lease = await source.lock({ command: 'stratum state push' });
   try {
     const state = await source.read();
-    await copyInto(target, state, flags.force ?? false, 'stratum state push');
+    const runs = await copyInto(target, source, state, flags.force ?? false, 'stratum state push');
     io.out(
       `pushed ${Object.keys(state.resources).length} resources from ${source.location} to ${target.location}`,
     );
+    reportRuns(runs, io);
   } finally {
     await lease.release();
   }

@@ -6,7 +6,7 @@ import { CliError } from '../errors';
 import type { CliIo } from '../io';
 import type { GlobalFlags } from '../options';
 import { stateBackendFor } from '../pipeline';
-import { resolveSources, type SourceFlags, type Sources } from '../sources';
+import { isStateUrl, resolveSources, type SourceFlags, type Sources } from '../sources';
 
 export interface SurgeryFlags extends GlobalFlags, SourceFlags {}
 
@@ -24,7 +24,9 @@ function sourcesOf(flags: SurgeryFlags, io: CliIo): Sources {
   );
 }
 
+/** The state as messages name it: a path relative to here, or a URL as its backend shows it (no password). */
 function shown(sources: Sources, io: CliIo): string {
+  if (isStateUrl(sources.statePath)) return stateBackendFor(sources).location;
   return relative(io.cwd, sources.statePath) || sources.statePath;
 }
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedactionMap } from '../secrets/redaction-map';
 import { fileStateBackend } from './backend';
-import { fileStateHistory, finishRun, historyPathFor, redactEntry, startRun } from './history';
+import { copyHistory, fileStateHistory, finishRun, historyPathFor, redactEntry, startRun } from './history';
 import { forgetResources } from './surgery';
 
 let dir: string;
@@ -67,6 +67,36 @@ describe('fileStateHistory', () => {
     ).toBe('failed');
     expect(finishRun(run, [], 'refused').result).toBe('failed');
     expect(finishRun(run, [{ address: 'a.b', action: 'update', result: 'ok' }]).result).toBe('ok');
+  });
+});
+
+describe('copyHistory', () => {
+  it('copies the runs the target lacks as the entries that made them, once', async () => {
+    const source = fileStateHistory(join(dir, 'from.json'));
+    const done = startRun('apply', ['apply', '-y']);
+    const killed = { ...startRun('state rm', ['state', 'rm', 'x.y']), startedAt: '2099-01-01T00:00:00.000Z' };
+    await source.record({ type: 'started', run: done });
+    await source.record({
+      type: 'finished',
+      run: finishRun(done, [{ address: 'a.b', action: 'create', result: 'failed', error: 'boom' }]),
+    });
+    await source.record({ type: 'started', run: killed });
+    const target = fileStateHistory(join(dir, 'to.json'));
+    const already = startRun('apply', []);
+    await target.record({ type: 'started', run: already });
+
+    expect(await copyHistory(source, target)).toBe(2);
+    expect(await copyHistory(source, target)).toBe(0);
+    const runs = await target.list();
+    expect(runs.map((run) => [run.id, run.result])).toEqual([
+      [killed.id, 'incomplete'],
+      [already.id, 'incomplete'],
+      [done.id, 'failed'],
+    ]);
+    expect(runs[2]).toEqual((await source.list())[1]);
+    // The copied lines are the source's lines, byte for byte.
+    const lines = (path: string) => readFile(historyPathFor(join(dir, path)), 'utf8');
+    expect((await lines('to.json')).split('\n').slice(1).join('\n')).toBe(await lines('from.json'));
   });
 });
 

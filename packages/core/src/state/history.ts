@@ -142,6 +142,32 @@ export function findRun(runs: readonly RunRecord[], id: string): RunRecord | und
   return matches.length === 1 ? matches[0] : undefined;
 }
 
+/**
+ * Records in `target` every run of `source` that `target` does not hold yet
+ * (by id), oldest first, as the entries that made it: its start and, unless
+ * it is `incomplete`, its end. What `state push` / `state pull` carry over
+ * with the state, so a move between backends keeps the record of runs; runs
+ * already in `target` are left as they are, so copying again adds nothing.
+ * Returns how many runs were copied.
+ */
+export async function copyHistory(source: StateHistory, target: StateHistory): Promise<number> {
+  const known = new Set((await target.list()).map((run) => run.id));
+  const missing = (await source.list()).filter((run) => !known.has(run.id)).reverse();
+  for (const { finishedAt, result, steps, error, ...start } of missing) {
+    await target.record({ type: 'started', run: start });
+    if (result === 'incomplete') continue;
+    const end: RunFinish = {
+      id: start.id,
+      finishedAt: finishedAt ?? start.startedAt,
+      result,
+      steps,
+      ...(error === undefined ? {} : { error }),
+    };
+    await target.record({ type: 'finished', run: end });
+  }
+  return missing.length;
+}
+
 /** The journal of runs beside the state file at `statePath`. */
 export function historyPathFor(statePath: string): string {
   return `${statePath}.history.jsonl`;
