@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /** `stratum state list | show | merge`, on state a real apply wrote and on files written by hand. */
 
@@ -42,6 +43,11 @@ resource "ssh_exec" "hello" {
       provider: 'ssh',
       attrs: { host: 'root@127.0.0.1', command: 'echo hello', stdout: 'hello\n', stderr: '', exit_code: 0 },
     });
+    expectMatchesSchema('state-resource', JSON.parse(show.stdout));
+    const pull = await t.ws.run(['state', 'pull']);
+    expectExit(pull, 0);
+    expectMatchesSchema('state', JSON.parse(pull.stdout));
+    expectMatchesSchema('state', JSON.parse(t.ws.read('.stratum/state.json')));
   });
 
   it('an empty state file lists as (empty state), a missing one is an error; -p picks the file', async () => {

@@ -5,6 +5,7 @@ import { loadEnvFiles } from '../env-files';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
 import type { GlobalFlags } from '../options';
+import { historyListDocument, historyRunDocument } from '../output/history-json';
 import { stateBackendFor } from '../pipeline';
 import { resolveSources, type SourceFlags, type Sources } from '../sources';
 
@@ -65,7 +66,7 @@ export async function runStateHistory(
   }
   if (flags.run === undefined) {
     const runs = await history.list();
-    if (flags.json) io.out(JSON.stringify({ format_version: 1, runs }));
+    if (flags.json) io.out(JSON.stringify(historyListDocument(runs)));
     else if (runs.length === 0) io.out(`No runs recorded for ${shown(sources, io)}.`);
     else for (const run of runs) io.out(runLine(run));
     return 0;
@@ -77,7 +78,7 @@ export async function runStateHistory(
     });
   }
   if (flags.json) {
-    io.out(JSON.stringify({ format_version: 1, run }));
+    io.out(JSON.stringify(historyRunDocument(run)));
     return 0;
   }
   io.out(runLine(run));
