@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { applyEventSchema } from './apply-json';
 import { historyListSchema, historyRunSchema } from './history-json';
 import { planDocumentSchema } from './plan-json';
+import { stateListSchema, stateMvSchema, stateRmSchema } from './state-json';
 
 /**
  * Every JSON document stratum prints or writes for tools, by the name of its
@@ -28,6 +29,12 @@ export const PUBLISHED_SCHEMAS = {
     description:
       "One resource's recorded state, as `stratum state show` prints it: an entry of the state file.",
   }),
+  /** `state list --json`. */
+  'state-list': stateListSchema,
+  /** `state rm --json`. */
+  'state-rm': stateRmSchema,
+  /** `state mv --json`. */
+  'state-mv': stateMvSchema,
   /** `state history --json`. */
   'state-history': historyListSchema,
   /** `state history RUN --json`. */
