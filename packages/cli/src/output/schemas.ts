@@ -1,6 +1,7 @@
 import { resourceStateSchema, savedPlanSchema, stateFileSchema } from '@stratum/core';
 import type { z } from 'zod';
 import { applyEventSchema } from './apply-json';
+import { graphDocumentSchema } from './graph-json';
 import { historyListSchema, historyRunSchema } from './history-json';
 import { planDocumentSchema } from './plan-json';
 import { stateListSchema, stateMvSchema, stateRmSchema } from './state-json';
@@ -15,6 +16,8 @@ export const PUBLISHED_SCHEMAS = {
   plan: planDocumentSchema,
   /** One line of `apply --json`. */
   'apply-event': applyEventSchema,
+  /** `graph --json`. */
+  graph: graphDocumentSchema,
   /** `plan -o PLANFILE`. */
   'saved-plan': savedPlanSchema,
   /** The state file, and `state pull`. */
