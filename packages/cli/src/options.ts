@@ -97,6 +97,14 @@ export function withStateOptions<T>(yargs: Argv<T>) {
 /** The state file `state list` and `state show` read when `-p` is not given. */
 export const DEFAULT_STATE_PATH = '.stratum/state.json';
 
+/** `--json`: the command's versioned document (docs/reference/json-output.md) instead of text. */
+export function withJsonOption<T>(yargs: Argv<T>) {
+  return yargs.option('json', {
+    type: 'boolean',
+    describe: 'Print a versioned JSON document instead of text',
+  });
+}
+
 /** `-p` for the state subcommands; no yargs default, which would also stand in for a `-p` given no value. */
 export function withPathOption<T>(yargs: Argv<T>) {
   return yargs.option('path', {

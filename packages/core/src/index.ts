@@ -45,6 +45,7 @@ export type { StratumErrorOptions } from './errors';
 export { StratumError } from './errors';
 export { IMPLICIT_PREFIX, isImplicitName } from './implicit';
 export { InvalidAttributeError } from './invalid-attribute';
+export { jsonValueSchema } from './json';
 export type { AttributeDoc, KindDoc, OutputDoc } from './kind-docs';
 export { kindDocs } from './kind-docs';
 export type {
@@ -82,6 +83,7 @@ export {
   priorStateDigest,
   SAVED_PLAN_VERSION,
   SavedPlanError,
+  savedPlanSchema,
   savePlan,
 } from './plan/saved-plan';
 export { topoSortDesired } from './plan/topo-sort';
@@ -178,7 +180,13 @@ export { acquireStateLock, lockPathFor, parseLockInfo, takeoverPathFor } from '.
 export type { MergeResult } from './state/merge';
 export { mergeStateFiles } from './state/merge';
 export { saveState } from './state/save';
-export { emptyState, STATE_VERSION, serializeState, stateFileSchema } from './state/schema';
+export {
+  emptyState,
+  resourceStateSchema,
+  STATE_VERSION,
+  serializeState,
+  stateFileSchema,
+} from './state/schema';
 export { isSharedKey, isSharedResource, loadMerged, saveSplit } from './state/split';
 export type { StateSurgeryErrorCode } from './state/surgery';
 export {

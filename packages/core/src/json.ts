@@ -1,4 +1,22 @@
+import { z } from 'zod';
 import type { JsonObject, JsonValue } from './types';
+
+/**
+ * Any JSON value, as zod checks it. One instance with an id, so a published
+ * JSON Schema has one `$defs/JsonValue` rather than a copy per use.
+ */
+export const jsonValueSchema: z.ZodType<JsonValue> = z
+  .lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValueSchema),
+      z.record(z.string(), jsonValueSchema),
+    ]),
+  )
+  .meta({ id: 'JsonValue' });
 
 /** True for a JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is JsonObject {

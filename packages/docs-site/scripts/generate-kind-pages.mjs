@@ -1,18 +1,17 @@
 // Writes one reference page per kind, plus the bare attribute table the
 // hand-written provider pages include, from `kindDocs` over the built
 // providers: the kinds' zod schemas are the one source of these tables (the
-// language server's hover reads the same). Also writes the JSON Schema of the
-// state file from core's zod schema, and serves the CLI's committed schemas of
-// `plan --json` and `apply --json`. Output is generated, not committed.
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// language server's hover reads the same). Also serves the JSON Schemas the CLI
+// ships (schemas/*.schema.json: the state file, `plan --json`, ...), each
+// generated from a zod schema and committed there. Output is generated, not committed.
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { kindDocs, Registry, stateFileSchema } from '@stratum/core';
+import { kindDocs, Registry } from '@stratum/core';
 import { createDockerProvider } from '@stratum/provider-docker';
 import { createGitProvider } from '@stratum/provider-git';
 import { createSshProvider } from '@stratum/provider-ssh';
 import { createSystemProvider } from '@stratum/provider-system';
-import { z } from 'zod';
 
 const docsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs');
 
@@ -105,12 +104,9 @@ export function generate(outDir = docsDir) {
   );
   const schemasDir = resolve(outDir, 'public/schemas');
   mkdirSync(schemasDir, { recursive: true });
-  writeFileSync(
-    resolve(schemasDir, 'state.schema.json'),
-    `${JSON.stringify(z.toJSONSchema(stateFileSchema, { io: 'input' }), null, 2)}\n`,
-  );
-  for (const name of ['plan.schema.json', 'apply-event.schema.json']) {
-    copyFileSync(resolve(docsDir, '../packages/cli/schemas', name), resolve(schemasDir, name));
+  const shipped = resolve(docsDir, '../packages/cli/schemas');
+  for (const name of readdirSync(shipped).filter((file) => file.endsWith('.schema.json'))) {
+    copyFileSync(resolve(shipped, name), resolve(schemasDir, name));
   }
   return kinds;
 }

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: snippets hold ${1:placeholder} tab stops
 import type { Document } from '@stratum/config';
-import { kindDocs, type Registry } from '@stratum/core';
+import { kindDocs, parseInstanceName, type Registry, type ResourceAddr } from '@stratum/core';
 import { type CompletionItem, CompletionItemKind, InsertTextFormat } from 'vscode-languageserver';
 import { labelsOf } from './ast-walk';
 import { allKinds, attributeSummary } from './kind-attributes';
@@ -45,6 +45,16 @@ const ROOTS = [
   { name: 'var', detail: 'var.<name>' },
 ];
 
+/** What `each.` goes on with in a `for_each` resource. */
+const EACH_FIELDS: CompletionItem[] = [
+  { label: 'key', kind: CompletionItemKind.Field, detail: 'each.key: the instance key' },
+  {
+    label: 'value',
+    kind: CompletionItemKind.Field,
+    detail: "each.value: the list item, the map value, or the group host's addr",
+  },
+];
+
 /** What completion reads: the cursor's context, the last syntax tree and the kinds. */
 export interface CompletionInputs {
   context: CursorContext;
@@ -52,16 +62,30 @@ export interface CompletionInputs {
   registry: Registry;
   /** Host name → its field names, from the last evaluated config. */
   hostFields: ReadonlyMap<string, string[]>;
+  /** `kind.name` of a `for_each` resource → its instance keys, from the last evaluated config. */
+  instanceKeys: ReadonlyMap<string, string[]>;
 }
 
-export function complete({ context, document, registry, hostFields }: CompletionInputs): CompletionItem[] {
+export function complete({
+  context,
+  document,
+  registry,
+  hostFields,
+  instanceKeys,
+}: CompletionInputs): CompletionItem[] {
   const { linePrefix, blocks, inString } = context;
+  // `kind.name[` or `kind.name["we`: the instance keys. Before the string checks, since inside
+  // `"${...}"` the key's own quote reads as a string opening.
+  const key = /(?:^|[^\w.])(\w+)\.([\w-]+)\[("?)([^"\]]*)$/.exec(linePrefix);
+  if (key && registry.has(key[1]!)) return keysOf(`${key[1]}.${key[2]}`, instanceKeys, key[3] === '"');
   const field = /(?:^|[^\w.])(host|secret|var)\.([\w-]+)\.(\w*)$/.exec(linePrefix);
   if (field && !inString) return referenceFields(field[1]!, field[2]!, hostFields);
   const named = /(?:^|[^\w.])(host|secret|var)\.([\w-]*)$/.exec(linePrefix);
   if (named && !inString) return declared(document, named[1] as 'host' | 'secret' | 'var');
-  // Any other root that is a kind starts a resource reference: `<kind>.<name>.<attr>`.
-  const resourceField = /(?:^|[^\w.])(\w+)\.([\w-]+)\.(\w*)$/.exec(linePrefix);
+  const each = /(?:^|[^\w.])each\.(\w*)$/.exec(linePrefix);
+  if (each && !inString) return EACH_FIELDS;
+  // Any other root that is a kind starts a resource reference: `<kind>.<name>[["key"]].<attr>`.
+  const resourceField = /(?:^|[^\w.])(\w+)\.([\w-]+)(?:\["[^"]*"\])?\.(\w*)$/.exec(linePrefix);
   if (resourceField && !inString && registry.has(resourceField[1]!))
     return writtenAttributes(document, resourceField[1]!, resourceField[2]!);
   const resourceName = /(?:^|[^\w.])(\w+)\.([\w-]*)$/.exec(linePrefix);
@@ -96,6 +120,18 @@ export function complete({ context, document, registry, hostFields }: Completion
         : []),
     ];
   return [];
+}
+
+/** `kind.name` → the keys of its instances (`kind.name["key"]`), in the config's order. */
+export function instanceKeysOf(resources: readonly { addr: ResourceAddr }[]): Map<string, string[]> {
+  const keys = new Map<string, string[]>();
+  for (const { addr } of resources) {
+    const instance = parseInstanceName(addr.name);
+    if (instance === undefined) continue;
+    const base = `${addr.kind}.${instance.base}`;
+    keys.set(base, [...(keys.get(base) ?? []), instance.key]);
+  }
+  return keys;
 }
 
 function blockTypes(): CompletionItem[] {
@@ -199,6 +235,27 @@ function writtenAttributes(document: Document | undefined, kind: string, name: s
       kind: CompletionItemKind.Field,
       detail: `${kind}.${name}.${item.name}`,
     }));
+}
+
+/**
+ * The keys of `kind.name`'s instances, each completed to the closing `"]`;
+ * `quoted` when the user already typed the opening quote.
+ */
+function keysOf(
+  base: string,
+  instanceKeys: ReadonlyMap<string, string[]>,
+  quoted: boolean,
+): CompletionItem[] {
+  return (instanceKeys.get(base) ?? []).map((key) => {
+    const literal = JSON.stringify(key);
+    return {
+      label: literal,
+      kind: CompletionItemKind.EnumMember,
+      detail: `${base}[${literal}]`,
+      insertText: `${quoted ? literal.slice(1) : literal}]`,
+      filterText: quoted ? key : literal,
+    };
+  });
 }
 
 function addresses(document: Document | undefined): CompletionItem[] {

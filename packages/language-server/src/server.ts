@@ -4,7 +4,7 @@ import { format } from '@stratum/config';
 import { type Connection, TextDocumentSyncKind, TextDocuments, type TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { type Analysis, analyze } from './analyze';
-import { complete } from './completion';
+import { complete, instanceKeysOf } from './completion';
 import { hoverAt } from './hover';
 import { definitionAt, documentSymbols } from './navigation';
 import { cursorContext } from './scan';
@@ -95,6 +95,7 @@ export function startServer(connection: Connection): void {
         document: state.analysis.document ?? state.parsed?.document,
         registry: (state.loaded ?? state.analysis).registry,
         hostFields: new Map((extracted?.hosts ?? []).map((h) => [h.name, Object.keys(h.attrs)])),
+        instanceKeys: instanceKeysOf(extracted?.resources ?? []),
       });
     }),
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectExit, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /** `stratum state history`, through the real binary against the loopback sshd. */
 
@@ -43,6 +44,7 @@ describe('state history', { timeout: 90_000 }, () => {
     expect(lines[0]).toMatch(/ \S+@\S+ /);
 
     const json = JSON.parse((await t.ws.run(['state', 'history', '--json'], { env })).stdout);
+    expectMatchesSchema('state-history', json);
     const failed = json.runs[0];
     expect(failed.configs[0].sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(failed.args).toEqual(expect.arrayContaining(['apply', '-y']));
@@ -54,6 +56,12 @@ describe('state history', { timeout: 90_000 }, () => {
     const show = await t.ws.run(['state', 'history', failed.id], { env });
     expectExit(show, 0);
     expect(show.stdout).toMatch(/failed +\S+ +ssh_file\.b: /);
+    const showJson = await t.ws.run(['state', 'history', failed.id, '--json'], { env });
+    expectExit(showJson, 0);
+    const run = JSON.parse(showJson.stdout);
+    expectMatchesSchema('state-history-run', run);
+    expect(run.run).toEqual(failed);
+    expect(showJson.stdout).not.toContain(TOKEN);
     expect(t.ws.read('.stratum/state.json.history.jsonl')).not.toContain(TOKEN);
   });
 

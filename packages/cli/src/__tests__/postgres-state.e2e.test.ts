@@ -13,6 +13,7 @@ import {
   startHost,
   type Workspace,
 } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /**
  * The PostgreSQL state backend through the real binary: a throwaway cluster
@@ -130,6 +131,21 @@ describe('state in PostgreSQL', { timeout: 180_000 }, () => {
       expectExit(pulled, 0);
       expect(Object.keys(JSON.parse(pulled.stdout).resources)).toEqual(['ssh_file.a', 'ssh_file.b']);
       expect(await rowsOf(db)).toEqual(['ssh_file.a', 'ssh_file.b']);
+      expectMatchesSchema('state', JSON.parse(pulled.stdout));
+
+      // `--json` names the database as messages do: the URL without a password.
+      const withPassword = url.replace('postgres@', `postgres:${encodeURIComponent(server.password)}@`);
+      expect(withPassword).not.toBe(url);
+      const rm = await ws.run(['state', 'rm', 'ssh_file.b', '-s', withPassword, '--json'], { env: pgEnv() });
+      expectExit(rm, 0);
+      expectMatchesSchema('state-rm', JSON.parse(rm.stdout));
+      expect(JSON.parse(rm.stdout)).toEqual({
+        format_version: 1,
+        state: `postgresql://postgres@127.0.0.1:${server.port}/${db}?state=default`,
+        removed: ['ssh_file.b'],
+      });
+      expect(rm.stdout).not.toContain(server.password);
+      expect(await rowsOf(db)).toEqual(['ssh_file.a']);
     } finally {
       ws.dispose();
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectExit, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /**
  * References between resources through the real binary, on the loopback
@@ -37,6 +38,9 @@ describe('references between resources', { timeout: 90_000 }, () => {
     const graph = await t.ws.run(['graph'], { env });
     expectExit(graph, 0);
     expect(graph.stdout).toContain('"ssh_exec.copy" -> "ssh_file.conf" [style = dashed];');
+    const graphJson = JSON.parse((await t.ws.run(['graph', '--json'], { env })).stdout);
+    expectMatchesSchema('graph', graphJson);
+    expect(graphJson.edges).toContainEqual({ from: 'ssh_exec.copy', to: 'ssh_file.conf', via: 'reference' });
 
     const apply = await t.ws.run(['apply', '-y'], { env });
     expectExit(apply, 0);

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectExit, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /** `plan -o PLANFILE` and `apply PLANFILE`, through the real binary against the loopback sshd. */
 
@@ -36,6 +37,7 @@ describe('saved plans', { timeout: 60_000 }, () => {
     expect(file).not.toContain(TOKEN);
     expect(statSync(join(t.ws.dir, 'change.plan')).mode & 0o777).toBe(0o600);
     const doc = JSON.parse(file);
+    expectMatchesSchema('saved-plan', doc);
     expect(doc.format).toBe('stratum-plan');
     expect(doc.steps.map((s: { address: string; action: string }) => `${s.action} ${s.address}`)).toEqual([
       'create ssh_file.motd',
@@ -91,6 +93,23 @@ describe('saved plans', { timeout: 60_000 }, () => {
     const junk = await t.ws.run(['apply', 'junk.plan'], { env });
     expectExit(junk, 1);
     expect(junk.stderr).toContain('plan file junk.plan is not a stratum plan file [PlanFileInvalid]');
+    // Hand-edited: refused before anything is planned, naming the file and the field.
+    const saved = JSON.parse(t.ws.read('change.plan'));
+    saved.steps[1].action = 'replace';
+    t.ws.write('edited.plan', JSON.stringify(saved));
+    const edited = await t.ws.run(['apply', 'edited.plan'], { env });
+    expectExit(edited, 1);
+    expect(edited.stderr).toMatch(
+      /^Error: plan file edited\.plan is not a valid stratum plan file: at `steps\.1\.action`: .*"create"\|"update"\|"delete"\|"noop" \[PlanFileInvalid\]\n/,
+    );
+    expect(edited.stderr).toContain('hint: pass a file written by `stratum plan -o PLANFILE`');
+    delete saved.steps[1].action;
+    saved.steps[1].kind = 'ssh_file';
+    t.ws.write('foreign.plan', JSON.stringify(saved));
+    expect((await t.ws.run(['apply', 'foreign.plan'], { env })).stderr).toMatch(
+      /plan file foreign\.plan is not a valid stratum plan file: at `steps\.1(\.action)?`: /,
+    );
+    expect(t.ws.exists('.stratum/state.json')).toBe(false);
     t.ws.write('text.plan', 'not json');
     expect((await t.ws.run(['apply', 'text.plan'], { env })).stderr).toContain(
       'plan file text.plan is not JSON',

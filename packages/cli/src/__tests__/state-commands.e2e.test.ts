@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /** `stratum state list | show | merge`, on state a real apply wrote and on files written by hand. */
 
@@ -42,6 +43,40 @@ resource "ssh_exec" "hello" {
       provider: 'ssh',
       attrs: { host: 'root@127.0.0.1', command: 'echo hello', stdout: 'hello\n', stderr: '', exit_code: 0 },
     });
+    expectMatchesSchema('state-resource', JSON.parse(show.stdout));
+    const pull = await t.ws.run(['state', 'pull']);
+    expectExit(pull, 0);
+    expectMatchesSchema('state', JSON.parse(pull.stdout));
+    expectMatchesSchema('state', JSON.parse(t.ws.read('.stratum/state.json')));
+
+    const listJson = await t.ws.run(['state', 'list', '--json']);
+    expectExit(listJson, 0);
+    const listed = JSON.parse(listJson.stdout);
+    expectMatchesSchema('state-list', listed);
+    expect(listed).toEqual({
+      format_version: 1,
+      state: '.stratum/state.json',
+      resources: [
+        { address: 'ssh_exec.hello', kind: 'ssh_exec', name: 'hello', provider: 'ssh' },
+        { address: 'ssh_file.motd', kind: 'ssh_file', name: 'motd', provider: 'ssh' },
+      ],
+    });
+    const mv = await t.ws.run(['state', 'mv', 'ssh_exec.hello', 'ssh_exec.greet', '--json']);
+    expectExit(mv, 0);
+    expectMatchesSchema('state-mv', JSON.parse(mv.stdout));
+    expect(JSON.parse(mv.stdout).moved).toEqual({ from: 'ssh_exec.hello', to: 'ssh_exec.greet' });
+    const same = await t.ws.run(['state', 'mv', 'ssh_exec.greet', 'ssh_exec.greet', '--json']);
+    expectMatchesSchema('state-mv', JSON.parse(same.stdout));
+    expect(JSON.parse(same.stdout).moved).toBeNull();
+    const rm = await t.ws.run(['state', 'rm', 'ssh_exec.greet', 'ssh_file.motd', '--json']);
+    expectExit(rm, 0);
+    expectMatchesSchema('state-rm', JSON.parse(rm.stdout));
+    expect(JSON.parse(rm.stdout)).toEqual({
+      format_version: 1,
+      state: '.stratum/state.json',
+      removed: ['ssh_exec.greet', 'ssh_file.motd'],
+    });
+    expect(JSON.parse((await t.ws.run(['state', 'list', '--json'])).stdout).resources).toEqual([]);
   });
 
   it('an empty state file lists as (empty state), a missing one is an error; -p picks the file', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectExit, expectGolden, hostBlock, useWorkspacePerTest } from './harness';
+import { expectMatchesSchema } from './json-schemas';
 
 /** `status`, `validate`, `fmt`, `graph`, `--version`. */
 
@@ -85,6 +86,18 @@ resource "docker_container" "api" {
     expectExit(graph, 0);
     expectGolden('graph', t.ws, graph);
     expect(graph.stdout).toContain('"docker_container.api" -> "docker_container.db";');
+
+    const json = await t.ws.run(['graph', '--json']);
+    expectExit(json, 0);
+    const document = JSON.parse(json.stdout);
+    expectMatchesSchema('graph', document);
+    expect(document.edges).toEqual([
+      { from: 'docker_container.api', to: 'docker_container.db', via: 'depends_on' },
+    ]);
+    expect(document.nodes.map((n: { address: string }) => n.address)).toEqual([
+      'docker_container.db',
+      'docker_container.api',
+    ]);
   });
 
   it('fmt --check fails listing unformatted files; fmt rewrites them', async () => {

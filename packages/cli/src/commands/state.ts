@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { withPathOption, withStateOptions } from '../options';
-import type { SurgeryFlags } from '../run/surgery';
+import { withJsonOption, withPathOption, withStateOptions } from '../options';
+import type { JsonFlag, SurgeryFlags } from '../run/surgery';
 import { type CommandRunner, runCommand } from './runner';
 
 /** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
@@ -28,9 +28,9 @@ export function stateCommand(run: CommandRunner): CommandModule {
         .command({
           command: 'list',
           describe: 'List the resources a state file tracks',
-          builder: (s) => withPathOption(s),
+          builder: (s) => withJsonOption(withPathOption(s)),
           handler: (args) =>
-            runCommand(run, args as { path?: string }, async (f, io) =>
+            runCommand(run, args as { path?: string; json?: boolean }, async (f, io) =>
               (await import('../run/state')).runStateList(f, io),
             ),
         })
@@ -105,13 +105,13 @@ export function stateCommand(run: CommandRunner): CommandModule {
           command: 'rm <addrs..>',
           describe: 'Forget resources (state only: the hosts are not touched)',
           builder: (s) =>
-            withStateOptions(s).positional('addrs', {
+            withJsonOption(withStateOptions(s)).positional('addrs', {
               type: 'string',
               array: true,
               describe: '<kind>.<name>',
             }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & { addrs: string[] }, async (f, io) =>
+            runCommand(run, args as unknown as SurgeryFlags & JsonFlag & { addrs: string[] }, async (f, io) =>
               (await import('../run/surgery')).runStateRm(f, io),
             ),
         })
@@ -119,21 +119,24 @@ export function stateCommand(run: CommandRunner): CommandModule {
           command: 'mv <from> <to>',
           describe: 'Rename a resource in state (same kind), so the next plan has no delete + create',
           builder: (s) =>
-            withStateOptions(s)
+            withJsonOption(withStateOptions(s))
               .positional('from', { type: 'string', describe: '<kind>.<name> in state' })
               .positional('to', { type: 'string', describe: '<kind>.<name>, not in state' }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & { from: string; to: string }, async (f, io) =>
-              (await import('../run/surgery')).runStateMv(f, io),
+            runCommand(
+              run,
+              args as unknown as SurgeryFlags & JsonFlag & { from: string; to: string },
+              async (f, io) => (await import('../run/surgery')).runStateMv(f, io),
             ),
         })
         .command({
           command: 'history [run]',
           describe: 'List the runs recorded for the state, newest first, or show one run with its steps',
           builder: (s) =>
-            withStateOptions(s)
-              .positional('run', { type: 'string', describe: 'A run id (or a unique prefix of it)' })
-              .option('json', { type: 'boolean', describe: 'Print JSON' }),
+            withJsonOption(withStateOptions(s)).positional('run', {
+              type: 'string',
+              describe: 'A run id (or a unique prefix of it)',
+            }),
           handler: (args) =>
             runCommand(run, args as unknown as SurgeryFlags & { run?: string }, async (f, io) =>
               (await import('../run/surgery')).runStateHistory(f, io),

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { withConfigOptions } from '../options';
+import { withConfigOptions, withJsonOption } from '../options';
 import type { PlanFlags } from '../pipeline';
 import { type CommandRunner, runCommand } from './runner';
 
@@ -27,11 +27,11 @@ export function fmtCommand(run: CommandRunner): CommandModule<object, { files?: 
   };
 }
 
-export function graphCommand(run: CommandRunner): CommandModule<object, PlanFlags> {
+export function graphCommand(run: CommandRunner): CommandModule<object, PlanFlags & { json?: boolean }> {
   return {
     command: 'graph',
     describe: 'Print the resources and their depends_on edges as Graphviz DOT',
-    builder: (y) => withConfigOptions(y) as never,
+    builder: (y) => withJsonOption(withConfigOptions(y)) as never,
     handler: (args) =>
       runCommand(run, args, async (flags, io) => (await import('../run/graph')).runGraph(flags, io)),
   };

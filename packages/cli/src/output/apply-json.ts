@@ -1,7 +1,7 @@
 import { addrKey, type JsonObject, type PlannedResource, type RedactionMap, redactInto } from '@stratum/core';
 import { z } from 'zod';
 import type { CliIo } from '../io';
-import { planSummarySchema, publishedSchema } from './plan-json';
+import { planSummarySchema } from './plan-json';
 
 /**
  * `apply --json`: one JSON object per line, versioned by the first event.
@@ -36,10 +36,6 @@ export const applyEventSchema = z
   });
 
 export type ApplyEvent = z.infer<typeof applyEventSchema>;
-
-export function applyEventJsonSchema(): Record<string, unknown> {
-  return publishedSchema('apply-event', applyEventSchema);
-}
 
 export type Emit = (event: ApplyEvent) => void;
 

@@ -1,4 +1,4 @@
-import { addrKey, type JsonValue, type Plan } from '@stratum/core';
+import { addrKey, jsonValueSchema, type Plan } from '@stratum/core';
 import { z } from 'zod';
 import type { Sources } from '../sources';
 
@@ -10,24 +10,10 @@ import type { Sources } from '../sources';
  */
 export const PLAN_FORMAT_VERSION = 1;
 
-/** One instance, so the schema has one `$defs/JsonValue` rather than a copy per use. */
-const jsonValue: z.ZodType<JsonValue> = z
-  .lazy(() =>
-    z.union([
-      z.string(),
-      z.number(),
-      z.boolean(),
-      z.null(),
-      z.array(jsonValue),
-      z.record(z.string(), jsonValue),
-    ]),
-  )
-  .meta({ id: 'JsonValue' });
-
 const fieldChange = z.object({
   field: z.string().meta({ description: 'Dotted path (`env.PORT`), or `<root>` for the whole value.' }),
-  from: jsonValue,
-  to: jsonValue,
+  from: jsonValueSchema,
+  to: jsonValueSchema,
 });
 
 export const planSummarySchema = z.object({
@@ -70,7 +56,7 @@ export const planDocumentSchema = z
             missing: z.boolean(),
             unreadable: z.string().optional(),
             unreachable: z.literal(true).optional(),
-            observed: jsonValue.optional(),
+            observed: jsonValueSchema.optional(),
           })
           .nullable(),
         trigger: z
@@ -81,8 +67,8 @@ export const planDocumentSchema = z
           })
           .nullable(),
         // Redacted attrs: desired is null for a delete, prior null for a create.
-        desired: jsonValue,
-        prior: jsonValue,
+        desired: jsonValueSchema,
+        prior: jsonValueSchema,
       }),
     ),
   })
@@ -93,19 +79,6 @@ export const planDocumentSchema = z
   });
 
 export type PlanDocument = z.infer<typeof planDocumentSchema>;
-
-/** The published JSON Schema (draft 2020-12) of {@link planDocumentSchema}. */
-export function planJsonSchema(): Record<string, unknown> {
-  return publishedSchema('plan', planDocumentSchema);
-}
-
-/** A schema as shipped in `schemas/NAME.schema.json`, with the `$id` the docs site serves it at. */
-export function publishedSchema(name: string, schema: z.ZodType): Record<string, unknown> {
-  return {
-    $id: `https://stratum-iac.github.io/stratum/schemas/${name}.schema.json`,
-    ...z.toJSONSchema(schema, { target: 'draft-2020-12' }),
-  };
-}
 
 export function planDocument(plan: Plan, sources: Sources): PlanDocument {
   return {

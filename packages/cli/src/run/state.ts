@@ -4,6 +4,7 @@ import { addrKey, loadState, mergeStateFiles, parseAddr, type State } from '@str
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
 import { DEFAULT_STATE_PATH } from '../options';
+import { STATE_COMMAND_FORMAT_VERSION, type StateListDocument } from '../output/state-json';
 
 export interface StateFileFlags {
   path?: string | undefined;
@@ -28,10 +29,27 @@ async function readStateFile(flags: StateFileFlags, io: CliIo): Promise<{ shown:
   return { shown, state: await loadState(path) };
 }
 
-/** `stratum state list`: `<kind>.<name> [<provider>]` per resource, or `(empty state)`. */
-export async function runStateList(flags: StateFileFlags, io: CliIo): Promise<number> {
-  const { state } = await readStateFile(flags, io);
+/** `stratum state list`: `<kind>.<name> [<provider>]` per resource, or `(empty state)`; `--json` a document. */
+export async function runStateList(
+  flags: StateFileFlags & { json?: boolean | undefined },
+  io: CliIo,
+): Promise<number> {
+  const { shown, state } = await readStateFile(flags, io);
   const entries = Object.values(state.resources);
+  if (flags.json) {
+    const document: StateListDocument = {
+      format_version: STATE_COMMAND_FORMAT_VERSION,
+      state: shown,
+      resources: entries.map((entry) => ({
+        address: addrKey(entry.addr),
+        kind: entry.addr.kind,
+        name: entry.addr.name,
+        provider: entry.provider,
+      })),
+    };
+    io.out(JSON.stringify(document));
+    return 0;
+  }
   if (entries.length === 0) io.out('(empty state)');
   for (const entry of entries) io.out(`${addrKey(entry.addr)} [${entry.provider}]`);
   return 0;

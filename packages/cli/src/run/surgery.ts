@@ -5,10 +5,21 @@ import { loadEnvFiles } from '../env-files';
 import { CliError } from '../errors';
 import type { CliIo } from '../io';
 import type { GlobalFlags } from '../options';
+import { historyListDocument, historyRunDocument } from '../output/history-json';
+import {
+  STATE_COMMAND_FORMAT_VERSION,
+  type StateMvDocument,
+  type StateRmDocument,
+} from '../output/state-json';
 import { stateBackendFor } from '../pipeline';
 import { isStateUrl, resolveSources, type SourceFlags, type Sources } from '../sources';
 
 export interface SurgeryFlags extends GlobalFlags, SourceFlags {}
+
+/** `--json`: print the command's versioned document instead of text. */
+export interface JsonFlag {
+  json?: boolean | undefined;
+}
 
 /**
  * The state `state rm` / `state mv` edit: `-s`, or with `-n` the namespace's
@@ -24,16 +35,28 @@ function sourcesOf(flags: SurgeryFlags, io: CliIo): Sources {
   );
 }
 
-/** The state as messages name it: a path relative to here, or a URL as its backend shows it (no password). */
+/** The state as messages and `--json` name it: a path relative to the working directory, a URL without its password. */
 function shown(sources: Sources, io: CliIo): string {
   if (isStateUrl(sources.statePath)) return stateBackendFor(sources).location;
   return relative(io.cwd, sources.statePath) || sources.statePath;
 }
 
 /** `stratum state rm ADDR...`: forgets resources; the hosts are not touched. */
-export async function runStateRm(flags: SurgeryFlags & { addrs: string[] }, io: CliIo): Promise<number> {
+export async function runStateRm(
+  flags: SurgeryFlags & JsonFlag & { addrs: string[] },
+  io: CliIo,
+): Promise<number> {
   const sources = sourcesOf(flags, io);
   const removed = await forgetResources(stateBackendFor(sources), flags.addrs, process.argv.slice(2));
+  if (flags.json) {
+    const document: StateRmDocument = {
+      format_version: STATE_COMMAND_FORMAT_VERSION,
+      state: shown(sources, io),
+      removed: [...removed],
+    };
+    io.out(JSON.stringify(document));
+    return 0;
+  }
   for (const key of removed) io.out(`forgot ${key} (the host was not touched)`);
   io.out(`State saved to ${shown(sources, io)}`);
   return 0;
@@ -41,11 +64,20 @@ export async function runStateRm(flags: SurgeryFlags & { addrs: string[] }, io: 
 
 /** `stratum state mv FROM TO`: renames a resource in state; the next plan shows no delete and create. */
 export async function runStateMv(
-  flags: SurgeryFlags & { from: string; to: string },
+  flags: SurgeryFlags & JsonFlag & { from: string; to: string },
   io: CliIo,
 ): Promise<number> {
   const sources = sourcesOf(flags, io);
   const moved = await moveResource(stateBackendFor(sources), flags.from, flags.to, process.argv.slice(2));
+  if (flags.json) {
+    const document: StateMvDocument = {
+      format_version: STATE_COMMAND_FORMAT_VERSION,
+      state: shown(sources, io),
+      moved: moved.length === 0 ? null : { from: moved[0]!, to: moved[1]! },
+    };
+    io.out(JSON.stringify(document));
+    return 0;
+  }
   if (moved.length === 0) io.out(`${flags.from} is already at that address; nothing to do`);
   else io.out(`moved ${moved[0]} to ${moved[1]}`);
   io.out(`State saved to ${shown(sources, io)}`);
@@ -54,7 +86,7 @@ export async function runStateMv(
 
 /** `stratum state history [RUN]`: the runs the state's backend recorded, newest first, or one with its steps. */
 export async function runStateHistory(
-  flags: SurgeryFlags & { run?: string | undefined; json?: boolean | undefined },
+  flags: SurgeryFlags & JsonFlag & { run?: string | undefined },
   io: CliIo,
 ): Promise<number> {
   const sources = sourcesOf(flags, io);
@@ -67,7 +99,7 @@ export async function runStateHistory(
   }
   if (flags.run === undefined) {
     const runs = await history.list();
-    if (flags.json) io.out(JSON.stringify({ format_version: 1, runs }));
+    if (flags.json) io.out(JSON.stringify(historyListDocument(runs)));
     else if (runs.length === 0) io.out(`No runs recorded for ${shown(sources, io)}.`);
     else for (const run of runs) io.out(runLine(run));
     return 0;
@@ -79,7 +111,7 @@ export async function runStateHistory(
     });
   }
   if (flags.json) {
-    io.out(JSON.stringify({ format_version: 1, run }));
+    io.out(JSON.stringify(historyRunDocument(run)));
     return 0;
   }
   io.out(runLine(run));

@@ -1,13 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
 import { addrKey } from '../addr';
 import { StratumError } from '../errors';
-import { isJsonObject } from '../json';
+import { isJsonObject, jsonValueSchema } from '../json';
 import { markersIn } from '../secrets/markers';
 import { redactSteps } from '../secrets/redact';
 import type { RedactionMap } from '../secrets/redaction-map';
 import { stateDigest } from '../state/journal';
 import { serializeState } from '../state/schema';
-import type { JsonValue, Plan, PlannedResource, State } from '../types';
+import type { JsonValue, Plan, State } from '../types';
+import { firstIssue } from '../zod-issue';
 
 /**
  * A plan saved to a file (`stratum plan -o PLANFILE`) to be applied later,
@@ -22,38 +24,64 @@ import type { JsonValue, Plan, PlannedResource, State } from '../types';
 export const SAVED_PLAN_VERSION = 1;
 export const SAVED_PLAN_FORMAT = 'stratum-plan';
 
+const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/);
+
 /** One config file a saved plan was made from. */
-export interface SavedPlanConfig {
-  readonly path: string;
-  /** `sha256:<hex>` of the file's bytes. */
-  readonly sha256: string;
-}
+export const savedPlanConfigSchema = z.strictObject({
+  path: z.string(),
+  sha256: sha256.meta({ description: "`sha256:<hex>` of the file's bytes." }),
+});
 
-/** The document in a plan file. */
-export interface SavedPlan {
-  readonly format: typeof SAVED_PLAN_FORMAT;
-  readonly format_version: number;
-  readonly created_at: string;
-  readonly mode: string;
-  readonly namespace: string | null;
-  readonly state: { readonly location: string; readonly digest: string };
-  readonly configs: readonly SavedPlanConfig[];
-  /** Secret name → its salted digest (never the value): checked against the secrets resolved at apply. */
-  readonly secrets: Readonly<Record<string, string>>;
-  /** The redacted steps, without refresh annotations (`drift` is information, not part of what is applied). */
-  readonly steps: readonly SavedStep[];
-}
+export type SavedPlanConfig = z.infer<typeof savedPlanConfigSchema>;
 
-export interface SavedStep {
-  readonly address: string;
-  readonly provider: string;
-  readonly action: PlannedResource['action'];
-  readonly changes: PlannedResource['changes'];
-  readonly desired: JsonValue;
-  readonly prior: JsonValue;
+export const savedStepSchema = z.strictObject({
+  address: z.string().meta({ description: '`kind.name`, or `kind.name["key"]` for an instance' }),
+  provider: z.string(),
+  action: z.enum(['create', 'update', 'delete', 'noop']),
+  changes: z.array(z.strictObject({ field: z.string(), from: jsonValueSchema, to: jsonValueSchema })),
+  // Redacted: secrets are marker objects. desired is null for a delete, prior null for a create.
+  desired: jsonValueSchema,
+  prior: jsonValueSchema,
   /** Why the step re-runs, when a `triggered_by` resource changed (a re-run is part of what is applied). */
-  readonly trigger?: PlannedResource['trigger'];
-}
+  trigger: z
+    .strictObject({ verb: z.string(), by: z.array(z.string()), pending: z.array(z.string()) })
+    .optional(),
+});
+
+export type SavedStep = z.infer<typeof savedStepSchema>;
+
+/**
+ * The document in a plan file, and the one definition of it: {@link SavedPlan}
+ * is inferred from it, {@link parseSavedPlan} checks a file against it, and the
+ * CLI publishes it as `schemas/saved-plan.schema.json`. Strict: stratum refuses
+ * a file with a field it does not know rather than apply a plan it half reads.
+ */
+export const savedPlanSchema = z
+  .strictObject({
+    format: z.literal(SAVED_PLAN_FORMAT),
+    format_version: z.literal(SAVED_PLAN_VERSION),
+    created_at: z.iso.datetime(),
+    mode: z.enum(['bundle', 'namespace']),
+    namespace: z.string().nullable(),
+    state: z.strictObject({
+      location: z.string(),
+      digest: z.string().meta({ description: 'Digest of the prior state the plan was made against.' }),
+    }),
+    configs: z.array(savedPlanConfigSchema),
+    secrets: z
+      .record(z.string(), z.string())
+      .meta({ description: 'Secret name → its salted digest (never the value), checked at apply.' }),
+    steps: z
+      .array(savedStepSchema)
+      .meta({ description: 'The redacted steps, without refresh annotations (drift is not applied).' }),
+  })
+  .meta({
+    title: 'stratum plan -o PLANFILE',
+    description:
+      'A plan saved by `stratum plan -o PLANFILE`, applied by `stratum apply PLANFILE`. Holds no secret plaintext.',
+  });
+
+export type SavedPlan = z.infer<typeof savedPlanSchema>;
 
 /** Every code a saved-plan error can carry. */
 export type SavedPlanErrorCode =
@@ -91,7 +119,7 @@ export interface SavePlanInputs {
   readonly state: State;
   readonly stateLocation: string;
   readonly configs: readonly SavedPlanConfig[];
-  readonly mode: string;
+  readonly mode: SavedPlan['mode'];
   readonly namespace?: string | undefined;
   readonly redaction?: RedactionMap | undefined;
   readonly now?: Date | undefined;
@@ -109,7 +137,7 @@ export function savePlan(plan: Plan, inputs: SavePlanInputs): SavedPlan {
     mode: inputs.mode,
     namespace: inputs.namespace ?? null,
     state: { location: inputs.stateLocation, digest: priorStateDigest(inputs.state) },
-    configs: inputs.configs,
+    configs: inputs.configs.map((config) => ({ ...config })),
     secrets,
     steps: savedSteps(plan, inputs.redaction),
   };
@@ -121,10 +149,12 @@ function savedSteps(plan: Plan, redaction: RedactionMap | undefined): SavedStep[
     address: addrKey(step.addr),
     provider: step.provider,
     action: step.action,
-    changes: step.changes,
+    changes: step.changes.map((change) => ({ ...change })),
     desired: step.desired,
     prior: step.prior,
-    ...(step.trigger === undefined ? {} : { trigger: step.trigger }),
+    ...(step.trigger === undefined
+      ? {}
+      : { trigger: { ...step.trigger, by: [...step.trigger.by], pending: [...step.trigger.pending] } }),
   }));
 }
 
@@ -138,7 +168,7 @@ export function parseSavedPlan(text: string, path: string): SavedPlan {
   }
   if (!isJsonObject(value as JsonValue) || (value as { format?: unknown }).format !== SAVED_PLAN_FORMAT)
     throw invalid(path, 'is not a stratum plan file');
-  const doc = value as unknown as SavedPlan;
+  const doc = value as { format_version?: unknown };
   if (doc.format_version !== SAVED_PLAN_VERSION) {
     throw new SavedPlanError(
       'PlanFileInvalid',
@@ -146,13 +176,13 @@ export function parseSavedPlan(text: string, path: string): SavedPlan {
       { hint: 'make the plan again with this stratum: stratum plan -o PLANFILE' },
     );
   }
-  const wellFormed =
-    typeof doc.state?.digest === 'string' &&
-    Array.isArray(doc.configs) &&
-    Array.isArray(doc.steps) &&
-    isJsonObject(doc.secrets as JsonValue);
-  if (!wellFormed) throw invalid(path, 'is missing fields (state, configs, secrets, steps)');
-  return doc;
+  const checked = savedPlanSchema.safeParse(value);
+  if (!checked.success) {
+    throw invalid(path, `is not a valid stratum plan file: ${firstIssue(checked.error)}`);
+  }
+  // The parsed JSON rather than zod's copy, which would turn an attribute named
+  // `__proto__` into a prototype (see loadState); it is plain JSON.parse output.
+  return value as SavedPlan;
 }
 
 function invalid(path: string, what: string): SavedPlanError {

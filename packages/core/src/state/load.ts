@@ -1,6 +1,7 @@
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { addrKey } from '../addr';
 import type { ResourceState, State } from '../types';
+import { firstIssue } from '../zod-issue';
 import { StateError } from './errors';
 import { journalPathFor, parseJournal, replayJournal, stateDigest } from './journal';
 import { emptyState, orderedEntry, STATE_VERSION, stateFileSchema } from './schema';
@@ -140,12 +141,10 @@ export function parseState(text: string, path: string): State {
   }
   const checked = stateFileSchema.safeParse(raw);
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    const where = issue.path.length === 0 ? 'top level' : `\`${issue.path.map(String).join('.')}\``;
     throw new StateError(
       'StateCorrupt',
       path,
-      `state file ${path} is not a stratum state file: at ${where}: ${issue.message}`,
+      `state file ${path} is not a stratum state file: ${firstIssue(checked.error)}`,
       { hint: RESTORE_HINT },
     );
   }

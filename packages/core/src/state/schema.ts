@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compareKeys } from '../json';
+import { compareKeys, jsonValueSchema } from '../json';
 import type { ResourceState, State } from '../types';
 
 /** The state-file format version this stratum reads and writes. */
@@ -18,7 +18,7 @@ export function emptyState(): State {
 export const resourceStateSchema = z.strictObject({
   addr: z.strictObject({ kind: z.string().min(1), name: z.string().min(1) }),
   provider: z.string(),
-  attrs: z.json(),
+  attrs: jsonValueSchema,
   reads: z.array(z.string()).optional(),
   pending_trigger: z.array(z.string()).optional(),
 });

@@ -138,6 +138,79 @@ describe('completion, hover, definition, symbols and formatting over a real LSP 
     expect(labels(await completeIn(prefix))).toEqual(expect.arrayContaining(['host', 'secret', 'var']));
   });
 
+  it('completes inside string templates: roots, hosts, secrets, variables and resource attributes', async () => {
+    const prefix = `${CONFIG}\nresource "system_file" "x" {\n  host    = host.web.addr\n  content = "motd: `;
+    expect(labels(await completeIn(`${prefix}\${`))).toEqual(
+      expect.arrayContaining(['host', 'secret', 'var']),
+    );
+    expect(labels(await completeIn(`${prefix}\${host.`))).toEqual(['web']);
+    expect(labels(await completeIn(`${prefix}\${host.web.`))).toEqual(
+      expect.arrayContaining(['addr', 'port']),
+    );
+    expect(labels(await completeIn(`${prefix}\${secret.token.`))).toEqual(['value']);
+    expect(labels(await completeIn(`${prefix}\${var.`))).toEqual(['motd']);
+    expect(labels(await completeIn(`${prefix}\${system_file.`))).toEqual(['motd']);
+    expect(labels(await completeIn(`${prefix}\${system_file.motd.`))).toEqual(['host', 'path', 'content']);
+    // After a closed `${...}`, the rest of the string is text again.
+    expect(await completeIn(`${prefix}\${var.motd} host.`)).toEqual([]);
+  });
+
+  it('completes the instance keys of a `for_each` resource, from its for_each, and their attributes', async () => {
+    const fleet = `${CONFIG}
+host "web1" {
+  addr = "192.0.2.1"
+}
+
+host "web2" {
+  addr = "192.0.2.2"
+}
+
+group "web" {
+  hosts = [host.web1, host.web2]
+}
+
+resource "system_user" "deploy" {
+  for_each = group.web
+  host     = each.value
+  shell    = "/bin/sh"
+}
+
+resource "ssh_exec" "greet" {
+  for_each = ["en", "fr-ch"]
+  host     = host.web.addr
+  command  = "echo \${each.key}"
+}
+`;
+    // The keys come from the last config that evaluated: the one without the half-typed line.
+    await client.change(uri, fleet);
+    expect(await client.diagnosticsFor(uri)).toEqual([]);
+    const head = `${fleet}\nresource "system_file" "who" {\n  host    = host.web.addr\n  path    = "/etc/who"\n  content = `;
+    const keys = await completeIn(`${head}system_user.deploy[`);
+    expect(labels(keys)).toEqual(['"web1"', '"web2"']);
+    expect(keys[0]).toMatchObject({ insertText: '"web1"]', detail: 'system_user.deploy["web1"]' });
+    const quoted = await completeIn(`${head}system_user.deploy["w`);
+    expect(quoted.map((i) => i.insertText)).toEqual(['web1"]', 'web2"]']);
+    expect(labels(await completeIn(`${head}ssh_exec.greet[`))).toEqual(['"en"', '"fr-ch"']);
+    expect(labels(await completeIn(`${head}system_user.deploy["web1"].`))).toEqual([
+      'for_each',
+      'host',
+      'shell',
+    ]);
+    // The same inside a template, where the key's quotes nest in the string's.
+    expect(labels(await completeIn(`${head}"user \${system_user.deploy["`))).toEqual(['"web1"', '"web2"']);
+    expect(labels(await completeIn(`${head}"user \${system_user.deploy["web2"].`))).toEqual([
+      'for_each',
+      'host',
+      'shell',
+    ]);
+    // A resource without for_each has no keys; `each.` offers its fields inside a for_each block.
+    expect(await completeIn(`${head}system_file.motd[`)).toEqual([]);
+    const inBlock = `${fleet}\nresource "system_file" "per" {\n  for_each = group.web\n  host     = each.value\n  path     = "/etc/\${each.`;
+    expect(labels(await completeIn(inBlock))).toEqual(['key', 'value']);
+    await client.change(uri, CONFIG);
+    await client.diagnosticsFor(uri);
+  });
+
   it('offers resource addresses in `depends_on`', async () => {
     const items = await completeIn(`${CONFIG}\nresource "system_file" "x" {\n  depends_on = ["`);
     expect(labels(items)).toEqual(['system_file.motd', 'system_secret_file.banner']);
