@@ -8,7 +8,8 @@ import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
 
 /**
  * A command loads only what it runs (the built binary, as users start it):
- * `--version` nothing, `fmt` the parser, `validate` and a plan without
+ * `--version` nothing, `--help` only core's error base (not the engine,
+ * nor zod), `fmt` the parser, `validate` and a plan without
  * `--refresh` the providers' kinds but never ssh2, which only a command that
  * reaches a host needs. yargs and import-meta-resolve are bundled into the
  * CLI, so no command resolves them (or the modules under them) at all. Seen
@@ -69,11 +70,12 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     expect(run.packages).toEqual([]);
   });
 
-  it('--help loads neither yargs nor a module under it: they are in the bundle', () => {
+  it('--help loads neither zod nor yargs (which is in the bundle)', () => {
     const run = loads(['--help']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('stratum <command> [options]');
-    for (const never of ['yargs', 'yargs-parser', 'cliui', 'string-width', 'y18n', 'chevrotain', 'ssh2'])
+    expect(run.packages).toEqual(['@stratum/core']); // its error base only: dist/errors.js
+    for (const never of ['yargs', 'yargs-parser', 'cliui', 'string-width', 'y18n', 'zod'])
       expect(run.packages).not.toContain(never);
   });
 
