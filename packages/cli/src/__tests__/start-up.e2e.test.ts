@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,15 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     const run = loads(['validate', '--bogus'], env);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('Error: Unknown argument: bogus\nhint: see stratum --help\n');
+  });
+
+  it("keeps Node's compile cache in the user's cache dir, and runs without one it cannot create", () => {
+    expect(loads(['validate']).code).toBe(0);
+    expect(existsSync(join(dir, '.cache', 'stratum', 'compile-cache'))).toBe(true);
+    // Below a regular file: the directory cannot be made, and stratum starts all the same.
+    const run = loads(['validate'], { XDG_CACHE_HOME: join(dir, 'stratum.strat', 'cache') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('valid: 1 resource');
   });
 
   it('fmt loads the parser, and neither ssh2 nor a provider', () => {
