@@ -13,6 +13,7 @@ function workspaceAliases(): { find: string; replacement: string }[] {
     { find: '@stratum/core/test', replacement: resolve(packagesDir, 'core/src/test/index.ts') },
     { find: '@stratum/core/kit', replacement: resolve(packagesDir, 'core/src/kit/index.ts') },
     { find: '@stratum/core/node-version', replacement: resolve(packagesDir, 'core/src/node-version.ts') },
+    { find: '@stratum/core/errors', replacement: resolve(packagesDir, 'core/src/errors.ts') },
   ];
   for (const dir of readdirSync(packagesDir)) {
     aliases.push({ find: `@stratum/${dir}`, replacement: resolve(packagesDir, dir, 'src/index.ts') });

@@ -7,5 +7,7 @@ export default defineConfig(
     kit: 'src/kit/index.ts',
     test: 'src/test/index.ts',
     'node-version': 'src/node-version.ts',
+    // The error base alone, for a program that must start without the engine (the CLI's --help).
+    errors: 'src/errors.ts',
   }),
 );

@@ -18,8 +18,9 @@ if (major < 22) {
 } else {
   // Node's on-disk compile cache (Node >= 22.1): later starts skip compiling
   // stratum and its dependencies again. NODE_DISABLE_COMPILE_CACHE turns it off.
+  // An unwritable directory only means no cache (Node reports it, not throws).
   import('node:module')
-    .then((module) => module.enableCompileCache?.())
+    .then((module) => module.enableCompileCache?.(compileCacheDir()))
     .catch(() => undefined)
     .then(() => {
       // A computed specifier, so the bundler leaves the import to run time.
@@ -30,4 +31,16 @@ if (major < 22) {
     .then((code) => {
       process.exitCode = code;
     });
+}
+
+/**
+ * The user's own cache directory rather than Node's default under the shared
+ * temp dir, where another user's directory would leave this one without a
+ * cache. NODE_COMPILE_CACHE still wins; without a home, Node's default.
+ */
+function compileCacheDir(): string | undefined {
+  const env = process.env;
+  if (env.NODE_COMPILE_CACHE) return env.NODE_COMPILE_CACHE;
+  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
+  return cacheHome ? `${cacheHome}/stratum/compile-cache` : undefined;
 }

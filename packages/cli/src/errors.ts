@@ -1,4 +1,5 @@
-import { StratumError } from '@stratum/core';
+// The error base alone: `--help` and usage errors start without loading the engine (and zod).
+import { StratumError } from '@stratum/core/errors';
 
 /** Problems with how the CLI was invoked or with the files it was pointed at. */
 export type CliErrorCode =

@@ -1,4 +1,4 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import packageJson from '../package.json';
 import { applyCommand } from './commands/apply';
 import { importCommand } from './commands/import';
@@ -87,6 +87,21 @@ function colorFlag(argv: readonly string[]): boolean | undefined {
   return flag;
 }
 
+/**
+ * yargs lays out the whole `--help` text each time it runs a command, only to
+ * keep it for a later `showHelp()`, which stratum never calls (a usage error is
+ * one line and a hint): that layout measures every line's width and was a
+ * tenth of `validate`'s start-up. `--help` itself still renders in full.
+ */
+function skipHelpCache(parser: Argv): void {
+  // Not in yargs' typings; checked at each step so that another yargs only loses the saving.
+  const internal = parser as unknown as {
+    getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+  };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 /** Runs the stratum command line and resolves to the process exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const runner: CommandRunner = { io, exitCode: 0 };
@@ -120,6 +135,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       if (error && error.name !== 'YError') throw error;
       throw usageError(message ?? error?.message ?? 'bad arguments', argv);
     });
+  skipHelpCache(parser);
   let failure: { error: unknown } | undefined;
   try {
     await parser.parseAsync();

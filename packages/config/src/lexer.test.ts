@@ -1,9 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
 import { describe, expect, it } from 'vitest';
-import { stratLexer } from './lexer';
+import { buildStratLexer, stratLexer } from './lexer';
 
 function lex(source: string) {
-  const result = stratLexer.tokenize(source);
+  const result = stratLexer().tokenize(source);
   return {
     tokens: result.tokens.map((t) => [t.tokenType.name, t.image]),
     comments: (result.groups.comments ?? []).map((t) => t.image),
@@ -77,5 +77,12 @@ describe('lexer', () => {
   it('reports characters that start no token', () => {
     expect(lex('a = @').errors).toEqual([4]);
     expect(lex("a = 'x'").errors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('lexer: token definitions', () => {
+  it("pass chevrotain's checks, which the lexer that parses skips", () => {
+    // The constructor throws on a definition error (none is deferred to tokenize).
+    expect(() => buildStratLexer(true)).not.toThrow();
   });
 });

@@ -190,12 +190,27 @@ export const allTokens: TokenType[] = [
 ];
 
 /**
- * The one lexer instance (building one compiles and validates every pattern).
- * Tokens carry only offsets: lines and columns are worked out by
- * `LineIndex` for the tokens that become AST nodes, which is cheaper
- * than counting them for every token.
+ * A lexer for the `.strat` tokens. Tokens carry only offsets: lines and
+ * columns are worked out by `LineIndex` for the tokens that become AST nodes,
+ * which is cheaper than counting them for every token.
+ *
+ * `validate` runs chevrotain's checks of the token definitions (half the cost
+ * of building a lexer). They can only fail on a change to the definitions
+ * above, never on input, so the lexer that parses skips them and a test builds
+ * one with them.
  */
-export const stratLexer = new Lexer(allTokens, {
-  positionTracking: 'onlyOffset',
-  ensureOptimizations: true,
-});
+export function buildStratLexer(validate: boolean): Lexer {
+  return new Lexer(allTokens, {
+    positionTracking: 'onlyOffset',
+    ensureOptimizations: true,
+    skipValidations: !validate,
+  });
+}
+
+let sharedLexer: Lexer | undefined;
+
+/** The one lexer instance, built on first use: only a command that reads a config pays for it. */
+export function stratLexer(): Lexer {
+  sharedLexer ??= buildStratLexer(false);
+  return sharedLexer;
+}

@@ -5,7 +5,7 @@ import { expectConfigError, strat } from './__tests__/config-error';
 import type { ConfigErrorCode } from './errors';
 import { format } from './format';
 import { parse } from './parse';
-import { MAX_NESTING } from './parser';
+import { MAX_NESTING, StratParser } from './parser';
 
 /** The blocks of `source`, without spans. */
 function blocks(source: string) {
@@ -676,5 +676,12 @@ describe('parse: errors', () => {
   it('keeps working after an error', () => {
     expect(() => parse('r { a = }')).toThrow();
     expect(blocks('r { a = 1 }')).toEqual([block('r', [], [attr('a', num('1'))])]);
+  });
+});
+
+describe('parse: the grammar', () => {
+  it("passes chevrotain's checks, which the parser that parses skips", () => {
+    // performSelfAnalysis throws on an ambiguous or left-recursive rule.
+    expect(() => new StratParser({ validate: true })).not.toThrow();
   });
 });

@@ -59,7 +59,7 @@ function parseWith<T>(
     const at = tokenLimitOffset(source, MAX_TOKENS);
     if (at !== -1) throw tooManyTokens(at, lines);
   }
-  const lexed = stratLexer.tokenize(source);
+  const lexed = stratLexer().tokenize(source);
   sharedParser ??= new StratParser();
   const parser = sharedParser;
   parser.begin(lexed.tokens, lines);

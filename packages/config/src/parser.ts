@@ -102,7 +102,12 @@ export class StratParser extends EmbeddedActionsParser {
   private depth = 0;
   problem: ParseProblem | undefined;
 
-  constructor() {
+  /**
+   * `validate` runs chevrotain's grammar checks (ambiguities, left recursion)
+   * in `performSelfAnalysis`. They depend only on the rules below, not on any
+   * input, so the parser that parses skips them and a test builds one with them.
+   */
+  constructor({ validate = false }: { validate?: boolean } = {}) {
     const messages: IParserErrorMessageProvider = {
       buildMismatchTokenMessage: (o) =>
         this.report(this.mismatch(o.expected, o.actual, o.previous, o.ruleName)),
@@ -114,7 +119,12 @@ export class StratParser extends EmbeddedActionsParser {
           hint: GRAMMAR_HINT,
         }),
     };
-    super(allTokens, { maxLookahead: 2, recoveryEnabled: false, errorMessageProvider: messages });
+    super(allTokens, {
+      maxLookahead: 2,
+      recoveryEnabled: false,
+      errorMessageProvider: messages,
+      skipValidations: !validate,
+    });
     this.performSelfAnalysis();
   }
 

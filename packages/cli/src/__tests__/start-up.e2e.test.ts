@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,10 +8,13 @@ import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
 
 /**
  * A command loads only what it runs (the built binary, as users start it):
- * `--version` nothing, `fmt` the parser, `validate` and a plan without
+ * `--version` nothing, `--help` only core's error base (not the engine,
+ * nor zod), `fmt` the parser, `validate` and a plan without
  * `--refresh` the providers' kinds but never ssh2, which only a command that
- * reaches a host needs. Seen through a module hook that lists every package
- * the process resolved. Timings are for `pnpm bench`, not for tests.
+ * reaches a host needs. yargs and import-meta-resolve are bundled into the
+ * CLI, so no command resolves them (or the modules under them) at all. Seen
+ * through a module hook that lists every package the process resolved.
+ * Timings are for `pnpm bench`, not for tests.
  */
 
 assertBuilt();
@@ -46,11 +49,14 @@ writeFileSync(
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The packages `stratum ARGS` loads, and its result. */
-function loads(args: string[]): { packages: string[]; code: number | null; stdout: string; stderr: string } {
+function loads(
+  args: string[],
+  env: Record<string, string> = {},
+): { packages: string[]; code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['--import', hook, BIN, ...args], {
     cwd: dir,
     encoding: 'utf8',
-    env: { HOME: dir, PATH: CHILD_PATH, CI: '1' },
+    env: { HOME: dir, PATH: CHILD_PATH, CI: '1', ...env },
   });
   const packages = [...run.stderr.matchAll(/^\[loaded\] (\S+)$/gm)].map((m) => m[1]!);
   return { packages, code: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -62,6 +68,33 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${packageJson.version}\n`);
     expect(run.packages).toEqual([]);
+  });
+
+  it('--help loads neither zod nor yargs (which is in the bundle)', () => {
+    const run = loads(['--help']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('stratum <command> [options]');
+    expect(run.packages).toEqual(['@stratum/core']); // its error base only: dist/errors.js
+    for (const never of ['yargs', 'yargs-parser', 'cliui', 'string-width', 'y18n', 'zod'])
+      expect(run.packages).not.toContain(never);
+  });
+
+  it('the bundled yargs speaks English in any locale, as the rest of stratum does', () => {
+    // It ships without yargs' translations; the usage errors stratum rewords are English only.
+    const env = { LANG: 'de_DE.UTF-8', LC_ALL: 'fr_FR.UTF-8' };
+    expect(loads(['--help'], env).stdout).toContain('\nCommands:\n');
+    const run = loads(['validate', '--bogus'], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Error: Unknown argument: bogus\nhint: see stratum --help\n');
+  });
+
+  it("keeps Node's compile cache in the user's cache dir, and runs without one it cannot create", () => {
+    expect(loads(['validate']).code).toBe(0);
+    expect(existsSync(join(dir, '.cache', 'stratum', 'compile-cache'))).toBe(true);
+    // Below a regular file: the directory cannot be made, and stratum starts all the same.
+    const run = loads(['validate'], { XDG_CACHE_HOME: join(dir, 'stratum.strat', 'cache') });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('valid: 1 resource');
   });
 
   it('fmt loads the parser, and neither ssh2 nor a provider', () => {
@@ -77,7 +110,7 @@ describe('what each command loads', { timeout: 60_000 }, () => {
       const run = loads(args);
       expect(run.code, run.stderr).toBe(0);
       expect(run.packages).toContain('@stratum/provider-ssh');
-      expect(run.packages).not.toContain('ssh2');
+      for (const never of ['ssh2', 'import-meta-resolve']) expect(run.packages).not.toContain(never);
     }
   });
 
