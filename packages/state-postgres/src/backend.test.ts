@@ -93,6 +93,28 @@ describe('postgresStateBackend', () => {
     expect(rows.trim().split('\n')).toEqual(['file.b', 'file.c']);
   });
 
+  it('keeps what an entry read and a re-run it still owes, through a write and a replace', async () => {
+    const url = await freshDb();
+    const backend = postgresStateBackend(url, { env });
+    const reader = { ...entry('file', 'conf', { path: '/etc/app.conf' }), reads: ['dir.base'] };
+    const owing: State['resources'][string] = {
+      ...entry('service', 'app', { name: 'app' }),
+      pending_trigger: ['file.conf'],
+    };
+    const state: State = { version: 1, resources: { 'file.conf': reader, 'service.app': owing } };
+    const lease = await backend.lock({ command: 'test' });
+    await backend.write(state, 'file.conf');
+    await backend.write(state, 'service.app');
+    await lease.release();
+    expect(serializeState(await postgresStateBackend(url, { env }).read())).toBe(serializeState(state));
+    // Paid: the field goes, as it leaves the file.
+    delete owing.pending_trigger;
+    await postgresStateBackend(url, { env }).replace(state);
+    const back = await postgresStateBackend(url, { env }).read();
+    expect(back.resources['service.app']).toEqual(entry('service', 'app', { name: 'app' }));
+    expect(back.resources['file.conf']?.reads).toEqual(['dir.base']);
+  });
+
   it('keeps attribute key order, so a state reads back byte-identical', async () => {
     const url = await freshDb();
     const state: State = {

@@ -127,12 +127,13 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
       return;
     }
     await client.query(
-      `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
-       VALUES ($1, $2, $3, $4, $5, $6::json)
+      `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs, reads, pending_trigger)
+       VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json)
        ON CONFLICT (state_id, key) DO UPDATE
          SET kind = EXCLUDED.kind, name = EXCLUDED.name, provider = EXCLUDED.provider,
-             attrs = EXCLUDED.attrs, updated_at = now()`,
-      [id, key, entry.addr.kind, entry.addr.name, entry.provider, JSON.stringify(entry.attrs)],
+             attrs = EXCLUDED.attrs, reads = EXCLUDED.reads, pending_trigger = EXCLUDED.pending_trigger,
+             updated_at = now()`,
+      [id, key, entry.addr.kind, entry.addr.name, entry.provider, ...entryColumns(entry)],
     );
   };
 
@@ -201,7 +202,8 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
       try {
         return await withClient(async (client) => {
           const rows = await client.query<Row>(
-            `SELECT s.name AS state, r.key, r.kind, r.name, r.provider, r.attrs::text AS attrs
+            `SELECT s.name AS state, r.key, r.kind, r.name, r.provider, r.attrs::text AS attrs,
+                    r.reads::text AS reads, r.pending_trigger::text AS pending_trigger
                FROM stratum.states s JOIN stratum.resources r ON r.state_id = s.id
               WHERE s.name = ANY($1)`,
             [names],
@@ -272,7 +274,7 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
             const ids = new Map<string, string>();
             for (const name of names) ids.set(name, await stateId(client, name));
             await client.query('DELETE FROM stratum.resources WHERE state_id = ANY($1)', [[...ids.values()]]);
-            const columns: string[][] = [[], [], [], [], [], []];
+            const columns: (string | null)[][] = [[], [], [], [], [], [], [], []];
             for (const [key, entry] of Object.entries(state.resources)) {
               const values = [
                 ids.get(sideOf(key))!,
@@ -280,13 +282,14 @@ export function postgresStateBackend(url: string, options: PostgresStateOptions 
                 entry.addr.kind,
                 entry.addr.name,
                 entry.provider,
-                JSON.stringify(entry.attrs),
+                ...entryColumns(entry),
               ];
               for (const [i, value] of values.entries()) columns[i]!.push(value);
             }
             await client.query(
-              `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs)
-               SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[])`,
+              `INSERT INTO stratum.resources (state_id, key, kind, name, provider, attrs, reads, pending_trigger)
+               SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[],
+                                    $7::json[], $8::json[])`,
               columns,
             );
             await client.query('COMMIT');
@@ -309,10 +312,28 @@ interface Row {
   name: string;
   provider: string;
   attrs: string;
+  reads: string | null;
+  pending_trigger: string | null;
 }
 
+/** A row as a state entry, with the file format's field order (see `orderedEntry`). */
 function entryOf(row: Row): ResourceState {
-  return { addr: { kind: row.kind, name: row.name }, provider: row.provider, attrs: JSON.parse(row.attrs) };
+  return {
+    addr: { kind: row.kind, name: row.name },
+    provider: row.provider,
+    attrs: JSON.parse(row.attrs),
+    ...(row.reads === null ? {} : { reads: JSON.parse(row.reads) as string[] }),
+    ...(row.pending_trigger === null ? {} : { pending_trigger: JSON.parse(row.pending_trigger) as string[] }),
+  };
+}
+
+/** The `attrs`, `reads` and `pending_trigger` columns of an entry; NULL where the entry has no such field. */
+function entryColumns(entry: ResourceState): [string, string | null, string | null] {
+  return [
+    JSON.stringify(entry.attrs),
+    entry.reads === undefined ? null : JSON.stringify(entry.reads),
+    entry.pending_trigger === undefined ? null : JSON.stringify(entry.pending_trigger),
+  ];
 }
 
 function whoami(): string {

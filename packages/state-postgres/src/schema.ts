@@ -56,6 +56,11 @@ INSERT INTO stratum.meta (key, value) VALUES ('schema_version', '1') ON CONFLICT
  * were recorded in, for runs that started in the same millisecond. `args` and
  * `configs` are `json`, as the CLI's `--json` shows them. Every column comes
  * from an entry that passed the history's secret scrubbing.
+ *
+ * It also gives each resource row the two optional fields of a state entry
+ * besides `attrs`: `reads` (the references it read, for teardown order) and
+ * `pending_trigger` (a re-run still owed), NULL when absent — version 1
+ * kept neither, so an owed re-run did not survive on the database.
  */
 const V2 = `
 CREATE TABLE IF NOT EXISTS stratum.runs (
@@ -85,6 +90,8 @@ CREATE TABLE IF NOT EXISTS stratum.run_steps (
   PRIMARY KEY (state_id, run_id, ordinal),
   FOREIGN KEY (state_id, run_id) REFERENCES stratum.runs (state_id, id) ON DELETE CASCADE
 );
+ALTER TABLE stratum.resources ADD COLUMN IF NOT EXISTS reads json;
+ALTER TABLE stratum.resources ADD COLUMN IF NOT EXISTS pending_trigger json;
 UPDATE stratum.meta SET value = '2' WHERE key = 'schema_version';
 `;
 
