@@ -144,22 +144,31 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     });
 
   const run = { once, shells };
-  /** Records a finished step's debts and events; false when it failed (the apply then stops). */
-  const finish = async (item: Work, started: number, vouched?: readonly ExecResult[]) => {
+  /** Tells how a step ended, once state holds what it did: done, or the apply's failure. */
+  const report = (item: Work, started: number, error?: unknown) => {
     const { step } = item;
     const host = item.operation?.host;
-    try {
-      await runWork(item, options, run, persist, vouched);
-      if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
+    if (error === undefined) {
       unfinished.delete(addrKey(step.addr));
       completed.push(step);
       options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
-      return true;
-    } catch (error) {
+    } else {
       failure ??= { step, error };
       options.emit({ type: 'step_failed', step, host, error });
+    }
+  };
+  /** Records a finished step's debts and events; false when it failed (the apply then stops). */
+  const finish = async (item: Work, started: number, vouched?: readonly ExecResult[]) => {
+    const { step } = item;
+    try {
+      await runWork(item, options, run, persist, vouched);
+      if (step.action !== 'delete') await recordOwed(addrKey(step.addr), owedBy, options.state, persist);
+    } catch (error) {
+      report(item, started, error ?? new Error(`${addrKey(step.addr)} failed`));
       return false;
     }
+    report(item, started);
+    return true;
   };
 
   /**
@@ -260,18 +269,8 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       writeError = caught;
     }
     for (const { item, events, error } of finished) {
-      const { step } = item;
-      const host = item.operation?.host;
       for (const event of events) options.emit(event);
-      const stepError = error ?? writeError;
-      if (stepError === undefined) {
-        unfinished.delete(addrKey(step.addr));
-        completed.push(step);
-        options.emit({ type: 'step_done', step, host, elapsedMs: performance.now() - started });
-      } else {
-        failure ??= { step, error: stepError };
-        options.emit({ type: 'step_failed', step, host, error: stepError });
-      }
+      report(item, started, error ?? writeError);
     }
   };
 
