@@ -1,10 +1,40 @@
+import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Options } from 'tsup';
 
 /**
- * The one build shape every publishable package shares: ESM + CJS + .d.ts,
- * dependencies left external (so two packages never carry two copies of core).
+ * Where zod lives at run time: one bundled copy, `@stratum/core/zod`
+ * (packages/core/src/zod.ts). zod is some 95 ES modules (60 of them locales),
+ * and Node pays a resolve, a stat, a read and a compile for each at every
+ * start, so every package's `import ... from 'zod'` is pointed at that one
+ * file instead. Sources and types keep importing `zod`; only the build differs.
  */
-export function packageBuild(entry: Record<string, string> = { index: 'src/index.ts' }): Options {
+export const SHARED_ZOD = '@stratum/core/zod';
+
+/**
+ * An esbuild plugin: `zod` imports become the external `@stratum/core/zod`,
+ * except in the file that bundles zod itself (`bundlesZod`, core's src/zod.ts).
+ */
+function sharedZod(bundlesZod?: string) {
+  return {
+    name: 'stratum-shared-zod',
+    setup(build: { onResolve: (o: { filter: RegExp }, f: (a: { importer: string }) => unknown) => void }) {
+      build.onResolve({ filter: /^zod$/ }, ({ importer }) =>
+        bundlesZod && importer.endsWith(bundlesZod) ? undefined : { path: SHARED_ZOD, external: true },
+      );
+    },
+  };
+}
+
+/**
+ * The one build shape every publishable package shares: ESM + CJS + .d.ts,
+ * dependencies left external (so two packages never carry two copies of core),
+ * zod taken from core's one bundled copy (`SHARED_ZOD`).
+ */
+export function packageBuild(
+  entry: Record<string, string> = { index: 'src/index.ts' },
+  { bundlesZod }: { bundlesZod?: string } = {},
+): Options {
   return {
     entry,
     format: ['esm', 'cjs'],
@@ -17,5 +47,55 @@ export function packageBuild(entry: Record<string, string> = { index: 'src/index
     target: 'node22',
     platform: 'node',
     splitting: false,
+    // tsup answers a dependency's import as external before any plugin sees it;
+    // listing zod here lets sharedZod answer instead. A build that sets its own
+    // `noExternal` must keep 'zod' in it.
+    noExternal: ['zod'],
+    esbuildPlugins: [sharedZod(bundlesZod) as never],
   };
+}
+
+/** The directory of package `name` as Node finds it from `from`. */
+function packageDir(name: string, from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(dir) === dir) throw new Error(`${name} not found from ${from}`);
+  }
+}
+
+/**
+ * Writes `dist/THIRD-PARTY-LICENSES.md`: the packages a build bundles
+ * (`bundled`, found from `from`) and everything they depend on, each with its
+ * licence text, because their MIT / ISC / Apache-2.0 licences ask that the
+ * notice travel with the code. `instead` maps a package to the one the bundle
+ * takes in its place (an esbuild alias).
+ */
+export function writeThirdPartyLicenses(
+  bundled: string[],
+  from: string,
+  instead: Record<string, string> = {},
+): void {
+  const seen = new Map<string, string>();
+  const visit = (wanted: string, at: string) => {
+    const name = instead[wanted] ?? wanted;
+    const dir = packageDir(name, at);
+    if (seen.has(dir)) return;
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    const text = file
+      ? readFileSync(join(dir, file), 'utf8').trim()
+      : `${manifest.license} (no licence file)`;
+    seen.set(
+      dir,
+      `## ${manifest.name}@${manifest.version} (${manifest.license})\n\n\`\`\`\n${text}\n\`\`\`\n`,
+    );
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, dir);
+  };
+  for (const name of bundled) visit(name, from);
+  const sections = [...seen.values()].sort();
+  writeFileSync(
+    join(from, 'dist', 'THIRD-PARTY-LICENSES.md'),
+    `# Third-party code in this package\n\nThe files in dist/ include the following packages, bundled by tsup.\n\n${sections.join('\n')}`,
+  );
 }

@@ -9,10 +9,11 @@ import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
 /**
  * A command loads only what it runs (the built binary, as users start it):
  * `--version` nothing, `--help` only core's error base (not the engine,
- * nor zod), `fmt` the parser, `validate` and a plan without
+ * nor zod), `fmt` the parser (config, chevrotain bundled in it), `validate` and a plan without
  * `--refresh` the providers' kinds but never ssh2, which only a command that
  * reaches a host needs. yargs and import-meta-resolve are bundled into the
- * CLI, so no command resolves them (or the modules under them) at all. Seen
+ * CLI, zod into `@stratum/core/zod`, chevrotain into config, so no command
+ * resolves them (or the modules under them) at all. Seen
  * through a module hook that lists every package the process resolved.
  * Timings are for `pnpm bench`, not for tests.
  */
@@ -100,8 +101,9 @@ describe('what each command loads', { timeout: 60_000 }, () => {
   it('fmt loads the parser, and neither ssh2 nor a provider', () => {
     const run = loads(['fmt', '--check']);
     expect(run.code, run.stderr).toBe(1); // hostBlock aligns `=` signs, which fmt does not
-    expect(run.packages).toContain('chevrotain');
-    for (const never of ['ssh2', '@stratum/provider-ssh', '@stratum/provider-docker'])
+    // chevrotain is bundled into config's one file: the parser loads with it.
+    expect(run.packages).toContain('@stratum/config');
+    for (const never of ['chevrotain', 'ssh2', '@stratum/provider-ssh', '@stratum/provider-docker'])
       expect(run.packages).not.toContain(never);
   });
 
@@ -110,7 +112,9 @@ describe('what each command loads', { timeout: 60_000 }, () => {
       const run = loads(args);
       expect(run.code, run.stderr).toBe(0);
       expect(run.packages).toContain('@stratum/provider-ssh');
-      for (const never of ['ssh2', 'import-meta-resolve']) expect(run.packages).not.toContain(never);
+      // zod comes from core's one bundled module (@stratum/core/zod), the parser from config's.
+      for (const never of ['ssh2', 'import-meta-resolve', 'zod', 'chevrotain', '@chevrotain/gast'])
+        expect(run.packages).not.toContain(never);
     }
   });
 
