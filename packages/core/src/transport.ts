@@ -47,4 +47,12 @@ export interface Transport {
    * through one long-lived shell this way (`engine/shell-session.ts`).
    */
   readonly streaming?: boolean | undefined;
+  /**
+   * Start reaching `host` now, because commands for it follow. An apply calls
+   * it once per host as soon as a step's operation for that host is built, so
+   * connection set-up (a key exchange, authentication) overlaps building the
+   * other steps. Never throws; a failure is what the next `exec` on `host`
+   * reports, once, as if that exec had made the attempt.
+   */
+  prepare?(host: string): void;
 }

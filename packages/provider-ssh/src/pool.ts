@@ -65,7 +65,7 @@ function closedError(): SshError<'TransportClosed'> {
 }
 
 /** Waits for `promise`, or rejects with the signal's reason first; the promise itself carries on for others. */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

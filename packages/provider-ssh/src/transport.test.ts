@@ -57,6 +57,18 @@ describe('pooling', () => {
   });
 });
 
+describe('prepare', () => {
+  it('connects ahead of the first exec, which then uses that connection', async () => {
+    const t = transport();
+    const before = await sshd.connectionCount();
+    t.prepare(sshd.addr);
+    await vi.waitFor(async () => expect(await sshd.connectionCount()).toBe(before + 1));
+    expect((await t.exec(sshd.addr, 'echo ok')).stdout).toBe('ok\n');
+    expect(t.connectionCount).toBe(1);
+    expect(await sshd.connectionCount()).toBe(before + 1);
+  });
+});
+
 describe('results', () => {
   it('returns exit code, stdout and stderr as data', async () => {
     const result = await transport().exec(sshd.addr, 'echo out; echo err >&2; exit 7');
@@ -227,6 +239,21 @@ describe('connect failures', () => {
     const err = await rejection(t.exec('root@127.0.0.1', 'true'));
     expect(err.code).toBe('ConnectTimeout');
     expect(err.message).toContain(`root@127.0.0.1:${silentPort}`);
+  });
+
+  it('reports a prepared connection that failed from the next exec only, having tried once', async () => {
+    const before = accepted.length;
+    const t = transport({ hosts: [{ addr: 'root@127.0.0.1', port: silentPort }], connectTimeoutMs: 300 });
+    t.prepare('root@127.0.0.1');
+    t.prepare('root@127.0.0.1');
+    // Long after the prepared attempt timed out: the exec reports it and makes none of its own.
+    await new Promise((r) => setTimeout(r, 600));
+    const err = await rejection(t.exec('root@127.0.0.1', 'true'));
+    expect(err.code).toBe('ConnectTimeout');
+    expect(accepted.length - before).toBe(1);
+    // The next exec tries again, as it would without prepare.
+    expect((await rejection(t.exec('root@127.0.0.1', 'true'))).code).toBe('ConnectTimeout');
+    expect(accepted.length - before).toBe(2);
   });
 
   it('names the address when nothing listens on the port', async () => {

@@ -6,7 +6,7 @@ import { AuthSession, defaultIdentityFiles } from './auth';
 import type { ConnectionSettings, TransportLogger } from './connection';
 import { ConnectionLostError, commandSummary, SshError } from './errors';
 import { KnownHosts } from './known-hosts';
-import { ConnectionPool } from './pool';
+import { ConnectionPool, raceAbort } from './pool';
 import {
   checkSshConfigPath,
   defaultSshConfigPath,
@@ -58,6 +58,7 @@ export interface SshTransport extends Transport {
   resolve(host: string): Promise<ResolvedTarget>;
   /** Connections currently open or opening. */
   readonly connectionCount: number;
+  prepare(host: string): void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -179,6 +180,27 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
     return check;
   };
 
+  /**
+   * Connections `prepare` started, by host, until an exec on that host takes
+   * the outcome: a failed attempt is reported by that exec, once, and not
+   * made again for it (an unreachable host costs one timeout, a refused key
+   * one authentication).
+   */
+  const preparing = new Map<string, Promise<unknown>>();
+  const prepare = (host: string): void => {
+    if (closed || preparing.has(host)) return;
+    const attempt = resolve(host).then((target) => pool.get(target));
+    attempt.catch(() => undefined);
+    preparing.set(host, attempt);
+  };
+  /** Waits for a prepared attempt on `host`, rethrowing its failure; the next exec starts afresh. */
+  const joinPrepared = async (host: string, signal: AbortSignal | undefined): Promise<void> => {
+    const attempt = preparing.get(host);
+    if (attempt === undefined) return;
+    preparing.delete(host);
+    await raceAbort(attempt, signal);
+  };
+
   const exec = async (host: string, command: string, execOptions: ExecOptions = {}): Promise<ExecResult> => {
     if (closed) {
       throw new SshError(
@@ -200,6 +222,12 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
         },
       );
     if (signal?.aborted) throw aborted(signal.reason, host);
+    try {
+      await joinPrepared(host, signal);
+    } catch (err) {
+      if (signal?.aborted && !SshError.isInstance(err)) throw aborted(signal.reason, host);
+      throw err;
+    }
     const target = await resolve(host);
     // A stream can be read only once; bytes and strings can be sent again.
     const replayable = stdin === undefined || typeof stdin === 'string' || stdin instanceof Uint8Array;
@@ -235,6 +263,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
 
   return {
     exec,
+    prepare,
     // stdin streams with backpressure as it is produced; stdout is reported as it arrives.
     streaming: true,
     resolve,

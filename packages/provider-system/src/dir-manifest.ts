@@ -56,7 +56,33 @@ const READ_WHOLE_BYTES = 1024 * 1024;
 /** Files hashed at once: enough to keep the disk and the thread pool busy, few enough for the fd limit. */
 const HASH_CONCURRENCY = 32;
 
-async function sha256OfFile(path: string, size: number): Promise<string> {
+/**
+ * Digests already computed in this process, by path, with the stat they were
+ * computed for. A run reads a tree more than once (the plan compares it with
+ * state, the apply records it, the self-check compares again); a file whose
+ * inode, size, mtime and ctime are unchanged is not read again, as git's index
+ * does. Any change to the file changes its ctime, so a stale digest is not served.
+ */
+const digestsSeen = new Map<string, { stamp: string; sha256: string }>();
+
+/** How old a file's mtime must be for its digest to be remembered (see sha256OfFile). */
+const RACY_MS = 3000;
+
+function statStamp(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
+  return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
+async function sha256OfFile(path: string, size: number, stamp: string, mtimeMs: number): Promise<string> {
+  const seen = digestsSeen.get(path);
+  if (seen?.stamp === stamp) return seen.sha256;
+  const sha256 = await readSha256(path, size);
+  // A file changed within the clock's tick after it was read could keep its
+  // stamp ("racy git"); one modified in the last seconds is not remembered.
+  if (Date.now() - mtimeMs > RACY_MS) digestsSeen.set(path, { stamp, sha256 });
+  return sha256;
+}
+
+async function readSha256(path: string, size: number): Promise<string> {
   if (size <= READ_WHOLE_BYTES)
     return createHash('sha256')
       .update(await readFile(path))
@@ -83,21 +109,27 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
     });
   }
   const entries: TarEntry[] = [];
-  const files: { relpath: string; full: string; size: number }[] = [];
+  const files: { relpath: string; full: string; size: number; mtimeMs: number; stamp: string }[] = [];
   const skipped: string[] = [];
   async function walk(dir: string, prefix: string): Promise<void> {
     const children = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
       compareRelpaths(a.name, b.name),
     );
-    for (const child of children) {
+    // A directory's children are stat'ed at once: one after another, each a
+    // round trip to the thread pool, they were most of a large tree's walk.
+    const infos = await Promise.all(
+      children.map((child) =>
+        child.isDirectory() || child.isFile() ? lstat(join(dir, child.name)) : undefined,
+      ),
+    );
+    for (const [index, child] of children.entries()) {
       const relpath = prefix === '' ? child.name : `${prefix}/${child.name}`;
       const full = join(dir, child.name);
-      if (child.isDirectory()) {
-        const info = await lstat(full);
+      const info = infos[index];
+      if (child.isDirectory() && info) {
         entries.push({ type: 'dir', path: relpath, mode: 0o755, mtime: info.mtimeMs / 1000 });
         await walk(full, relpath);
-      } else if (child.isFile()) {
-        const info = await lstat(full);
+      } else if (child.isFile() && info) {
         entries.push({
           type: 'file',
           path: relpath,
@@ -106,7 +138,7 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
           size: info.size,
           source: full,
         });
-        files.push({ relpath, full, size: info.size });
+        files.push({ relpath, full, size: info.size, mtimeMs: info.mtimeMs, stamp: statStamp(info) });
       } else {
         skipped.push(relpath);
       }
@@ -121,7 +153,7 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
     while (next < files.length) {
       const index = next++;
       const file = files[index]!;
-      hashes[index] = [file.relpath, await sha256OfFile(file.full, file.size)];
+      hashes[index] = [file.relpath, await sha256OfFile(file.full, file.size, file.stamp, file.mtimeMs)];
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));

@@ -54,6 +54,25 @@ describe('tarStream', () => {
     );
   });
 
+  it('keeps entry order and content past the read-ahead window, large files streamed among small ones', async () => {
+    const source = join(root, 'many');
+    mkdirSync(source);
+    // More files than are read ahead at once, and two too large to be read ahead.
+    for (let i = 0; i < 90; i++)
+      writeFileSync(join(source, `f${String(i).padStart(2, '0')}`), `file ${i}\n`.repeat(i));
+    writeFileSync(join(source, 'f40-large'), Buffer.alloc(300 * 1024, 7));
+    writeFileSync(join(source, 'f80-large'), Buffer.alloc(700 * 1024, 9));
+    const tree = await readLocalTree(source);
+    const archive = await buffer(Readable.from(tarStream(tree.entries)));
+    const listed = spawnSync('tar', ['-tf', '-'], { input: archive }).stdout.toString().trim().split('\n');
+    expect(listed).toEqual(tree.entries.map((e) => e.path));
+
+    const out = join(root, 'many-out');
+    mkdirSync(out);
+    expect(spawnSync('tar', ['-xf', '-', '-C', out], { input: archive }).status).toBe(0);
+    expect((await readLocalTree(out)).manifest).toEqual(tree.manifest);
+  });
+
   it('fails when a file changes size while it is read', async () => {
     const path = join(root, 'shrinks');
     writeFileSync(path, 'short');

@@ -164,6 +164,27 @@ describe('applyPlan', () => {
     ]);
   });
 
+  it('prepares each host with work once, before its first command', async () => {
+    built = [];
+    const { options, timeline } = harness(registryWith());
+    const prepared: string[] = [];
+    options.transport.prepare = (host) => {
+      prepared.push(host);
+      timeline.push(`prepare ${host}`);
+    };
+    const plan = createPlan([
+      create('a1', { host: 'hA' }),
+      create('b1', { host: 'hB' }),
+      create('a2', { host: 'hA' }),
+      noop('c1', { host: 'hC' }),
+    ]);
+    expect((await applyPlan(plan, options)).failure).toBeUndefined();
+    // hC has nothing to do: it is not contacted.
+    expect(prepared).toEqual(['hA', 'hB']);
+    expect(timeline.indexOf('prepare hA')).toBeLessThan(timeline.indexOf('start create a1'));
+    expect(timeline.indexOf('prepare hB')).toBeLessThan(timeline.indexOf('start create b1'));
+  });
+
   it('builds every operation before running any step', async () => {
     built = [];
     const { options, timeline } = harness(registryWith(), () => {

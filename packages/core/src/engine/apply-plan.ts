@@ -114,8 +114,19 @@ interface Work {
  */
 export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<ApplyOutcome> {
   const steps = plan.steps.filter((step) => step.action !== 'noop');
+  const prepared = new Set<string>();
   const work = await Promise.all(
-    steps.map(async (step) => withAwaiting(await buildWork(step, options.registry, options.redaction))),
+    steps.map(async (step) => {
+      const built = withAwaiting(await buildWork(step, options.registry, options.redaction));
+      // The host is known once an operation is built: its connection is set
+      // up while the remaining steps are still being built.
+      const host = built.operation?.host;
+      if (host !== undefined && !prepared.has(host)) {
+        prepared.add(host);
+        options.transport.prepare?.(host);
+      }
+      return built;
+    }),
   );
   // Steps of this apply not finished yet: a value one of them computes is not known yet.
   const unfinished = new Set(steps.map((step) => addrKey(step.addr)));
