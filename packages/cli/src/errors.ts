@@ -1,4 +1,5 @@
 // The error base alone: `--help` and usage errors start without loading the engine (and zod).
+import type { Diagnostic } from '@stratum/core';
 import { StratumError } from '@stratum/core/errors';
 
 /** Problems with how the CLI was invoked or with the files it was pointed at. */
@@ -35,14 +36,23 @@ export class CliError extends StratumError<CliErrorCode> {
 
   /** Process exit code for this error (1 unless said otherwise). */
   readonly exitCode: number;
+  /** The problems `details` lists, as data, when they are diagnostics (`validate --json` prints them). */
+  readonly diagnostics: readonly Diagnostic[];
 
   constructor(
     code: CliErrorCode,
     message: string,
-    options: { hint?: string; details?: readonly string[]; exitCode?: number; cause?: unknown } = {},
+    options: {
+      hint?: string;
+      details?: readonly string[];
+      exitCode?: number;
+      cause?: unknown;
+      diagnostics?: readonly Diagnostic[];
+    } = {},
   ) {
     super(code, message, { hint: options.hint, details: options.details, cause: options.cause });
     this.name = 'CliError';
     this.exitCode = options.exitCode ?? 1;
+    this.diagnostics = options.diagnostics ?? [];
   }
 }

@@ -39,6 +39,8 @@ export interface Loaded {
   registry: Registry;
   /** The desired resources after their kinds' `prepare`: what is planned and applied. */
   desired: DesiredResource[];
+  /** The warnings among the kinds' and providers' diagnostics (already printed to stderr). */
+  warnings: Diagnostic[];
 }
 
 export interface PlanFlags extends GlobalFlags, SourceFlags {
@@ -71,11 +73,10 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
     registry.register(provider);
   const prepared = await prepareDesired(extracted.resources, registry, { redaction: extracted.redaction });
   if (sources.mode === 'namespace') await checkSiblings(sources, prepared.resources, registry, partial, io);
-  reportDiagnostics(
-    [...prepared.diagnostics, ...validateProviderSettings(extracted.providers, registry)],
-    io,
-  );
-  return { env, sources, extracted, registry, desired: prepared.resources };
+  const diagnostics = [...prepared.diagnostics, ...validateProviderSettings(extracted.providers, registry)];
+  reportDiagnostics(diagnostics, io);
+  const warnings = diagnostics.filter((d) => d.severity !== 'error');
+  return { env, sources, extracted, registry, desired: prepared.resources, warnings };
 }
 
 /** `--var` and `--var-file` as load options; variable files are shown as the user wrote them. */
@@ -203,6 +204,7 @@ function reportDiagnostics(diagnostics: Diagnostic[], io: CliIo): void {
     `${errors.length} invalid resource attribute${errors.length === 1 ? '' : 's'}:`,
     {
       details: errors.map((d) => `  ${formatDiagnostic(d, io)}`),
+      diagnostics,
       hint: 'fix the attributes above; the provider reference in docs/reference/providers lists every attribute',
     },
   );

@@ -87,7 +87,7 @@ export function complete({
   // Any other root that is a kind starts a resource reference: `<kind>.<name>[["key"]].<attr>`.
   const resourceField = /(?:^|[^\w.])(\w+)\.([\w-]+)(?:\["[^"]*"\])?\.(\w*)$/.exec(linePrefix);
   if (resourceField && !inString && registry.has(resourceField[1]!))
-    return writtenAttributes(document, resourceField[1]!, resourceField[2]!);
+    return readableFields(document, resourceField[1]!, resourceField[2]!, registry);
   const resourceName = /(?:^|[^\w.])(\w+)\.([\w-]*)$/.exec(linePrefix);
   if (resourceName && !inString && registry.has(resourceName[1]!))
     return resourcesOf(document, resourceName[1]!);
@@ -223,18 +223,33 @@ function resourcesOf(document: Document | undefined, kind: string): CompletionIt
     }));
 }
 
-/** The attributes written in `<kind>.<name>`'s block: what a reference to it can read. */
-function writtenAttributes(document: Document | undefined, kind: string, name: string): CompletionItem[] {
+/**
+ * What a reference to `<kind>.<name>` can read: the attributes written in its
+ * block, then the outputs its kind computes at apply (known after apply).
+ */
+function readableFields(
+  document: Document | undefined,
+  kind: string,
+  name: string,
+  registry: Registry,
+): CompletionItem[] {
   const block = (document?.blocks ?? []).find(
     (b) => b.kind === 'resource' && b.labels[0]?.value === kind && b.labels[1]?.value === name,
   );
-  return (block?.body ?? [])
+  const written = (block?.body ?? [])
     .filter((item) => item.type === 'attribute')
     .map((item) => ({
       label: item.name,
       kind: CompletionItemKind.Field,
       detail: `${kind}.${name}.${item.name}`,
     }));
+  const outputs = kindDocs(kind, registry.forKind(kind).handler).outputs.map((output) => ({
+    label: output.name,
+    kind: CompletionItemKind.Value,
+    detail: `${kind}.${name}.${output.name} (computed, known after apply)`,
+    documentation: { kind: 'markdown' as const, value: output.description },
+  }));
+  return [...written, ...outputs];
 }
 
 /**

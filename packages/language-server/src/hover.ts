@@ -9,16 +9,25 @@ import { spanContains, spanRange } from './ranges';
  * Hover on a kind (the first label of a `resource` block) shows the kind's
  * documentation and its attributes; on an attribute of a resource block, that
  * attribute's; on a resource reference (`system_file.motd.path`), the resource's
- * kind and the attribute's. All come from core's `kindDocs`, the docs site's source.
+ * kind and the attribute's, or the output's the kind computes at apply
+ * (`git_repo.app.commit_sha`: known after apply). All come from core's `kindDocs`, the docs site's source.
  */
 export function hoverAt(document: Document, position: Position, registry: Registry): Hover | undefined {
   const reference = referenceAt(document, position);
   const [kind, name, field] = reference?.segments ?? [];
   if (reference && kind !== undefined && name !== undefined && registry.has(kind)) {
     const { provider, handler } = registry.forKind(kind);
-    const known = kindDocs(kind, handler).attributes.find((a) => a.name === field);
+    const docs = kindDocs(kind, handler);
+    const known = docs.attributes.find((a) => a.name === field);
+    const output = docs.outputs.find((o) => o.name === field);
     const head = `resource \`${kind}.${name}\` — kind **${kind}**, provider \`${provider.name}\``;
-    const value = known === undefined ? head : `${head}\n\n${attributeHover(kind, known)}`;
+    const detail =
+      known !== undefined
+        ? attributeHover(kind, known)
+        : output !== undefined
+          ? `\`${kind}.${output.name}\`: computed, known after apply\n\n${output.description}`
+          : undefined;
+    const value = detail === undefined ? head : `${head}\n\n${detail}`;
     return { contents: { kind: 'markdown', value }, range: spanRange(reference.span) };
   }
   const block = blockAt(document, position);

@@ -80,6 +80,114 @@ resource "docker_container" "api" {
     expectGolden('validate-unknown-dependency', t.ws, badEdge);
   });
 
+  describe('validate --json', () => {
+    const TOKEN = 'correct-horse-battery-staple';
+    const WITH_SECRET = `${CONFIG}
+secret "api_token" {
+  from_env = "API_TOKEN"
+}
+
+resource "system_secret_file" "token" {
+  host    = host.box.addr
+  path    = "@HOST@/token"
+  content = secret.api_token.value
+}
+`;
+    const env = { API_TOKEN: TOKEN };
+
+    /** `validate --json` through the binary: its exit code, and its document checked against the schema. */
+    async function validateJson(exitCode: number) {
+      const result = await t.ws.run(['validate', '--json'], { env });
+      expectExit(result, exitCode);
+      const document = JSON.parse(result.stdout);
+      expectMatchesSchema('validate', document);
+      return { result, document };
+    }
+
+    it('a valid config: valid, the counts and files, no diagnostics, exit 0', async () => {
+      t.ws.write('stratum.strat', WITH_SECRET);
+      const { result, document } = await validateJson(0);
+      expect(document).toEqual({
+        format_version: 1,
+        valid: true,
+        files: ['stratum.strat'],
+        resources: 3,
+        hosts: 1,
+        diagnostics: [],
+      });
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    });
+
+    it('invalid attributes: every one with code, hint and location, exit 1, no secret value', async () => {
+      t.ws.write(
+        'stratum.strat',
+        WITH_SECRET.replace('  content = secret.api_token.value', '  contnet = secret.api_token.value'),
+      );
+      const { result, document } = await validateJson(1);
+      expect(document.valid).toBe(false);
+      expect(document.diagnostics).toEqual([
+        {
+          severity: 'error',
+          code: 'SecretInUnsupportedAttr',
+          message: expect.stringContaining('secret reference not allowed in `system_secret_file.contnet`'),
+          hint: '`system_secret_file` takes secrets in: content',
+          location: { file: 'stratum.strat', line: 24, column: 13 },
+        },
+        {
+          severity: 'error',
+          code: 'MissingAttribute',
+          message: 'system_secret_file.token: missing required attribute `content`',
+          hint: null,
+          location: { file: 'stratum.strat', line: 21, column: 1 },
+        },
+        {
+          severity: 'error',
+          code: 'UnknownAttribute',
+          message: 'system_secret_file.token: unknown attribute `contnet` (did you mean `content`?)',
+          hint: null,
+          location: { file: 'stratum.strat', line: 24, column: 3 },
+        },
+      ]);
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    });
+
+    it('a syntax error: its code, hint and range, exit 1', async () => {
+      t.ws.write('stratum.strat', `${WITH_SECRET}}\n`);
+      const { result, document } = await validateJson(1);
+      expect(document).toEqual({
+        format_version: 1,
+        valid: false,
+        files: [],
+        resources: null,
+        hosts: null,
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'ParseError',
+            message: 'expected a block at the top level, found `}`',
+            hint: 'there is one `}` too many',
+            location: { file: 'stratum.strat', line: 26, column: 1, end_line: 26, end_column: 2 },
+          },
+        ],
+      });
+      expect(result.stderr).toBe('');
+    });
+
+    it('a planner refusal: at the resource it names', async () => {
+      t.ws.write('stratum.strat', CONFIG.replace('"docker_container.db"', '"docker_container.dbb"'));
+      const { document } = await validateJson(1);
+      expect(document.diagnostics).toEqual([
+        {
+          severity: 'error',
+          code: 'UnknownDependency',
+          message: expect.stringContaining('references unknown resource `docker_container.dbb`'),
+          hint: expect.stringContaining('declare `docker_container.dbb`'),
+          location: { file: 'stratum.strat', line: 11, column: 1 },
+        },
+      ]);
+    });
+  });
+
   it('graph prints DOT with the depends_on edge', async () => {
     t.ws.write('stratum.strat', CONFIG);
     const graph = await t.ws.run(['graph']);

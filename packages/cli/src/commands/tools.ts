@@ -3,11 +3,11 @@ import { withConfigOptions, withJsonOption } from '../options';
 import type { PlanFlags } from '../pipeline';
 import { type CommandRunner, runCommand } from './runner';
 
-export function validateCommand(run: CommandRunner): CommandModule<object, PlanFlags> {
+export function validateCommand(run: CommandRunner): CommandModule<object, PlanFlags & { json?: boolean }> {
   return {
     command: 'validate',
     describe: 'Check configs without state or hosts: syntax, references, attributes, dependencies',
-    builder: (y) => withConfigOptions(y) as never,
+    builder: (y) => withJsonOption(withConfigOptions(y)) as never,
     handler: (args) =>
       runCommand(run, args, async (flags, io) => (await import('../run/validate')).runValidate(flags, io)),
   };

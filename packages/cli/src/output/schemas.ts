@@ -5,6 +5,7 @@ import { graphDocumentSchema } from './graph-json';
 import { historyListSchema, historyRunSchema } from './history-json';
 import { planDocumentSchema } from './plan-json';
 import { stateListSchema, stateMvSchema, stateRmSchema } from './state-json';
+import { validateDocumentSchema } from './validate-json';
 
 /**
  * Every JSON document stratum prints or writes for tools, by the name of its
@@ -18,6 +19,8 @@ export const PUBLISHED_SCHEMAS = {
   'apply-event': applyEventSchema,
   /** `graph --json`. */
   graph: graphDocumentSchema,
+  /** `validate --json`. */
+  validate: validateDocumentSchema,
   /** `plan -o PLANFILE`. */
   'saved-plan': savedPlanSchema,
   /** The state file, and `state pull`. */

@@ -274,6 +274,39 @@ resource "system_file" "copy" {
     await client.diagnosticsFor(uri);
   });
 
+  it('hovers a reference to an output a kind computes at apply, bare or in a template', async () => {
+    const text = `${CONFIG}
+resource "git_repo" "app" {
+  host = host.web.addr
+  url  = "https://example.invalid/app.git"
+  path = "/srv/app"
+}
+
+resource "ssh_exec" "build" {
+  host    = host.web.addr
+  command = "make REV=\${git_repo.app.commit_sha}"
+  env     = { REV = git_repo.app.commit_sha }
+}
+`;
+    await client.change(uri, text);
+    await client.diagnosticsFor(uri);
+    for (const at of ['REV=${git_repo.app.commit_sha', 'REV = git_repo.app.commit_sha']) {
+      const shown = await hoverText(positionOf(text, at, at.indexOf('commit_sha') + 2));
+      expect(shown).toContain('resource `git_repo.app` — kind **git_repo**');
+      expect(shown).toContain('`git_repo.commit_sha`: computed, known after apply');
+    }
+    const offered = await completeIn(
+      text,
+      positionOf(text, 'REV = git_repo.app.', 'REV = git_repo.app.'.length),
+    );
+    expect(offered.find((item) => item.label === 'commit_sha')?.detail).toBe(
+      'git_repo.app.commit_sha (computed, known after apply)',
+    );
+    expect(offered.map((item) => item.label)).toContain('url');
+    await client.change(uri, CONFIG);
+    await client.diagnosticsFor(uri);
+  });
+
   it('lists the blocks as document symbols', async () => {
     const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, {
       textDocument: { uri },
