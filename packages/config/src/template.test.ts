@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stripSpans } from './__tests__/arbitraries';
 import type { Span } from './ast';
@@ -135,5 +136,85 @@ describe('decodeString', () => {
     });
     expect(error.file).toBe('f.strat');
     expect(error.hint).toBeTruthy();
+  });
+});
+
+/** One piece of a string body and what it decodes to. */
+type Piece =
+  | { kind: 'text'; written: string }
+  | { kind: 'escape'; written: string; decoded: string }
+  | { kind: 'ref'; segments: string[] };
+
+const ESCAPES: [string, string][] = [
+  ['\\"', '"'],
+  ['\\\\', '\\'],
+  ['\\n', '\n'],
+  ['\\r', '\r'],
+  ['\\t', '\t'],
+  ['\\${', '${'],
+];
+
+const pieceArb: fc.Arbitrary<Piece> = fc.oneof(
+  fc
+    .array(fc.constantFrom('a', 'Z', ' ', '$', '{', '}', 'é', '😀'), { minLength: 1, maxLength: 6 })
+    .map((chars) => ({ kind: 'text' as const, written: chars.join('') })),
+  fc.constantFrom(...ESCAPES).map(([written, decoded]) => ({ kind: 'escape' as const, written, decoded })),
+  fc
+    .array(fc.constantFrom('host', 'pg', 'a_b', 'x-1'), { minLength: 2, maxLength: 3 })
+    .map((segments) => ({ kind: 'ref' as const, segments })),
+);
+
+function written(piece: Piece): string {
+  return piece.kind === 'ref' ? `\${${piece.segments.join('.')}}` : piece.written;
+}
+
+describe('decodeString (properties)', () => {
+  it('decodes any mix of text, escapes and placeholders as each piece says, with spans where they were written', () => {
+    fc.assert(
+      fc.property(fc.array(pieceArb, { maxLength: 12 }), (pieces) => {
+        const image = `"${pieces.map(written).join('')}"`;
+        // A run of text pieces holding `${` would be a placeholder of its own, not text.
+        const runs = pieces.map((piece) => (piece.kind === 'text' ? piece.written : '\n')).join('');
+        fc.pre(!runs.includes('${'));
+        const expected: { type: string; value?: string; segments?: string[]; from: number; to: number }[] =
+          [];
+        let at = 1;
+        for (const piece of pieces) {
+          const text = written(piece);
+          if (piece.kind === 'ref')
+            expected.push({ type: 'ref', segments: piece.segments, from: at, to: at + text.length });
+          else {
+            const value = piece.kind === 'escape' ? piece.decoded : piece.written;
+            const last = expected.at(-1);
+            if (last?.type === 'text') {
+              last.value += value;
+              last.to = at + text.length;
+            } else expected.push({ type: 'text', value, from: at, to: at + text.length });
+          }
+          at += text.length;
+        }
+        const decoded = decode(image);
+        if (!expected.some((part) => part.type === 'ref')) {
+          expect(decoded).toEqual({ type: 'string', value: expected[0]?.value ?? '', span: SPAN });
+          return;
+        }
+        if (decoded.type !== 'template') throw new Error(`expected a template for ${image}`);
+        expect(
+          decoded.parts.map((part) =>
+            part.type === 'text'
+              ? { type: 'text', value: part.value }
+              : { type: 'ref', segments: (part as { segments: string[] }).segments },
+          ),
+        ).toEqual(expected.map(({ from: _from, to: _to, ...part }) => part));
+        for (const [index, part] of decoded.parts.entries()) {
+          if (part.type !== 'text') continue;
+          expect([part.span.start.offset - 40, part.span.end.offset - 40]).toEqual([
+            expected[index]!.from,
+            expected[index]!.to,
+          ]);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

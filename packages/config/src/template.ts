@@ -104,81 +104,84 @@ export function decodeString(tok: StringToken, span: Span): StringLiteral | Temp
     return { type: 'string', value: image.slice(1, -1), span };
   }
   const end = image.length - 1; // index of the closing quote
-  // The text part being read is decoded into `buf`, one UTF-16 unit at a
-  // time, and turned into a string once, when the part ends: a string of
-  // millions of escapes costs no more than any other string of its length.
-  const buf = buffer(end);
+  // The body is scanned for the next `\` or `$` by the regex engine, and the
+  // plain runs between them are sliced, not copied a unit at a time: a 2 KiB
+  // file's content written with `\n` escapes is one slice per line. The
+  // current text part is kept as pieces and joined once, when it ends.
   const parts: TemplatePart[] = [];
-  let k = 0; // units of the current text part in `buf`
-  let escaped = false; // whether the current text part holds an escape
-  let textStart = 1;
+  let pieces: string[] = [];
+  let textStart = 1; // where the current text part began, for its span
+  let runStart = 1; // where the plain run not yet in `pieces` began
   let i = 1;
-  while (i < end) {
-    const ch = image.charCodeAt(i);
-    if (ch === 92 /* \ */) {
-      escaped = true;
-      const next = image.charCodeAt(i + 1);
+  for (;;) {
+    SPECIAL.lastIndex = i;
+    const at = SPECIAL.exec(image)?.index ?? end;
+    if (at >= end) break;
+    if (image.charCodeAt(at) === 92 /* \ */) {
+      if (at > runStart) pieces.push(image.slice(runStart, at));
+      const next = image.charCodeAt(at + 1);
       switch (next) {
         case 34 /* " */:
+          pieces.push('"');
+          break;
         case 92 /* \ */:
-          buf[k++] = next;
+          pieces.push('\\');
           break;
         case 110 /* n */:
-          buf[k++] = 10;
+          pieces.push('\n');
           break;
         case 114 /* r */:
-          buf[k++] = 13;
+          pieces.push('\r');
           break;
         case 116 /* t */:
-          buf[k++] = 9;
+          pieces.push('\t');
           break;
         case 36 /* $ */:
-          if (image.charCodeAt(i + 2) !== 123 /* { */) {
+          if (image.charCodeAt(at + 2) !== 123 /* { */) {
             fail(
               tok,
               'BadEscape',
               '`\\$` must be followed by `{`: `\\${` is the only escape starting with `\\$`',
-              i,
-              i + 2,
+              at,
+              at + 2,
               'a lone `$` needs no escape; write `\\${` for a literal `${`',
             );
           }
-          buf[k++] = 36;
-          buf[k++] = 123;
-          i += 3;
+          pieces.push('${');
+          i = runStart = at + 3;
           continue;
         default:
           fail(
             tok,
             'BadEscape',
-            `unknown escape \`\\${image[i + 1] ?? ''}\` in string`,
-            i,
-            i + 2,
+            `unknown escape \`\\${image[at + 1] ?? ''}\` in string`,
+            at,
+            at + 2,
             ESCAPE_HINT,
           );
       }
-      i += 2;
+      i = runStart = at + 2;
       continue;
     }
-    if (ch === 36 /* $ */ && image.charCodeAt(i + 1) === 123 /* { */) {
-      if (k > 0) {
-        const value = escaped ? fromUnits(buf, k) : image.slice(textStart, i);
-        parts.push({ type: 'text', value, span: spanOf(tok, textStart, i) });
-      }
-      k = 0;
-      escaped = false;
-      i = readPlaceholder(tok, i, end, parts);
-      textStart = i;
+    if (image.charCodeAt(at + 1) !== 123 /* { */) {
+      i = at + 1; // a lone `$` is text
       continue;
     }
-    buf[k++] = ch;
-    i++;
+    if (at > runStart) pieces.push(image.slice(runStart, at));
+    const value = pieces.join('');
+    if (value !== '') parts.push({ type: 'text', value, span: spanOf(tok, textStart, at) });
+    pieces = [];
+    i = textStart = runStart = readPlaceholder(tok, at, end, parts);
   }
-  const text = k === 0 ? '' : escaped ? fromUnits(buf, k) : image.slice(textStart, end);
+  if (end > runStart) pieces.push(image.slice(runStart, end));
+  const text = pieces.join('');
   if (parts.length === 0) return { type: 'string', value: text, span };
   if (text !== '') parts.push({ type: 'text', value: text, span: spanOf(tok, textStart, end) });
   return { type: 'template', parts, span };
 }
+
+/** What ends a plain run in a string's body: an escape or a possible `${`. */
+const SPECIAL = /[\\$]/g;
 
 /**
  * Texts up to this many UTF-16 units are built in one buffer kept for all of
