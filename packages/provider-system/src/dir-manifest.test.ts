@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLocalTree } from './dir-manifest';
+import { forgetDigestsSeen, type ReadTreeOptions, readLocalTree } from './dir-manifest';
+import { treeDigestCacheFile } from './tree-digest-cache';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -19,6 +21,24 @@ function tree(files: Record<string, string>): string {
 /** One time in the past, beyond the window in which a digest is not remembered. */
 const PAST = new Date(Date.now() - 60_000);
 
+/**
+ * Options for reading `root` as a run a minute from now would: its files are
+ * then old enough to be remembered. The cache file sits in a temp dir of its own.
+ */
+function later(root: string): ReadTreeOptions & { cacheFile: string } {
+  const cacheHome = mkdtempSync(join(tmpdir(), 'stratum-cache-'));
+  roots.push(cacheHome);
+  const cacheFile = treeDigestCacheFile(root, { XDG_CACHE_HOME: cacheHome });
+  if (cacheFile === undefined) throw new Error('no cache file');
+  return { cacheFile, now: () => Date.now() + 60_000 };
+}
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function cached(cacheFile: string): Record<string, [string, string]> {
+  return JSON.parse(readFileSync(cacheFile, 'utf8')).files;
+}
+
 /** Dates a file back to PAST. */
 function age(path: string): void {
   utimesSync(path, PAST, PAST);
@@ -29,14 +49,124 @@ describe('readLocalTree digests', () => {
     const root = tree({ a: 'one\n', b: 'two\n' });
     age(join(root, 'a'));
     age(join(root, 'b'));
-    const first = await readLocalTree(root);
-    expect((await readLocalTree(root)).manifest).toEqual(first.manifest);
+    const options = later(root);
+    const first = await readLocalTree(root, options);
+    expect((await readLocalTree(root, options)).manifest).toEqual(first.manifest);
 
     // Same size, and the mtime set back to what it was: only the ctime tells.
     writeFileSync(join(root, 'a'), 'ONE\n');
     age(join(root, 'a'));
-    const edited = await readLocalTree(root);
+    const edited = await readLocalTree(root, options);
     expect(edited.manifest.a).not.toBe(first.manifest.a);
     expect(edited.manifest.b).toBe(first.manifest.b);
+  });
+});
+
+describe('readLocalTree digests kept between runs', () => {
+  /** The cache file with `a`'s digest replaced by one that is not its content's. */
+  function plant(cacheFile: string, root: string, digest: string): void {
+    const files = cached(cacheFile);
+    writeFileSync(
+      cacheFile,
+      JSON.stringify({ format: 1, root, files: { ...files, a: [files.a?.[0], digest] } }),
+    );
+  }
+
+  it('keeps every file of the tree, and the next run takes a kept digest while the stat is unchanged', async () => {
+    const root = tree({ a: 'one\n', b: 'two\n' });
+    const options = later(root);
+    await readLocalTree(root, options);
+    const kept = cached(options.cacheFile);
+    expect(Object.keys(kept).sort()).toEqual(['a', 'b']);
+    expect(kept.a?.[1]).toBe(sha('one\n'));
+    expect(kept.b?.[1]).toBe(sha('two\n'));
+
+    // A digest planted in the cache is what the next run uses: the file is not read again.
+    plant(options.cacheFile, root, sha('planted'));
+    forgetDigestsSeen();
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('planted'));
+  });
+
+  it('reads a file again once its stat changed, whatever the cache says', async () => {
+    const root = tree({ a: 'one\n', b: 'two\n' });
+    const options = later(root);
+    await readLocalTree(root, options);
+    plant(options.cacheFile, root, sha('planted'));
+    forgetDigestsSeen();
+    writeFileSync(join(root, 'a'), 'ONE\n');
+    age(join(root, 'a'));
+    const read = await readLocalTree(root, options);
+    expect(read.manifest.a).toBe(sha('ONE\n'));
+    expect(cached(options.cacheFile).a?.[1]).toBe(sha('ONE\n'));
+  });
+
+  it('does not keep a file changed in the last seconds', async () => {
+    const root = tree({ a: 'one\n' });
+    const options = { ...later(root), now: Date.now };
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('one\n'));
+    expect(existsSync(options.cacheFile)).toBe(false);
+  });
+
+  it('does not keep a file changed in the last seconds whose mtime was set back (its ctime tells)', async () => {
+    const root = tree({ a: 'one\n' });
+    age(join(root, 'a'));
+    const options = { ...later(root), now: Date.now };
+    await readLocalTree(root, options);
+    expect(existsSync(options.cacheFile)).toBe(false);
+  });
+
+  it('forgets a file that left the tree', async () => {
+    const root = tree({ a: 'one\n', b: 'two\n' });
+    const options = later(root);
+    await readLocalTree(root, options);
+    rmSync(join(root, 'b'));
+    await readLocalTree(root, options);
+    expect(Object.keys(cached(options.cacheFile))).toEqual(['a']);
+  });
+
+  it.each([
+    ['not JSON', () => '{"format": 1, "ro'],
+    ['another format', (root: string) => JSON.stringify({ format: 2, root, files: {} })],
+    ['another tree', () => JSON.stringify({ format: 1, root: '/elsewhere', files: { a: ['x', sha('x')] } })],
+  ])('ignores a cache file that is %s, and writes a good one', async (_, content) => {
+    const root = tree({ a: 'one\n' });
+    const options = later(root);
+    await readLocalTree(root, options);
+    const stamp = cached(options.cacheFile).a?.[0];
+    writeFileSync(options.cacheFile, content(root));
+    forgetDigestsSeen();
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('one\n'));
+    expect(cached(options.cacheFile)).toEqual({ a: [stamp, sha('one\n')] });
+  });
+
+  it('ignores an entry whose digest is not a sha256', async () => {
+    const root = tree({ a: 'one\n' });
+    const options = later(root);
+    await readLocalTree(root, options);
+    plant(options.cacheFile, root, 'not-a-digest');
+    forgetDigestsSeen();
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('one\n'));
+  });
+
+  it('reads the tree as ever when the cache cannot be written', async () => {
+    const root = tree({ a: 'one\n' });
+    const blocker = join(tree({ file: '' }), 'file');
+    const options = { cacheFile: join(blocker, 'tree.json'), now: () => Date.now() + 60_000 };
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('one\n'));
+  });
+});
+
+describe('treeDigestCacheFile', () => {
+  it('is under XDG_CACHE_HOME, else ~/.cache, else nowhere', () => {
+    expect(treeDigestCacheFile('/srv/site', { XDG_CACHE_HOME: '/c', HOME: '/h' })).toMatch(
+      /^\/c\/stratum\/tree-digests\/[0-9a-f]{32}\.json$/,
+    );
+    expect(treeDigestCacheFile('/srv/site', { HOME: '/h' })).toMatch(
+      /^\/h\/\.cache\/stratum\/tree-digests\//,
+    );
+    expect(treeDigestCacheFile('/srv/site', {})).toBeUndefined();
+    expect(treeDigestCacheFile('/srv/a', { HOME: '/h' })).not.toBe(
+      treeDigestCacheFile('/srv/b', { HOME: '/h' }),
+    );
   });
 });

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StratumError } from '@stratum/core';
 import type { TarEntry } from './tar-writer';
+import {
+  loadTreeDigests,
+  type RememberedDigest,
+  saveTreeDigests,
+  type TreeDigests,
+  treeDigestCacheFile,
+} from './tree-digest-cache';
 
 /** `{ relpath → sha256 }` of every regular file under a tree, relpaths with `/` separators. */
 export type Manifest = Record<string, string>;
@@ -61,24 +68,54 @@ const HASH_CONCURRENCY = 32;
  * computed for. A run reads a tree more than once (the plan compares it with
  * state, the apply records it, the self-check compares again); a file whose
  * inode, size, mtime and ctime are unchanged is not read again, as git's index
- * does. Any change to the file changes its ctime, so a stale digest is not served.
+ * does. Any change to the file changes its ctime, so a stale digest is not
+ * served. Between runs the same rule holds through {@link loadTreeDigests}.
  */
-const digestsSeen = new Map<string, { stamp: string; sha256: string }>();
+const digestsSeen = new Map<string, RememberedDigest>();
 
-/** How old a file's mtime must be for its digest to be remembered (see sha256OfFile). */
+/** For tests: forget what this process hashed, as a new run would start. */
+export function forgetDigestsSeen(): void {
+  digestsSeen.clear();
+}
+
+/**
+ * How long ago a file must have been last changed (its mtime and its ctime)
+ * for its digest to be remembered: a file changed within the clock's tick
+ * after it was read could keep its stamp ("racy git").
+ */
 const RACY_MS = 3000;
 
 function statStamp(info: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): string {
   return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
-async function sha256OfFile(path: string, size: number, stamp: string, mtimeMs: number): Promise<string> {
-  const seen = digestsSeen.get(path);
-  if (seen?.stamp === stamp) return seen.sha256;
-  const sha256 = await readSha256(path, size);
-  // A file changed within the clock's tick after it was read could keep its
-  // stamp ("racy git"); one modified in the last seconds is not remembered.
-  if (Date.now() - mtimeMs > RACY_MS) digestsSeen.set(path, { stamp, sha256 });
+interface TreeFile {
+  relpath: string;
+  full: string;
+  size: number;
+  stamp: string;
+  /** The later of its mtime and ctime. */
+  changedMs: number;
+}
+
+/** A file's sha256, from memory when its stamp is the one it was hashed at; `keep` gets what may be remembered. */
+async function sha256OfFile(
+  file: TreeFile,
+  remembered: TreeDigests,
+  keep: Map<string, RememberedDigest>,
+  now: () => number,
+): Promise<string> {
+  const known = digestsSeen.get(file.full) ?? remembered.get(file.relpath);
+  if (known?.stamp === file.stamp) {
+    keep.set(file.relpath, known);
+    return known.sha256;
+  }
+  const sha256 = await readSha256(file.full, file.size);
+  if (now() - file.changedMs > RACY_MS) {
+    const digest = { stamp: file.stamp, sha256 };
+    digestsSeen.set(file.full, digest);
+    keep.set(file.relpath, digest);
+  }
   return sha256;
 }
 
@@ -96,12 +133,18 @@ async function readSha256(path: string, size: number): Promise<string> {
   });
 }
 
+/** For tests: where the digests are kept between runs, and the clock the racy rule reads. */
+export interface ReadTreeOptions {
+  cacheFile?: string | undefined;
+  now?: (() => number) | undefined;
+}
+
 /**
  * Walks `root` without following symlinks, hashing every regular file. Only
  * regular files and directories are uploaded; anything else is listed in
  * `skipped` for the caller to warn about.
  */
-export async function readLocalTree(root: string): Promise<LocalTree> {
+export async function readLocalTree(root: string, options: ReadTreeOptions = {}): Promise<LocalTree> {
   const rootStat = await lstat(root).catch(() => undefined);
   if (!rootStat?.isDirectory()) {
     throw new StratumError('SourceDirMissing', `source_dir ${root} does not exist or is not a directory`, {
@@ -109,7 +152,7 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
     });
   }
   const entries: TarEntry[] = [];
-  const files: { relpath: string; full: string; size: number; mtimeMs: number; stamp: string }[] = [];
+  const files: TreeFile[] = [];
   const skipped: string[] = [];
   async function walk(dir: string, prefix: string): Promise<void> {
     const children = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
@@ -138,13 +181,26 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
           size: info.size,
           source: full,
         });
-        files.push({ relpath, full, size: info.size, mtimeMs: info.mtimeMs, stamp: statStamp(info) });
+        files.push({
+          relpath,
+          full,
+          size: info.size,
+          stamp: statStamp(info),
+          changedMs: Math.max(info.mtimeMs, info.ctimeMs),
+        });
       } else {
         skipped.push(relpath);
       }
     }
   }
+  const absoluteRoot = resolve(root);
+  const cacheFile = options.cacheFile ?? treeDigestCacheFile(absoluteRoot);
+  // Read while the tree is walked: both wait on the disk.
+  const rememberedLoad = loadTreeDigests(absoluteRoot, cacheFile);
   await walk(root, '');
+  const remembered = await rememberedLoad;
+  const keep = new Map<string, RememberedDigest>();
+  const now = options.now ?? Date.now;
   // Hashed after the walk, many at once: one file at a time left the disk and
   // the thread pool idle between reads (≈ 90 ms for a 500-file tree).
   const hashes: [string, string][] = new Array(files.length);
@@ -153,10 +209,11 @@ export async function readLocalTree(root: string): Promise<LocalTree> {
     while (next < files.length) {
       const index = next++;
       const file = files[index]!;
-      hashes[index] = [file.relpath, await sha256OfFile(file.full, file.size, file.stamp, file.mtimeMs)];
+      hashes[index] = [file.relpath, await sha256OfFile(file, remembered, keep, now)];
     }
   };
   await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, files.length) }, worker));
+  await saveTreeDigests(absoluteRoot, cacheFile, remembered, keep);
   return { entries, manifest: sortedManifest(hashes), skipped };
 }
 
