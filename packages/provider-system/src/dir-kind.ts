@@ -72,8 +72,9 @@ export function uploadCommand(
     `mkdir -p -- ${p}`,
     `tar -xzf - -C ${p}`,
     `chown -R -- ${shellQuote(`${attrs.owner}:${attrs.group}`)} ${p}`,
-    `find ${p} -type f -exec chmod ${shellQuote(attrs.mode)} {} +`,
-    `find ${p} -type d -exec chmod ${shellQuote(attrs.dir_mode)} {} +`,
+    // One walk for both modes: on a host where a fork costs milliseconds, a
+    // second `find` was a fifth of a 500-file upload.
+    `find ${p} \\( -type f -exec chmod ${shellQuote(attrs.mode)} {} + \\) -o \\( -type d -exec chmod ${shellQuote(attrs.dir_mode)} {} + \\)`,
   ].join(' && ');
 }
 
