@@ -1,6 +1,6 @@
-import { basename, dirname, relative } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { builtinRegistry, loadThirdPartyProviders } from '@stratum/cli';
-import { ConfigError, type Document, type Extracted, loadSources, parse } from '@stratum/config';
+import { ConfigError, type Document, type Extracted, loadFiles, loadSources, parse } from '@stratum/config';
 import {
   buildPlan,
   type Diagnostic as CoreDiagnostic,
@@ -127,7 +127,9 @@ export async function analyzeSet(set: ConfigSet, target: string): Promise<Analys
 
   for (const file of files) {
     if (file.text === undefined) {
-      placed.push({ file: self, diagnostic: unreadable(file.name) });
+      placed.push(
+        unreadable(file, files) ?? { file: self, diagnostic: fromError(unreadableError(file), undefined) },
+      );
       return finish();
     }
     try {
@@ -211,16 +213,42 @@ function firstDeclarationOf(
   return file && label ? { file, range: spanRange(label.span) } : undefined;
 }
 
-/** A file of the set that is neither open nor readable on disk (a namespace lists a file that is not there). */
-function unreadable(name: string): Diagnostic {
-  return {
-    ...at(firstLine(), DiagnosticSeverity.Error),
-    code: 'ConfigFileUnreadable',
-    message: withHint(
-      `cannot read config file \`${name}\``,
-      "check the path (a namespace's configs are relative to the manifest) and its permissions",
-    ),
-  };
+/**
+ * A file of the set that is neither open nor readable on disk (a namespace
+ * lists a file that is not there): the loader's own error, naming the file as
+ * the set names it, on the `configs` entry that lists it.
+ */
+function unreadable(file: SetFile, files: readonly SetFile[]): Placed | undefined {
+  for (const manifest of files) {
+    const entry = manifest.document?.blocks
+      .filter((b) => b.kind === 'namespace')
+      .flatMap((b) => b.body)
+      .flatMap((item) =>
+        item.type === 'attribute' && item.name === 'configs' && item.value.type === 'list'
+          ? item.value.items
+          : [],
+      )
+      .find((item) => item.type === 'string' && resolve(dirname(manifest.path), item.value) === file.path);
+    if (entry)
+      return {
+        file: manifest,
+        diagnostic: fromError(unreadableError(file), manifest.document, spanRange(entry.span)),
+      };
+  }
+  return undefined;
+}
+
+function unreadableError(file: SetFile): ConfigError {
+  try {
+    loadFiles([file.path]);
+  } catch (error) {
+    if (ConfigError.isInstance(error) && error.code === 'ConfigFileUnreadable') {
+      const message = error.message.replaceAll(file.path, file.name);
+      return new ConfigError(error.code, message, undefined, { hint: error.hint });
+    }
+  }
+  // Readable again since the editor looked: the next analysis reads it.
+  return new ConfigError('ConfigFileUnreadable', `cannot read config file \`${file.name}\``, undefined);
 }
 
 function at(range: Range, severity: DiagnosticSeverity): Pick<Diagnostic, 'range' | 'severity' | 'source'> {

@@ -139,6 +139,27 @@ describe('cross-file diagnostics over a real LSP client', () => {
     expect(onManifest[0]!.range.start).toEqual({ line: 0, character: 5 });
   });
 
+  it("a namespace listing a file that does not exist: the CLI's ConfigFileUnreadable, on the manifest's entry", async () => {
+    const manifest = `${HOSTS}namespace "app" {\n  configs = ["web.strat", "gone.strat"]\n}\n`;
+    const paths = directory({ 'stratum.strat': manifest, 'web.strat': APP });
+    const web = await client.open(paths['web.strat']!, APP);
+    expect(await client.diagnosticsFor(web)).toEqual([]);
+    const onManifest = await client.diagnosticsUntil(
+      pathToFileURL(paths['stratum.strat']!).href,
+      (d) => d.length > 0,
+    );
+    const cwd = join(paths['stratum.strat']!, '..');
+    const reported = await validateWithCli(paths['web.strat']!, { cwd, args: ['-n', 'app', 'validate'] });
+    // The CLI names the file before the message, having no line for it; here the range says where.
+    expect(onManifest.map((d) => [d.code, `gone.strat: ${listedText(d, false)}`])).toEqual(
+      reported.map((r) => [r.code, r.text]),
+    );
+    expect(onManifest[0]!.range.start).toEqual({
+      line: 4,
+      character: manifest.split('\n')[4]!.indexOf('"gone'),
+    });
+  });
+
   it('a duplicate across two files of a bundle is in both files, and cleared when the other buffer drops it', async () => {
     const hosts = `${HOSTS}${DB}`;
     const app = `${DB}${APP}`;
