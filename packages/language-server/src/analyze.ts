@@ -1,4 +1,4 @@
-import { basename, dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { builtinRegistry, loadThirdPartyProviders } from '@stratum/cli';
 import { ConfigError, type Document, type Extracted, loadFiles, loadSources, parse } from '@stratum/config';
 import {
@@ -86,10 +86,7 @@ interface Placed {
  * file it is about. `target` (one of the set's paths) is the document asked about.
  */
 export async function analyzeSet(set: ConfigSet, target: string): Promise<Analysis> {
-  const files: SetFile[] = set.files.map((f) => ({
-    ...f,
-    name: relative(set.cwd, f.path) || basename(f.path),
-  }));
+  const files: SetFile[] = set.files.map((f) => ({ ...f, name: shownName(f.path, set.cwd) }));
   const self = files.find((f) => f.path === target) ?? files[0]!;
   const byName = new Map(files.map((f) => [f.name, f]));
   const placed: Placed[] = [];
@@ -175,6 +172,12 @@ export async function analyzeSet(set: ConfigSet, target: string): Promise<Analys
     placed.push(...fromPlanError(error, self, byName, extracted));
   }
   return finish();
+}
+
+/** A file as the CLI run in `cwd` names it: relative to `cwd`, else (outside it) its absolute path. */
+function shownName(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
 /** How a declared name is keyed: `host prod`, `secret token`, `variable motd`, `group web`, `resource system_file.motd`. */
