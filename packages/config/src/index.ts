@@ -37,5 +37,6 @@ export type {
   VariableType,
 } from './extracted';
 export { format } from './format';
-export { loadFile, loadFiles, loadStr } from './load';
+export type { ConfigSource } from './load';
+export { loadFile, loadFiles, loadSources, loadStr } from './load';
 export { parse, parseAttributes } from './parse';

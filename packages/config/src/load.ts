@@ -38,11 +38,38 @@ export function loadFile(path: string, options: LoadOptions = {}): Extracted {
  * @throws {ConfigError} when a file cannot be read, or on the first syntax or evaluation problem.
  */
 export function loadFiles(paths: readonly string[], options: LoadOptions = {}): Extracted {
-  const parsed: ParsedUnit[] = paths.map((path) => {
-    const source = readConfigFile(path);
-    return { unit: { file: path, source, baseDir: dirname(resolve(path)) }, document: parse(source, path) };
-  });
+  // Read and parse file by file, so the first file's syntax error wins over a later unreadable file.
+  const parsed = paths.map((path) => parseSource({ file: path, source: readConfigFile(path) }));
   return extract(parsed, options, [...paths]);
+}
+
+/** One config file's text, for {@link loadSources}. */
+export interface ConfigSource {
+  /** The name spans and messages use (and that tells duplicates apart), such as `app.strat`. */
+  file: string;
+  source: string;
+  /** What the file's relative paths resolve against; defaults to the directory of `file`. */
+  baseDir?: string | undefined;
+}
+
+/**
+ * Loads several files' texts as one config, as {@link loadFiles} loads them
+ * from disk: for a program that holds the texts itself (an editor's unsaved
+ * buffers). Each is parsed on its own and all are evaluated together.
+ *
+ * @throws {ConfigError} on the first syntax or evaluation problem.
+ */
+export function loadSources(sources: readonly ConfigSource[], options: LoadOptions = {}): Extracted {
+  return extract(
+    sources.map((source) => parseSource(source)),
+    options,
+    sources.map((source) => source.file),
+  );
+}
+
+function parseSource({ file, source, baseDir }: ConfigSource): ParsedUnit {
+  const unit = { file, source, baseDir: resolve(baseDir ?? dirname(resolve(file))) };
+  return { unit, document: parse(source, file) };
 }
 
 /** A leading byte-order mark is dropped; anything but UTF-8 is refused. */

@@ -59,6 +59,8 @@ const EACH_FIELDS: CompletionItem[] = [
 export interface CompletionInputs {
   context: CursorContext;
   document: Document | undefined;
+  /** The syntax trees of the other files of the document's config set: their names complete too. */
+  others?: readonly Document[] | undefined;
   registry: Registry;
   /** Host name → its field names, from the last evaluated config. */
   hostFields: ReadonlyMap<string, string[]>;
@@ -69,11 +71,17 @@ export interface CompletionInputs {
 export function complete({
   context,
   document,
+  others = [],
   registry,
   hostFields,
   instanceKeys,
 }: CompletionInputs): CompletionItem[] {
   const { linePrefix, blocks, inString } = context;
+  // What the set declares: this document's blocks, then the other files'.
+  const declaring = document && {
+    ...document,
+    blocks: [...document.blocks, ...others.flatMap((o) => o.blocks)],
+  };
   // `kind.name[` or `kind.name["we`: the instance keys. Before the string checks, since inside
   // `"${...}"` the key's own quote reads as a string opening.
   const key = /(?:^|[^\w.])(\w+)\.([\w-]+)\[("?)([^"\]]*)$/.exec(linePrefix);
@@ -81,18 +89,18 @@ export function complete({
   const field = /(?:^|[^\w.])(host|secret|var)\.([\w-]+)\.(\w*)$/.exec(linePrefix);
   if (field && !inString) return referenceFields(field[1]!, field[2]!, hostFields);
   const named = /(?:^|[^\w.])(host|secret|var)\.([\w-]*)$/.exec(linePrefix);
-  if (named && !inString) return declared(document, named[1] as 'host' | 'secret' | 'var');
+  if (named && !inString) return declared(declaring, named[1] as 'host' | 'secret' | 'var');
   const each = /(?:^|[^\w.])each\.(\w*)$/.exec(linePrefix);
   if (each && !inString) return EACH_FIELDS;
   // Any other root that is a kind starts a resource reference: `<kind>.<name>[["key"]].<attr>`.
   const resourceField = /(?:^|[^\w.])(\w+)\.([\w-]+)(?:\["[^"]*"\])?\.(\w*)$/.exec(linePrefix);
   if (resourceField && !inString && registry.has(resourceField[1]!))
-    return readableFields(document, resourceField[1]!, resourceField[2]!, registry);
+    return readableFields(declaring, resourceField[1]!, resourceField[2]!, registry);
   const resourceName = /(?:^|[^\w.])(\w+)\.([\w-]*)$/.exec(linePrefix);
   if (resourceName && !inString && registry.has(resourceName[1]!))
-    return resourcesOf(document, resourceName[1]!);
+    return resourcesOf(declaring, resourceName[1]!);
   if (/^\s*resource\s+"[\w-]*$/.test(linePrefix)) return kinds(registry);
-  if (/\b(depends_on|triggered_by)\s*=\s*\[[^\]]*"[\w.-]*$/.test(linePrefix)) return addresses(document);
+  if (/\b(depends_on|triggered_by)\s*=\s*\[[^\]]*"[\w.-]*$/.test(linePrefix)) return addresses(declaring);
   if (inString && !/\$\{[^}]*$/.test(linePrefix)) return [];
   const attributePosition = /^\s*[\w-]*$/.test(linePrefix);
   if (blocks.length === 0) return attributePosition ? blockTypes() : [];

@@ -4,24 +4,36 @@ import { headerRange } from './analyze';
 import { allAttributes, allBlocks, allReferences, labelsOf } from './ast-walk';
 import { spanContains, spanRange } from './ranges';
 
-/** The block a `host.x`, `secret.x`, `var.x`, `<kind>.<name>.<attr>` reference or a `depends_on` address names. */
-export function definitionAt(document: Document, position: Position): Range | undefined {
+/**
+ * The block a `host.x`, `secret.x`, `var.x`, `<kind>.<name>.<attr>` reference or
+ * a `depends_on` address names: in `document`, else in the first of `others`
+ * (the other files of its config set) that declares it; `in` is 0 for
+ * `document`, else 1 + the index in `others`.
+ */
+export function definitionAt(
+  document: Document,
+  position: Position,
+  others: readonly Document[] = [],
+): { in: number; range: Range } | undefined {
   const reference = referenceAt(document, position);
-  if (reference) {
-    const [root, name] = reference.segments;
-    const kind = root === 'var' ? 'variable' : root;
-    const block =
-      document.blocks.find((b) => b.kind === kind && b.labels[0]?.value === name) ??
-      // Any other root is a resource's kind: `system_file.motd.path` names `system_file.motd`.
-      resourceBlock(document, `${root}.${name}`);
-    return block ? headerRange(block) : undefined;
-  }
-  const address = addressAt(document, position);
-  if (address) {
-    const block = resourceBlock(document, address);
-    return block ? headerRange(block) : undefined;
+  const address = reference ? undefined : addressAt(document, position);
+  if (reference === undefined && address === undefined) return undefined;
+  const all = [document, ...others];
+  for (const [index, candidate] of all.entries()) {
+    const block = reference ? referencedBlock(candidate, reference) : resourceBlock(candidate, address!);
+    if (block) return { in: index, range: headerRange(block) };
   }
   return undefined;
+}
+
+function referencedBlock(document: Document, reference: Reference): Block | undefined {
+  const [root, name] = reference.segments;
+  const kind = root === 'var' ? 'variable' : root;
+  return (
+    document.blocks.find((b) => b.kind === kind && b.labels[0]?.value === name) ??
+    // Any other root is a resource's kind: `system_file.motd.path` names `system_file.motd`.
+    resourceBlock(document, `${root}.${name}`)
+  );
 }
 
 export function referenceAt(document: Document, position: Position): Reference | undefined {

@@ -4,10 +4,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
+  type ClientCapabilities,
   type Diagnostic,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExitNotification,
+  type FileChangeType,
   InitializedNotification,
   InitializeRequest,
   type InitializeResult,
@@ -15,6 +19,8 @@ import {
   type MessageConnection,
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
+  type Registration,
+  RegistrationRequest,
   ShutdownRequest,
 } from 'vscode-languageserver-protocol';
 
@@ -35,6 +41,8 @@ export class LspClient {
   readonly stderr: string[] = [];
   /** What the server logged through `window/logMessage` (its handlers' failures go there). */
   readonly logs: string[] = [];
+  /** What the server registered through `client/registerCapability`. */
+  readonly registrations: Registration[] = [];
   readonly #published = new Map<string, PublishDiagnosticsParams[]>();
   readonly #waiters: (() => void)[] = [];
   #versions = new Map<string, number>();
@@ -56,13 +64,19 @@ export class LspClient {
       this.#published.set(params.uri, list);
       for (const wake of this.#waiters.splice(0)) wake();
     });
+    this.connection.onRequest(RegistrationRequest.type, (params) => {
+      this.registrations.push(...params.registrations);
+    });
     this.connection.onNotification(LogMessageNotification.type, (params) => {
       this.logs.push(params.message);
     });
     this.connection.listen();
   }
 
-  static async start(rootDir: string): Promise<{ client: LspClient; init: InitializeResult }> {
+  static async start(
+    rootDir: string,
+    capabilities: ClientCapabilities = {},
+  ): Promise<{ client: LspClient; init: InitializeResult }> {
     if (!existsSync(SERVER_BIN))
       throw new Error(`${SERVER_BIN} is missing: run \`pnpm build\` in packages/language-server first`);
     const child = spawn(process.execPath, [SERVER_BIN, '--stdio'], {
@@ -73,7 +87,7 @@ export class LspClient {
     const init = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: pathToFileURL(rootDir).href,
-      capabilities: {},
+      capabilities,
       workspaceFolders: null,
     });
     await client.connection.sendNotification(InitializedNotification.type, {});
@@ -102,20 +116,64 @@ export class LspClient {
   }
 
   /** The diagnostics published for `uri` at its current version (waits for them). */
-  async diagnosticsFor(uri: string, timeoutMs = 60_000): Promise<Diagnostic[]> {
+  diagnosticsFor(uri: string, timeoutMs = 60_000): Promise<Diagnostic[]> {
     const version = this.#versions.get(uri);
+    return this.#waitFor(
+      () => (this.#published.get(uri) ?? []).find((p) => p.version === version)?.diagnostics,
+      () => `no diagnostics for ${uri} v${version}`,
+      timeoutMs,
+    );
+  }
+
+  /** Waits (each publication wakes it) until `found` returns something. */
+  async #waitFor<T>(found: () => T | undefined, missing: () => string, timeoutMs: number): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const found = (this.#published.get(uri) ?? []).find((p) => p.version === version);
-      if (found) return found.diagnostics;
+      const value = found();
+      if (value !== undefined) return value;
       if (this.exited)
         throw new Error(`server exited (${JSON.stringify(this.exited)}): ${this.stderr.join('')}`);
-      if (Date.now() > deadline) throw new Error(`no diagnostics for ${uri} v${version}`);
+      if (Date.now() > deadline) throw new Error(missing());
       await new Promise<void>((wake) => {
         this.#waiters.push(wake);
         setTimeout(wake, 500);
       });
     }
+  }
+
+  /** Closes a document. */
+  async close(uri: string): Promise<void> {
+    this.#versions.delete(uri);
+    await this.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+  }
+
+  /** Tells the server files changed on disk, as the client's file watcher does. */
+  async filesChanged(changes: { path: string; type: FileChangeType }[]): Promise<void> {
+    await this.connection.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: changes.map(({ path, type }) => ({ uri: pathToFileURL(path).href, type })),
+    });
+  }
+
+  /**
+   * Waits until the latest diagnostics published for `uri` (open or not)
+   * satisfy `done`, and returns them: for a file whose diagnostics change
+   * because another file did, so no document version says which publication
+   * is the one to read.
+   */
+  diagnosticsUntil(
+    uri: string,
+    done: (diagnostics: Diagnostic[]) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<Diagnostic[]> {
+    const latest = () => this.#published.get(uri)?.at(-1)?.diagnostics;
+    return this.#waitFor(
+      () => {
+        const diagnostics = latest();
+        return diagnostics && done(diagnostics) ? diagnostics : undefined;
+      },
+      () => `diagnostics for ${uri} never matched; latest: ${JSON.stringify(latest())}`,
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {

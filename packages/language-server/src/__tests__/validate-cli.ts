@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI_BIN } from './lsp-client';
 
@@ -14,14 +14,18 @@ export interface Reported {
 }
 
 /**
- * Runs the built `stratum validate -c <file>` in the file's directory and
- * reads back every problem it printed, so the server's diagnostics can be
- * compared with it.
+ * Runs the built `stratum validate -c <file>` in the file's directory (or
+ * `stratum <args>` in `cwd`: several `-c`, or `-n NAME validate`) and reads
+ * back every problem it printed for the file at `path` (and those it names
+ * no file for), so the server's diagnostics can be compared with it.
  */
-export async function validateWithCli(path: string): Promise<Reported[]> {
-  const file = basename(path);
-  const result = await promisify(execFile)(process.execPath, [CLI_BIN, 'validate', '-c', file], {
-    cwd: dirname(path),
+export async function validateWithCli(
+  path: string,
+  run: { cwd: string; args: string[] } = { cwd: dirname(path), args: ['validate', '-c', basename(path)] },
+): Promise<Reported[]> {
+  const file = relative(run.cwd, path);
+  const result = await promisify(execFile)(process.execPath, [CLI_BIN, ...run.args], {
+    cwd: run.cwd,
     env: { ...process.env, NO_COLOR: '1' },
   }).then(
     () => ({ stderr: '' }),
