@@ -5,3 +5,4 @@ export { EXIT_CODES, main } from './main';
 // For tools that read configs as the CLI does (the language server): the same providers, loaded the same way.
 export { loadThirdPartyProviders } from './provider-loader';
 export { builtinRegistry } from './runtime';
+export { siblingNamespace } from './sibling-namespace';

@@ -10,7 +10,7 @@ import {
   fileStateBackend,
   type NamespaceResources,
   prepareDesired,
-  Registry,
+  type Registry,
   type StateBackend,
   splitStateBackend,
   type Transport,
@@ -23,6 +23,7 @@ import { type GlobalFlags, parallelismOf } from './options';
 import { lazyPostgresBackend } from './postgres-state';
 import { loadThirdPartyProviders } from './provider-loader';
 import { builtinRegistry } from './runtime';
+import { siblingNamespace } from './sibling-namespace';
 import { chosenState, isStateUrl, resolveSources, type SourceFlags, type Sources } from './sources';
 
 /**
@@ -175,15 +176,7 @@ async function checkSiblings(
   for (const sibling of sources.siblings ?? []) {
     try {
       const loaded = loadFiles([manifest, ...sibling.configs], options);
-      // A provider only the sibling declares still makes its kinds' claims.
-      const theirs = await loadThirdPartyProviders(
-        loaded.providers.filter((p) => registry.provider(p.name) === undefined),
-        io.cwd,
-      );
-      const siblingRegistry =
-        theirs.length === 0 ? registry : new Registry([...registry.providers(), ...theirs]);
-      const prepared = await prepareDesired(loaded.resources.filter(own), siblingRegistry);
-      siblings.push({ namespace: sibling.name, resources: prepared.resources, registry: siblingRegistry });
+      siblings.push(await siblingNamespace(sibling.name, loaded, own, registry, io.cwd));
     } catch (error) {
       // A broken sibling must not block an unrelated namespace: say so and go on.
       io.err(

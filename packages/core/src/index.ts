@@ -13,7 +13,13 @@ export {
   substituteAfterApply,
 } from './after-apply';
 export type { NamespaceResources, ResourceClaims } from './claims/check';
-export { checkClaims, checkCrossNamespace, collectClaims } from './claims/check';
+export {
+  type CrossNamespaceConflict,
+  checkClaims,
+  checkCrossNamespace,
+  collectClaims,
+  crossNamespaceConflict,
+} from './claims/check';
 export type { Claim, HostClaims, NameClaim, PortClaim } from './claims/claims';
 export { claimsClash } from './claims/claims';
 export type { CommandFailedDetails } from './command-failure';

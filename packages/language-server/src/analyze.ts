@@ -1,10 +1,13 @@
 import { dirname, relative, resolve } from 'node:path';
-import { builtinRegistry, loadThirdPartyProviders } from '@stratum/cli';
+import { builtinRegistry, loadThirdPartyProviders, siblingNamespace } from '@stratum/cli';
 import { ConfigError, type Document, type Extracted, loadFiles, loadSources, parse } from '@stratum/config';
 import {
   buildPlan,
   type Diagnostic as CoreDiagnostic,
+  crossNamespaceConflict,
+  type DesiredResource,
   emptyState,
+  type NamespaceResources,
   PlanError,
   prepareDesired,
   type Registry,
@@ -30,6 +33,18 @@ export interface ConfigFile {
 export interface ConfigSet {
   files: ConfigFile[];
   cwd: string;
+  /**
+   * Namespace mode: the namespace the set is, its manifest, and the other
+   * namespaces the manifest declares (each as the files it loads), for the
+   * cross-namespace check `stratum -n NAME validate` runs.
+   */
+  crossNamespace?: CrossNamespaceSet | undefined;
+}
+
+export interface CrossNamespaceSet {
+  namespace: string;
+  manifest: string;
+  siblings: readonly { name: string; files: readonly ConfigFile[] }[];
 }
 
 /** What the server knows about one document after reading it with its config set. */
@@ -155,6 +170,20 @@ export async function analyzeSet(set: ConfigSet, target: string): Promise<Analys
     return finish();
   }
   const prepared = await prepareDesired(extracted.resources, registry, { redaction: extracted.redaction });
+  if (set.crossNamespace !== undefined) {
+    // As the CLI does, before the kinds' diagnostics are reported.
+    const conflict = await crossNamespaceFinding(set.crossNamespace, prepared.resources, registry, set.cwd);
+    if (conflict !== undefined) {
+      const { error } = conflict;
+      const message = withHint([error.message, ...error.details].join('\n'), error.hint);
+      for (const { file, range } of resourcePlaces([conflict.addr], self, byName, extracted))
+        placed.push({
+          file,
+          diagnostic: { ...at(range, DiagnosticSeverity.Error), code: error.code, message },
+        });
+      return finish();
+    }
+  }
   const found = [...prepared.diagnostics, ...validateProviderSettings(extracted.providers, registry)];
   for (const d of found) {
     const file = (d.location?.file !== undefined && byName.get(d.location.file)) || self;
@@ -344,15 +373,7 @@ function fromPlanError(
   extracted: Extracted,
 ): Placed[] {
   if (!PlanError.isInstance(error)) return [{ file: self, diagnostic: fromError(error, self.document) }];
-  const places = error.addresses.flatMap((address) => {
-    const resource = extracted.resources.find((r) => `${r.addr.kind}.${r.addr.name}` === address);
-    const block = resource?.source?.block;
-    const file = block && (byName.get(block.file ?? '') ?? self);
-    return block && file?.document
-      ? [{ file, range: rangeAt(block.line, block.column, file.text ?? '', file.document) }]
-      : [];
-  });
-  return (places.length === 0 ? [{ file: self, range: firstLine() }] : places).map(({ file, range }) => ({
+  return resourcePlaces(error.addresses, self, byName, extracted).map(({ file, range }) => ({
     file,
     diagnostic: {
       ...at(range, DiagnosticSeverity.Error),
@@ -360,4 +381,61 @@ function fromPlanError(
       message: withHint(error.message, error.hint),
     },
   }));
+}
+
+/** The block headers of the resources at `addresses` (`kind.name`), in their files; this document's top when none is found. */
+function resourcePlaces(
+  addresses: readonly string[],
+  self: SetFile,
+  byName: ReadonlyMap<string, SetFile>,
+  extracted: Extracted,
+): { file: SetFile; range: Range }[] {
+  const places = addresses.flatMap((address) => {
+    const resource = extracted.resources.find((r) => `${r.addr.kind}.${r.addr.name}` === address);
+    const block = resource?.source?.block;
+    const file = block && (byName.get(block.file ?? '') ?? self);
+    return block && file?.document
+      ? [{ file, range: rangeAt(block.line, block.column, file.text ?? '', file.document) }]
+      : [];
+  });
+  return places.length === 0 ? [{ file: self, range: firstLine() }] : places;
+}
+
+/**
+ * What `stratum -n NAME validate` refuses between namespaces: each sibling
+ * namespace is loaded (the manifest plus its configs, open buffers over the
+ * disk, unresolved secrets allowed) the way the CLI loads it, and the
+ * current namespace's resources are checked against theirs. A sibling that
+ * cannot be read or loaded is left out, as the CLI leaves it out (with a
+ * warning there, which an editor has no place for).
+ */
+async function crossNamespaceFinding(
+  cross: CrossNamespaceSet,
+  resources: readonly DesiredResource[],
+  registry: Registry,
+  cwd: string,
+) {
+  const manifestName = shownName(cross.manifest, cwd);
+  // The manifest's own resources belong to no namespace, on either side.
+  const own = (resource: DesiredResource) => resource.source?.block.file !== manifestName;
+  const siblings: NamespaceResources[] = [];
+  for (const sibling of cross.siblings) {
+    const sources = sibling.files.flatMap((f) =>
+      f.text === undefined
+        ? []
+        : [{ file: shownName(f.path, cwd), source: f.text, baseDir: dirname(f.path) }],
+    );
+    if (sources.length < sibling.files.length) continue;
+    try {
+      const loaded = loadSources(sources, { allowUnresolvedSecrets: true, ignoreUndeclaredVariables: true });
+      siblings.push(await siblingNamespace(sibling.name, loaded, own, registry, cwd));
+    } catch {
+      // A broken sibling does not block this namespace.
+    }
+  }
+  return crossNamespaceConflict(
+    { namespace: cross.namespace, resources: resources.filter(own) },
+    siblings,
+    registry,
+  );
 }

@@ -25,15 +25,20 @@ export interface ChosenSet extends ConfigSet {
 export function configSetOf(path: string, read: ReadText): ChosenSet {
   for (let dir = dirname(path); ; dir = dirname(dir)) {
     const manifest = join(dir, MANIFEST);
-    const namespace =
-      manifest === path ? undefined : namespacesOf(manifest, read).find((ns) => ns.configs.includes(path));
+    const declared = manifest === path ? [] : namespacesOf(manifest, read);
+    const namespace = declared.find((ns) => ns.configs.includes(path));
     if (namespace) {
-      const configs = [manifest, ...namespace.configs.filter((c) => c !== manifest)];
+      const filesOf = (configs: readonly string[]) =>
+        [manifest, ...configs.filter((c) => c !== manifest)].map((c) => ({ path: c, text: read(c) }));
+      const siblings = declared
+        .filter((ns) => ns.name !== namespace.name)
+        .map((ns) => ({ name: ns.name, files: filesOf(ns.configs) }));
       return {
         mode: 'namespace',
         namespace: namespace.name,
         cwd: dir,
-        files: configs.map((c) => ({ path: c, text: read(c) })),
+        files: filesOf(namespace.configs),
+        crossNamespace: { namespace: namespace.name, manifest, siblings },
       };
     }
     if (dirname(dir) === dir) break;

@@ -299,6 +299,8 @@ function othersOf(state: DocumentState): { path: string; document: Document }[] 
  */
 function concerns(changed: string, path: string, state: DocumentState): boolean {
   if (state.set.files.some((f) => f.path === changed)) return true;
+  // Another namespace's file: the cross-namespace check reads it.
+  if (state.set.crossNamespace?.siblings.some((ns) => ns.files.some((f) => f.path === changed))) return true;
   if (state.set.mode === 'bundle' && dirname(changed) === dirname(path))
     return state.set.files.length > 1 || state.analysis.unknown !== undefined;
   return basename(changed) === MANIFEST && path.startsWith(dirname(changed) + sep);

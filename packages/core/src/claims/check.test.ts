@@ -7,7 +7,7 @@ import { Registry } from '../registry';
 import { createFakeProvider } from '../test/fake-provider';
 import { desiredResource } from '../test/state-builders';
 import type { DesiredResource, JsonObject } from '../types';
-import { checkClaims, checkCrossNamespace, collectClaims } from './check';
+import { checkClaims, checkCrossNamespace, collectClaims, crossNamespaceConflict } from './check';
 import { type Claim, claimSlot, claimsClash, type PortClaim, portText } from './claims';
 
 /** A demo kind whose claims are written out in its attrs. */
@@ -351,6 +351,21 @@ describe('checkCrossNamespace', () => {
       '  - infra::demo_svc.traefik  (sibling) already claims it',
     ]);
     expect(error.hint).toMatch(/another host port or bind address/);
+  });
+
+  it('gives the conflict as a value, with the current resource it is about (for editors)', () => {
+    const current = ns('app', [
+      svc('api', { host: 'root@h', ports: [port(8080)] }),
+      svc('web', { host: 'root@h', ports: [port(443)] }),
+    ]);
+    const conflict = crossNamespaceConflict(
+      current,
+      [ns('infra', [svc('traefik', { host: 'root@h', ports: [port(443)] })])],
+      registry,
+    );
+    expect(conflict?.addr).toBe('demo_svc.web');
+    expect(conflict?.error.code).toBe('CrossNamespaceConflict');
+    expect(crossNamespaceConflict(current, [ns('infra', [])], registry)).toBeUndefined();
   });
 
   it('says udp', () => {

@@ -114,6 +114,25 @@ export function checkCrossNamespace(
   siblings: readonly NamespaceResources[],
   registry: Registry,
 ): void {
+  const conflict = crossNamespaceConflict(current, siblings, registry);
+  if (conflict !== undefined) throw conflict.error;
+}
+
+/** The first conflict {@link checkCrossNamespace} refuses, and the current namespace's resource (`kind.name`) it is about. */
+export interface CrossNamespaceConflict {
+  readonly addr: string;
+  readonly error: StratumError;
+}
+
+/**
+ * {@link checkCrossNamespace}'s finding as a value: what an editor needs to
+ * put the refusal on the resource it is about.
+ */
+export function crossNamespaceConflict(
+  current: NamespaceResources,
+  siblings: readonly NamespaceResources[],
+  registry: Registry,
+): CrossNamespaceConflict | undefined {
   const own = (resources: readonly DesiredResource[]) =>
     resources.filter((r) => !isImplicitName(r.addr.name));
   const taken = new Map<string, { namespace: string; addr: string; claim: Claim }[]>();
@@ -132,29 +151,36 @@ export function checkCrossNamespace(
       const mine = `${current.namespace}::${addr}`;
       const theirs = `${other.namespace}::${other.addr}`;
       if (claim.type === 'port') {
-        throw new StratumError(
+        return {
+          addr,
+          error: new StratumError(
+            'CrossNamespaceConflict',
+            `cross-namespace port conflict on host \`${claims.host}\`:`,
+            {
+              details: [
+                `  - ${mine}  (current) wants ${portText(claim)}`,
+                `  - ${theirs}  (sibling) already claims it`,
+              ],
+              hint: 'give one of them another host port or bind address (a service behind a proxy needs no host port)',
+            },
+          ),
+        };
+      }
+      return {
+        addr,
+        error: new StratumError(
           'CrossNamespaceConflict',
-          `cross-namespace port conflict on host \`${claims.host}\`:`,
+          `cross-namespace ${claim.space} conflict on host \`${claims.host}\`:`,
           {
             details: [
-              `  - ${mine}  (current) wants ${portText(claim)}`,
-              `  - ${theirs}  (sibling) already claims it`,
+              `  - ${mine}  (current) uses name \`${claim.value}\``,
+              `  - ${theirs}  (sibling) already uses it`,
             ],
-            hint: 'give one of them another host port or bind address (a service behind a proxy needs no host port)',
+            hint: `give one of them another ${claim.space}`,
           },
-        );
-      }
-      throw new StratumError(
-        'CrossNamespaceConflict',
-        `cross-namespace ${claim.space} conflict on host \`${claims.host}\`:`,
-        {
-          details: [
-            `  - ${mine}  (current) uses name \`${claim.value}\``,
-            `  - ${theirs}  (sibling) already uses it`,
-          ],
-          hint: `give one of them another ${claim.space}`,
-        },
-      );
+        ),
+      };
     }
   }
+  return undefined;
 }

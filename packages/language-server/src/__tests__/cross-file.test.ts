@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,7 +10,7 @@ import {
   FileChangeType,
   type Location,
 } from 'vscode-languageserver-protocol';
-import { LspClient } from './lsp-client';
+import { CLI_BIN, LspClient } from './lsp-client';
 import { type Reported, validateWithCli } from './validate-cli';
 import { listedText, messageText, tempWorkspace } from './workspace';
 
@@ -137,6 +138,40 @@ describe('cross-file diagnostics over a real LSP client', () => {
     );
     expect(codes(onManifest)).toEqual(['DuplicateHost']);
     expect(onManifest[0]!.range.start).toEqual({ line: 0, character: 5 });
+  });
+
+  it('a namespace: the cross-namespace port conflict `-n NAME validate` refuses, on the resource, cleared when the sibling moves', async () => {
+    const container = (name: string, port: string) =>
+      `resource "docker_container" "${name}" {\n  host  = host.prod.addr\n  image = "nginx:1"\n  ports = ["${port}"]\n}\n`;
+    const manifest = `${HOSTS}namespace "app" {\n  configs = ["app.strat"]\n}\nnamespace "edge" {\n  configs = ["edge.strat"]\n}\n`;
+    const app = container('web', '8080:80');
+    const paths = directory({
+      'stratum.strat': manifest,
+      'app.strat': app,
+      'edge.strat': container('proxy', '8080:80'),
+    });
+    const uri = await client.open(paths['app.strat']!, app);
+    const diagnostics = await client.diagnosticsFor(uri);
+    expect(codes(diagnostics)).toEqual(['CrossNamespaceConflict']);
+    expect(diagnostics[0]!.range.start).toEqual({ line: 0, character: 0 });
+    expect(messageText(diagnostics[0]!).split('\n').slice(0, 3)).toEqual([
+      'cross-namespace port conflict on host `127.0.0.1`:',
+      '  - app::docker_container.web  (current) wants 8080',
+      '  - edge::docker_container.proxy  (sibling) already claims it',
+    ]);
+    // The CLI prints the same lines (no position: it names the resources).
+    const cli = spawnSync(process.execPath, [CLI_BIN, '-n', 'app', 'validate'], {
+      cwd: join(paths['stratum.strat']!, '..'),
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toBe(`Error: ${messageText(diagnostics[0]!)}\n`);
+
+    // The sibling's unsaved buffer moves to another port: the conflict is gone.
+    const edge = await client.open(paths['edge.strat']!, container('proxy', '8080:80'));
+    await client.change(edge, container('proxy', '9090:80'));
+    expect(await client.diagnosticsUntil(uri, (d) => d.length === 0)).toEqual([]);
   });
 
   it("a namespace listing a file that does not exist: the CLI's ConfigFileUnreadable, on the manifest's entry", async () => {
