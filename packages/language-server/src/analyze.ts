@@ -199,6 +199,9 @@ export async function analyzeSet(set: ConfigSet, target: string): Promise<Analys
       });
   } catch (error) {
     placed.push(...fromPlanError(error, self, byName, extracted));
+    // `depends_on` naming a resource no file of the set declares: a sibling may declare it.
+    if (PlanError.isInstance(error) && error.code === 'UnknownDependency' && error.addresses[1] !== undefined)
+      unknown = `resource ${error.addresses[1]}`;
   }
   return finish();
 }

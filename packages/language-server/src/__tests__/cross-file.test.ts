@@ -101,6 +101,29 @@ describe('cross-file diagnostics over a real LSP client', () => {
     });
   });
 
+  it('a bundle: `depends_on` a resource a sibling declares is read with that sibling', async () => {
+    const base = `${HOSTS}resource "system_file" "base" {\n  host    = host.prod.addr\n  path    = "/etc/base"\n  content = "b"\n}\n`;
+    const app = `host "other" {\n  addr = "127.0.0.3"\n}\nresource "ssh_exec" "after" {\n  host       = host.other.addr\n  command    = "true"\n  depends_on = ["system_file.base"]\n}\n`;
+    const paths = directory({ 'app.strat': app, 'base.strat': base });
+    const uri = await client.open(paths['app.strat']!, app);
+    expect(await client.diagnosticsFor(uri)).toEqual([]);
+    const cwd = join(paths['app.strat']!, '..');
+    expect(
+      await validateWithCli(paths['app.strat']!, {
+        cwd,
+        args: ['validate', '-c', 'app.strat', '-c', 'base.strat'],
+      }),
+    ).toEqual([]);
+
+    // Alone (the sibling gone), the planner's refusal, as `validate -c app.strat` reports it.
+    const alone = directory({ 'app.strat': app })['app.strat']!;
+    const diagnostics = await client.diagnosticsFor(await client.open(alone, app));
+    expect(codes(diagnostics)).toEqual(['UnknownDependency']);
+    expect(asReported(diagnostics).map(({ code, text }) => ({ code, text }))).toEqual(
+      (await validateWithCli(alone)).map(({ code, text }) => ({ code, text })),
+    );
+  });
+
   it('without the sibling, the same unknown host as `validate -c app.strat`', async () => {
     await expectReadAlone(directory({ 'app.strat': APP })['app.strat']!);
   });
