@@ -156,8 +156,20 @@ describe('command builders run exactly the intended programs, whatever the value
       { program: 'mkdir', args: ['-p', '--', path] },
       { program: 'tar', args: ['-xzf', '-', '-C', path] },
       { program: 'chown', args: ['-R', '--', `${value}:www`, path] },
-      { program: 'find', args: [path, '-type', 'f', '-exec', 'chmod', '0644', '{}', '+'] },
-      { program: 'find', args: [path, '-type', 'd', '-exec', 'chmod', '0755', '{}', '+'] },
+      {
+        program: 'find',
+        args: [path, '(', '-type', 'f', '-exec', 'chmod', '0644', '{}', '+', ')', '-o'].concat([
+          '(',
+          '-type',
+          'd',
+          '-exec',
+          'chmod',
+          '0755',
+          '{}',
+          '+',
+          ')',
+        ]),
+      },
     ]);
     expect(argvOf(emptyDirCommand(attrs))).toEqual([
       { program: 'mkdir', args: ['-p', '--', path] },
