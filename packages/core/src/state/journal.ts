@@ -46,7 +46,7 @@ import { addrKey } from '../addr';
 import { compareKeys } from '../json';
 import type { ResourceState, State } from '../types';
 import { StateError } from './errors';
-import { orderedEntry, resourceStateSchema } from './schema';
+import { orderedEntry, parsedResourceStateSchema } from './schema';
 
 /** The journal format version this stratum reads and writes. */
 export const JOURNAL_VERSION = 1;
@@ -143,7 +143,7 @@ export function parseJournal(text: string, journalPath: string, statePath: strin
     } else if (isRecord(raw) && isDigest(raw.compacted) && Object.keys(raw).length === 1) {
       compacted = raw.compacted;
     } else if (isRecord(raw) && typeof raw.put === 'string' && Object.keys(raw).length === 2) {
-      const checked = resourceStateSchema.safeParse(raw.entry);
+      const checked = parsedResourceStateSchema.safeParse(raw.entry);
       if (!checked.success) throw corrupt(i + 1, `has an invalid entry for \`${raw.put}\``);
       // The parsed JSON, not zod's copy: zod would turn an attribute named `__proto__` into a prototype.
       const entry = raw.entry as ResourceState;

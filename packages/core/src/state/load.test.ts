@@ -131,6 +131,16 @@ describe('loadState', () => {
       '`resources.a_b.c.provider`',
     ],
     ['an unknown field', '{"version":1,"resources":{},"serial":3}', 'top level'],
+    [
+      'an unknown field in an entry',
+      '{"resources":{"a_b.c":{"addr":{"kind":"a_b","name":"c"},"provider":"a","attrs":{},"lineage":"x"}}}',
+      '`resources.a_b.c`',
+    ],
+    [
+      'an unknown field in an address',
+      '{"resources":{"a_b.c":{"addr":{"kind":"a_b","name":"c","index":0},"provider":"a","attrs":{}}}}',
+      '`resources.a_b.c.addr`',
+    ],
     ['version 0', '{"version":0,"resources":{}}', '`version`'],
     ['a fractional version', '{"version":1.5,"resources":{}}', '`version`'],
   ])('rejects %s', (_what, text, where) => {

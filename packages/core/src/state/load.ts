@@ -4,7 +4,7 @@ import type { ResourceState, State } from '../types';
 import { firstIssue } from '../zod-issue';
 import { StateError } from './errors';
 import { journalPathFor, parseJournal, replayJournal, stateDigest } from './journal';
-import { emptyState, orderedEntry, STATE_VERSION, stateFileSchema } from './schema';
+import { emptyState, orderedEntry, parsedStateFileSchema, STATE_VERSION } from './schema';
 import { stateTarget } from './target';
 
 const RESTORE_HINT =
@@ -139,7 +139,7 @@ export function parseState(text: string, path: string): State {
       { hint: 'upgrade stratum to the version that wrote this file' },
     );
   }
-  const checked = stateFileSchema.safeParse(raw);
+  const checked = parsedStateFileSchema.safeParse(raw);
   if (!checked.success) {
     throw new StateError(
       'StateCorrupt',
