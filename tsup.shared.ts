@@ -1,26 +1,38 @@
 import { existsSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Options } from 'tsup';
 
 /**
  * Where zod lives at run time: one bundled copy, `@stratum/core/zod`
- * (packages/core/src/zod.ts). zod is some 95 ES modules (60 of them locales),
- * and Node pays a resolve, a stat, a read and a compile for each at every
- * start, so every package's `import ... from 'zod'` is pointed at that one
- * file instead. Sources and types keep importing `zod`; only the build differs.
+ * (packages/core/src/zod.ts). zod is some 95 ES modules (60 of them
+ * locales, which the bundle leaves out), and Node pays a resolve, a stat, a
+ * read and a compile for each at every start, so every package's
+ * `import ... from 'zod'` is pointed at that one file instead. Sources and
+ * types keep importing `zod`; only the build differs.
  */
 export const SHARED_ZOD = '@stratum/core/zod';
 
 /**
  * An esbuild plugin: `zod` imports become the external `@stratum/core/zod`,
  * except in the file that bundles zod itself (`bundlesZod`, core's src/zod.ts).
+ * That bundle takes `z.locales` from `zod-locales.ts` beside it (English only;
+ * see there) instead of zod's 60 translations.
  */
 function sharedZod(bundlesZod?: string) {
   return {
     name: 'stratum-shared-zod',
-    setup(build: { onResolve: (o: { filter: RegExp }, f: (a: { importer: string }) => unknown) => void }) {
+    setup(build: {
+      onResolve: (o: { filter: RegExp }, f: (a: { importer: string; resolveDir: string }) => unknown) => void;
+    }) {
       build.onResolve({ filter: /^zod$/ }, ({ importer }) =>
         bundlesZod && importer.endsWith(bundlesZod) ? undefined : { path: SHARED_ZOD, external: true },
+      );
+      if (!bundlesZod) return;
+      const englishOnly = join(dirname(resolve(bundlesZod)), 'zod-locales.ts');
+      // Both `z.locales` and `z.core.locales`.
+      const namespaces = [join('zod', 'v4', 'classic', 'external.js'), join('zod', 'v4', 'core', 'index.js')];
+      build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+        namespaces.some((file) => importer.endsWith(file)) ? { path: englishOnly } : undefined,
       );
     },
   };

@@ -118,6 +118,23 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     }
   });
 
+  it("core's one zod module carries English only, the messages stratum shows", () => {
+    // zod's 60 translations were half of the module every command compiles; `zod` itself still has them.
+    const zod = new URL('../../../core/dist/zod.js', import.meta.url).href;
+    const script = `const { z } = await import(${JSON.stringify(zod)});
+      console.log(JSON.stringify([Object.keys(z.locales), Object.keys(z.core.locales), z.string().safeParse(1).error.issues[0].message]));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: CHILD_PATH, LANG: 'de_DE.UTF-8' },
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([
+      ['en'],
+      ['en'],
+      'Invalid input: expected string, received number',
+    ]);
+  });
+
   it('a command that reaches a host loads ssh2', () => {
     // The connection is refused (exit 1); what matters is that ssh2 was loaded for it.
     const run = loads(['status']);
