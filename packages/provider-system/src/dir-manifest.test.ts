@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { forgetDigestsSeen, type ReadTreeOptions, readLocalTree } from './dir-manifest';
+import { forgetDigestsSeen, type ReadTreeOptions, readLocalTree, walkLocalTree } from './dir-manifest';
 import { treeDigestCacheFile } from './tree-digest-cache';
 
 const roots: string[] = [];
@@ -168,5 +168,45 @@ describe('treeDigestCacheFile', () => {
     expect(treeDigestCacheFile('/srv/a', { HOME: '/h' })).not.toBe(
       treeDigestCacheFile('/srv/b', { HOME: '/h' }),
     );
+  });
+});
+
+describe('walkLocalTree', () => {
+  /** 20 directories of 30 files: 620 entries, more than one walk reads between turns of the event loop. */
+  function wideTree(): string {
+    const root = mkdtempSync(join(tmpdir(), 'stratum-walk-'));
+    roots.push(root);
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(join(root, `d${String(d).padStart(2, '0')}`));
+      for (let f = 0; f < 30; f++)
+        writeFileSync(join(root, `d${String(d).padStart(2, '0')}`, `f${f}`), `${d}/${f}`);
+    }
+    return root;
+  }
+
+  it('finds every directory and file, in manifest order', async () => {
+    const walked = await walkLocalTree(wideTree());
+    expect(walked.files).toHaveLength(600);
+    expect(walked.entries.filter((entry) => entry.type === 'dir')).toHaveLength(20);
+    expect(walked.entries[0]).toMatchObject({ type: 'dir', path: 'd00' });
+    expect(walked.entries[1]).toMatchObject({ type: 'file', path: 'd00/f0', size: 3 });
+    expect(walked.files.map((file) => file.relpath).slice(0, 3)).toEqual(['d00/f0', 'd00/f1', 'd00/f10']);
+    expect(walked.skipped).toEqual([]);
+  });
+
+  it('lets the event loop turn while it walks a large tree, so other connections are not held up', async () => {
+    const root = wideTree();
+    let turns = 0;
+    let walking = true;
+    const tick = () => {
+      if (!walking) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    // Its calls are synchronous: without its own turns the walk would finish before the first tick.
+    await walkLocalTree(root);
+    walking = false;
+    expect(turns).toBeGreaterThanOrEqual(2);
   });
 });

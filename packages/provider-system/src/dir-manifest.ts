@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { createReadStream, lstatSync, readdirSync } from 'node:fs';
+import { lstat, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { StratumError } from '@stratum/core';
 import type { TarEntry } from './tar-writer';
@@ -63,6 +63,9 @@ const READ_WHOLE_BYTES = 1024 * 1024;
 /** Files hashed at once: enough to keep the disk and the thread pool busy, few enough for the fd limit. */
 const HASH_CONCURRENCY = 32;
 
+/** Entries a tree walk reads between turns of the event loop (see readLocalTree). */
+const WALK_YIELD_EVERY = 256;
+
 /**
  * Digests already computed in this process, by path, with the stat they were
  * computed for. A run reads a tree more than once (the plan compares it with
@@ -89,7 +92,7 @@ function statStamp(info: { ino: number; size: number; mtimeMs: number; ctimeMs: 
   return `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
 }
 
-interface TreeFile {
+export interface TreeFile {
   relpath: string;
   full: string;
   size: number;
@@ -133,42 +136,41 @@ async function readSha256(path: string, size: number): Promise<string> {
   });
 }
 
-/** For tests: where the digests are kept between runs, and the clock the racy rule reads. */
-export interface ReadTreeOptions {
-  cacheFile?: string | undefined;
-  now?: (() => number) | undefined;
+/** What a walk of a local tree finds: tar entries, the regular files to hash, and what it skips. */
+export interface WalkedTree {
+  entries: TarEntry[];
+  files: TreeFile[];
+  skipped: string[];
 }
 
 /**
- * Walks `root` without following symlinks, hashing every regular file. Only
- * regular files and directories are uploaded; anything else is listed in
- * `skipped` for the caller to warn about.
+ * Walks `root` (an existing directory) without following symlinks, children
+ * in manifest order.
  */
-export async function readLocalTree(root: string, options: ReadTreeOptions = {}): Promise<LocalTree> {
-  const rootStat = await lstat(root).catch(() => undefined);
-  if (!rootStat?.isDirectory()) {
-    throw new StratumError('SourceDirMissing', `source_dir ${root} does not exist or is not a directory`, {
-      hint: 'Point source_dir at an existing local directory (relative paths resolve from the .strat file).',
-    });
-  }
+export async function walkLocalTree(root: string): Promise<WalkedTree> {
   const entries: TarEntry[] = [];
   const files: TreeFile[] = [];
   const skipped: string[] = [];
+  // Synchronous calls, with a turn of the event loop every WALK_YIELD_EVERY
+  // entries. A source tree is nearly always in the page cache, where a
+  // synchronous lstat is a few µs and a promise one a thread-pool round trip
+  // of ~20 µs of this thread's time: for a 500-file tree, 22 of the 25 ms a
+  // second walk took. The turns keep a large tree's walk from holding up
+  // what else this process is doing (other hosts' connections, keepalives).
+  let sinceYield = 0;
   async function walk(dir: string, prefix: string): Promise<void> {
-    const children = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+    const children = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
       compareRelpaths(a.name, b.name),
     );
-    // A directory's children are stat'ed at once: one after another, each a
-    // round trip to the thread pool, they were most of a large tree's walk.
-    const infos = await Promise.all(
-      children.map((child) =>
-        child.isDirectory() || child.isFile() ? lstat(join(dir, child.name)) : undefined,
-      ),
-    );
-    for (const [index, child] of children.entries()) {
+    sinceYield += children.length;
+    if (sinceYield >= WALK_YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise((turn) => setImmediate(turn));
+    }
+    for (const child of children) {
       const relpath = prefix === '' ? child.name : `${prefix}/${child.name}`;
       const full = join(dir, child.name);
-      const info = infos[index];
+      const info = child.isDirectory() || child.isFile() ? lstatSync(full) : undefined;
       if (child.isDirectory() && info) {
         entries.push({ type: 'dir', path: relpath, mode: 0o755, mtime: info.mtimeMs / 1000 });
         await walk(full, relpath);
@@ -193,11 +195,33 @@ export async function readLocalTree(root: string, options: ReadTreeOptions = {})
       }
     }
   }
+  await walk(root, '');
+  return { entries, files, skipped };
+}
+
+/** For tests: where the digests are kept between runs, and the clock the racy rule reads. */
+export interface ReadTreeOptions {
+  cacheFile?: string | undefined;
+  now?: (() => number) | undefined;
+}
+
+/**
+ * Walks `root` without following symlinks, hashing every regular file. Only
+ * regular files and directories are uploaded; anything else is listed in
+ * `skipped` for the caller to warn about.
+ */
+export async function readLocalTree(root: string, options: ReadTreeOptions = {}): Promise<LocalTree> {
+  const rootStat = await lstat(root).catch(() => undefined);
+  if (!rootStat?.isDirectory()) {
+    throw new StratumError('SourceDirMissing', `source_dir ${root} does not exist or is not a directory`, {
+      hint: 'Point source_dir at an existing local directory (relative paths resolve from the .strat file).',
+    });
+  }
   const absoluteRoot = resolve(root);
   const cacheFile = options.cacheFile ?? treeDigestCacheFile(absoluteRoot);
-  // Read while the tree is walked: both wait on the disk.
+  // Read in the thread pool while this thread walks the tree.
   const rememberedLoad = loadTreeDigests(absoluteRoot, cacheFile);
-  await walk(root, '');
+  const { entries, files, skipped } = await walkLocalTree(root);
   const remembered = await rememberedLoad;
   const keep = new Map<string, RememberedDigest>();
   const now = options.now ?? Date.now;
