@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: .strat strings hold ${...} placeholders
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildStratLexer, stratLexer } from './lexer';
+import { allTokens, buildStratLexer, stratLexer } from './lexer';
 
 function lex(source: string) {
   const result = stratLexer().tokenize(source);
@@ -84,5 +86,53 @@ describe('lexer: token definitions', () => {
   it("pass chevrotain's checks, which the lexer that parses skips", () => {
     // The constructor throws on a definition error (none is deferred to tokenize).
     expect(() => buildStratLexer(true)).not.toThrow();
+  });
+
+  /** The same tokens with no `start_chars_hint`: chevrotain works out every regex's first characters itself. */
+  function unhintedLexer(): Lexer {
+    const copies = new Map<TokenType, TokenType>();
+    const copy = (token: TokenType): TokenType => {
+      let made = copies.get(token);
+      if (made === undefined) {
+        const longerAlt = token.LONGER_ALT as TokenType | undefined;
+        made = createToken({
+          name: token.name,
+          pattern: token.PATTERN as RegExp | string,
+          ...(token.GROUP === undefined ? {} : { group: token.GROUP }),
+          ...(token.LINE_BREAKS === undefined ? {} : { line_breaks: token.LINE_BREAKS }),
+          ...(longerAlt === undefined ? {} : { longer_alt: copy(longerAlt) }),
+        });
+        copies.set(token, made);
+      }
+      return made;
+    };
+    return new Lexer(allTokens.map(copy), { positionTracking: 'onlyOffset', ensureOptimizations: true });
+  }
+
+  it('name the first characters of their patterns exactly: any text lexes as without the hints', () => {
+    const reference = unhintedLexer();
+    const seen = (lexer: Lexer, text: string) => {
+      const result = lexer.tokenize(text);
+      return {
+        tokens: result.tokens.map((t) => `${t.tokenType.name}@${t.startOffset}:${t.image}`),
+        comments: (result.groups.comments ?? []).map((t) => `${t.startOffset}:${t.image}`),
+        errors: result.errors.map((e) => `${e.offset}+${e.length}`),
+      };
+    };
+    // Every character that starts a token, its neighbours, and some that start none.
+    const char = fc.oneof(
+      fc.constantFrom(...' \t\r\n\uFEFF#/"\\-.0123456789{}[]=,tf_aZ$é€😀'),
+      fc.integer({ min: 0, max: 0x7f }).map((code) => String.fromCharCode(code)),
+      fc.integer({ min: 0x80, max: 0xffff }).map((code) => String.fromCharCode(code)),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(char, { maxLength: 60 }).map((chars) => chars.join('')),
+        (text) => {
+          expect(seen(stratLexer(), text)).toEqual(seen(reference, text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 });

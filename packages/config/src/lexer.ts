@@ -4,6 +4,11 @@ import { createToken, Lexer, type TokenType } from 'chevrotain';
  * The `.strat` tokens. Whitespace is skipped; comments go to the `comments`
  * group so the parser never sees them but the formatter can put them back.
  *
+ * Every regex token names the characters it can start with
+ * (`start_chars_hint`): chevrotain otherwise parses each regex at every start
+ * to find them, most of the cost of building the lexer. lexer.test.ts checks
+ * the hints against a lexer built without them.
+ *
  * A string is lexed as one token (escapes are only checked for shape here);
  * its body is decoded, and split on `${...}`, by `template.ts`. Keeping the
  * string a single token keeps the hot path to one regex per string.
@@ -14,6 +19,7 @@ export const WhiteSpace = createToken({
   // A leading byte-order mark is treated as whitespace so files saved by
   // editors that add one still parse.
   pattern: /[ \t\r\n\uFEFF]+/,
+  start_chars_hint: [' ', '\t', '\r', '\n', '\uFEFF'],
   group: Lexer.SKIPPED,
   line_breaks: true,
 });
@@ -21,6 +27,7 @@ export const WhiteSpace = createToken({
 export const Comment = createToken({
   name: 'Comment',
   pattern: /(?:#|\/\/)[^\n\r]*/,
+  start_chars_hint: ['#', '/'],
   group: 'comments',
 });
 
@@ -48,6 +55,7 @@ const STRING_PREFIX_PATTERN = /"[^"\\\n\r]*(?:(?=((?:\\[^\n\r][^"\\\n\r]*){1,100
 export const StringLiteral = createToken({
   name: 'StringLiteral',
   pattern: /"[^"\\\n\r]*(?:(?=((?:\\[^\n\r][^"\\\n\r]*){1,1000}))\1)*"/,
+  start_chars_hint: ['"'],
 });
 
 /**
@@ -59,6 +67,7 @@ export const StringLiteral = createToken({
 export const BrokenString = createToken({
   name: 'BrokenString',
   pattern: STRING_PREFIX_PATTERN,
+  start_chars_hint: ['"'],
 });
 
 /** {@link BrokenString}'s pattern as a sticky regex, for {@link tokenLimitOffset}. */
@@ -67,23 +76,36 @@ const STRING_PREFIX = new RegExp(STRING_PREFIX_PATTERN.source, 'y');
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
   pattern: /-?[0-9]+(?:\.[0-9]+)?/,
+  start_chars_hint: [...'-0123456789'],
 });
 
 export const Identifier = createToken({
   name: 'Identifier',
   pattern: /[A-Za-z_][A-Za-z0-9_-]*/,
+  start_chars_hint: [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'],
 });
 
-export const True = createToken({ name: 'True', pattern: /true/, longer_alt: Identifier });
-export const False = createToken({ name: 'False', pattern: /false/, longer_alt: Identifier });
+export const True = createToken({
+  name: 'True',
+  pattern: /true/,
+  start_chars_hint: ['t'],
+  longer_alt: Identifier,
+});
+export const False = createToken({
+  name: 'False',
+  pattern: /false/,
+  start_chars_hint: ['f'],
+  longer_alt: Identifier,
+});
 
-export const LCurly = createToken({ name: 'LCurly', pattern: /\{/, label: '`{`' });
-export const RCurly = createToken({ name: 'RCurly', pattern: /\}/, label: '`}`' });
-export const LSquare = createToken({ name: 'LSquare', pattern: /\[/, label: '`[`' });
-export const RSquare = createToken({ name: 'RSquare', pattern: /\]/, label: '`]`' });
-export const Equals = createToken({ name: 'Equals', pattern: /=/, label: '`=`' });
-export const Comma = createToken({ name: 'Comma', pattern: /,/, label: '`,`' });
-export const Dot = createToken({ name: 'Dot', pattern: /\./, label: '`.`' });
+// One character each: chevrotain matches a string pattern by its character code, no regex at all.
+export const LCurly = createToken({ name: 'LCurly', pattern: '{', label: '`{`' });
+export const RCurly = createToken({ name: 'RCurly', pattern: '}', label: '`}`' });
+export const LSquare = createToken({ name: 'LSquare', pattern: '[', label: '`[`' });
+export const RSquare = createToken({ name: 'RSquare', pattern: ']', label: '`]`' });
+export const Equals = createToken({ name: 'Equals', pattern: '=', label: '`=`' });
+export const Comma = createToken({ name: 'Comma', pattern: ',', label: '`,`' });
+export const Dot = createToken({ name: 'Dot', pattern: '.', label: '`.`' });
 
 /** `[A-Za-z_]` */
 function isNameStart(c: number): boolean {
