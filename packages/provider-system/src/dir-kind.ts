@@ -23,8 +23,7 @@ import {
 } from './dir-manifest';
 import { dirProbeScript, parseDirProbe } from './dir-probe';
 import { priorPath } from './prior-path';
-import type { TarEntry } from './tar-writer';
-import { tarStream } from './tar-writer';
+import { coalesced, type TarEntry, tarStream } from './tar-writer';
 
 /** `system_dir`: a directory, either uploaded from a local tree or just created empty. */
 export const systemDirSchema = z
@@ -105,10 +104,13 @@ export function extraFiles(prior: unknown, next: Manifest): string[] {
   return Object.keys(prior).filter((relpath) => !(relpath in next) && isSafeRelpath(relpath));
 }
 
+/** The size of the pieces the tar stream is handed to gzip in (see {@link coalesced}). */
+const GZIP_INPUT_CHUNK = 64 * 1024;
+
 function gzipped(entries: TarEntry[]): AsyncIterable<Uint8Array> {
   const gzip = createGzip();
   // Errors reading a source file end the gzip stream with that error, which the transport surfaces.
-  pipeline(Readable.from(tarStream(entries)), gzip).catch(() => {});
+  pipeline(Readable.from(coalesced(tarStream(entries), GZIP_INPUT_CHUNK)), gzip).catch(() => {});
   return gzip;
 }
 

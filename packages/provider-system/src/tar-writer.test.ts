@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLocalTree } from './dir-manifest';
-import { paxRecord, tarStream } from './tar-writer';
+import { coalesced, paxRecord, tarStream } from './tar-writer';
 
 const root = mkdtempSync(join(tmpdir(), 'stratum-tar-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,6 +19,42 @@ describe('paxRecord', () => {
       const declared = Number(record.split(' ')[0]);
       expect(Buffer.byteLength(record, 'utf8')).toBe(declared);
     }
+  });
+});
+
+describe('coalesced', () => {
+  it('passes every byte on in order, in chunks of at least the size but the last', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.uint8Array({ maxLength: 700 }), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 2048 }),
+        async (chunks, size) => {
+          async function* source() {
+            yield* chunks;
+          }
+          const out: Buffer[] = [];
+          for await (const chunk of coalesced(source(), size)) out.push(chunk);
+          expect(Buffer.concat(out)).toEqual(Buffer.concat(chunks));
+          for (const chunk of out.slice(0, -1)) expect(chunk.length).toBeGreaterThanOrEqual(size);
+          expect(out.every((chunk) => chunk.length > 0)).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("passes its source's failure on, without sending what it held", async () => {
+    async function* failing() {
+      yield Buffer.from('abc');
+      throw new Error('read failed');
+    }
+    const seen: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of coalesced(failing(), 1024)) seen.push(chunk);
+      })(),
+    ).rejects.toThrow('read failed');
+    expect(seen).toEqual([]);
   });
 });
 

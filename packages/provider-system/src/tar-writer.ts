@@ -181,6 +181,27 @@ export async function* tarStream(entries: Iterable<TarEntry>): AsyncGenerator<Bu
   yield Buffer.alloc(BLOCK * 2);
 }
 
+/**
+ * `source`'s bytes in chunks of at least `bytes` (the last may be smaller).
+ * A tar stream is mostly 512-byte headers and paddings: fed to gzip one by
+ * one, each paid a stream write and a call into zlib (a 500-file tree: some
+ * 1,500 of them), where a few large chunks cost a handful.
+ */
+export async function* coalesced(source: AsyncIterable<Uint8Array>, bytes: number): AsyncGenerator<Buffer> {
+  let held: Uint8Array[] = [];
+  let heldBytes = 0;
+  for await (const chunk of source) {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes >= bytes) {
+      yield Buffer.concat(held, heldBytes);
+      held = [];
+      heldBytes = 0;
+    }
+  }
+  if (heldBytes > 0) yield Buffer.concat(held, heldBytes);
+}
+
 /** A file held in memory, for {@link tarBuffer}. */
 export interface TarMemoryFile {
   path: string;
