@@ -21,9 +21,7 @@ export const SHARED_ZOD = '@stratum/core/zod';
 function sharedZod(bundlesZod?: string) {
   return {
     name: 'stratum-shared-zod',
-    setup(build: {
-      onResolve: (o: { filter: RegExp }, f: (a: { importer: string; resolveDir: string }) => unknown) => void;
-    }) {
+    setup(build: { onResolve: (o: { filter: RegExp }, f: (a: { importer: string }) => unknown) => void }) {
       build.onResolve({ filter: /^zod$/ }, ({ importer }) =>
         bundlesZod && importer.endsWith(bundlesZod) ? undefined : { path: SHARED_ZOD, external: true },
       );
