@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readdirSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StratumError } from '@stratum/core';
 import type { TarEntry } from './tar-writer';
 import {
@@ -166,7 +167,7 @@ export async function walkLocalTree(root: string): Promise<WalkedTree> {
     sinceYield += children.length;
     if (sinceYield >= WALK_YIELD_EVERY) {
       sinceYield = 0;
-      await new Promise((turn) => setImmediate(turn));
+      await nextTurn();
     }
     for (const child of children) {
       const relpath = prefix === '' ? child.name : `${prefix}/${child.name}`;
