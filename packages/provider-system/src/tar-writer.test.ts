@@ -91,10 +91,10 @@ describe('tarStream', () => {
     );
   });
 
-  it('keeps entry order and content past the read-ahead window, large files streamed among small ones', async () => {
+  it('keeps entry order and content, large files streamed among small ones read whole', async () => {
     const source = join(root, 'many');
     mkdirSync(source);
-    // More files than are read ahead at once, and two too large to be read ahead.
+    // Many small files, and two too large to be read in one piece (over 256 KiB).
     for (let i = 0; i < 90; i++)
       writeFileSync(join(source, `f${String(i).padStart(2, '0')}`), `file ${i}\n`.repeat(i));
     writeFileSync(join(source, 'f40-large'), Buffer.alloc(300 * 1024, 7));
