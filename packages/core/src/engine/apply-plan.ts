@@ -15,6 +15,7 @@ import type { JsonObject, Plan, PlannedResource, State } from '../types';
 import { parseAttrs } from '../validate';
 import { awaitReady } from './await-ready';
 import type { EngineEvent } from './events';
+import { LanePipeline } from './pipeline';
 import { refuseMarkers, revealPrior } from './replay';
 import { OnceMemo, runOperation } from './run-operation';
 import { ShellSessions } from './shell-session';
@@ -99,7 +100,9 @@ interface Work {
  * - The first failure stops every host from starting another step.
  * - Commands run through one long-lived shell per host where the transport
  *   allows (`shell-session.ts`): the same commands, in the same order, judged
- *   one at a time, without a channel and a shell start for each.
+ *   one at a time, without a channel and a shell start for each. A host's
+ *   next steps are sent to its shell ahead of their turn (`pipeline.ts`);
+ *   steps it ran are recorded even when the apply failed meanwhile.
  * - Consecutive steps of one host whose operations name the same
  *   `VectorWriter` (a kind's many-at-once write) are done by one write, then
  *   finished one by one in plan order: on the write's word where it vouches
@@ -196,17 +199,58 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
   };
 
   const runLane = async (lane: Work[]) => {
+    const pipeline = pipelineOf(lane);
+    let next = 0;
+    try {
+      await runSteps(lane, pipeline, (at) => {
+        next = at;
+      });
+    } finally {
+      // Steps the host's shell already ran are recorded, whatever stopped the lane.
+      if (pipeline !== undefined && !options.signal.aborted) await drain(lane, pipeline, next);
+    }
+  };
+
+  /** A lane on one host, with a session, sends steps ahead (`pipeline.ts`). */
+  const pipelineOf = (lane: Work[]): LanePipeline<Work> | undefined => {
+    const host = lane[0]?.operation?.host;
+    if (shells === undefined || host === undefined) return undefined;
+    if (!lane.every((item) => item.operation?.host === host)) return undefined;
+    return new LanePipeline(lane, host, shells, (at) => vectorGroup(lane, at, edgesOf).length > 1);
+  };
+
+  /** Finishes, in plan order, the steps from `from` that were sent ahead and ran. */
+  const drain = async (lane: Work[], pipeline: LanePipeline<Work>, from: number) => {
+    for (let at = from; at < pipeline.sent; at++) {
+      if (!(await pipeline.ran())) return;
+      const item = lane[at]!;
+      options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
+      await finish(item, performance.now());
+    }
+  };
+
+  /** Runs a lane's steps in plan order; `at` is told the first position not yet finished. */
+  const runSteps = async (
+    lane: Work[],
+    pipeline: LanePipeline<Work> | undefined,
+    at: (next: number) => void,
+  ) => {
     const awaits = lane.some((item) => item.awaiting !== undefined);
     for (let next = 0; next < lane.length; ) {
+      at(next);
       if (failure !== undefined || options.signal.aborted) return;
       if (awaits) await settleLane(lane, next);
       const group = vectorGroup(lane, next, edgesOf);
+      if (group.length === 1) await pipeline?.fill(next);
       next += group.length;
       const started = performance.now();
       if (group.length === 1) {
         const item = group[0]!;
         options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
-        if (!(await finish(item, started))) return;
+        if (!(await finish(item, started))) {
+          at(next);
+          return;
+        }
         continue;
       }
       // One write for the group; each step then finishes in plan order, on
@@ -240,6 +284,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       }
       await finishWritten(written, started);
     }
+    at(lane.length);
   };
 
   /**

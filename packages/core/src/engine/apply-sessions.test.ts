@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HostCommand, Operation } from '../operation';
 import { createPlan } from '../plan/plan';
@@ -14,6 +15,7 @@ import { plannedStep } from '../test/plan-builders';
 import type { Transport } from '../transport';
 import type { JsonObject, State } from '../types';
 import { applyPlan } from './apply-plan';
+import { PIPELINE_DEPTH } from './pipeline';
 import { SESSION_COMMAND } from './shell-session';
 
 /**
@@ -44,15 +46,18 @@ const registry = new Registry([
         return {
           host: 'local',
           commands,
-          record: (results) => ({ out: results.at(-1)?.stdout ?? null, ran: results.filter(Boolean).length }),
+          record: (results) => {
+            if ((attrs as JsonObject).refuse === true) throw new Error('the kind refused the result');
+            return { out: results.at(-1)?.stdout ?? null, ran: results.filter(Boolean).length };
+          },
         };
       },
     },
   }),
 ]);
 
-function stepOf(name: string, commands: JsonObject[]) {
-  return plannedStep('demo_cmd', name, { action: 'create', desired: { commands }, prior: null });
+function stepOf(name: string, commands: JsonObject[], extra: JsonObject = {}) {
+  return plannedStep('demo_cmd', name, { action: 'create', desired: { commands, ...extra }, prior: null });
 }
 
 async function apply(
@@ -60,6 +65,7 @@ async function apply(
   transport: Transport,
   shellSessions?: boolean,
   redaction?: RedactionMap,
+  onPersist?: (key: string) => Promise<void>,
 ) {
   const state: State = { version: 1, resources: {} } as unknown as State;
   const persisted: string[] = [];
@@ -69,6 +75,7 @@ async function apply(
     signal: new AbortController().signal,
     state,
     persist: async (_state, key) => {
+      await onPersist?.(key);
       persisted.push(key);
     },
     emit: () => {},
@@ -146,6 +153,59 @@ describe('an apply through shell sessions', () => {
     expect(transport.execs).toEqual([SESSION_COMMAND, 'wc -c']);
     expect(state.resources['demo_cmd.secret']!.attrs).toMatchObject({ out: '19\n' });
     expect(state.resources['demo_cmd.after']!.attrs).toMatchObject({ out: 'after\n' });
+  });
+
+  it('sends the next steps ahead: the host runs them while the engine still records the first', async () => {
+    rmSync(log, { force: true });
+    const steps = Array.from({ length: PIPELINE_DEPTH + 8 }, (_, i) => stepOf(`p${i}`, [append(`w${i}`)]));
+    const ranAhead: number[] = [];
+    const { outcome, state } = await apply(steps, counting(), undefined, undefined, async (key) => {
+      if (key !== 'demo_cmd.p0') return;
+      // Held until the host ran as far ahead as it may: the depth, the first step included.
+      const lines = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').length - 1 : 0);
+      for (let waited = 0; lines() < PIPELINE_DEPTH && waited < 5_000; waited += 10) await sleep(10);
+      await sleep(100);
+      ranAhead.push(lines());
+    });
+    expect(ranAhead).toEqual([PIPELINE_DEPTH]);
+    expect(outcome.failure).toBeUndefined();
+    expect(Object.keys(state.resources)).toHaveLength(steps.length);
+    expect(readFileSync(log, 'utf8')).toBe(steps.map((_, i) => `w${i}\n`).join(''));
+  });
+
+  it('a step whose forgiving okIfOutput does not match stops the steps after it from being sent', async () => {
+    const never = join(dir, 'never-after-ok-if');
+    const steps = [
+      stepOf('maybe', [{ run: 'echo something else; exit 1', ok_if: 'already' }]),
+      stepOf('after', [{ run: `touch ${shellQuote(never)}` }]),
+    ];
+    const { outcome, state } = await apply(steps, counting());
+    expect(outcome.failure?.step.addr.name).toBe('maybe');
+    expect(existsSync(never)).toBe(false);
+    expect(Object.keys(state.resources)).toEqual([]);
+    // Forgiven, the step after it runs.
+    const forgiven = await apply(
+      [stepOf('maybe', [{ run: 'echo already there; exit 1', ok_if: 'already' }]), steps[1]!],
+      counting(),
+    );
+    expect(forgiven.outcome.failure).toBeUndefined();
+    expect(existsSync(never)).toBe(true);
+  });
+
+  it('records the steps the host already ran after one the engine failed (a refused result)', async () => {
+    rmSync(log, { force: true });
+    const steps = [
+      stepOf('a', [append('a')]),
+      stepOf('b', [append('b')], { refuse: true }),
+      stepOf('c', [append('c')]),
+    ];
+    const { outcome, state, persisted } = await apply(steps, counting());
+    expect(outcome.failure?.step.addr.name).toBe('b');
+    expect(String((outcome.failure!.error as Error).message)).toContain('the kind refused the result');
+    // c was in the host's shell when b's result came back: it ran, so state says so.
+    expect(readFileSync(log, 'utf8')).toBe('a\nb\nc\n');
+    expect(persisted).toEqual(['demo_cmd.a', 'demo_cmd.c']);
+    expect(Object.keys(state.resources).sort()).toEqual(['demo_cmd.a', 'demo_cmd.c']);
   });
 
   it('shellSessions: false runs one exec per command, with the same outcome', async () => {

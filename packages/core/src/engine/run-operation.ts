@@ -3,7 +3,7 @@ import type { HostCommand, Operation } from '../operation';
 import type { ExecResult, Transport } from '../transport';
 import type { JsonObject } from '../types';
 import { maskValues } from './mask';
-import type { ShellSessions } from './shell-session';
+import { type ShellSessions, stopsTheApply } from './shell-session';
 
 /**
  * Remembers, per host, which {@link HostCommand.once} keys already ran in this
@@ -96,7 +96,14 @@ export async function execCommand(
   ctx: Pick<RunOperationContext, 'transport' | 'signal' | 'shells'>,
 ): Promise<ExecResult> {
   const stdin = typeof command.stdin === 'function' ? command.stdin() : command.stdin;
-  const inSession = await ctx.shells?.run(host, command.command, stdin, command.step, command.timeoutMs);
+  const inSession = await ctx.shells?.run(
+    host,
+    command.command,
+    stdin,
+    command.step,
+    command.timeoutMs,
+    stopsTheApply(command),
+  );
   return (
     inSession ??
     ctx.transport.exec(host, command.command, { stdin, timeoutMs: command.timeoutMs, signal: ctx.signal })

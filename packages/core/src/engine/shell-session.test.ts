@@ -94,6 +94,53 @@ describe('a shell session', () => {
   });
 });
 
+describe('commands sent ahead (a pipeline)', () => {
+  it('runs them back to back and hands each result to the engine in order', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    session.send('echo one', undefined, 'first', true);
+    session.send('cat', Buffer.from('two\n'), 'second', true);
+    expect(await session.run('echo one', undefined, 'first')).toEqual({
+      exitCode: 0,
+      stdout: 'one\n',
+      stderr: '',
+    });
+    expect(await session.run('cat', Buffer.from('two\n'), 'second')).toEqual({
+      exitCode: 0,
+      stdout: 'two\n',
+      stderr: '',
+    });
+    // Nothing sent ahead: run sends the command itself.
+    expect(await session.run('echo three', undefined, 'third')).toMatchObject({ stdout: 'three\n' });
+    await session.close();
+  });
+
+  it('skips everything after a failed command that stops the apply, and goes on after one that does not', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    session.send('echo warned; exit 2', undefined, 'forgiven', false);
+    session.send('exit 3', undefined, 'failing', true);
+    session.send('echo never', undefined, 'after', true);
+    expect(await session.run('echo warned; exit 2', undefined, 'forgiven')).toMatchObject({ exitCode: 2 });
+    expect(await session.run('exit 3', undefined, 'failing')).toMatchObject({ exitCode: 3 });
+    expect(await session.ran()).toBe(false);
+    await expect(session.run('echo never', undefined, 'after')).rejects.toMatchObject({
+      code: 'NotRun',
+      message: 'after on local did not run: a command before it failed',
+    });
+    expect(await session.ran()).toBe(false);
+    await session.close();
+  });
+
+  it('refuses a claim for another command than the next one sent', async () => {
+    const session = (await ShellSession.open(local, 'local', signal))!;
+    session.send('echo a', undefined, 'a', true);
+    await expect(session.run('echo b', undefined, 'b')).rejects.toThrow(
+      "the session's next command is for a, not b: sent out of order",
+    );
+    expect(await session.ran()).toBe(true);
+    await session.close();
+  });
+});
+
 describe('ShellSessions', () => {
   it('runs many commands of a host through one exec, and streams, timeouts and big stdin by their own', async () => {
     const transport = counting();

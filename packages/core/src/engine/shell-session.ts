@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { StratumError } from '../errors';
+import type { HostCommand } from '../operation';
 import { shellQuote } from '../shell-quote';
 import type { ExecResult, StdinSource, Transport } from '../transport';
 
@@ -7,15 +8,14 @@ import type { ExecResult, StdinSource, Transport } from '../transport';
  * One long-lived shell per host for an apply's commands, instead of one exec
  * (a channel, a login shell, an exit status, a close) per command.
  *
- * The engine writes one command at a time to the shell's stdin and sends the
- * next only once the result of the last is in and judged, recorded and
- * persisted: lock-step, so every decision the engine makes between commands
- * (stop at the first failure, `okIfOutput`, a `record` that refuses the
- * output, a failed state write) is made exactly as with one exec per command,
- * and a run killed at any moment leaves nothing queued on the host — the
- * shell only ever holds the command it is running. What this saves is the
- * per-command channel and shell start; on a real network a command costs one
- * round trip instead of three.
+ * The engine may send a host's next commands before their turn (a pipeline,
+ * see `pipeline.ts`), but it still claims every result in order and judges,
+ * records and persists each step before the next is told done. The shell
+ * runs what it was sent back to back, behind a gate: once a command whose
+ * failure stops the apply failed, everything sent after it reports `skip`
+ * instead of running, so a failed step stops the host where the engine
+ * would. What this saves is the per-command channel and shell start, and on
+ * a real network the round trip between one command and the next.
  *
  * The shell is the remote user's (`$SHELL -s`, what sshd runs a plain exec
  * with), so commands see the same shell as before. What it reads:
@@ -26,11 +26,16 @@ import type { ExecResult, StdinSource, Transport } from '../transport';
  * trap 'rm -f "$__stratum_e"' EXIT
  * printf '%s ready\n' "$__stratum_m" || exit 1
  *
- * ( eval '<command 0>' ) </dev/null 2>"$__stratum_e"            # a command without stdin
- * __stratum_s=$?
- * printf '\n%s %d %d\n' "$__stratum_m" 0 "$__stratum_s" || exit 1
- * [ ! -s "$__stratum_e" ] || cat -- "$__stratum_e" || exit 1
- * printf '\n%s %d end\n' "$__stratum_m" 0 || exit 1
+ * if [ "$__stratum_ok" = 1 ]; then                             # __stratum_ok=1 in the prelude
+ *   ( eval '<command 0>' ) </dev/null 2>"$__stratum_e"          # a command without stdin
+ *   __stratum_s=$?
+ *   [ "$__stratum_s" -eq 0 ] || __stratum_ok=0                 # when its failure stops the apply
+ *   printf '\n%s %d %d\n' "$__stratum_m" 0 "$__stratum_s" || exit 1
+ *   [ ! -s "$__stratum_e" ] || cat -- "$__stratum_e" || exit 1
+ *   printf '\n%s %d end\n' "$__stratum_m" 0 || exit 1
+ * else
+ *   printf '\n%s %d skip\n' "$__stratum_m" 0 || exit 1
+ * fi
  *
  * ( eval '<command 1>' ) 2>"$__stratum_e" <<'__STRATUM_IN_<nonce>'  # stdin, text
  * <its stdin, as it is>
@@ -59,7 +64,8 @@ import type { ExecResult, StdinSource, Transport } from '../transport';
  *   temporary file, and a secret must never touch the host's disk but where
  *   the kind puts it;
  * - every `printf` exits the shell if it cannot write: should the operator's
- *   side vanish, the shell stops at once rather than running on.
+ *   side vanish, the shell stops at its next report rather than running on
+ *   through what it was sent.
  */
 
 const PREFIX = '__STRATUM_RUN_';
@@ -90,6 +96,7 @@ export function sessionPrelude(nonce: string): string {
     `__stratum_m=$(printf '${PREFIX}%s' '${nonce}') || exit 1`,
     '__stratum_e=$(mktemp) || exit 1',
     `trap 'rm -f "$__stratum_e"' EXIT`,
+    '__stratum_ok=1',
     `printf '%s ready\\n' "$__stratum_m" || exit 1`,
     '',
   ].join('\n');
@@ -104,12 +111,16 @@ export function sessionCommand(
   command: string,
   stdin: Uint8Array | undefined,
   nonce: string,
+  stops = false,
 ): Buffer {
   checkNonce(nonce);
   const run = `( eval ${shellQuote(command)} )`;
   const end = `__STRATUM_IN_${nonce}`;
-  const parts: (string | Uint8Array)[] =
-    stdin === undefined
+  // The gate: once a command that stops the apply failed, the commands sent
+  // after it (a pipeline) report `skip` instead of running.
+  const parts: (string | Uint8Array)[] = ['if [ "$__stratum_ok" = 1 ]; then\n'];
+  parts.push(
+    ...(stdin === undefined
       ? [`${run} </dev/null 2>"$__stratum_e"\n`]
       : literalSafe(stdin)
         ? // Text ending in a newline, without NUL: the here-document carries it as it is, one process fewer.
@@ -118,19 +129,24 @@ export function sessionCommand(
             `base64 -d <<'${end}' | ${run} 2>"$__stratum_e"\n`,
             `${base64Lines(stdin).join('\n')}\n`,
             `${end}\n`,
-          ];
+          ]),
+  );
   // Without stderr (the usual case) the whole report is one write: a server
   // that leaves Nagle on for exec sessions would otherwise hold the second
   // small write until the first is acknowledged.
   parts.push(
     [
       '__stratum_s=$?',
+      ...(stops ? ['[ "$__stratum_s" -eq 0 ] || __stratum_ok=0'] : []),
       'if [ -s "$__stratum_e" ]; then',
       `  printf '\\n%s %d %d\\n' "$__stratum_m" ${index} "$__stratum_s" || exit 1`,
       '  cat -- "$__stratum_e" || exit 1',
       `  printf '\\n%s %d end\\n' "$__stratum_m" ${index} || exit 1`,
       'else',
       `  printf '\\n%s %d %d\\n\\n%s %d end\\n' "$__stratum_m" ${index} "$__stratum_s" "$__stratum_m" ${index} || exit 1`,
+      'fi',
+      'else',
+      `  printf '\\n%s %d skip\\n' "$__stratum_m" ${index} || exit 1`,
       'fi',
       '',
     ].join('\n'),
@@ -188,16 +204,24 @@ export class SessionOutput {
     return true;
   }
 
-  /** Command `index`'s result once all of it arrived; its text is then consumed. */
-  take(index: number): ExecResult | undefined {
+  /**
+   * Command `index`'s result once all of it arrived, or `'skip'` when the
+   * gate did not run it (an earlier command that stops the apply failed);
+   * its text is then consumed.
+   */
+  take(index: number): ExecResult | 'skip' | undefined {
     if (!this.ready()) return undefined;
     const status = `\n${this.#sentinel} ${index} `;
     const statusAt = this.#text.indexOf(status);
     if (statusAt === -1) return undefined;
-    const code = /^(\d{1,10})\n/.exec(
+    const code = /^(\d{1,10}|skip)\n/.exec(
       this.#text.slice(statusAt + status.length, statusAt + status.length + 12),
     );
     if (code === null) return undefined;
+    if (code[1] === 'skip') {
+      this.#text = this.#text.slice(statusAt + status.length + code[0].length);
+      return 'skip';
+    }
     const stderrAt = statusAt + status.length + code[0].length;
     const end = `\n${this.#sentinel} ${index} end\n`;
     const endAt = this.#text.indexOf(end, stderrAt);
@@ -221,11 +245,23 @@ export function sessionStdin(stdin: StdinSource | undefined): { bytes: Uint8Arra
   return { bytes };
 }
 
-interface Pending {
+/** Whether a failure of `command` stops the apply, so the host's gate skips what was sent after it. */
+export function stopsTheApply(command: Pick<HostCommand, 'onFailure' | 'okIfOutput'>): boolean {
+  // An `okIfOutput` failure is judged by the engine on the output: the host cannot tell.
+  return (command.onFailure ?? 'fail') === 'fail' && command.okIfOutput === undefined;
+}
+
+/** A command sent to the shell, until the engine has claimed its result. */
+interface Sent {
   readonly index: number;
+  readonly command: string;
+  readonly stdin: Uint8Array | undefined;
   readonly step: string;
-  resolve(result: ExecResult): void;
-  reject(error: unknown): void;
+  outcome?: ExecResult | 'skip';
+  /** The engine's claim, once it asked for the result. */
+  waiter?: { resolve(outcome: ExecResult | 'skip'): void; reject(error: unknown): void } | undefined;
+  /** Told whether the command ran, once that is known (see {@link ShellSession.ran}). */
+  peek?: ((ran: boolean) => void) | undefined;
 }
 
 /** One host's long-lived shell; see the module comment. */
@@ -238,7 +274,9 @@ export class ShellSession {
   #wake: (() => void) | undefined;
   #inputEnded = false;
   #next = 0;
-  #pending: Pending | undefined;
+  /** Sent and not yet claimed, in the order sent: results come back in that order. */
+  readonly #sent: Sent[] = [];
+  #ending: { result?: ExecResult; error?: unknown } | undefined;
   #onReady: (() => void) | undefined;
   /** Settles when the shell is gone: how it ended, or why it could not run. */
   readonly #done: Promise<{ result?: ExecResult; error?: unknown }>;
@@ -288,18 +326,44 @@ export class ShellSession {
   }
 
   /**
-   * Runs one command and resolves with its result, as `transport.exec` would.
-   * Rejects when the shell ends or the connection drops while it runs (it may
-   * have run), and after `timeoutMs`, killing the shell.
+   * Sends a command ahead of its turn (a pipeline): the shell runs it once
+   * the commands before it finished, unless one of them that `stops` failed.
+   * Its result waits until {@link run} asks for it with the same command.
+   */
+  send(command: string, stdin: Uint8Array | undefined, step: string, stops: boolean): void {
+    const index = this.#next++;
+    this.#sent.push({ index, command, stdin, step });
+    this.#write(sessionCommand(index, command, stdin, this.#nonce, stops));
+  }
+
+  /**
+   * Runs one command and resolves with its result, as `transport.exec` would
+   * — the result of the next command {@link send} sent, which must be this
+   * one, or else of this one, sent now. Rejects when the shell ends or the
+   * connection drops while it runs (it may have run), after `timeoutMs`
+   * (killing the shell), and with `NotRun` when the gate skipped it.
    */
   run(
     command: string,
     stdin: Uint8Array | undefined,
     step: string,
     timeoutMs = SESSION_COMMAND_TIMEOUT_MS,
+    stops = false,
   ): Promise<ExecResult> {
-    if (this.#pending !== undefined) return Promise.reject(new Error('a session runs one command at a time'));
-    const index = this.#next++;
+    if (this.#sent.length === 0) {
+      if (this.#ending !== undefined) return Promise.reject(this.#endError(step, 'before'));
+      this.send(command, stdin, step, stops);
+    }
+    const head = this.#sent[0]!;
+    if (head.waiter !== undefined) return Promise.reject(new Error('a session runs one command at a time'));
+    if (head.command !== command || head.step !== step || !sameBytes(head.stdin, stdin)) {
+      return Promise.reject(
+        new Error(`the session's next command is for ${head.step}, not ${step}: sent out of order`),
+      );
+    }
+    if (head.outcome === undefined && this.#ending !== undefined) {
+      return Promise.reject(this.#endError(step, 'while'));
+    }
     return new Promise<ExecResult>((resolve, reject) => {
       const timer = setTimeout(() => {
         const error = new StratumError(
@@ -309,19 +373,36 @@ export class ShellSession {
         );
         this.#fail(error);
       }, timeoutMs);
-      this.#pending = {
-        index,
-        step,
-        resolve: (result) => {
+      head.waiter = {
+        resolve: (outcome) => {
           clearTimeout(timer);
-          resolve(result);
+          if (outcome === 'skip') reject(new NotRun(step, this.#host));
+          else resolve(outcome);
         },
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       };
-      this.#write(sessionCommand(index, command, stdin, this.#nonce));
+      if (head.outcome !== undefined) this.#deliver();
+    });
+  }
+
+  /**
+   * Whether the next command sent and not yet claimed ran (false when the
+   * gate skipped it, when none is left, or when the shell ended first).
+   */
+  ran(): Promise<boolean> {
+    const head = this.#sent[0];
+    if (head === undefined) return Promise.resolve(false);
+    if (head.outcome !== undefined) return Promise.resolve(head.outcome !== 'skip');
+    if (this.#ending !== undefined) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const earlier = head.peek;
+      head.peek = (ran) => {
+        earlier?.(ran);
+        resolve(ran);
+      };
     });
   }
 
@@ -347,39 +428,56 @@ export class ShellSession {
       this.#onReady = undefined;
       ready();
     }
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    const result = this.#output.take(pending.index);
-    if (result === undefined) return;
-    this.#pending = undefined;
-    pending.resolve(result);
+    for (const sent of this.#sent) {
+      if (sent.outcome !== undefined) continue;
+      const outcome = this.#output.take(sent.index);
+      if (outcome === undefined) break;
+      sent.outcome = outcome;
+      sent.peek?.(outcome !== 'skip');
+      sent.peek = undefined;
+    }
+    if (this.#sent[0]?.waiter !== undefined && this.#sent[0].outcome !== undefined) this.#deliver();
   }
 
-  #ended({ result, error }: { result?: ExecResult; error?: unknown }): void {
+  /** Hands the claimed head its result. */
+  #deliver(): void {
+    const head = this.#sent.shift()!;
+    head.waiter!.resolve(head.outcome!);
+  }
+
+  #ended(ending: { result?: ExecResult; error?: unknown }): void {
+    this.#ending = ending;
     this.#endInput();
-    const pending = this.#pending;
-    if (pending === undefined) return;
-    this.#pending = undefined;
-    if (error !== undefined) {
-      pending.reject(error);
-      return;
+    for (const sent of this.#sent) {
+      if (sent.outcome !== undefined) continue;
+      sent.peek?.(false);
+      sent.peek = undefined;
     }
+    const head = this.#sent[0];
+    if (head?.waiter === undefined || head.outcome !== undefined) return;
+    this.#sent.shift();
+    head.waiter.reject(this.#endError(head.step, 'while'));
+  }
+
+  #endError(step: string, when: 'while' | 'before'): unknown {
+    const { result, error } = this.#ending ?? {};
+    if (error !== undefined) return error;
     const said = (result?.stderr ?? '').trim().split('\n').at(-1) ?? '';
-    pending.reject(
-      new StratumError(
-        'SessionEnded',
-        `the shell on ${this.#host} ended while ${pending.step} ran (exit ${result?.exitCode ?? '?'}${said === '' ? '' : `: ${said.slice(0, 200)}`})`,
-        {
-          hint: 'The command may have stopped its shell, or the host did; check the host, then run apply again.',
-        },
-      ),
+    return new StratumError(
+      'SessionEnded',
+      `the shell on ${this.#host} ended ${when} ${step} ran (exit ${result?.exitCode ?? '?'}${said === '' ? '' : `: ${said.slice(0, 200)}`})`,
+      {
+        hint: 'The command may have stopped its shell, or the host did; check the host, then run apply again.',
+      },
     );
   }
 
   #fail(error: unknown): void {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    pending?.reject(error);
+    const head = this.#sent[0];
+    if (head?.waiter !== undefined) {
+      this.#sent.shift();
+      head.waiter.reject(error);
+    }
     this.#abort.abort(error);
   }
 
@@ -407,6 +505,22 @@ export class ShellSession {
       });
       this.#wake = undefined;
     }
+  }
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** A command sent ahead that the host's gate skipped: a command before it failed. */
+export class NotRun extends StratumError<'NotRun'> {
+  static override readonly marker: string = '@stratum/core/NotRun';
+
+  constructor(step: string, host: string) {
+    super('NotRun', `${step} on ${host} did not run: a command before it failed`, {
+      hint: 'the earlier failure is the one to fix',
+    });
   }
 }
 
@@ -438,7 +552,7 @@ export class ShellSessions {
   /**
    * Runs a command in `host`'s session. Undefined when it must go by exec:
    * a stream, a very large stdin or one holding a secret, its own timeout,
-   * or no session on that host.
+   * or no session on that host. `stops`: see {@link stopsTheApply}.
    */
   async run(
     host: string,
@@ -446,18 +560,57 @@ export class ShellSessions {
     stdin: StdinSource | undefined,
     step: string,
     timeoutMs: number | undefined,
+    stops = false,
   ): Promise<ExecResult | undefined> {
+    const input = this.#sessionInput(stdin, timeoutMs);
+    if (input === undefined) return undefined;
+    const session = await this.#session(host);
+    return session?.run(command, input.bytes, step, SESSION_COMMAND_TIMEOUT_MS, stops);
+  }
+
+  /**
+   * Sends `commands` to `host`'s shell ahead of their turn, to be claimed by
+   * {@link run} in the same order (see `pipeline.ts`). False, sending
+   * nothing, when any of them must go by exec or the host has no session.
+   */
+  async send(host: string, commands: readonly HostCommand[]): Promise<boolean> {
+    const inputs = [];
+    for (const command of commands) {
+      if (typeof command.stdin === 'function' || command.once !== undefined) return false;
+      if (command.host !== undefined && command.host !== host) return false;
+      const input = this.#sessionInput(command.stdin, command.timeoutMs);
+      if (input === undefined) return false;
+      inputs.push(input.bytes);
+    }
+    const session = await this.#session(host);
+    if (session === undefined) return false;
+    for (const [i, command] of commands.entries()) {
+      session.send(command.command, inputs[i], command.step, stopsTheApply(command));
+    }
+    return true;
+  }
+
+  /** Whether the next command sent to `host` ahead of its turn ran; see {@link ShellSession.ran}. */
+  async ran(host: string): Promise<boolean> {
+    const session = await this.#sessions.get(host);
+    return session === undefined ? false : session.ran();
+  }
+
+  #sessionInput(stdin: StdinSource | undefined, timeoutMs: number | undefined) {
     const input = timeoutMs === undefined ? sessionStdin(stdin) : undefined;
     if (input === undefined) return undefined;
     if (input.bytes !== undefined && this.#holdsSecret(Buffer.from(input.bytes).toString('utf8')))
       return undefined;
+    return input;
+  }
+
+  #session(host: string): Promise<ShellSession | undefined> {
     let opening = this.#sessions.get(host);
     if (opening === undefined) {
       opening = ShellSession.open(this.#transport, host, this.#signal);
       this.#sessions.set(host, opening);
     }
-    const session = await opening;
-    return session?.run(command, input.bytes, step);
+    return opening;
   }
 
   /** Closes every session; never rejects. */
