@@ -263,13 +263,20 @@ resource "ssh_file" "c" {
         );
         expect(kept).toBeDefined();
         const recovered = JSON.parse(readFileSync(kept!, 'utf8'));
-        expect(Object.keys(recovered.resources).sort()).toEqual(['ssh_exec.wait', 'ssh_file.a']);
+        // `c` was in the host's shell behind `wait` (sent ahead of its turn), so
+        // it ran although `wait`'s state write failed: the recovery file says so.
+        expect(readFileSync(ws.hostPath('c'), 'utf8')).toBe('c\n');
+        expect(Object.keys(recovered.resources).sort()).toEqual([
+          'ssh_exec.wait',
+          'ssh_file.a',
+          'ssh_file.c',
+        ]);
       } finally {
         await server.start();
       }
       const kept = /is kept in (\S+)/.exec(run.output())![1]!;
       expectExit(await ws.run(['state', 'push', '--force', '-s', kept, url], { env: pgEnv() }), 0);
-      expect(await rowsOf(db)).toEqual(['ssh_exec.wait', 'ssh_file.a']);
+      expect(await rowsOf(db)).toEqual(['ssh_exec.wait', 'ssh_file.a', 'ssh_file.c']);
     } finally {
       ws.dispose();
     }

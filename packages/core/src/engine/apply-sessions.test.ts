@@ -44,7 +44,7 @@ const registry = new Registry([
           ...(spec.once === undefined ? {} : { once: spec.once as string }),
         }));
         return {
-          host: 'local',
+          host: ((attrs as JsonObject).host as string | undefined) ?? 'local',
           commands,
           record: (results) => {
             if ((attrs as JsonObject).refuse === true) throw new Error('the kind refused the result');
@@ -206,6 +206,25 @@ describe('an apply through shell sessions', () => {
     expect(readFileSync(log, 'utf8')).toBe('a\nb\nc\n');
     expect(persisted).toEqual(['demo_cmd.a', 'demo_cmd.c']);
     expect(Object.keys(state.resources).sort()).toEqual(['demo_cmd.a', 'demo_cmd.c']);
+  });
+
+  it('records the steps a host already ran when another host fails meanwhile', async () => {
+    rmSync(log, { force: true });
+    const steps = [
+      stepOf('a0', [{ run: 'echo a0 broke >&2; exit 5' }], { host: 'a' }),
+      // b0 is still running when a0 fails; b1..b3 were sent with it, so the host runs them.
+      stepOf('b0', [{ run: `sleep 0.3; echo b0 >> ${shellQuote(log)}` }], { host: 'b' }),
+      ...['b1', 'b2', 'b3'].map((name) => stepOf(name, [append(name)], { host: 'b' })),
+    ];
+    const { outcome, state } = await apply(steps, counting());
+    expect(outcome.failure?.step.addr.name).toBe('a0');
+    expect(readFileSync(log, 'utf8')).toBe('b0\nb1\nb2\nb3\n');
+    expect(Object.keys(state.resources).sort()).toEqual([
+      'demo_cmd.b0',
+      'demo_cmd.b1',
+      'demo_cmd.b2',
+      'demo_cmd.b3',
+    ]);
   });
 
   it('shellSessions: false runs one exec per command, with the same outcome', async () => {
