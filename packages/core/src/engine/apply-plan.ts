@@ -200,15 +200,9 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
 
   const runLane = async (lane: Work[]) => {
     const pipeline = pipelineOf(lane);
-    let next = 0;
-    try {
-      await runSteps(lane, pipeline, (at) => {
-        next = at;
-      });
-    } finally {
-      // Steps the host's shell already ran are recorded, whatever stopped the lane.
-      if (pipeline !== undefined && !options.signal.aborted) await drain(lane, pipeline, next);
-    }
+    const stopped = await runSteps(lane, pipeline);
+    // Steps the host's shell already ran are recorded, whatever stopped the lane.
+    if (pipeline !== undefined && !options.signal.aborted) await drain(lane, pipeline, stopped);
   };
 
   /** A lane on one host, with a session, sends steps ahead (`pipeline.ts`). */
@@ -229,16 +223,11 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     }
   };
 
-  /** Runs a lane's steps in plan order; `at` is told the first position not yet finished. */
-  const runSteps = async (
-    lane: Work[],
-    pipeline: LanePipeline<Work> | undefined,
-    at: (next: number) => void,
-  ) => {
+  /** Runs a lane's steps in plan order; resolves with the first position not finished. */
+  const runSteps = async (lane: Work[], pipeline: LanePipeline<Work> | undefined): Promise<number> => {
     const awaits = lane.some((item) => item.awaiting !== undefined);
     for (let next = 0; next < lane.length; ) {
-      at(next);
-      if (failure !== undefined || options.signal.aborted) return;
+      if (failure !== undefined || options.signal.aborted) return next;
       if (awaits) await settleLane(lane, next);
       const group = vectorGroup(lane, next, edgesOf);
       if (group.length === 1) await pipeline?.fill(next);
@@ -247,10 +236,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       if (group.length === 1) {
         const item = group[0]!;
         options.emit({ type: 'step_start', step: item.step, host: item.operation?.host });
-        if (!(await finish(item, started))) {
-          at(next);
-          return;
-        }
+        if (!(await finish(item, started))) return next;
         continue;
       }
       // One write for the group; each step then finishes in plan order, on
@@ -284,7 +270,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
       }
       await finishWritten(written, started);
     }
-    at(lane.length);
+    return lane.length;
   };
 
   /**

@@ -47,6 +47,8 @@ export interface PipelineCandidate {
 /**
  * Whether a step may be sent ahead on `host`: `no`; `yes`; or `last`, when it
  * may be sent but nothing after it until it finished (see the module comment).
+ * What a session cannot carry (a stream or function stdin, a secret, its own
+ * timeout) `ShellSessions.send` refuses.
  */
 export function pipelineRole(item: PipelineCandidate, host: string): 'no' | 'yes' | 'last' {
   const { operation } = item;
@@ -57,8 +59,7 @@ export function pipelineRole(item: PipelineCandidate, host: string): 'no' | 'yes
   if (commands.length === 0) return 'no';
   for (const [i, command] of commands.entries()) {
     if (command.host !== undefined && command.host !== host) return 'no';
-    if (command.once !== undefined || typeof command.stdin === 'function') return 'no';
-    if (command.timeoutMs !== undefined) return 'no';
+    if (command.once !== undefined) return 'no';
     // Forgiven or not is known only once the engine read the output: the
     // step's later commands must not be sent with it.
     if (command.okIfOutput !== undefined && i < commands.length - 1) return 'no';

@@ -576,8 +576,9 @@ export class ShellSessions {
   async send(host: string, commands: readonly HostCommand[]): Promise<boolean> {
     const inputs = [];
     for (const command of commands) {
-      if (typeof command.stdin === 'function' || command.once !== undefined) return false;
-      if (command.host !== undefined && command.host !== host) return false;
+      // What the session can carry; which steps may go ahead at all is the engine's rule (`pipeline.ts`).
+      // A function's stdin is made when the command runs: not yet.
+      if (typeof command.stdin === 'function') return false;
       const input = this.#sessionInput(command.stdin, command.timeoutMs);
       if (input === undefined) return false;
       inputs.push(input.bytes);
