@@ -2,7 +2,6 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProviderDecl } from '@stratum/config';
 import { PROVIDER_SOURCE_ATTR, type Provider } from '@stratum/core';
-import { resolve as resolveImport } from 'import-meta-resolve';
 import { CliError } from './errors';
 
 /**
@@ -58,7 +57,10 @@ const CLI_DIR = dirname(fileURLToPath(import.meta.url));
 
 async function importProvider(source: string, decl: ProviderDecl, cwd: string): Promise<Provider> {
   const dirs = searchDirs(decl, cwd, CLI_DIR);
-  const url = resolveFirst(source, dirs);
+  // Loaded here, not at the top: only a config naming a provider package pays
+  // for it (with the node:assert, node:v8 and node:util it brings), not every run.
+  const { resolve: resolveImport } = await import('import-meta-resolve');
+  const url = resolveFirst(source, dirs, resolveImport);
   if (url === undefined) {
     throw new CliError(
       'BadArguments',
@@ -96,7 +98,11 @@ async function importProvider(source: string, decl: ProviderDecl, cwd: string): 
 }
 
 /** The file URL `specifier` resolves to from the first directory that has it. */
-function resolveFirst(specifier: string, dirs: readonly string[]): string | undefined {
+function resolveFirst(
+  specifier: string,
+  dirs: readonly string[],
+  resolveImport: (specifier: string, parent: string) => string,
+): string | undefined {
   for (const dir of dirs) {
     try {
       return resolveImport(specifier, pathToFileURL(`${dir}/`).href);

@@ -26,6 +26,10 @@ const seen = new Set();
 registerHooks({
   resolve(specifier, context, next) {
     const resolved = next(specifier, context);
+    if (resolved.url.startsWith('node:') && !seen.has(resolved.url)) {
+      seen.add(resolved.url);
+      process.stderr.write('[builtin] ' + resolved.url.slice(5) + '\\n');
+    }
     // A package from node_modules, or a workspace sibling (pnpm links resolve to packages/<name>).
     const m = /node_modules\\/(?:\\.pnpm\\/[^/]+\\/node_modules\\/)?((?:@[^/]+\\/)?[^/]+)\\//.exec(resolved.url);
     const sibling = /\\/packages\\/([^/]+)\\/dist\\//.exec(resolved.url);
@@ -53,14 +57,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function loads(
   args: string[],
   env: Record<string, string> = {},
-): { packages: string[]; code: number | null; stdout: string; stderr: string } {
+): { packages: string[]; builtins: string[]; code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['--import', hook, BIN, ...args], {
     cwd: dir,
     encoding: 'utf8',
     env: { HOME: dir, PATH: CHILD_PATH, CI: '1', ...env },
   });
   const packages = [...run.stderr.matchAll(/^\[loaded\] (\S+)$/gm)].map((m) => m[1]!);
-  return { packages, code: run.status, stdout: run.stdout, stderr: run.stderr };
+  const builtins = [...run.stderr.matchAll(/^\[builtin\] (\S+)$/gm)].map((m) => m[1]!);
+  return { packages, builtins, code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('what each command loads', { timeout: 60_000 }, () => {
@@ -115,6 +120,9 @@ describe('what each command loads', { timeout: 60_000 }, () => {
       // zod comes from core's one bundled module (@stratum/core/zod), the parser from config's.
       for (const never of ['ssh2', 'import-meta-resolve', 'zod', 'chevrotain', '@chevrotain/gast'])
         expect(run.packages).not.toContain(never);
+      // The bundled import-meta-resolve (and node:v8 under it) loads only for a provider package.
+      expect(run.builtins).toContain('crypto');
+      expect(run.builtins).not.toContain('v8');
     }
   });
 
