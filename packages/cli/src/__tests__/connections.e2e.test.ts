@@ -1,8 +1,6 @@
-import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALIAS, expectExit, hostBlock, STACK_LINE, useWorkspacePerTest } from './harness';
+import { expectExit, hostBlock, useWorkspacePerTest } from './harness';
 
 /**
  * One pool per run: every command a run sends to a host — the refresh, the
@@ -71,89 +69,5 @@ describe('one ssh connection per host per run', { timeout: 60_000 }, () => {
     expect(repair).toEqual({ connections: 1, logins: 1 });
     // Closed when the run ended.
     expect(await t.sshd.connectionCount()).toBe(0);
-  });
-});
-
-/** A TCP server that accepts connections and never says a word: an ssh handshake to it waits until cut off. */
-async function silentServer(): Promise<{ port: number; accepted: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    accepted: () => accepted,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-describe('connections started while the config loads', { timeout: 60_000 }, () => {
-  it('plan --refresh connects to the hosts its resources name, not to every host block', async () => {
-    const idle = await silentServer();
-    try {
-      t.ws.write(
-        'stratum.strat',
-        `${hostBlock('box', ALIAS)}${hostBlock('idle', 'root@127.0.0.1', `  port   = ${idle.port}\n`)}
-resource "system_file" "conf" {
-  host    = host.box.addr
-  path    = "@HOST@/app.conf"
-  content = "listen = 8080\\n"
-}
-`,
-      );
-      expectExit(await t.ws.run(['apply', '-y']), 0);
-      const seen = await sshdSees(async () => expectExit(await t.ws.run(['plan', '--refresh']), 0));
-      expect(seen).toEqual({ connections: 1, logins: 1 });
-      expect(idle.accepted()).toBe(0);
-    } finally {
-      await idle.close();
-    }
-  });
-
-  it('a load that fails once the hosts are known ends at once, closing the connection it started', async () => {
-    const slow = await silentServer();
-    try {
-      // Long enough for the connection to be under way when validation fails.
-      for (let i = 0; i < 2000; i++) t.ws.write(`tree/d${i % 20}/f${i}.txt`, `file ${i}\n`);
-      // A handshake that is never cut off by its own timeout: only closing the runtime ends it.
-      appendFileSync(join(t.ws.home, '.ssh', 'config'), '\nHost 127.0.0.1\n  ConnectTimeout 600\n');
-      t.ws.write(
-        'stratum.strat',
-        `${hostBlock('slow', 'root@127.0.0.1', `  port   = ${slow.port}\n`)}
-resource "system_dir" "tree" {
-  host       = host.slow.addr
-  path       = "@HOST@/tree"
-  source_dir = "tree"
-}
-
-resource "system_file" "conf" {
-  host    = host.slow.addr
-  path    = "@HOST@/app.conf"
-  content = "listen = 8080\\n"
-  mode    = "banana"
-}
-`,
-      );
-      for (const args of [
-        ['plan', '--refresh'],
-        ['apply', '-y'],
-      ]) {
-        const run = await t.ws.run(args, { timeoutMs: 30_000 });
-        expectExit(run, 1);
-        expect(run.stderr).toContain('invalid resource attribute');
-        expect(run.stderr).not.toMatch(STACK_LINE);
-      }
-    } finally {
-      await slow.close();
-    }
   });
 });
