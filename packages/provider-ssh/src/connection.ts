@@ -1,8 +1,9 @@
-import { connect as tcpConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import type { ExecResult, StdinSource } from '@stratum/core';
 import type { Client, ClientChannel } from 'ssh2';
 import type { AuthSession } from './auth';
 import { type ChannelRun, runOnChannel } from './channel-exec';
+import { EarlySocket } from './early-socket';
 import {
   AuthFailedError,
   ConnectionLostError,
@@ -73,14 +74,28 @@ export class SshConnection {
   #hadSocket = false;
   readonly #closed: Promise<void>;
 
-  /** `ssh2` is the loaded module (loaded on first use by the pool): construction stays synchronous for the pool. */
   /** The bastion's connection when the target is reached through a jump host. */
   readonly #via: SshConnection | undefined;
+  /** The TCP connection the pool opened ahead of us (direct targets); taken by the connect. */
+  #early: EarlySocket | undefined;
 
-  constructor(target: ResolvedTarget, settings: ConnectionSettings, ssh2: Ssh2, via?: SshConnection) {
+  /**
+   * `ssh2` is the loaded module (loaded on first use by the pool): construction
+   * stays synchronous for the pool. `early`, for a direct target, is a TCP
+   * connection already under way to it, which this connection then owns.
+   */
+  constructor(
+    target: ResolvedTarget,
+    settings: ConnectionSettings,
+    ssh2: Ssh2,
+    via?: SshConnection,
+    early?: EarlySocket,
+  ) {
     this.target = target;
     this.#settings = settings;
     this.#via = via;
+    this.#early = via === undefined ? early : undefined;
+    if (via !== undefined) early?.destroy();
     this.#client = new ssh2.Client();
     this.#channels = new Semaphore(settings.maxChannels);
     this.#closed = new Promise((resolve) => this.#client.once('close', () => resolve()));
@@ -103,15 +118,27 @@ export class SshConnection {
     const settings = this.#settings;
     this.#state = 'connecting';
     const knownName = target.hostKeyAlias ?? knownHostsName(target.hostname, target.port);
-    const [auth, serverHostKey] = await Promise.all([
-      settings.prepareAuth(),
-      settings.knownHosts.preferredAlgorithms(settings.knownHostsFiles, knownName),
-    ]);
-    // close() may have run while the identities were loading.
-    if (!this.alive) throw closedError(target.key);
-    settings.logger?.debug(`[ssh] connecting to ${target.key}`);
-    // Through a bastion: a direct-tcpip channel of its connection stands in for the TCP socket.
-    const forwarded = this.#via === undefined ? undefined : await this.#forwardThrough(this.#via);
+    // Direct: TCP is opened before the identities load (if the pool has not already), so the two overlap.
+    const early =
+      this.#via === undefined ? (this.#early ?? new EarlySocket(target.hostname, target.port)) : undefined;
+    this.#early = undefined;
+    let auth: AuthSession;
+    let serverHostKey: string[] | undefined;
+    let forwarded: ClientChannel | undefined;
+    try {
+      [auth, serverHostKey] = await Promise.all([
+        settings.prepareAuth(),
+        settings.knownHosts.preferredAlgorithms(settings.knownHostsFiles, knownName),
+      ]);
+      // close() may have run while the identities were loading.
+      if (!this.alive) throw closedError(target.key);
+      settings.logger?.debug(`[ssh] connecting to ${target.key}`);
+      // Through a bastion: a direct-tcpip channel of its connection stands in for the TCP socket.
+      forwarded = this.#via === undefined ? undefined : await this.#forwardThrough(this.#via);
+    } catch (err) {
+      early?.destroy();
+      throw err;
+    }
     // The bastion's EOF means the target's end of the TCP connection is gone. A
     // socket would then close by itself; a channel is half-open and waits for our
     // EOF, and without a 'close' this connection would look alive forever (ssh2
@@ -119,6 +146,15 @@ export class SshConnection {
     forwarded?.once('end', () => forwarded.destroy());
 
     await new Promise<void>((resolve, reject) => {
+      const taken = forwarded ?? early?.take() ?? 'closed';
+      if (taken instanceof Error || taken === 'closed') {
+        // The TCP connection failed before ssh2 had it: the same report as when ssh2 sees it fail.
+        early?.destroy();
+        this.#state = 'closed';
+        reject(taken === 'closed' ? closedDuringHandshake(target.key) : socketError(target.key, taken));
+        return;
+      }
+      const socket: Socket | ClientChannel = taken;
       let settled = false;
       let hostKeyError: Error | undefined;
       const fail = (err: Error) => {
@@ -145,11 +181,6 @@ export class SshConnection {
           ),
         settings.connectTimeoutMs,
       );
-
-      // Our own socket, so Nagle is off from the first byte: every command is a
-      // few small packets, and waiting for delayed ACKs made each one take ~90 ms
-      // on loopback instead of ~4.
-      const socket = forwarded ?? tcpConnect({ host: target.hostname, port: target.port, noDelay: true });
 
       this.#client.on('error', (err: ErrorWithLevel) => {
         if (settled) {
@@ -181,18 +212,7 @@ export class SshConnection {
         settings.logger?.debug(`[ssh] connected to ${target.key}`);
         resolve();
       });
-      this.#client.once('close', () =>
-        fail(
-          new SshError(
-            'SshHandshakeFailed',
-            `ssh: ${target.key} closed the connection during the handshake`,
-            {
-              target: target.key,
-              hint: 'Check the server log: it may refuse our address (MaxStartups, tcp wrappers) or not speak ssh.',
-            },
-          ),
-        ),
-      );
+      this.#client.once('close', () => fail(closedDuringHandshake(target.key)));
 
       try {
         this.#client.connect({
@@ -486,6 +506,13 @@ function abortedError(target: string, command: string, cause: unknown): SshError
       cause,
     },
   );
+}
+
+function closedDuringHandshake(target: string): SshError<'SshHandshakeFailed'> {
+  return new SshError('SshHandshakeFailed', `ssh: ${target} closed the connection during the handshake`, {
+    target,
+    hint: 'Check the server log: it may refuse our address (MaxStartups, tcp wrappers) or not speak ssh.',
+  });
 }
 
 function socketError(target: string, err: ErrorWithLevel): SshError {

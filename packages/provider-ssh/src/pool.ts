@@ -1,4 +1,5 @@
 import { type ConnectionSettings, SshConnection } from './connection';
+import { EarlySocket } from './early-socket';
 import { SshError } from './errors';
 import type { ResolvedTarget } from './ssh-config';
 import { loadSsh2 } from './ssh2-module';
@@ -11,6 +12,8 @@ import { loadSsh2 } from './ssh2-module';
  */
 export class ConnectionPool {
   readonly #connections = new Map<string, SshConnection>();
+  /** TCP connections opened while ssh2 loads, by target key, until the connection that uses them is made. */
+  readonly #early = new Map<string, EarlySocket>();
   readonly #settingsFor: (target: ResolvedTarget) => ConnectionSettings;
   #closed = false;
 
@@ -26,8 +29,21 @@ export class ConnectionPool {
   /** The open (or opening) connection for `target`, connecting if needed. */
   async get(target: ResolvedTarget, signal?: AbortSignal): Promise<SshConnection> {
     if (this.#closed) throw closedError();
+    // A direct target with no connection yet: its TCP connection starts now,
+    // so the server's accept and banner overlap loading ssh2 (the first connect of a run).
+    if (
+      target.jump === undefined &&
+      !this.#connections.get(target.key)?.alive &&
+      !this.#early.has(target.key)
+    ) {
+      this.#early.set(target.key, new EarlySocket(target.hostname, target.port));
+    }
     // Awaited before the map is read, so that finding or creating the connection stays one synchronous step.
-    const ssh2 = await loadSsh2();
+    const ssh2 = await loadSsh2().catch((err: unknown) => {
+      this.#early.get(target.key)?.destroy();
+      this.#early.delete(target.key);
+      throw err;
+    });
     // The bastion first, from this pool: one connection per bastion, shared by every target behind it.
     const via = target.jump === undefined ? undefined : await this.get(target.jump, signal);
     if (this.#closed) throw closedError();
@@ -37,7 +53,9 @@ export class ConnectionPool {
       conn = undefined;
     }
     if (!conn) {
-      const created = new SshConnection(target, this.#settingsFor(target), ssh2, via);
+      const early = this.#early.get(target.key);
+      this.#early.delete(target.key);
+      const created = new SshConnection(target, this.#settingsFor(target), ssh2, via, early);
       conn = created;
       this.#connections.set(target.key, created);
       created.connect().catch(() => {
@@ -52,6 +70,8 @@ export class ConnectionPool {
   /** Closes every connection and refuses new requests. */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const early of this.#early.values()) early.destroy();
+    this.#early.clear();
     const all = [...this.#connections.values()];
     this.#connections.clear();
     await Promise.all(all.map((c) => c.close()));

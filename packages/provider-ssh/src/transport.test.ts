@@ -268,6 +268,24 @@ describe('connect failures', () => {
     expect(err.message).toContain('connection refused');
   });
 
+  it('names the address when the server hangs up or resets before the ssh handshake', async () => {
+    // TCP opens before ssh2 and the identities load: a hang-up in that window is reported like one after it.
+    for (const hangUp of [(s: Socket) => s.destroy(), (s: Socket) => s.resetAndDestroy()]) {
+      const rude = createServer(hangUp);
+      await new Promise<void>((r) => rude.listen(0, '127.0.0.1', r));
+      const port = (rude.address() as { port: number }).port;
+      try {
+        const t = transport({ hosts: [{ addr: 'root@127.0.0.1', port }], connectTimeoutMs: 5000 });
+        const err = await rejection(t.exec('root@127.0.0.1', 'true'));
+        expect(['SshHandshakeFailed', 'HostUnreachable']).toContain(err.code);
+        expect(err.message).toContain(`root@127.0.0.1:${port}`);
+        expect(err.message).not.toContain('timed out');
+      } finally {
+        await new Promise((r) => rude.close(r));
+      }
+    }
+  });
+
   it('lists every identity tried when the server refuses them all', async () => {
     const wrongKey = join(sshd.tempDir, 'wrong_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
