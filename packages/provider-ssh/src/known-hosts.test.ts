@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StratumError } from '@stratum/core';
 import { startLoopbackSshd } from '@stratum/testkit';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostKeyChangedError } from './errors';
 import {
@@ -12,6 +13,7 @@ import {
   fingerprint,
   hostFieldMatches,
   KnownHosts,
+  KnownHostsIndex,
   keyTypeOf,
   knownHostsName,
   parseKnownHosts,
@@ -169,6 +171,106 @@ describe('KnownHosts store', () => {
     const algorithms = await new KnownHosts().preferredAlgorithms([file], 'h');
     expect(algorithms.slice(0, 3)).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
     expect(algorithms).toContain('ssh-ed25519');
+  });
+});
+
+describe('KnownHostsIndex', () => {
+  // A few names, so that generated lines and looked-up names collide often.
+  const names = ['web1', 'WEB1', 'web2', 'db', '[db]:2222', '[10.0.0.1]:22', '10.0.0.1', 'x.example'];
+  const pattern = fc.oneof(
+    fc.constantFrom(...names),
+    fc.constantFrom('web?', '*.example', '*', '[db]:*', '10.0.0.*', ''),
+    fc.constantFrom(...names, 'web?', '*').map((p) => `!${p}`),
+  );
+  const hostField = fc.oneof(
+    { weight: 4, arbitrary: fc.array(pattern, { minLength: 1, maxLength: 4 }).map((ps) => ps.join(',')) },
+    { weight: 1, arbitrary: fc.constantFrom(...names).map(hashed) },
+  );
+  const blob = newKeyLazy('index');
+
+  it('finds exactly the lines a scan with hostFieldMatches finds, in line order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(hostField, { maxLength: 30 }),
+        fc.array(fc.constantFrom(...names), { minLength: 1 }),
+        (fields, lookups) => {
+          const entries = fields.map((hosts, i) => ({
+            file: 'f',
+            line: i + 1,
+            marker: undefined,
+            hosts,
+            keyType: 'ssh-ed25519',
+            key: blob().blob,
+          }));
+          const index = new KnownHostsIndex(entries);
+          for (const name of lookups) {
+            // Twice: the second answer comes from what the first one kept.
+            for (let round = 0; round < 2; round++)
+              expect(index.lookup(name)).toEqual(entries.filter((e) => hostFieldMatches(e.hosts, name)));
+          }
+        },
+      ),
+    );
+  });
+});
+
+describe('KnownHosts store, read once and kept', () => {
+  it('sees lines another writer appends, replaces or removes between lookups', async () => {
+    const file = join(dir, 'kept');
+    const a = newKey('kept-a');
+    const b = newKey('kept-b');
+    await writeFile(file, `one ${a.fields}\n`);
+    const store = new KnownHosts();
+    expect(await store.verify([file], 'one', a.blob, 'root@one:22', false)).toBe('known');
+    expect(await store.verify([file], 'two', b.blob, 'root@two:22', false)).toBe('unknown');
+    // As `ssh` would, meanwhile: a new host...
+    await writeFile(file, `one ${a.fields}\ntwo ${b.fields}\n`);
+    expect(await store.verify([file], 'two', b.blob, 'root@two:22', false)).toBe('known');
+    // ...a key replaced in place, the file the same size as before (`ssh-keygen -R` then a new key)...
+    const c = newKey('kept-c');
+    await writeFile(file, `one ${c.fields}\ntwo ${b.fields}\n`);
+    await expect(store.verify([file], 'one', a.blob, 'root@one:22', false)).rejects.toMatchObject({
+      code: 'HostKeyChanged',
+    });
+    // ...and the file removed.
+    await rm(file);
+    expect(await store.lookup([file], 'two')).toEqual([]);
+    expect(await store.verify([file], 'two', b.blob, 'root@two:22', false)).toBe('unknown');
+  });
+
+  it('parses a file that has not changed once, and again once it has', async () => {
+    const file = join(dir, 'kept-old');
+    const a = newKey('kept-old-a');
+    const b = newKey('kept-old-b');
+    await writeFile(file, `one ${a.fields}\n`);
+    // Changed long enough ago (its mtime; utimes also sets the ctime to now,
+    // so the file is only trusted once that is old too: wait it out).
+    const old = new Date(Date.now() - 60_000);
+    await utimes(file, old, old);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const store = new KnownHosts();
+    const [first] = await store.lookup([file], 'one');
+    const [again] = await store.lookup([file], 'one');
+    expect(again).toBe(first);
+    // The same size and the mtime set back: the ctime still tells.
+    await writeFile(file, `one ${b.fields}\n`);
+    await utimes(file, old, old);
+    const [changed] = await store.lookup([file], 'one');
+    expect(changed).not.toBe(first);
+    expect(changed!.key).toEqual(b.blob);
+  });
+
+  it('finds the host it recorded itself, and names an unreadable file', async () => {
+    const file = join(dir, 'kept-recorded');
+    const a = newKey('kept-rec');
+    const store = new KnownHosts();
+    expect(await store.lookup([file], 'new')).toEqual([]);
+    expect(await store.verify([file], 'new', a.blob, 'root@new:22')).toBe('recorded');
+    expect((await store.lookup([file], 'new')).map((e) => e.line)).toEqual([1]);
+    await expect(store.lookup([dir], 'new')).rejects.toMatchObject({
+      code: 'KnownHostsUnwritable',
+      message: expect.stringContaining(`cannot read known_hosts ${dir}`),
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { hostname as localHostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import SSHConfig from 'ssh-config';
 import { SshError } from './errors';
+import { configForHost } from './ssh-config-index';
 
 /** Extra settings for one target, taken from a `.strat` host block. */
 export interface HostSettings {
@@ -220,7 +221,7 @@ export function resolveTarget(addr: string, ctx: ResolveContext, depth = 0): Res
     });
   }
   const computed: Record<string, string | string[]> = ctx.config
-    ? ctx.config.compute(addrUser ? { Host: host, User: addrUser } : { Host: host }, {
+    ? configForHost(ctx.config, host).compute(addrUser ? { Host: host, User: addrUser } : { Host: host }, {
         ignoreCase: true,
         matchExec: false,
       })
