@@ -48,7 +48,16 @@ export interface PlanFlags extends GlobalFlags, SourceFlags {
   allowUnresolvedSecrets?: boolean | undefined;
 }
 
-export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
+/** What a command may do while its config loads. */
+export interface LoadHooks {
+  /**
+   * Called once the config is read and evaluated, before the providers, the
+   * kinds' `prepare` and validation: the hosts are known from here on.
+   */
+  onExtracted?: ((extracted: Extracted) => void) | undefined;
+}
+
+export async function loadConfig(flags: PlanFlags, io: CliIo, hooks: LoadHooks = {}): Promise<Loaded> {
   const { env, loaded } = loadEnvFiles(flags.envFile, { cwd: io.cwd, processEnv: io.env });
   for (const path of loaded) io.err(`[env] loaded ${path}`);
   const variables = variableOptions(flags, io);
@@ -69,6 +78,7 @@ export async function loadConfig(flags: PlanFlags, io: CliIo): Promise<Loaded> {
   );
   io.redaction = extracted.redaction;
   for (const warning of extracted.warnings) io.err(warning);
+  hooks.onExtracted?.(extracted);
   const registry = builtinRegistry();
   for (const provider of await loadThirdPartyProviders(extracted.providers, io.cwd))
     registry.register(provider);

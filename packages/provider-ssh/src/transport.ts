@@ -5,7 +5,7 @@ import type SSHConfig from 'ssh-config';
 import { AuthSession, defaultIdentityFiles } from './auth';
 import type { ConnectionSettings, TransportLogger } from './connection';
 import { ConnectionLostError, commandSummary, SshError } from './errors';
-import { KnownHosts } from './known-hosts';
+import { KnownHosts, knownHostsName } from './known-hosts';
 import { ConnectionPool, raceAbort } from './pool';
 import {
   checkSshConfigPath,
@@ -59,6 +59,13 @@ export interface SshTransport extends Transport {
   /** Connections currently open or opening. */
   readonly connectionCount: number;
   prepare(host: string): void;
+  /**
+   * `prepare`, only when known_hosts already holds the host's key and every
+   * hop's: such a connection never records a host key, and any failure waits
+   * for the first command on the host. For callers that do not yet know
+   * whether the run will reach the host.
+   */
+  prepareKnown(host: string): void;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
@@ -123,6 +130,23 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
     return target;
   };
 
+  const knownHostsFilesFor = (target: ResolvedTarget): string[] =>
+    options.knownHostsPath
+      ? [options.knownHostsPath]
+      : target.knownHostsFiles.length > 0
+        ? [...target.knownHostsFiles]
+        : [join(homeDir, '.ssh', 'known_hosts')];
+
+  /** True when known_hosts holds a key for the target and for every hop before it. */
+  const keysKnown = async (target: ResolvedTarget | undefined): Promise<boolean> => {
+    for (let hop = target; hop !== undefined; hop = hop.jump) {
+      const name = hop.hostKeyAlias ?? knownHostsName(hop.hostname, hop.port);
+      const entries = await knownHosts.lookup(knownHostsFilesFor(hop), name);
+      if (!entries.some((entry) => entry.marker === undefined)) return false;
+    }
+    return true;
+  };
+
   const settingsFor = (target: ResolvedTarget): ConnectionSettings => {
     const configFiles = new Set(target.identityFiles);
     const extra =
@@ -139,11 +163,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
       maxChannels,
       knownHosts,
       announcedHosts,
-      knownHostsFiles: options.knownHostsPath
-        ? [options.knownHostsPath]
-        : target.knownHostsFiles.length > 0
-          ? target.knownHostsFiles
-          : [join(homeDir, '.ssh', 'known_hosts')],
+      knownHostsFiles: knownHostsFilesFor(target),
       prepareAuth: () =>
         AuthSession.prepare({
           user: target.user,
@@ -190,6 +210,21 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
   const prepare = (host: string): void => {
     if (closed || preparing.has(host)) return;
     const attempt = resolve(host).then((target) => pool.get(target));
+    attempt.catch(() => undefined);
+    preparing.set(host, attempt);
+  };
+  /**
+   * {@link prepare}, for a host whose key, and every hop's, known_hosts already
+   * holds; nothing otherwise. A connection started this way can end in no new
+   * host key being recorded and nothing being said until a command on the host
+   * asks for it, so a caller may start it before it knows the run will reach
+   * the host at all.
+   */
+  const prepareKnown = (host: string): void => {
+    if (closed || preparing.has(host)) return;
+    const attempt = resolve(host).then(async (target) => {
+      if (await keysKnown(target)) await pool.get(target);
+    });
     attempt.catch(() => undefined);
     preparing.set(host, attempt);
   };
@@ -264,6 +299,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
   return {
     exec,
     prepare,
+    prepareKnown,
     // stdin streams with backpressure as it is produced; stdout is reported as it arrives.
     streaming: true,
     resolve,

@@ -9,14 +9,14 @@ import {
   redactPlan,
   StratumError,
 } from '@stratum/core';
+import { loadConfigConnected } from '../connect-early';
 import { CliError } from '../errors';
 import { type CliIo, styler } from '../io';
 import { applyJsonEmitter, type Emit, messageOf, stepEventJson, stepEventOf } from '../output/apply-json';
 import { driftParts, renderPlanLines, secretDigestsFrom } from '../output/plan-text';
 import { createProgress } from '../output/progress';
 import { engineFor, type Loaded, loadConfig, logLines, type PlanFlags } from '../pipeline';
-import { openHostRuntime } from '../runtime';
-import { planned } from './plan';
+import { hostRuntimeOptions, planned } from './plan';
 import { configDigests, readPlanFile } from './saved-plan-file';
 import { unreachableError } from './unreachable';
 
@@ -48,9 +48,20 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     );
   }
   const saved = flags.planfile === undefined ? undefined : await readPlanFile(flags.planfile, io);
-  const loaded = await loadConfig(flags, io);
-  const configs = await configDigests(loaded.sources);
-  if (saved) checkSavedConfigs(saved, configs);
+  // Trace lines of the transport go to stderr, through the progress once there is one.
+  let log = (line: string) => io.err(line);
+  const reachesHosts = flags.yes === true || saved !== undefined || flags.refresh === true;
+  const { loaded, runtime } = reachesHosts
+    ? await loadConfigConnected(flags, io, hostRuntimeOptions(flags), { ...io, err: (line) => log(line) })
+    : { loaded: await loadConfig(flags, io), runtime: undefined };
+  let configs: Awaited<ReturnType<typeof configDigests>>;
+  try {
+    configs = await configDigests(loaded.sources);
+    if (saved) checkSavedConfigs(saved, configs);
+  } catch (error) {
+    await runtime?.close();
+    throw error;
+  }
   const emit = flags.json ? applyJsonEmitter(io, loaded.extracted.redaction) : undefined;
   const showPlan = (plan: Plan) => {
     const shown = redactPlan(plan);
@@ -68,23 +79,21 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
 
   // Saving the plan for review and naming it here is the approval: no -y needed.
   if (!flags.yes && saved === undefined) {
-    showPlan(await planned(loaded, io, flags, { repair: flags.refresh }));
+    showPlan(await planned(loaded, io, flags, { repair: flags.refresh }, runtime));
     io.out('Apply? Re-run with -y to execute against remote hosts.');
     return 0;
   }
 
   const progress = createProgress(io, { live: io.liveProgress && !emit });
-  const runtime = openHostRuntime(
-    loaded.extracted,
-    { ...io, err: (line) => progress.log(line) },
-    { verbose: flags.verbose, sshConfig: flags.sshConfig },
-  );
+  log = (line) => progress.log(line);
+  // Opened while the config loaded: -y or a saved plan reaches the hosts.
+  const hostRuntime = runtime!;
   const printLog = logLines(io, flags.verbose, (line) => progress.log(line));
   let result: EngineApplyResult;
   try {
     const engine = engineFor(loaded, io, {
-      transport: runtime.transport,
-      signal: runtime.signal,
+      transport: hostRuntime.transport,
+      signal: hostRuntime.signal,
       parallelism: flags.parallelism,
       onEvent: (event) => {
         if (event.type === 'log') return printLog(event);
@@ -107,7 +116,7 @@ export async function runApply(flags: ApplyCommandFlags, io: CliIo): Promise<num
     });
   } finally {
     progress.stop();
-    await runtime.close();
+    await hostRuntime.close();
   }
   return report(result, loaded, emit, io);
 }

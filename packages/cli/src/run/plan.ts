@@ -8,12 +8,13 @@ import {
   type State,
   savePlan,
 } from '@stratum/core';
+import { loadConfigConnected } from '../connect-early';
 import { CliError } from '../errors';
 import { type CliIo, styler } from '../io';
 import { planDocument } from '../output/plan-json';
 import { renderPlanLines, secretDigestsFrom } from '../output/plan-text';
 import { engineFor, type Loaded, loadConfig, type PlanFlags } from '../pipeline';
-import { offlineTransport, openHostRuntime } from '../runtime';
+import { type HostRuntime, type HostRuntimeOptions, offlineTransport, openHostRuntime } from '../runtime';
 import { configDigests, writePlanFile } from './saved-plan-file';
 import { unreachableError } from './unreachable';
 
@@ -31,14 +32,22 @@ export interface PlanCommandFlags extends PlanFlags {
  * `--detailed-exitcode`: 2 when the plan has changes or its refresh found drift.
  */
 export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<number> {
-  const loaded = await loadConfig(flags, io);
+  const { loaded, runtime } = flags.refresh
+    ? await loadConfigConnected(flags, io, hostRuntimeOptions(flags))
+    : { loaded: await loadConfig(flags, io), runtime: undefined };
   let prior: State | undefined;
-  const plan = await planned(loaded, io, flags, {
-    refresh: flags.refresh,
-    onState: (state) => {
-      prior = state;
+  const plan = await planned(
+    loaded,
+    io,
+    flags,
+    {
+      refresh: flags.refresh,
+      onState: (state) => {
+        prior = state;
+      },
     },
-  });
+    runtime,
+  );
   const shown = redactPlan(plan);
   if (flags.out !== undefined) await savePlanFile(flags.out, plan, prior!, loaded, io);
   if (flags.json) {
@@ -67,31 +76,40 @@ export async function runPlan(flags: PlanCommandFlags, io: CliIo): Promise<numbe
 
 /**
  * The plan of a loaded config against its state, read without the lock; with
- * `refresh` or `repair` the hosts are read through a runtime opened for it.
+ * `refresh` or `repair` the hosts are read through `runtime` (opened while the
+ * config loaded, see connect-early.ts), else through one opened for it. The
+ * runtime is closed after.
  */
 export async function planned(
   loaded: Loaded,
   io: CliIo,
   flags: PlanFlags,
   options: EnginePlanOptions,
+  runtime?: HostRuntime,
 ): Promise<Plan> {
   if (!options.refresh && !options.repair) {
+    await runtime?.close();
     return engineFor(loaded, io, { transport: offlineTransport }).plan(loaded.desired, options);
   }
-  return withHostEngine(loaded, io, flags, (engine) => engine.plan(loaded.desired, options));
+  return withHostEngine(loaded, io, flags, (engine) => engine.plan(loaded.desired, options), runtime);
 }
 
-/** Runs `work` with an engine that reaches the hosts, through a runtime opened for it and closed after. */
+/** The host runtime's options from a command's flags. */
+export function hostRuntimeOptions(flags: PlanFlags): HostRuntimeOptions {
+  return { verbose: flags.verbose, sshConfig: flags.sshConfig };
+}
+
+/**
+ * Runs `work` with an engine that reaches the hosts through `runtime`, or
+ * through one opened for it; the runtime is closed after.
+ */
 export async function withHostEngine<T>(
   loaded: Loaded,
   io: CliIo,
   flags: PlanFlags,
   work: (engine: Engine) => Promise<T>,
+  runtime: HostRuntime = openHostRuntime(loaded.extracted, io, hostRuntimeOptions(flags)),
 ): Promise<T> {
-  const runtime = openHostRuntime(loaded.extracted, io, {
-    verbose: flags.verbose,
-    sshConfig: flags.sshConfig,
-  });
   try {
     const engine = engineFor(loaded, io, {
       transport: runtime.transport,
