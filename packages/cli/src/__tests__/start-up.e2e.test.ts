@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import packageJson from '../../package.json';
 import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
@@ -26,6 +27,10 @@ const seen = new Set();
 registerHooks({
   resolve(specifier, context, next) {
     const resolved = next(specifier, context);
+    if (resolved.url.startsWith('file:') && !seen.has(resolved.url)) {
+      seen.add(resolved.url);
+      process.stderr.write('[file] ' + resolved.url + '\\n');
+    }
     if (resolved.url.startsWith('node:') && !seen.has(resolved.url)) {
       seen.add(resolved.url);
       process.stderr.write('[builtin] ' + resolved.url.slice(5) + '\\n');
@@ -57,7 +62,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function loads(
   args: string[],
   env: Record<string, string> = {},
-): { packages: string[]; builtins: string[]; code: number | null; stdout: string; stderr: string } {
+): {
+  packages: string[];
+  builtins: string[];
+  files: string[];
+  code: number | null;
+  stdout: string;
+  stderr: string;
+} {
   const run = spawnSync(process.execPath, ['--import', hook, BIN, ...args], {
     cwd: dir,
     encoding: 'utf8',
@@ -65,7 +77,8 @@ function loads(
   });
   const packages = [...run.stderr.matchAll(/^\[loaded\] (\S+)$/gm)].map((m) => m[1]!);
   const builtins = [...run.stderr.matchAll(/^\[builtin\] (\S+)$/gm)].map((m) => m[1]!);
-  return { packages, builtins, code: run.status, stdout: run.stdout, stderr: run.stderr };
+  const files = [...run.stderr.matchAll(/^\[file\] (\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
+  return { packages, builtins, files, code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 describe('what each command loads', { timeout: 60_000 }, () => {
@@ -124,6 +137,19 @@ describe('what each command loads', { timeout: 60_000 }, () => {
       expect(run.builtins).toContain('crypto');
       expect(run.builtins).not.toContain('v8');
     }
+  });
+
+  it('every stratum module a plan loads is pure ASCII, comments included', () => {
+    // One non-ASCII character anywhere (a \u2014 in a comment) makes V8 hold the
+    // whole file as a two-byte string, decoded again at every start; the
+    // build rewrites comments to ASCII (tsup.shared.ts, asciiOutput).
+    const run = loads(['plan']);
+    expect(run.code, run.stderr).toBe(0);
+    const ours = run.files.filter((file) => /\/packages\/[^/]+\/dist\//.test(file));
+    // bin, main, the plan chunk, core, zod, config and the four providers at least.
+    expect(ours.length).toBeGreaterThanOrEqual(10);
+    const nonAscii = ours.filter((file) => /[^\x00-\x7f]/.test(readFileSync(file, 'latin1')));
+    expect(nonAscii).toEqual([]);
   });
 
   it("core's one zod module carries English only, the messages stratum shows", () => {
