@@ -1,4 +1,4 @@
-import SSHConfig from 'ssh-config';
+import type SSHConfig from 'ssh-config';
 
 /**
  * The part of a parsed ssh config that can apply to one host, for
@@ -27,7 +27,8 @@ export function configForHost(config: SSHConfig, host: string): SSHConfig {
   const positions = [...index.everyHost, ...(index.byName.get(host.toLowerCase()) ?? [])].sort(
     (a, b) => a - b,
   );
-  const part = new SSHConfig();
+  // The class of the config given: ssh-config is loaded only where a config is parsed (loadSshConfig).
+  const part = new (config.constructor as new () => SSHConfig)();
   for (const position of positions) part.push(config[position]!);
   return part;
 }
@@ -43,8 +44,9 @@ const indexes = new WeakMap<SSHConfig, ConfigIndex | 'whole'>();
 
 type Line = SSHConfig[number];
 
+/** A directive (or a `Host` / `Match` section, which is one too); comments have no `param`. */
 function isDirective(line: Line): line is Line & { param: string; value: unknown } {
-  return line.type === SSHConfig.DIRECTIVE;
+  return 'param' in line;
 }
 
 /** A `Host` line's patterns, split as `compute` splits them. */

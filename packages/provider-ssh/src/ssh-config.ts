@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname as localHostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import SSHConfig from 'ssh-config';
+import type SSHConfig from 'ssh-config';
 import { SshError } from './errors';
 import { configForHost } from './ssh-config-index';
 
@@ -95,7 +95,11 @@ export async function loadSshConfig(
 ): Promise<SSHConfig | undefined> {
   const text = await readConfigText(path, homeDir, 0);
   if (text === undefined && options.required) throw sshConfigMissing(path, 'does not exist');
-  return text === undefined ? undefined : SSHConfig.parse(text);
+  if (text === undefined) return undefined;
+  // Loaded on first use: the parser pulls in node:child_process (for `Match
+  // exec`), and plan, validate and fmt import this provider without connecting.
+  const { default: parser } = await import('ssh-config');
+  return parser.parse(text);
 }
 
 /**

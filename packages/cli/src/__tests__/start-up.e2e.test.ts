@@ -136,6 +136,9 @@ describe('what each command loads', { timeout: 60_000 }, () => {
       // The bundled import-meta-resolve (and node:v8 under it) loads only for a provider package.
       expect(run.builtins).toContain('crypto');
       expect(run.builtins).not.toContain('v8');
+      // Only a connection parses ssh config (whose parser loads child_process), only an upload gzips.
+      for (const never of ['child_process', 'zlib', 'stream', 'stream/promises'])
+        expect(run.builtins).not.toContain(never);
     }
   });
 
