@@ -23,6 +23,15 @@ export interface ExecOptions {
    * text went here instead. Only transports with `streaming` call it.
    */
   onStdout?: ((text: string) => void) | undefined;
+  /**
+   * The command keeps its channel for a long time, waiting on its stdin (the
+   * engine's session shell). A transport that runs a bounded number of
+   * commands at once per connection may refuse such a command, rejecting at
+   * once instead of waiting, when it would take a slot the other commands
+   * need: held while its caller waits for one of those, it could otherwise
+   * never be given back. The caller then runs its commands by plain `exec`.
+   */
+  longLived?: boolean | undefined;
 }
 
 /** A finished command. A non-zero exit is data, not an exception: the caller decides. */

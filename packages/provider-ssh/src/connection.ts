@@ -44,6 +44,8 @@ export interface ConnectionExecOptions {
   signal: AbortSignal | undefined;
   /** Stdout as it arrives, instead of in the result. */
   onStdout?: ((text: string) => void) | undefined;
+  /** Holds its channel for long (a session shell): refused rather than queued; see {@link SshConnection.exec}. */
+  longLived?: boolean | undefined;
 }
 
 /** Refusals to open a channel are retried this many times (the semaphore should make them rare). */
@@ -68,6 +70,8 @@ export class SshConnection {
   #opensSinceRefusal = 0;
   /** Channels the server opened for us and has not closed yet. */
   #openChannels = 0;
+  /** Slots held by long-lived commands (session shells). */
+  #longLived = 0;
   #connecting: Promise<void> | undefined;
   #failConnect: ((err: Error) => void) | undefined;
   /** Set once ssh2 owns a socket, whose 'close' then always arrives. */
@@ -363,15 +367,32 @@ export class SshConnection {
    * Runs `command` on a new channel. Rejects with {@link ConnectionLostError}
    * (`mayHaveRun: false`) when the connection dropped before the command could
    * start, so the caller knows a retry is safe.
+   *
+   * A `longLived` command (a session shell, which holds its channel while
+   * its caller waits for other commands) never waits for a slot and never
+   * takes the last one: it is refused at once (`ChannelsBusy`) when no slot
+   * is free or it would leave none for ordinary commands. Several hosts can
+   * share this connection (aliases of one machine); if their shells could
+   * take every slot, each would wait forever for a slot for its host's next
+   * exec. Ordinary commands hold a slot only while they run, so with one slot
+   * always theirs, every command gets one in turn.
    */
   async exec(command: string, options: ConnectionExecOptions): Promise<ExecResult> {
     const { target } = this;
+    const longLived = options.longLived === true;
     for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#channels.acquire(options.signal);
-      } catch (err) {
-        if (options.signal?.aborted) throw abortedError(target.key, command, options.signal.reason);
-        throw new ConnectionLostError(target.key, command, false, err);
+      if (longLived) {
+        if (this.#longLived + 1 >= this.#channels.limit || !this.#channels.tryAcquire())
+          throw channelsBusy(target.key, this.#channels.limit);
+        // Counted from the grant, not the open: the next caller's check must see it.
+        this.#longLived++;
+      } else {
+        try {
+          await this.#channels.acquire(options.signal);
+        } catch (err) {
+          if (options.signal?.aborted) throw abortedError(target.key, command, options.signal.reason);
+          throw new ConnectionLostError(target.key, command, false, err);
+        }
       }
       let run: ChannelRun;
       try {
@@ -387,7 +408,7 @@ export class SshConnection {
           }),
         );
       } catch (err) {
-        this.#channels.release();
+        this.#releaseSlot(longLived);
         if (!this.alive || !isChannelRefusal(err)) {
           throw new ConnectionLostError(target.key, command, false, err);
         }
@@ -413,10 +434,15 @@ export class SshConnection {
       // command can come after the result.
       run.closed.then(() => {
         this.#openChannels--;
-        this.#channels.release();
+        this.#releaseSlot(longLived);
       });
       return run.result;
     }
+  }
+
+  #releaseSlot(longLived: boolean): void {
+    if (longLived) this.#longLived--;
+    this.#channels.release();
   }
 
   /**
@@ -495,6 +521,17 @@ function closedError(target: string): SshError<'TransportClosed'> {
     target,
     hint: 'Do not run commands after closing the transport.',
   });
+}
+
+function channelsBusy(target: string, limit: number): SshError<'ChannelsBusy'> {
+  return new SshError(
+    'ChannelsBusy',
+    `ssh: no channel to spare on ${target} for a long-lived command (${limit} per connection, one kept for other commands)`,
+    {
+      target,
+      hint: 'Run the commands by plain exec instead; the engine does so by itself for its session shells.',
+    },
+  );
 }
 
 function abortedError(target: string, command: string, cause: unknown): SshError<'CommandAborted'> {

@@ -23,6 +23,8 @@ export type SshErrorCode =
   | 'SshHandshakeFailed'
   /** The server kept refusing to open a session channel. */
   | 'ChannelRefused'
+  /** A long-lived command (`longLived`) was refused: it would have taken the connection's last free channel. */
+  | 'ChannelsBusy'
   /** The connection dropped while a command was in flight. */
   | 'ConnectionLost'
   /** The command ran past its timeout and was killed. */

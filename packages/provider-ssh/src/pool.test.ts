@@ -57,4 +57,38 @@ describe('channel limits', () => {
       await refusing.stop();
     }
   });
+
+  it('refuses a long-lived command that would take the last free channel, and ordinary ones still run', async () => {
+    // Session shells that hold every channel while their hosts wait for one more exec
+    // each would wait forever (several hosts can be aliases of one connection).
+    const t = transport({ maxChannelsPerConnection: 3 });
+    const ends: Array<() => void> = [];
+    const longLived = () => {
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => {
+        end = resolve;
+      });
+      ends.push(end);
+      async function* input(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('in\n');
+        await ended;
+      }
+      return t.exec(sshd.addr, 'cat; echo held', { stdin: input(), longLived: true });
+    };
+    const held = [longLived(), longLived()];
+    // Two of three channels held; the third stays for ordinary commands.
+    await expect(longLived()).rejects.toMatchObject({
+      code: 'ChannelsBusy',
+      message: expect.stringContaining('no channel to spare'),
+    });
+    const ordinary = await Promise.all(Array.from({ length: 4 }, () => t.exec(sshd.addr, 'echo ok')));
+    expect(ordinary.map((r) => r.stdout)).toEqual(Array(4).fill('ok\n'));
+    for (const end of ends) end();
+    expect((await Promise.all(held)).map((r) => r.stdout)).toEqual(['in\nheld\n', 'in\nheld\n']);
+    // With its channels back, a long-lived command is taken again.
+    ends.length = 0;
+    const again = longLived();
+    for (const end of ends) end();
+    expect((await again).stdout).toBe('in\nheld\n');
+  });
 });

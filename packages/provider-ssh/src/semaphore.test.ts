@@ -56,4 +56,18 @@ describe('Semaphore', () => {
     s.rejectAll(new Error('gone'));
     await expect(doomed).rejects.toThrow('gone');
   });
+
+  it('tryAcquire takes a free slot at once, and never one a waiter is queued for', async () => {
+    const s = new Semaphore(2);
+    expect(s.tryAcquire()).toBe(true);
+    expect(s.tryAcquire()).toBe(true);
+    expect(s.tryAcquire()).toBe(false);
+    expect(s.active).toBe(2);
+    const queued = s.acquire();
+    s.release();
+    // The freed slot went to the waiter, which was first.
+    expect(s.tryAcquire()).toBe(false);
+    await queued;
+    expect(s.active).toBe(2);
+  });
 });

@@ -68,6 +68,13 @@ export class Semaphore {
     });
   }
 
+  /** Takes a slot if one is free now and nobody waits for one; never waits. */
+  tryAcquire(): boolean {
+    if (this.#active >= this.#limit || this.#waiters.length > 0) return false;
+    this.#active++;
+    return true;
+  }
+
   release(): void {
     if (this.#active === 0) throw new Error('semaphore released more often than acquired');
     this.#active--;

@@ -281,6 +281,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
           timeoutMs: execOptions.timeoutMs ?? commandTimeoutMs,
           signal,
           onStdout: execOptions.onStdout,
+          longLived: execOptions.longLived,
         });
       } catch (err) {
         const retry =

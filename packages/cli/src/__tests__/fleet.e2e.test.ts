@@ -13,20 +13,25 @@ import { expectExit, useWorkspacePerTest, type Workspace } from './harness';
 
 const t = useWorkspacePerTest();
 
-function fleetConfig(names: readonly string[]): string {
+/** A host block per name (addr `fleet-NAME`, an alias from {@link addAliases}) and the group `web` of them all. */
+function hostsAndGroup(names: readonly string[]): string {
   const hosts = names
     .map((name) => `host "${name}" {\n  addr   = "fleet-${name}"\n  tuning = false\n}\n`)
     .join('\n');
+  return `${hosts}
+group "web" {
+  hosts = [${names.map((n) => `host.${n}`).join(', ')}]
+}
+`;
+}
+
+function fleetConfig(names: readonly string[]): string {
   return `variable "greeting" {
   type        = "string"
   description = "the first word of every motd"
 }
 
-${hosts}
-group "web" {
-  hosts = [${names.map((n) => `host.${n}`).join(', ')}]
-}
-
+${hostsAndGroup(names)}
 resource "ssh_file" "motd" {
   for_each = group.web
   host     = each.value
@@ -132,6 +137,48 @@ describe('a fleet from one group', { timeout: 240_000 }, () => {
       'ssh_file.motd["web3"]',
       'ssh_file.motd["web4"]',
     ]);
+  });
+
+  it('applies to more hosts than a connection has channels when they are aliases of one machine', async () => {
+    // Ten host blocks, one ssh connection (same user, address and port), 8 channels on it.
+    // Each host's shell used to hold a channel to the end of the apply while its
+    // host waited for one more (the files' write): from the 8th host on, nothing moved.
+    const { ws } = t;
+    const names = Array.from({ length: 10 }, (_, i) => `web${i + 1}`);
+    addAliases(ws, names);
+    ws.write(
+      'stratum.strat',
+      `${hostsAndGroup(names)}
+resource "system_file" "a" {
+  for_each = group.web
+  host     = each.value
+  path     = "@HOST@/a-\${each.key}"
+  content  = "a \${each.key}\\n"
+}
+
+resource "system_file" "b" {
+  for_each = group.web
+  host     = each.value
+  path     = "@HOST@/b-\${each.key}"
+  content  = "b\\n"
+  mode     = "0600"
+}
+
+resource "ssh_exec" "c" {
+  for_each = group.web
+  host     = each.value
+  command  = "echo \${each.key} >> @HOST@/ran"
+}
+`,
+    );
+    const apply = await ws.run(['apply', '-y']);
+    expectExit(apply, 0);
+    for (const n of names) expect(readFileSync(ws.hostPath(`a-${n}`), 'utf8')).toBe(`a ${n}\n`);
+    expect(readFileSync(ws.hostPath('ran'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(
+      [...names].sort(),
+    );
+    const state = ws.readJson<{ resources: Record<string, unknown> }>('.stratum/state.json');
+    expect(Object.keys(state.resources)).toHaveLength(30);
   });
 
   it('takes variables from --var-file and the environment, --var winning', async () => {

@@ -200,9 +200,14 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
 
   const runLane = async (lane: Work[]) => {
     const pipeline = pipelineOf(lane);
-    const stopped = await runSteps(lane, pipeline);
-    // Steps the host's shell already ran are recorded, whatever stopped the lane.
-    if (pipeline !== undefined && !options.signal.aborted) await drain(lane, pipeline, stopped);
+    try {
+      const stopped = await runSteps(lane, pipeline);
+      // Steps the host's shell already ran are recorded, whatever stopped the lane.
+      if (pipeline !== undefined && !options.signal.aborted) await drain(lane, pipeline, stopped);
+    } finally {
+      // A host appears in one lane only (`lanes`): its shell is done with.
+      await shells?.closeHosts(lanesHosts(lane));
+    }
   };
 
   /** A lane on one host, with a session, sends steps ahead (`pipeline.ts`). */
@@ -582,6 +587,13 @@ function withDependsOn(recorded: JsonObject, desired: JsonObject): JsonObject {
  * could not be built (its host is unknown) — in each case running hosts side
  * by side could break one host's plan order.
  */
+/** The hosts a lane's steps run on. */
+function lanesHosts(lane: readonly Work[]): Set<string> {
+  const hosts = new Set<string>();
+  for (const item of lane) if (item.operation?.host !== undefined) hosts.add(item.operation.host);
+  return hosts;
+}
+
 function lanes(work: readonly Work[]): Work[][] {
   const hostByKey = new Map(work.map((w) => [addrKey(w.step.addr), w.operation?.host]));
   const crossesHosts = work.some(

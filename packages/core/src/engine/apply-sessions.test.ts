@@ -12,7 +12,7 @@ import { countExecs } from '../test/counting-transport';
 import { createFakeProvider } from '../test/fake-provider';
 import { createLocalShellTransport } from '../test/local-shell-transport';
 import { plannedStep } from '../test/plan-builders';
-import type { Transport } from '../transport';
+import type { ExecOptions, ExecResult, Transport } from '../transport';
 import type { JsonObject, State } from '../types';
 import { applyPlan } from './apply-plan';
 import { PIPELINE_DEPTH } from './pipeline';
@@ -66,6 +66,7 @@ async function apply(
   shellSessions?: boolean,
   redaction?: RedactionMap,
   onPersist?: (key: string) => Promise<void>,
+  parallelism?: number,
 ) {
   const state: State = { version: 1, resources: {} } as unknown as State;
   const persisted: string[] = [];
@@ -81,8 +82,39 @@ async function apply(
     emit: () => {},
     shellSessions,
     redaction,
+    parallelism,
   });
   return { outcome, state, persisted };
+}
+
+/**
+ * The local shell behind a transport that, like the ssh transport on a
+ * connection shared by several hosts, refuses a `longLived` command once
+ * `cap` of them are open. Counts the session shells open at once.
+ */
+function boundedSessions(cap: number) {
+  const inner = countExecs(local);
+  let open = 0;
+  const stats = { maxOpen: 0, refused: 0, opened: 0 };
+  const transport: Transport = {
+    streaming: true,
+    async exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+      if (options?.longLived !== true) return inner.exec(host, command, options);
+      if (open >= cap) {
+        stats.refused++;
+        throw new Error('no channel to spare');
+      }
+      open++;
+      stats.opened++;
+      stats.maxOpen = Math.max(stats.maxOpen, open);
+      try {
+        return await inner.exec(host, command, options);
+      } finally {
+        open--;
+      }
+    },
+  };
+  return { transport, stats, execs: inner.execs };
 }
 
 const log = join(dir, 'log');
@@ -233,5 +265,35 @@ describe('an apply through shell sessions', () => {
     const { state } = await apply(steps, transport, false);
     expect(transport.execs).toHaveLength(5);
     expect(state.resources['demo_cmd.t4']!.attrs).toMatchObject({ out: '4\n' });
+  });
+
+  it('closes a host’s shell once its steps are done, so hosts after it can have one', async () => {
+    rmSync(log, { force: true });
+    const hosts = ['h1', 'h2', 'h3', 'h4'];
+    const steps = hosts.flatMap((host) => [
+      stepOf(`${host}a`, [append(`${host}a`)], { host }),
+      stepOf(`${host}b`, [append(`${host}b`)], { host }),
+    ]);
+    // One session at a time: a shell kept open to the end of the apply would refuse every host after the first.
+    const { transport, stats } = boundedSessions(1);
+    const { outcome, state } = await apply(steps, transport, undefined, undefined, undefined, 1);
+    expect(outcome.failure).toBeUndefined();
+    expect(stats).toEqual({ maxOpen: 1, refused: 0, opened: hosts.length });
+    expect(Object.keys(state.resources)).toHaveLength(steps.length);
+  });
+
+  it('runs a host’s commands by plain exec when the transport refuses its shell', async () => {
+    rmSync(log, { force: true });
+    const steps = [
+      stepOf('a', [append('a')]),
+      stepOf('b', [append('b'), { run: 'tr a-z A-Z', stdin: 'x\n' }]),
+    ];
+    const { transport, stats, execs } = boundedSessions(0);
+    const { outcome, state } = await apply(steps, transport);
+    expect(outcome.failure).toBeUndefined();
+    expect(stats.refused).toBe(1);
+    expect(execs).not.toContain(SESSION_COMMAND);
+    expect(readFileSync(log, 'utf8')).toBe('a\nb\n');
+    expect(state.resources['demo_cmd.b']!.attrs).toMatchObject({ out: 'X\n', ran: 2 });
   });
 });

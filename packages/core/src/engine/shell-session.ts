@@ -289,8 +289,11 @@ export class ShellSession {
         stdin: this.#input(),
         onStdout: (text) => this.#received(text),
         signal: AbortSignal.any([signal, this.#abort.signal]),
-        // Commands are timed one by one here; the shell itself lives as long as the apply.
+        // Commands are timed one by one here; the shell itself lives as long as its host's lane.
         timeoutMs: 2 ** 31 - 1,
+        // It holds its channel while the host's other commands (a vector write, a
+        // stream) need one of their own: the transport may refuse it instead.
+        longLived: true,
       })
       .then(
         (result) => ({ result }),
@@ -612,6 +615,23 @@ export class ShellSessions {
       this.#sessions.set(host, opening);
     }
     return opening;
+  }
+
+  /**
+   * Closes the sessions of `hosts`, whose steps are all done: their channels
+   * go back to their connections for other hosts' sessions and commands
+   * (several hosts may be one connection: aliases of one machine). Never rejects.
+   */
+  async closeHosts(hosts: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...hosts].map(async (host) => {
+        const opening = this.#sessions.get(host);
+        if (opening === undefined) return;
+        this.#sessions.delete(host);
+        const session = await opening.catch(() => undefined);
+        await session?.close().catch(() => undefined);
+      }),
+    );
   }
 
   /** Closes every session; never rejects. */
