@@ -54,7 +54,7 @@ if (!points.every((n) => Number.isInteger(n) && n > 0) || !(rounds >= 1)) {
 }
 
 const { onProcessEnd, startLoopbackSshd } = await import(TESTKIT);
-const { readFloor, writeFloor } = await import('./workload/floors.mjs');
+const { readFloor, readFloorFresh, writeFloor } = await import('./workload/floors.mjs');
 const progress = (line) => process.stderr.write(`${line}\n`);
 
 // Other work on the machine moves every figure; the report shows how busy it was.
@@ -125,6 +125,11 @@ async function benchW(sshd) {
     rounds,
     warmup: 1,
     label: 'refresh floor (one script)',
+  });
+  out.readFloorFresh = await sample(readFloorFresh(sshd, ws.target, w), {
+    rounds,
+    warmup: 1,
+    label: 'refresh floor (one script, fresh process)',
   });
   out.plan = await sample(cli(['plan']), { rounds, warmup: 1, label: 'plan' });
   out.version = await sample(cli(['--version']), { rounds, warmup: 2, label: 'stratum --version' });

@@ -73,21 +73,53 @@ function execOnce(sshd, script, stdin) {
  * `system_file`, and the tree listed and hashed as `system_dir` reads it.
  */
 export function readFloor(sshd, target, w) {
+  const script = readScript(target, w);
+  return async () => {
+    const { ms, stdout } = await execOnce(sshd, script);
+    checkReadLines(stdout.split('\n').length - 1, w);
+    return ms;
+  };
+}
+
+/**
+ * The refresh floor in a fresh process (floor-child.mjs): Node's start, loading
+ * the ssh2 client and a cold handshake included, as a CLI pays them. Returned
+ * as the child's wall time; the report takes `node -e 0` off it.
+ */
+export function readFloorFresh(sshd, target, w) {
+  const child = fileURLToPath(new URL('./floor-child.mjs', import.meta.url));
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    FLOOR_SCRIPT: readScript(target, w),
+    FLOOR_PORT: String(sshd.port),
+    FLOOR_KEY: sshd.clientKeyPath,
+    FLOOR_HOST_KEY: readFileSync(`${sshd.hostKeyPath}.pub`, 'utf8').trim().split(/\s+/)[1],
+  };
+  return async () => {
+    const started = performance.now();
+    const run = spawnSync(process.execPath, [child], { env, encoding: 'utf8' });
+    const ms = performance.now() - started;
+    if (run.status !== 0) throw new Error(`fresh-process read floor failed: ${run.stderr.slice(-2000)}`);
+    checkReadLines(Number(run.stdout.trim()), w);
+    return ms;
+  };
+}
+
+/** One `stat` and one `sha256sum` over every `system_file`, and W's tree listed and hashed as `system_dir` reads it. */
+function readScript(target, w) {
   const paths = [...w.hostFiles.keys()].map((rel) => q(join(target, rel))).join(' ');
   const tree = q(join(target, TREE));
-  const script = [
+  return [
     `stat -c '%a %U %G %n' -- ${paths} ${tree}`,
     `sha256sum -- ${paths}`,
     `cd ${tree} && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum -z | tr '\\0' '\\n'`,
   ].join(' && ');
-  return async () => {
-    const { ms, stdout } = await execOnce(sshd, script);
-    const lines = stdout.split('\n').length - 1;
-    const expected = 2 * w.counts.files + 1 + w.counts.treeFiles;
-    if (lines !== expected)
-      throw new Error(`read floor printed ${lines} lines, expected ${expected}: is W applied?`);
-    return ms;
-  };
+}
+
+function checkReadLines(lines, w) {
+  const expected = 2 * w.counts.files + 1 + w.counts.treeFiles;
+  if (lines !== expected)
+    throw new Error(`read floor printed ${lines} lines, expected ${expected}: is W applied?`);
 }
 
 /**

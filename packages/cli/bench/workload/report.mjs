@@ -27,10 +27,18 @@ function rows(w) {
       w.readFloor.median,
       'refresh floor',
     ],
+    [
+      'refreshShareFresh',
+      'refresh share, fresh-process floor',
+      { median: share },
+      w.readFloorFresh.median - startFloor,
+      'fresh floor - node',
+    ],
     ['plan', 'plan (no refresh)', w.plan, startFloor, 'node -e 0'],
     ['version', 'stratum --version', w.version, startFloor, 'node -e 0'],
     ['node', 'floor: node -e 0', w.node],
     ['readFloor', 'floor: refresh, one script', w.readFloor],
+    ['readFloorFresh', 'floor: same, fresh process', w.readFloorFresh],
     ['writeFloor', 'floor: apply, one script', w.writeFloor],
   ];
 }
