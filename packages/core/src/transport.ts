@@ -32,6 +32,14 @@ export interface ExecOptions {
    * never be given back. The caller then runs its commands by plain `exec`.
    */
   longLived?: boolean | undefined;
+  /**
+   * For a `longLived` command: called (at most once) when the transport needs
+   * its channel back, because every channel of the connection is held by
+   * long-lived commands and an ordinary command is waiting (a server that
+   * allows fewer channels than the transport assumed). The caller should send
+   * nothing more and end the stdin once the work already sent is done.
+   */
+  onPreempt?: (() => void) | undefined;
 }
 
 /** A finished command. A non-zero exit is data, not an exception: the caller decides. */

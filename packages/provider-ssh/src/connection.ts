@@ -46,6 +46,8 @@ export interface ConnectionExecOptions {
   onStdout?: ((text: string) => void) | undefined;
   /** Holds its channel for long (a session shell): refused rather than queued; see {@link SshConnection.exec}. */
   longLived?: boolean | undefined;
+  /** For a long-lived command: asked to give its channel back (see {@link SshConnection.exec}). */
+  onPreempt?: (() => void) | undefined;
 }
 
 /** Refusals to open a channel are retried this many times (the semaphore should make them rare). */
@@ -72,6 +74,8 @@ export class SshConnection {
   #openChannels = 0;
   /** Slots held by long-lived commands (session shells). */
   #longLived = 0;
+  /** The long-lived commands that can be asked to give their channel back, oldest first. */
+  readonly #preemptible: Array<() => void> = [];
   #connecting: Promise<void> | undefined;
   #failConnect: ((err: Error) => void) | undefined;
   /** Set once ssh2 owns a socket, whose 'close' then always arrives. */
@@ -376,6 +380,11 @@ export class SshConnection {
    * take every slot, each would wait forever for a slot for its host's next
    * exec. Ordinary commands hold a slot only while they run, so with one slot
    * always theirs, every command gets one in turn.
+   *
+   * The one slot is counted against the limit we assume until the server
+   * refuses a channel. A server that allows fewer (`MaxSessions 1`) can leave
+   * every channel to long-lived commands; an ordinary command then asks the
+   * oldest of them to give its channel back (`onPreempt`) before it waits.
    */
   async exec(command: string, options: ConnectionExecOptions): Promise<ExecResult> {
     const { target } = this;
@@ -386,7 +395,9 @@ export class SshConnection {
           throw channelsBusy(target.key, this.#channels.limit);
         // Counted from the grant, not the open: the next caller's check must see it.
         this.#longLived++;
+        if (options.onPreempt !== undefined) this.#preemptible.push(options.onPreempt);
       } else {
+        this.#preemptIfHeld();
         try {
           await this.#channels.acquire(options.signal);
         } catch (err) {
@@ -408,7 +419,7 @@ export class SshConnection {
           }),
         );
       } catch (err) {
-        this.#releaseSlot(longLived);
+        this.#releaseSlot(longLived, options.onPreempt);
         if (!this.alive || !isChannelRefusal(err)) {
           throw new ConnectionLostError(target.key, command, false, err);
         }
@@ -434,15 +445,29 @@ export class SshConnection {
       // command can come after the result.
       run.closed.then(() => {
         this.#openChannels--;
-        this.#releaseSlot(longLived);
+        this.#releaseSlot(longLived, options.onPreempt);
       });
       return run.result;
     }
   }
 
-  #releaseSlot(longLived: boolean): void {
-    if (longLived) this.#longLived--;
+  #releaseSlot(longLived: boolean, onPreempt: (() => void) | undefined): void {
+    if (longLived) {
+      this.#longLived--;
+      const at = onPreempt === undefined ? -1 : this.#preemptible.indexOf(onPreempt);
+      if (at >= 0) this.#preemptible.splice(at, 1);
+    }
     this.#channels.release();
+  }
+
+  /**
+   * Every slot is held by long-lived commands: an ordinary command would wait
+   * for one of them to end, which may be never if its caller waits for this
+   * command. The oldest that can be asked is asked to give its channel back.
+   */
+  #preemptIfHeld(): void {
+    if (this.#longLived < this.#channels.limit) return;
+    this.#preemptible.shift()?.();
   }
 
   /**

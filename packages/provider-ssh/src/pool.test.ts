@@ -91,4 +91,37 @@ describe('channel limits', () => {
     for (const end of ends) end();
     expect((await again).stdout).toBe('in\nheld\n');
   });
+
+  it('asks a long-lived command for its channel back when the server allows only that one', async () => {
+    // MaxSessions 1: a host's shell holds the only channel and the same host's
+    // next plain exec (a stream, a secret stdin) would wait for it forever.
+    const single = await startLoopbackSshd({ maxSessions: 1 });
+    try {
+      const t = createSshTransport(single.transportOptions);
+      transports.push(t);
+      let end!: () => void;
+      const ended = new Promise<void>((resolve) => {
+        end = resolve;
+      });
+      async function* input(): AsyncGenerator<Uint8Array> {
+        yield Buffer.from('sent before\n');
+        await ended;
+      }
+      let asked = 0;
+      const held = t.exec(single.addr, 'cat; echo gave it back', {
+        stdin: input(),
+        longLived: true,
+        onPreempt: () => {
+          asked++;
+          end();
+        },
+      });
+      const plain = await t.exec(single.addr, 'echo plain');
+      expect(plain.stdout).toBe('plain\n');
+      expect(asked).toBe(1);
+      expect((await held).stdout).toBe('sent before\ngave it back\n');
+    } finally {
+      await single.stop();
+    }
+  });
 });

@@ -282,6 +282,7 @@ export function createSshTransport(options: SshTransportOptions = {}): SshTransp
           signal,
           onStdout: execOptions.onStdout,
           longLived: execOptions.longLived,
+          onPreempt: execOptions.onPreempt,
         });
       } catch (err) {
         const retry =

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { startLoopbackSshd } from '@stratum/testkit';
 import { describe, expect, it } from 'vitest';
-import { ALIAS, expectExit, hostBlock, STACK_LINE, useWorkspacePerTest } from './harness';
+import { ALIAS, createWorkspace, expectExit, hostBlock, STACK_LINE, useWorkspacePerTest } from './harness';
 
 /**
  * One pool per run: every command a run sends to a host — the refresh, the
@@ -197,6 +198,51 @@ resource "system_file" "conf" {
       expect(existsSync(knownHosts) ? readFileSync(knownHosts, 'utf8') : undefined).toBe(before);
     } finally {
       await stranger.close();
+    }
+  });
+});
+
+describe('a server that allows one session per connection', { timeout: 60_000 }, () => {
+  it('applies a host whose steps need a plain exec beside its shell (a tree upload)', async () => {
+    // MaxSessions 1: the host's shell held the only channel while the upload waited for it, forever.
+    const single = await startLoopbackSshd({ maxSessions: 1 });
+    const ws = await createWorkspace(single);
+    try {
+      ws.write('tree/a/one.txt', 'one\n');
+      ws.write(
+        'stratum.strat',
+        `${hostBlock('box')}
+resource "ssh_exec" "first" {
+  host    = host.box.addr
+  command = "echo first >> @HOST@/ran"
+}
+
+resource "system_file" "conf" {
+  host    = host.box.addr
+  path    = "@HOST@/app.conf"
+  content = "listen = 8080\\n"
+}
+
+resource "system_dir" "tree" {
+  host       = host.box.addr
+  path       = "@HOST@/tree"
+  source_dir = "tree"
+}
+
+resource "ssh_exec" "last" {
+  host    = host.box.addr
+  command = "echo last >> @HOST@/ran"
+}
+`,
+      );
+      const apply = await ws.run(['apply', '-y']);
+      expectExit(apply, 0);
+      expect(readFileSync(ws.hostPath('ran'), 'utf8')).toBe('first\nlast\n');
+      expect(readFileSync(ws.hostPath('tree/a/one.txt'), 'utf8')).toBe('one\n');
+      expect(readFileSync(ws.hostPath('app.conf'), 'utf8')).toBe('listen = 8080\n');
+    } finally {
+      ws.dispose();
+      await single.stop();
     }
   });
 });

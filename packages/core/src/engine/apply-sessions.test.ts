@@ -117,6 +117,56 @@ function boundedSessions(cap: number) {
   return { transport, stats, execs: inner.execs };
 }
 
+/**
+ * The local shell behind one channel, as on a server with `MaxSessions 1`:
+ * a plain exec while the shell holds it asks the shell to give it back
+ * (`onPreempt`), then waits for it. A shell asked for while the channel is
+ * taken is refused.
+ */
+function oneChannel() {
+  const inner = countExecs(local);
+  let free: Promise<void> = Promise.resolve();
+  let holder: { preempt?: (() => void) | undefined } | undefined;
+  const stats = { preempted: 0 };
+  const take = async () => {
+    const before = free;
+    let release!: () => void;
+    free = new Promise((resolve) => {
+      release = resolve;
+    });
+    await before;
+    return release;
+  };
+  const transport: Transport = {
+    streaming: true,
+    async exec(host: string, command: string, options?: ExecOptions): Promise<ExecResult> {
+      if (options?.longLived === true) {
+        if (holder !== undefined) throw new Error('no channel to spare');
+        holder = { preempt: options.onPreempt };
+        const release = await take();
+        try {
+          return await inner.exec(host, command, options);
+        } finally {
+          holder = undefined;
+          release();
+        }
+      }
+      if (holder?.preempt !== undefined) {
+        stats.preempted++;
+        holder.preempt();
+        holder.preempt = undefined;
+      }
+      const release = await take();
+      try {
+        return await inner.exec(host, command, options);
+      } finally {
+        release();
+      }
+    },
+  };
+  return { transport, stats, execs: inner.execs };
+}
+
 const log = join(dir, 'log');
 const append = (word: string) => ({ run: `echo ${word} >> ${shellQuote(log)}; echo ${word}` });
 
@@ -295,5 +345,29 @@ describe('an apply through shell sessions', () => {
     expect(execs).not.toContain(SESSION_COMMAND);
     expect(readFileSync(log, 'utf8')).toBe('a\nb\n');
     expect(state.resources['demo_cmd.b']!.attrs).toMatchObject({ out: 'X\n', ran: 2 });
+  });
+
+  it('gives the shell’s channel back when a plain exec needs it, and runs the rest by exec', async () => {
+    rmSync(log, { force: true });
+    const redaction = new RedactionMap({ digestCost: 4 });
+    redaction.add('token', 's3cr3t-value');
+    const { transport, stats, execs } = oneChannel();
+    const { outcome, state } = await apply(
+      [
+        stepOf('plain', [append('plain')]),
+        // A secret stdin goes by its own exec: the one channel is the shell's.
+        stepOf('secret', [{ run: 'wc -c', stdin: 'token=s3cr3t-value\n' }]),
+        stepOf('after', [append('after')]),
+      ],
+      transport,
+      undefined,
+      redaction,
+    );
+    expect(outcome.failure).toBeUndefined();
+    expect(stats.preempted).toBe(1);
+    expect(execs[0]).toBe(SESSION_COMMAND);
+    expect(execs.slice(1)).toEqual(['wc -c', expect.stringContaining('echo after')]);
+    expect(readFileSync(log, 'utf8')).toBe('plain\nafter\n');
+    expect(state.resources['demo_cmd.secret']!.attrs).toMatchObject({ out: '19\n' });
   });
 });

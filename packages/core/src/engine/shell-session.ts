@@ -277,6 +277,8 @@ export class ShellSession {
   /** Sent and not yet claimed, in the order sent: results come back in that order. */
   readonly #sent: Sent[] = [];
   #ending: { result?: ExecResult; error?: unknown } | undefined;
+  /** The transport asked for the channel back: what was sent still runs, nothing more is taken. */
+  #preempted = false;
   #onReady: (() => void) | undefined;
   /** Settles when the shell is gone: how it ended, or why it could not run. */
   readonly #done: Promise<{ result?: ExecResult; error?: unknown }>;
@@ -292,8 +294,10 @@ export class ShellSession {
         // Commands are timed one by one here; the shell itself lives as long as its host's lane.
         timeoutMs: 2 ** 31 - 1,
         // It holds its channel while the host's other commands (a vector write, a
-        // stream) need one of their own: the transport may refuse it instead.
+        // stream) need one of their own: the transport may refuse it instead, or
+        // ask for the channel back (the host's later commands then go by exec).
         longLived: true,
+        onPreempt: () => this.#preempt(),
       })
       .then(
         (result) => ({ result }),
@@ -407,6 +411,26 @@ export class ShellSession {
         resolve(ran);
       };
     });
+  }
+
+  /**
+   * Whether a command not yet sent may go through this shell: not once the
+   * transport asked for the channel back. Commands already sent are still
+   * claimed from it.
+   */
+  get accepting(): boolean {
+    return !this.#preempted;
+  }
+
+  /** Commands sent and not yet claimed. */
+  get pending(): number {
+    return this.#sent.length;
+  }
+
+  /** Gives the channel back: the shell runs what it was sent, then reads the end of its input and exits. */
+  #preempt(): void {
+    this.#preempted = true;
+    this.#endInput();
   }
 
   /** Ends the shell's input and waits for it to exit; kills it if it does not within a few seconds. */
@@ -568,7 +592,9 @@ export class ShellSessions {
     const input = this.#sessionInput(stdin, timeoutMs);
     if (input === undefined) return undefined;
     const session = await this.#session(host);
-    return session?.run(command, input.bytes, step, SESSION_COMMAND_TIMEOUT_MS, stops);
+    // A shell that gave its channel back still hands over what it was sent ahead; the rest goes by exec.
+    if (session === undefined || (!session.accepting && session.pending === 0)) return undefined;
+    return session.run(command, input.bytes, step, SESSION_COMMAND_TIMEOUT_MS, stops);
   }
 
   /**
@@ -587,7 +613,7 @@ export class ShellSessions {
       inputs.push(input.bytes);
     }
     const session = await this.#session(host);
-    if (session === undefined) return false;
+    if (session === undefined || !session.accepting) return false;
     for (const [i, command] of commands.entries()) {
       session.send(command.command, inputs[i], command.step, stopsTheApply(command));
     }
