@@ -28,6 +28,19 @@ async function twentySleeps(t: SshTransport): Promise<number[]> {
   return results.map((r) => (r.stdout === 'ok\n' ? r.exitCode : -1));
 }
 
+/** A stdin that sends `first`, then stays open until `end()`: what a session shell's input looks like. */
+function heldInput(first: string): { input: AsyncGenerator<Uint8Array>; end: () => void } {
+  let end!: () => void;
+  const ended = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  async function* input(): AsyncGenerator<Uint8Array> {
+    yield Buffer.from(first);
+    await ended;
+  }
+  return { input: input(), end };
+}
+
 describe('channel limits', () => {
   it('runs 20 concurrent commands through a pool limited to the server MaxSessions', async () => {
     const t = transport({ maxChannelsPerConnection: 3 });
@@ -64,16 +77,9 @@ describe('channel limits', () => {
     const t = transport({ maxChannelsPerConnection: 3 });
     const ends: Array<() => void> = [];
     const longLived = () => {
-      let end!: () => void;
-      const ended = new Promise<void>((resolve) => {
-        end = resolve;
-      });
+      const { input, end } = heldInput('in\n');
       ends.push(end);
-      async function* input(): AsyncGenerator<Uint8Array> {
-        yield Buffer.from('in\n');
-        await ended;
-      }
-      return t.exec(sshd.addr, 'cat; echo held', { stdin: input(), longLived: true });
+      return t.exec(sshd.addr, 'cat; echo held', { stdin: input, longLived: true });
     };
     const held = [longLived(), longLived()];
     // Two of three channels held; the third stays for ordinary commands.
@@ -99,17 +105,10 @@ describe('channel limits', () => {
     try {
       const t = createSshTransport(single.transportOptions);
       transports.push(t);
-      let end!: () => void;
-      const ended = new Promise<void>((resolve) => {
-        end = resolve;
-      });
-      async function* input(): AsyncGenerator<Uint8Array> {
-        yield Buffer.from('sent before\n');
-        await ended;
-      }
+      const { input, end } = heldInput('sent before\n');
       let asked = 0;
       const held = t.exec(single.addr, 'cat; echo gave it back', {
-        stdin: input(),
+        stdin: input,
         longLived: true,
         onPreempt: () => {
           asked++;

@@ -6,67 +6,15 @@
  * pays for it too.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { connect as tcpConnect } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { TREE } from './generate.mjs';
-
-const providerSsh = fileURLToPath(new URL('../../../provider-ssh/package.json', import.meta.url));
-const { Client } = createRequire(providerSsh)('ssh2');
+import { execOnce } from './ssh-once.mjs';
 
 /** `'...'` for /bin/sh; the bench's paths are plain, but quoting costs nothing. */
 const q = (word) => `'${word.replaceAll("'", "'\\''")}'`;
-
-/** Connects, runs `script` with `stdin`, closes; resolves to `{ ms, stdout }`, rejects on a non-zero exit. */
-function execOnce(sshd, script, stdin) {
-  const hostKey = Buffer.from(
-    readFileSync(`${sshd.hostKeyPath}.pub`, 'utf8').trim().split(/\s+/)[1],
-    'base64',
-  );
-  const privateKey = readFileSync(sshd.clientKeyPath);
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const client = new Client();
-    const fail = (error) => {
-      client.end();
-      reject(error);
-    };
-    client.once('error', fail);
-    client.once('ready', () => {
-      client.exec(script, (error, channel) => {
-        if (error) return fail(error);
-        const out = [];
-        const err = [];
-        channel.on('data', (chunk) => out.push(chunk));
-        channel.stderr.on('data', (chunk) => err.push(chunk));
-        channel.once('close', (code) => {
-          client.end();
-          const ms = performance.now() - started;
-          const stdout = Buffer.concat(out).toString('utf8');
-          if (code === 0) return resolve({ ms, stdout });
-          reject(
-            new Error(`floor script exited ${code}: ${Buffer.concat(err).toString('utf8').slice(-2000)}`),
-          );
-        });
-        channel.end(stdin);
-      });
-    });
-    client.connect({
-      // Nagle off, as the provider's transport has it: with it on, every
-      // userauth round trip waits out a delayed ACK (~40 ms on loopback),
-      // and the floor would be ~200 ms slower than the work it stands for.
-      sock: tcpConnect({ host: '127.0.0.1', port: sshd.port, noDelay: true }),
-      username: 'root',
-      privateKey,
-      // What stratum does with known_hosts: the key must be the recorded one.
-      hostVerifier: (key) => key.equals(hostKey),
-      readyTimeout: 20_000,
-    });
-  });
-}
 
 /**
  * The refresh floor for W: one `stat` and one `sha256sum` over every
@@ -91,9 +39,11 @@ export function readFloorFresh(sshd, target, w) {
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     FLOOR_SCRIPT: readScript(target, w),
-    FLOOR_PORT: String(sshd.port),
-    FLOOR_KEY: sshd.clientKeyPath,
-    FLOOR_HOST_KEY: readFileSync(`${sshd.hostKeyPath}.pub`, 'utf8').trim().split(/\s+/)[1],
+    FLOOR_SSHD: JSON.stringify({
+      port: sshd.port,
+      hostKeyPath: sshd.hostKeyPath,
+      clientKeyPath: sshd.clientKeyPath,
+    }),
   };
   return async () => {
     const started = performance.now();

@@ -580,13 +580,6 @@ function withDependsOn(recorded: JsonObject, desired: JsonObject): JsonObject {
   return { ...recorded, depends_on: edges };
 }
 
-/**
- * Groups work into per-host lanes, or one lane when something crosses hosts:
- * a `depends_on` edge between hosts, or an operation with a command on another
- * host (cleaning up where a resource used to be), or a step whose operation
- * could not be built (its host is unknown) — in each case running hosts side
- * by side could break one host's plan order.
- */
 /** The hosts a lane's steps run on. */
 function lanesHosts(lane: readonly Work[]): Set<string> {
   const hosts = new Set<string>();
@@ -594,6 +587,13 @@ function lanesHosts(lane: readonly Work[]): Set<string> {
   return hosts;
 }
 
+/**
+ * Groups work into per-host lanes, or one lane when something crosses hosts:
+ * a `depends_on` edge between hosts, or an operation with a command on another
+ * host (cleaning up where a resource used to be), or a step whose operation
+ * could not be built (its host is unknown) — in each case running hosts side
+ * by side could break one host's plan order.
+ */
 function lanes(work: readonly Work[]): Work[][] {
   const hostByKey = new Map(work.map((w) => [addrKey(w.step.addr), w.operation?.host]));
   const crossesHosts = work.some(

@@ -662,12 +662,6 @@ export class ShellSessions {
 
   /** Closes every session; never rejects. */
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.#sessions.values()].map(async (opening) => {
-        const session = await opening.catch(() => undefined);
-        await session?.close().catch(() => undefined);
-      }),
-    );
-    this.#sessions.clear();
+    await this.closeHosts([...this.#sessions.keys()]);
   }
 }
