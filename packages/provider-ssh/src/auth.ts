@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   AnyAuthMethod,
@@ -56,7 +56,7 @@ export class AuthSession {
     if (input.agentSocket) {
       const attempt = { source: `ssh-agent (${input.agentSocket})`, outcome: 'not tried' };
       attempts.push(attempt);
-      if (await isSocket(input.agentSocket)) {
+      if (isSocket(input.agentSocket)) {
         candidates.push({ kind: 'agent', socket: input.agentSocket, attempt });
       } else {
         attempt.outcome = 'socket not found';
@@ -117,9 +117,10 @@ export class AuthSession {
   }
 }
 
-async function isSocket(path: string): Promise<boolean> {
+// Synchronous, like every local read on the way to a connect (see ssh-config.ts's readConfigText).
+function isSocket(path: string): boolean {
   try {
-    return (await stat(path)).isSocket();
+    return statSync(path).isSocket();
   } catch {
     return false;
   }
@@ -130,7 +131,7 @@ async function loadIdentity(
 ): Promise<{ key: ParsedKey; problem?: undefined } | { key?: undefined; problem: string }> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     return { problem: code === 'ENOENT' ? 'not found' : `unreadable: ${(err as Error).message}` };

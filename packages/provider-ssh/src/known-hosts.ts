@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { HostKeyChangedError, SshError } from './errors';
@@ -226,8 +226,6 @@ interface Snapshot {
 export class KnownHosts {
   #queue: Promise<unknown> = Promise.resolve();
   readonly #snapshots = new Map<string, Snapshot>();
-  /** Reads under way, for files that will be kept once read. */
-  readonly #reading = new Map<string, { stamp: string; snapshot: Promise<Snapshot> }>();
 
   /** The entries of `files` (missing files contribute nothing). */
   async read(files: readonly string[]): Promise<KnownHostEntry[]> {
@@ -257,22 +255,15 @@ export class KnownHosts {
       // file is not kept, so it is read again next time (git's "racy" rule).
       // A write after the stat changes the stat, so the next lookup sees it.
       const keep = statedAt - Math.max(info.mtimeMs, info.ctimeMs) > RACY_MS;
-      // Connections to many hosts look up at once: one read of the file serves them all.
-      const reading = this.#reading.get(file);
-      if (keep && reading?.stamp === stamp) return await reading.snapshot;
-      const pending = readFile(file, 'utf8').then((text) => ({
+      // Read synchronously too (see ssh-config.ts's readConfigText): connections
+      // to many hosts look up at once, and the first read and parse is then kept
+      // before the next lookup runs, so one read serves them all.
+      const snapshot = {
         stamp,
-        index: new KnownHostsIndex(parseKnownHosts(text, file)),
-      }));
-      if (!keep) return await pending;
-      this.#reading.set(file, { stamp, snapshot: pending });
-      try {
-        const snapshot = await pending;
-        this.#snapshots.set(file, snapshot);
-        return snapshot;
-      } finally {
-        if (this.#reading.get(file)?.snapshot === pending) this.#reading.delete(file);
-      }
+        index: new KnownHostsIndex(parseKnownHosts(readFileSync(file, 'utf8'), file)),
+      };
+      if (keep) this.#snapshots.set(file, snapshot);
+      return snapshot;
     } catch (err) {
       this.#snapshots.delete(file);
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
