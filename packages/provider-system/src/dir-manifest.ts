@@ -16,9 +16,33 @@ import {
 /** `{ relpath → sha256 }` of every regular file under a tree, relpaths with `/` separators. */
 export type Manifest = Record<string, string>;
 
-/** Orders relpaths by their UTF-8 bytes, the order `LC_ALL=C sort` gives on the host. */
+/**
+ * Orders relpaths by their UTF-8 bytes, the order `LC_ALL=C sort` gives on the host.
+ *
+ * Compared by UTF-16 units up to the first difference, which is the same order
+ * while neither unit there is a surrogate: UTF-8 bytes order code points, and
+ * below U+D800 units are code points. Encoding both strings for every
+ * comparison took 5 ms of each plan of a 500-file tree; a surrogate (a
+ * character above U+FFFF, or a lone half, which UTF-8 writes as U+FFFD) at
+ * the first difference goes by the bytes.
+ */
 export function compareRelpaths(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const shorter = Math.min(a.length, b.length);
+  for (let i = 0; i < shorter; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (isSurrogate(x) || isSurrogate(y))
+      return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+    return x < y ? -1 : 1;
+  }
+  // One is a prefix of the other, and so are their bytes (a trailing lone
+  // surrogate is written as EF BF BD, below the F0-F4 of any pair it could start).
+  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+}
+
+function isSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdfff;
 }
 
 /**
