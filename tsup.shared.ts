@@ -128,10 +128,16 @@ export function asciiOutput() {
 
 /** The directory of package `name` as Node finds it from `from`. */
 function packageDir(name: string, from: string): string {
+  const dir = findPackageDir(name, from);
+  if (dir === undefined) throw new Error(`${name} not found from ${from}`);
+  return dir;
+}
+
+function findPackageDir(name: string, from: string): string | undefined {
   for (let dir = from; ; dir = dirname(dir)) {
     const candidate = join(dir, 'node_modules', name);
     if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dirname(dir) === dir) throw new Error(`${name} not found from ${from}`);
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
@@ -146,6 +152,11 @@ export function writeThirdPartyLicenses(
   bundled: string[],
   from: string,
   instead: Record<string, string> = {},
+  /**
+   * Directories of workspace packages bundled in as well: their third-party
+   * dependencies, and what their own builds bundled (their THIRD-PARTY-LICENSES.md), are listed too.
+   */
+  workspacePackages: string[] = [],
 ): void {
   const seen = new Map<string, string>();
   const visit = (wanted: string, at: string) => {
@@ -164,6 +175,17 @@ export function writeThirdPartyLicenses(
     for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep, dir);
   };
   for (const name of bundled) visit(name, from);
+  for (const dir of workspacePackages) {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    for (const dep of Object.keys(manifest.dependencies ?? {}))
+      if (!dep.startsWith('@stratum/')) visit(dep, dir);
+    const listed = join(dir, 'dist', 'THIRD-PARTY-LICENSES.md');
+    if (!existsSync(listed)) continue;
+    // The list holds their dependencies too; those not found from `dir` are reached from the package that needs them.
+    for (const [, name] of readFileSync(listed, 'utf8').matchAll(/^## ((?:@[^/\s]+\/)?[^@\s]+)@/gm)) {
+      if (findPackageDir(name!, dir) !== undefined) visit(name!, dir);
+    }
+  }
   const sections = [...seen.values()].sort();
   writeFileSync(
     join(from, 'dist', 'THIRD-PARTY-LICENSES.md'),

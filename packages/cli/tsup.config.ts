@@ -1,20 +1,76 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'tsup';
-import { packageBuild, writeThirdPartyLicenses } from '../../tsup.shared.ts';
+import { dirname, join } from 'node:path';
+import { build, defineConfig, type Options } from 'tsup';
+import { asciiOutput, packageBuild, writeThirdPartyLicenses } from '../../tsup.shared.ts';
 
 const require = createRequire(import.meta.url);
+/** core's one zod (dist/zod.cjs for require; its ES module dist/zod.js is beside it). */
+const coreZod = require.resolve('@stratum/core/zod');
 
 const BUNDLED = ['yargs', 'import-meta-resolve'];
 /** What the bundle takes instead of a package (see `alias` below). */
 const INSTEAD: Record<string, string> = { 'string-width': 'fast-string-width' };
 
-// The CLI is a program first: ESM only, with the `stratum` binary as its own entry.
-// Split into chunks so that each command's `import('../run/...')` stays lazy: a
-// command loads ssh2, the providers or chevrotain only when it uses them, and
-// `--version` / `--help` load none of them. The binary starts from `main`, not
-// from the library index, which also exports the providers' registry for tools.
+/**
+ * The program as users run it: two CommonJS bundles, compiled through V8's
+ * code cache taken after a run (src/code-cache.ts), because most of a
+ * command's start was compiling functions lazily again at every run, which
+ * the ES modules' compile cache cannot keep.
+ * - dist/main.cjs, the front: yargs and the command definitions (`--help`
+ *   and usage errors run nothing else);
+ * - dist/commands.cjs: every command's implementation with everything it runs
+ *   (the @stratum packages, zod, chevrotain, ssh2, pg), each command's
+ *   modules run on its first call.
+ * The library entry (`@stratum/cli`) and the @stratum packages stay ES
+ * modules, shared with tools and third-party providers.
+ */
+function programBundle(name: string, entry: string): Options {
+  return {
+    entry: { [name]: entry },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node22',
+    platform: 'node',
+    splitting: false,
+    sourcemap: true,
+    dts: false,
+    clean: false,
+    config: false,
+    // Everything but native add-ons, which ssh2 and pg only try to load (in a
+    // try, and run without): left as `require`s, they fail there as they do
+    // when the add-on was never built.
+    noExternal: [/^(?!cpu-features$|pg-native$).*(?<!\.node)$/],
+    external: ['cpu-features', 'pg-native', /\.node$/],
+    inject: ['src/import-meta-shim.ts'],
+    define: { 'import.meta.url': 'importMetaUrl' },
+    esbuildOptions(options) {
+      // `import()` as `require()`: a script compiled through node:vm (the code
+      // cache) cannot import without an experimental loader. Modules imported by
+      // URL at run time go through the CLI's own import (src/import-module.ts).
+      options.supported = { ...options.supported, 'dynamic-import': false };
+      options.alias = { ...options.alias, 'string-width': require.resolve(INSTEAD['string-width']!) };
+    },
+    esbuildPlugins: [
+      {
+        // The CLI's own `zod` imports take the packages' one copy (core's English-only bundle),
+        // its ES module: as CommonJS, each of the fifty modules importing it would copy its 400 exports.
+        name: 'stratum-zod-from-core',
+        setup(b) {
+          b.onResolve({ filter: /^zod$/ }, () => ({ path: join(dirname(coreZod), 'zod.js') }));
+        },
+      },
+    ],
+    // The loader reads a bundle as latin1, which is its exact text only when it is ASCII.
+    plugins: [asciiOutput()],
+  };
+}
+
+// The ES modules: the library entry (`index`, for tools) and the binary's own
+// two small files (`bin`, which checks the Node version first, and `start`,
+// which runs the program bundles above). Split into chunks, so each loads
+// only what it imports.
 export default defineConfig({
-  ...packageBuild({ index: 'src/index.ts', main: 'src/main.ts', bin: 'src/bin.ts' }),
+  ...packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts', start: 'src/start.ts' }),
   format: ['esm'],
   splitting: true,
   // Bundled, not installed: yargs is some twenty small modules (cliui, y18n,
@@ -29,5 +85,20 @@ export default defineConfig({
     // gives the same widths for what a terminal shows at a fraction of the cost.
     options.alias = { ...options.alias, 'string-width': require.resolve(INSTEAD['string-width']!) };
   },
-  onSuccess: async () => writeThirdPartyLicenses(BUNDLED, import.meta.dirname, INSTEAD),
+  // After the ES modules, not beside them: their build starts by emptying dist/.
+  onSuccess: async () => {
+    await Promise.all([
+      build(programBundle('main', 'src/main.ts')),
+      build(programBundle('commands', 'src/commands-bundle.ts')),
+    ]);
+    writeThirdPartyLicenses(BUNDLED, import.meta.dirname, INSTEAD, bundledPackageDirs());
+  },
 });
+
+/** The @stratum packages the commands bundle holds, by directory (their dependencies are in it too). */
+function bundledPackageDirs(): string[] {
+  const manifest = require('./package.json') as { dependencies: Record<string, string> };
+  return Object.keys(manifest.dependencies)
+    .filter((name) => name.startsWith('@stratum/'))
+    .map((name) => join(import.meta.dirname, '..', name.slice('@stratum/'.length)));
+}

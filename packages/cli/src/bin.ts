@@ -24,10 +24,10 @@ if (major < 22) {
     .catch(() => undefined)
     .then(() => {
       // A computed specifier, so the bundler leaves the import to run time.
-      const entry = new URL('./main.js', import.meta.url).href;
+      const entry = new URL('./start.js', import.meta.url).href;
       return import(entry);
     })
-    .then(({ main }: typeof import('./main')) => main(process.argv.slice(2)))
+    .then(({ start }: typeof import('./start')) => start(process.argv.slice(2)))
     .then((code) => {
       process.exitCode = code;
     });

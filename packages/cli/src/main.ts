@@ -11,6 +11,9 @@ import { CliError } from './errors';
 import { type CliIo, processIo, STDOUT_CLOSED_EXIT, stdoutGone, styler } from './io';
 import { checkFlagValues, flagNeedsValue, takesValue, withGlobalOptions } from './options';
 
+// For start.ts, which runs this module as a bundle: the `import()` of an ES module (import-module.ts).
+export { setImportModule } from './import-module';
+
 export const EXIT_CODES = `Exit codes:
   0    success (plan --detailed-exitcode: no changes and no drift)
   1    an error (bad config or flags, refused apply, failed step, unreachable host, ...)

@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ProviderDecl } from '@stratum/config';
 import { PROVIDER_SOURCE_ATTR, type Provider } from '@stratum/core';
 import { CliError } from './errors';
+import { importByUrl } from './import-module';
 
 /**
  * Third-party providers: `provider "<name>" { source = "<npm package>" }`
@@ -73,7 +74,7 @@ async function importProvider(source: string, decl: ProviderDecl, cwd: string): 
   }
   let module: Record<string, unknown>;
   try {
-    module = (await import(url)) as Record<string, unknown>;
+    module = (await importByUrl(url)) as Record<string, unknown>;
   } catch (cause) {
     throw new CliError(
       'BadArguments',

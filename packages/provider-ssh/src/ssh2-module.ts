@@ -1,3 +1,4 @@
+/// <reference path="./ssh2-parts.d.ts" />
 /**
  * ssh2, loaded the first time a connection is opened or a key parsed. It and
  * its crypto dependencies are most of what provider-ssh costs to import, and
@@ -24,15 +25,22 @@ export const SSH2_PARTS = { client: 'ssh2/lib/client.js', keyParser: 'ssh2/lib/p
 let loading: Promise<Ssh2> | undefined;
 
 export function loadSsh2(): Promise<Ssh2> {
-  loading ??= loadSsh2From(SSH2_PARTS);
+  // Literal specifiers, so that a bundler that takes provider-ssh in (the CLI's
+  // commands bundle) takes these files with it.
+  loading ??= loadSsh2With(() =>
+    Promise.all([import('ssh2/lib/client.js'), import('ssh2/lib/protocol/keyParser.js')]),
+  );
   return loading;
 }
 
 /** {@link loadSsh2} from the given files; for tests, which point it at missing ones. */
-export async function loadSsh2From(parts: { client: string; keyParser: string }): Promise<Ssh2> {
+export function loadSsh2From(parts: { client: string; keyParser: string }): Promise<Ssh2> {
+  return loadSsh2With(() => Promise.all([import(parts.client), import(parts.keyParser)]));
+}
+
+async function loadSsh2With(parts: () => Promise<[unknown, unknown]>): Promise<Ssh2> {
   try {
-    // Specifiers in variables: the files have no type declarations of their own.
-    const [client, keyParser] = await Promise.all([import(parts.client), import(parts.keyParser)]);
+    const [client, keyParser] = await parts();
     const ssh2 = { Client: commonJs(client), utils: { parseKey: commonJs(keyParser).parseKey } };
     if (typeof ssh2.Client === 'function' && typeof ssh2.utils.parseKey === 'function') return ssh2;
   } catch {

@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,15 +16,19 @@ import packageJson from '../../package.json';
 import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
 
 /**
- * A command loads only what it runs (the built binary, as users start it):
- * `--version` nothing, `--help` only core's error base (not the engine,
- * nor zod), `fmt` the parser (config, chevrotain bundled in it), `validate` and a plan without
- * `--refresh` the providers' kinds but never ssh2, which only a command that
- * reaches a host needs. yargs and import-meta-resolve are bundled into the
- * CLI, zod into `@stratum/core/zod`, chevrotain into config, so no command
- * resolves them (or the modules under them) at all. Seen
- * through a module hook that lists every package the process resolved.
- * Timings are for `pnpm bench`, not for tests.
+ * A command runs only what it needs (the built binary, as users start it).
+ * The program is two CommonJS bundles compiled through the code cache
+ * (code-cache.ts): the front (dist/main.cjs: yargs and the command
+ * definitions) and the commands (dist/commands.cjs: the engine, the parser,
+ * the providers, ssh2), each command's modules run on its first call. So
+ * `--version` runs neither bundle, `--help` the front only, `fmt` the parser
+ * but no provider, `validate` and a plan without `--refresh` the providers'
+ * kinds but never ssh2, which only a command that reaches a host needs.
+ * Which bundle ran is seen in the code cache it wrote; which of its modules
+ * ran, in the Node modules they required (a module hook lists every one the
+ * process resolved): a provider's module requires node:net, ssh2 node:zlib,
+ * the ssh config parser node:child_process. Timings are for `pnpm bench`,
+ * not for tests.
  */
 
 assertBuilt();
@@ -58,7 +70,11 @@ writeFileSync(
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The packages `stratum ARGS` loads, and its result. */
+/**
+ * What `stratum ARGS` ran, and its result: the packages and Node modules it
+ * resolved, and the bundles it ran (those whose code cache it wrote, in a
+ * cache dir of its own unless `env` names one).
+ */
 function loads(
   args: string[],
   env: Record<string, string> = {},
@@ -66,36 +82,47 @@ function loads(
   packages: string[];
   builtins: string[];
   files: string[];
+  bundles: string[];
   code: number | null;
   stdout: string;
   stderr: string;
 } {
+  const cacheHome = mkdtempSync(join(dir, 'cache-'));
   const run = spawnSync(process.execPath, ['--import', hook, BIN, ...args], {
     cwd: dir,
     encoding: 'utf8',
-    env: { HOME: dir, PATH: CHILD_PATH, CI: '1', ...env },
+    env: { HOME: dir, XDG_CACHE_HOME: cacheHome, PATH: CHILD_PATH, CI: '1', ...env },
   });
   const packages = [...run.stderr.matchAll(/^\[loaded\] (\S+)$/gm)].map((m) => m[1]!);
   const builtins = [...run.stderr.matchAll(/^\[builtin\] (\S+)$/gm)].map((m) => m[1]!);
   const files = [...run.stderr.matchAll(/^\[file\] (\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
-  return { packages, builtins, files, code: run.status, stdout: run.stdout, stderr: run.stderr };
+  const codeCache = join(cacheHome, 'stratum', 'code-cache');
+  const bundles = existsSync(codeCache)
+    ? [...new Set(readdirSync(codeCache).map((name) => name.split('-')[0]!))].sort()
+    : [];
+  rmSync(cacheHome, { recursive: true, force: true });
+  return { packages, builtins, files, bundles, code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('what each command loads', { timeout: 60_000 }, () => {
-  it('--version loads no package at all', () => {
+const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+describe('what each command runs', { timeout: 60_000 }, () => {
+  it('--version loads no package and runs neither bundle', () => {
     const run = loads(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${packageJson.version}\n`);
     expect(run.packages).toEqual([]);
+    expect(run.bundles).toEqual([]);
   });
 
-  it('--help loads neither zod nor yargs (which is in the bundle)', () => {
+  it('--help runs the front alone: no command, no engine, no crypto', () => {
     const run = loads(['--help']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('stratum <command> [options]');
-    expect(run.packages).toEqual(['@stratum/core']); // its error base only: dist/errors.js
-    for (const never of ['yargs', 'yargs-parser', 'cliui', 'string-width', 'y18n', 'zod'])
-      expect(run.packages).not.toContain(never);
+    expect(run.bundles).toEqual(['main.cjs']);
+    // yargs, its helpers and the error base are in the front bundle: no package is resolved.
+    expect(run.packages).toEqual([]);
+    for (const never of ['crypto', 'net', 'child_process', 'zlib']) expect(run.builtins).not.toContain(never);
   });
 
   it('the bundled yargs speaks English in any locale, as the rest of stratum does', () => {
@@ -107,51 +134,50 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('Error: Unknown argument: bogus\nhint: see stratum --help\n');
   });
 
-  it("keeps Node's compile cache in the user's cache dir, and runs without one it cannot create", () => {
-    expect(loads(['validate']).code).toBe(0);
-    expect(existsSync(join(dir, '.cache', 'stratum', 'compile-cache'))).toBe(true);
-    // Below a regular file: the directory cannot be made, and stratum starts all the same.
+  it("keeps its caches in the user's cache dir, and runs without them where they cannot be made", () => {
+    const cacheHome = join(dir, 'kept-cache');
+    expect(loads(['validate'], { XDG_CACHE_HOME: cacheHome }).code).toBe(0);
+    expect(existsSync(join(cacheHome, 'stratum', 'compile-cache'))).toBe(true);
+    expect(readdirSync(join(cacheHome, 'stratum', 'code-cache')).length).toBeGreaterThan(0);
+    // Run again from them.
+    expect(loads(['validate'], { XDG_CACHE_HOME: cacheHome }).stdout).toContain('valid: 1 resource');
+    // Below a regular file: the directories cannot be made, and stratum starts all the same.
     const run = loads(['validate'], { XDG_CACHE_HOME: join(dir, 'stratum.strat', 'cache') });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('valid: 1 resource');
+    expect(run.stderr.replace(/^\[(file|builtin|loaded)\] .*\n/gm, '')).toBe('');
   });
 
-  it('fmt loads the parser, and neither ssh2 nor a provider', () => {
+  it('fmt runs the parser, and neither ssh2 nor a provider', () => {
     const run = loads(['fmt', '--check']);
     expect(run.code, run.stderr).toBe(1); // hostBlock aligns `=` signs, which fmt does not
-    // chevrotain is bundled into config's one file: the parser loads with it.
-    expect(run.packages).toContain('@stratum/config');
-    for (const never of ['chevrotain', 'ssh2', '@stratum/provider-ssh', '@stratum/provider-docker'])
-      expect(run.packages).not.toContain(never);
+    expect(run.bundles).toEqual(['commands.cjs', 'main.cjs']);
+    // The providers' modules require node:net (provider-ssh), ssh2 node:zlib.
+    for (const never of ['net', 'zlib', 'child_process']) expect(run.builtins).not.toContain(never);
   });
 
-  it('validate and a plan without --refresh load the providers but not ssh2', () => {
+  it('validate and a plan without --refresh run the providers but not ssh2', () => {
     for (const args of [['validate'], ['plan']]) {
       const run = loads(args);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.packages).toContain('@stratum/provider-ssh');
-      // zod comes from core's one bundled module (@stratum/core/zod), the parser from config's.
-      for (const never of ['ssh2', 'import-meta-resolve', 'zod', 'chevrotain', '@chevrotain/gast'])
-        expect(run.packages).not.toContain(never);
-      // The bundled import-meta-resolve (and node:v8 under it) loads only for a provider package.
+      expect(run.bundles).toEqual(['commands.cjs', 'main.cjs']);
+      expect(run.builtins).toContain('net');
       expect(run.builtins).toContain('crypto');
-      expect(run.builtins).not.toContain('v8');
-      // Only a connection parses ssh config (whose parser loads child_process), only an upload gzips.
-      for (const never of ['child_process', 'zlib', 'stream', 'stream/promises'])
+      // import-meta-resolve (and node:v8 under it) runs only for a provider package; only a
+      // connection parses ssh config (whose parser requires child_process), only an upload gzips.
+      for (const never of ['v8', 'child_process', 'zlib', 'stream', 'stream/promises'])
         expect(run.builtins).not.toContain(never);
     }
   });
 
-  it('every stratum module a plan loads is pure ASCII, comments included', () => {
+  it('every file of the program is pure ASCII, comments included', () => {
     // One non-ASCII character anywhere (a \u2014 in a comment) makes V8 hold the
-    // whole file as a two-byte string, decoded again at every start; the
-    // build rewrites comments to ASCII (tsup.shared.ts, asciiOutput).
-    const run = loads(['plan']);
-    expect(run.code, run.stderr).toBe(0);
-    const ours = run.files.filter((file) => /\/packages\/[^/]+\/dist\//.test(file));
-    // bin, main, the plan chunk, core, zod, config and the four providers at least.
-    expect(ours.length).toBeGreaterThanOrEqual(10);
-    const nonAscii = ours.filter((file) => /[^\x00-\x7f]/.test(readFileSync(file, 'latin1')));
+    // whole file as a two-byte string, decoded again at every start, and the
+    // code cache reads a bundle as latin1; the build rewrites comments to ASCII
+    // (tsup.shared.ts, asciiOutput).
+    const program = readdirSync(DIST).filter((name) => /\.c?js$/.test(name));
+    expect(program).toEqual(expect.arrayContaining(['bin.js', 'start.js', 'main.cjs', 'commands.cjs']));
+    const nonAscii = program.filter((name) => /[^\x00-\x7f]/.test(readFileSync(join(DIST, name), 'latin1')));
     expect(nonAscii).toEqual([]);
   });
 
@@ -172,10 +198,39 @@ describe('what each command loads', { timeout: 60_000 }, () => {
     ]);
   });
 
-  it('a command that reaches a host loads ssh2', () => {
-    // The connection is refused (exit 1); what matters is that ssh2 was loaded for it.
+  it('imports a third-party provider as an ES module, top-level await and all', () => {
+    // Inside the bundles `import()` is `require()` (code-cache.ts); a provider still gets a real import,
+    // which an ES module with top-level await needs (require() refuses it).
+    const project = mkdtempSync(join(dir, 'project-'));
+    const pkg = join(project, 'node_modules', 'stratum-provider-tla');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      join(pkg, 'package.json'),
+      JSON.stringify({
+        name: 'stratum-provider-tla',
+        type: 'module',
+        exports: { '.': { import: './index.js' } },
+      }),
+    );
+    writeFileSync(
+      join(pkg, 'index.js'),
+      'const kinds = await Promise.resolve({});\nexport default { name: "tla", kinds };\n',
+    );
+    writeFileSync(join(project, 'stratum.strat'), 'provider "tla" {\n  source = "stratum-provider-tla"\n}\n');
+    const run = spawnSync(process.execPath, [BIN, 'validate'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { HOME: project, PATH: CHILD_PATH, CI: '1' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('valid: 0 resources');
+    expect(run.status).toBe(0);
+  });
+
+  it('a command that reaches a host runs ssh2', () => {
+    // The connection is refused (exit 1); what matters is that ssh2 ran for it.
     const run = loads(['status']);
     expect(run.code).toBe(1);
-    expect(run.packages).toContain('ssh2');
+    expect(run.builtins).toContain('zlib');
   });
 });

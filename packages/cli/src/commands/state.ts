@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { runBundled } from '../commands-loader';
 import { withJsonOption, withPathOption, withStateOptions } from '../options';
 import type { JsonFlag, SurgeryFlags } from '../run/surgery';
 import { type CommandRunner, runCommand } from './runner';
@@ -30,8 +31,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: 'List the resources a state file tracks',
           builder: (s) => withJsonOption(withPathOption(s)),
           handler: (args) =>
-            runCommand(run, args as { path?: string; json?: boolean }, async (f, io) =>
-              (await import('../run/state')).runStateList(f, io),
+            runCommand(run, args as { path?: string; json?: boolean }, (f, io) =>
+              runBundled('runStateList', f, io),
             ),
         })
         .command({
@@ -39,8 +40,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: "Print one resource's recorded state as JSON",
           builder: (s) => withPathOption(s).positional('addr', { type: 'string', describe: '<kind>.<name>' }),
           handler: (args) =>
-            runCommand(run, args as unknown as { path?: string; addr: string }, async (f, io) =>
-              (await import('../run/state')).runStateShow(f, io),
+            runCommand(run, args as unknown as { path?: string; addr: string }, (f, io) =>
+              runBundled('runStateShow', f, io),
             ),
         })
         .command({
@@ -56,8 +57,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
                 describe: 'Output path (must not exist)',
               }),
           handler: (args) =>
-            runCommand(run, args as unknown as { out: string; inputs: string[] }, async (f, io) =>
-              (await import('../run/state')).runStateMerge(f, io),
+            runCommand(run, args as unknown as { out: string; inputs: string[] }, (f, io) =>
+              runBundled('runStateMerge', f, io),
             ),
         })
         .command({
@@ -69,8 +70,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               .option('out', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
               .option('force', { type: 'boolean', describe: 'Overwrite an existing -o file' }),
           handler: (args) =>
-            runCommand(run, args as unknown as { out?: string }, async (f, io) =>
-              (await import('../run/state-transfer')).runStatePull(f, io),
+            runCommand(run, args as unknown as { out?: string }, (f, io) =>
+              runBundled('runStatePull', f, io),
             ),
         })
         .command({
@@ -84,8 +85,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
                 describe: 'Replace a target that holds a different state',
               }),
           handler: (args) =>
-            runCommand(run, args as unknown as { target: string }, async (f, io) =>
-              (await import('../run/state-transfer')).runStatePush(f, io),
+            runCommand(run, args as unknown as { target: string }, (f, io) =>
+              runBundled('runStatePush', f, io),
             ),
         })
         .command({
@@ -96,10 +97,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
               type: 'boolean',
               describe: 'Also break a lock held from another machine (which cannot be checked from here)',
             }),
-          handler: (args) =>
-            runCommand(run, args as object, async (f, io) =>
-              (await import('../run/state-unlock')).runStateUnlock(f, io),
-            ),
+          handler: (args) => runCommand(run, args as object, (f, io) => runBundled('runStateUnlock', f, io)),
         })
         .command({
           command: 'rm <addrs..>',
@@ -111,8 +109,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               describe: '<kind>.<name>',
             }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & JsonFlag & { addrs: string[] }, async (f, io) =>
-              (await import('../run/surgery')).runStateRm(f, io),
+            runCommand(run, args as unknown as SurgeryFlags & JsonFlag & { addrs: string[] }, (f, io) =>
+              runBundled('runStateRm', f, io),
             ),
         })
         .command({
@@ -126,7 +124,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
             runCommand(
               run,
               args as unknown as SurgeryFlags & JsonFlag & { from: string; to: string },
-              async (f, io) => (await import('../run/surgery')).runStateMv(f, io),
+              (f, io) => runBundled('runStateMv', f, io),
             ),
         })
         .command({
@@ -138,8 +136,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               describe: 'A run id (or a unique prefix of it)',
             }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & { run?: string }, async (f, io) =>
-              (await import('../run/surgery')).runStateHistory(f, io),
+            runCommand(run, args as unknown as SurgeryFlags & { run?: string }, (f, io) =>
+              runBundled('runStateHistory', f, io),
             ),
         })
         .demandCommand(1, `name a state subcommand: ${SUBCOMMAND_LIST}`),
