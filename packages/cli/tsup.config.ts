@@ -12,17 +12,15 @@ const BUNDLED = ['yargs', 'import-meta-resolve'];
 const INSTEAD: Record<string, string> = { 'string-width': 'fast-string-width' };
 
 /**
- * The program as users run it: two CommonJS bundles, compiled through V8's
- * code cache taken after a run (src/code-cache.ts), because most of a
- * command's start was compiling functions lazily again at every run, which
- * the ES modules' compile cache cannot keep.
- * - dist/main.cjs, the front: yargs and the command definitions (`--help`
- *   and usage errors run nothing else);
- * - dist/commands.cjs: every command's implementation with everything it runs
- *   (the @stratum packages, zod, chevrotain, ssh2, pg), each command's
- *   modules run on its first call.
- * The library entry (`@stratum/cli`) and the @stratum packages stay ES
- * modules, shared with tools and third-party providers.
+ * The program as users run it: dist/stratum.cjs, `main` with everything it
+ * runs (yargs, the @stratum packages, zod, chevrotain, ssh2, pg) in one
+ * CommonJS file, compiled through V8's code cache taken after a run
+ * (src/code-cache.ts): most of a command's start was compiling functions
+ * lazily again at every run, which the ES modules' compile cache cannot keep.
+ * Each command's modules stay lazy inside it (`import('../run/...')`): a
+ * command runs ssh2, the providers or chevrotain only when it uses them. The
+ * library entry (`@stratum/cli`) and the @stratum packages stay ES modules,
+ * shared with tools and third-party providers.
  */
 function programBundle(name: string, entry: string): Options {
   return {
@@ -67,7 +65,7 @@ function programBundle(name: string, entry: string): Options {
 
 // The ES modules: the library entry (`index`, for tools) and the binary's own
 // two small files (`bin`, which checks the Node version first, and `start`,
-// which runs the program bundles above). Split into chunks, so each loads
+// which runs the program bundle above). Split into chunks, so each loads
 // only what it imports.
 export default defineConfig({
   ...packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts', start: 'src/start.ts' }),
@@ -87,15 +85,12 @@ export default defineConfig({
   },
   // After the ES modules, not beside them: their build starts by emptying dist/.
   onSuccess: async () => {
-    await Promise.all([
-      build(programBundle('main', 'src/main.ts')),
-      build(programBundle('commands', 'src/commands-bundle.ts')),
-    ]);
+    await build(programBundle('stratum', 'src/main.ts'));
     writeThirdPartyLicenses(BUNDLED, import.meta.dirname, INSTEAD, bundledPackageDirs());
   },
 });
 
-/** The @stratum packages the commands bundle holds, by directory (their dependencies are in it too). */
+/** The @stratum packages the program bundle holds, by directory (their dependencies are in it too). */
 function bundledPackageDirs(): string[] {
   const manifest = require('./package.json') as { dependencies: Record<string, string> };
   return Object.keys(manifest.dependencies)

@@ -1,10 +1,9 @@
 /**
  * `import(specifier)` for the modules the CLI loads by URL at run time (a
- * third-party provider's package). In the program bundles the build turns
- * `import()` into `require()` (a script compiled through `node:vm`, as they
- * are, cannot `import()` without an experimental loader), so an ES module
- * hands them its own: start.ts to the front bundle, which hands it on to the
- * commands bundle (commands-loader.ts). From the ES modules (the library
+ * third-party provider's package). In the program bundle (dist/stratum.cjs)
+ * the build turns `import()` into `require()` (a script compiled through
+ * `node:vm`, as it is, cannot `import()` without an experimental loader), so
+ * start.ts, an ES module, hands it its own. From the ES modules (the library
  * entry, tests) this default is already the real one.
  */
 let importModule: (specifier: string) => Promise<unknown> = (specifier) => import(specifier);

@@ -1,10 +1,11 @@
 import yargs, { type Argv } from 'yargs';
 import packageJson from '../package.json';
+import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
 import { applyCommand } from './commands/apply';
 import { importCommand } from './commands/import';
 import { planCommand } from './commands/plan';
 import type { CommandRunner } from './commands/runner';
-import { STATE_SUBCOMMANDS, stateCommand } from './commands/state';
+import { stateCommand } from './commands/state';
 import { statusCommand } from './commands/status';
 import { fmtCommand, graphCommand, validateCommand } from './commands/tools';
 import { CliError } from './errors';
@@ -19,9 +20,6 @@ export const EXIT_CODES = `Exit codes:
   1    an error (bad config or flags, refused apply, failed step, unreachable host, ...)
   2    plan --detailed-exitcode only: the plan has changes, or its refresh found drift
   141  stdout was closed before stratum was done (e.g. piped into head); nothing is printed`;
-
-/** The top-level commands, for the did-you-mean of a mistyped one. */
-const COMMANDS = ['plan', 'apply', 'status', 'state', 'import', 'validate', 'fmt', 'graph', 'completion'];
 
 /**
  * yargs lists an unknown `--kebab-flag` twice (`kebab-flag, kebabFlag`, its

@@ -1,23 +1,36 @@
 import { fileURLToPath } from 'node:url';
 import { codeCacheDir, runBundle } from './code-cache';
+import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
 
 /**
  * What `stratum` runs once bin.ts has checked the Node version: `main` from
- * dist/main.cjs, the CLI's front (yargs and the command definitions) bundled
- * as one CommonJS file and compiled through the code cache (code-cache.ts),
- * as the commands it runs are (commands-loader.ts).
+ * dist/stratum.cjs, the whole program bundled as one CommonJS file (each
+ * command's modules run on its first call) and compiled through V8's code
+ * cache (code-cache.ts).
  */
 export function start(argv: string[]): Promise<number> {
-  const file = fileURLToPath(new URL('./main.cjs', import.meta.url));
-  const front = runBundle(file, { dir: codeCacheDir(process.env), runKey: frontKey(argv) })
+  const file = fileURLToPath(new URL('./stratum.cjs', import.meta.url));
+  const program = runBundle(file, { dir: codeCacheDir(process.env), runKey: runKeyOf(argv) })
     .exports as typeof import('./main');
-  // A bundle's own `import()` became `require()` (see import-module.ts): it imports through this module's.
-  front.setImportModule((specifier) => import(specifier));
-  return front.main(argv);
+  // The bundle's own `import()` became `require()` (see import-module.ts): it imports through this module's.
+  program.setImportModule((specifier) => import(specifier));
+  return program.main(argv);
 }
 
-/** The command word (`plan`, `--help`): the front compiles some of each command's own code. */
-function frontKey(argv: readonly string[]): string {
-  const word = argv[0] ?? '';
-  return /^-{0,2}[a-z][a-z-]{0,30}$/.test(word) ? word : '?';
+/**
+ * The kind of run `argv` asks for, which names its code cache: the command
+ * (`state` with its subcommand), `+refresh` when it reads hosts (ssh2 is
+ * much of what it compiles), or the first flag when there is no command
+ * (`--help`). Taken from the words alone: the flags' values are never
+ * compiled code.
+ */
+export function runKeyOf(argv: readonly string[]): string {
+  const at = argv.findIndex((word) => COMMANDS.includes(word));
+  if (at === -1) return argv[0]?.startsWith('-') && /^-{1,2}[a-z-]{1,20}$/.test(argv[0]) ? argv[0] : 'none';
+  const next = argv[at + 1];
+  const command =
+    argv[at] === 'state' && (STATE_SUBCOMMANDS as readonly string[]).includes(next ?? '')
+      ? `state-${next}`
+      : argv[at]!;
+  return argv.includes('--refresh') ? `${command}+refresh` : command;
 }

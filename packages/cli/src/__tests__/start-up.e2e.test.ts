@@ -17,18 +17,16 @@ import { assertBuilt, BIN, CHILD_PATH, hostBlock } from './harness';
 
 /**
  * A command runs only what it needs (the built binary, as users start it).
- * The program is two CommonJS bundles compiled through the code cache
- * (code-cache.ts): the front (dist/main.cjs: yargs and the command
- * definitions) and the commands (dist/commands.cjs: the engine, the parser,
- * the providers, ssh2), each command's modules run on its first call. So
- * `--version` runs neither bundle, `--help` the front only, `fmt` the parser
- * but no provider, `validate` and a plan without `--refresh` the providers'
- * kinds but never ssh2, which only a command that reaches a host needs.
- * Which bundle ran is seen in the code cache it wrote; which of its modules
- * ran, in the Node modules they required (a module hook lists every one the
- * process resolved): a provider's module requires node:net, ssh2 node:zlib,
- * the ssh config parser node:child_process. Timings are for `pnpm bench`,
- * not for tests.
+ * The program is one CommonJS bundle compiled through the code cache
+ * (dist/stratum.cjs, code-cache.ts), each command's modules run on its first
+ * call: `--version` runs none of it, `--help` yargs and the command
+ * definitions, `fmt` the parser but no provider, `validate` and a plan
+ * without `--refresh` the providers' kinds but never ssh2, which only a
+ * command that reaches a host needs. Which of its modules ran is seen in the
+ * Node modules they required (a module hook lists every one the process
+ * resolved): a provider's module requires node:net (provider-ssh), ssh2
+ * node:zlib, the ssh config parser node:child_process, the engine
+ * node:crypto. Timings are for `pnpm bench`, not for tests.
  */
 
 assertBuilt();
@@ -72,8 +70,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * What `stratum ARGS` ran, and its result: the packages and Node modules it
- * resolved, and the bundles it ran (those whose code cache it wrote, in a
- * cache dir of its own unless `env` names one).
+ * resolved, and the code caches it wrote (in a cache dir of its own unless
+ * `env` names one), by run key.
  */
 function loads(
   args: string[],
@@ -82,7 +80,7 @@ function loads(
   packages: string[];
   builtins: string[];
   files: string[];
-  bundles: string[];
+  caches: string[];
   code: number | null;
   stdout: string;
   stderr: string;
@@ -97,30 +95,32 @@ function loads(
   const builtins = [...run.stderr.matchAll(/^\[builtin\] (\S+)$/gm)].map((m) => m[1]!);
   const files = [...run.stderr.matchAll(/^\[file\] (\S+)$/gm)].map((m) => fileURLToPath(m[1]!));
   const codeCache = join(cacheHome, 'stratum', 'code-cache');
-  const bundles = existsSync(codeCache)
-    ? [...new Set(readdirSync(codeCache).map((name) => name.split('-')[0]!))].sort()
+  // <bundle>-<path hash>-<node>-<arch>-<size>-<mtime>-<inode>-<run key>.v8
+  const caches = existsSync(codeCache)
+    ? readdirSync(codeCache).map((name) => /^stratum\.cjs-(?:[^-]+-){6}(.+)\.v8$/.exec(name)?.[1] ?? name)
     : [];
   rmSync(cacheHome, { recursive: true, force: true });
-  return { packages, builtins, files, bundles, code: run.status, stdout: run.stdout, stderr: run.stderr };
+  return { packages, builtins, files, caches, code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 describe('what each command runs', { timeout: 60_000 }, () => {
-  it('--version loads no package and runs neither bundle', () => {
+  it('--version loads no package and runs none of the program', () => {
     const run = loads(['--version']);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${packageJson.version}\n`);
     expect(run.packages).toEqual([]);
-    expect(run.bundles).toEqual([]);
+    expect(run.builtins).not.toContain('vm');
+    expect(run.caches).toEqual([]);
   });
 
-  it('--help runs the front alone: no command, no engine, no crypto', () => {
+  it('--help runs yargs and the command definitions alone: no command, no engine, no crypto', () => {
     const run = loads(['--help']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('stratum <command> [options]');
-    expect(run.bundles).toEqual(['main.cjs']);
-    // yargs, its helpers and the error base are in the front bundle: no package is resolved.
+    expect(run.caches).toEqual(['--help']);
+    // All of it is in the bundle: no package is resolved.
     expect(run.packages).toEqual([]);
     for (const never of ['crypto', 'net', 'child_process', 'zlib']) expect(run.builtins).not.toContain(never);
   });
@@ -138,7 +138,9 @@ describe('what each command runs', { timeout: 60_000 }, () => {
     const cacheHome = join(dir, 'kept-cache');
     expect(loads(['validate'], { XDG_CACHE_HOME: cacheHome }).code).toBe(0);
     expect(existsSync(join(cacheHome, 'stratum', 'compile-cache'))).toBe(true);
-    expect(readdirSync(join(cacheHome, 'stratum', 'code-cache')).length).toBeGreaterThan(0);
+    expect(readdirSync(join(cacheHome, 'stratum', 'code-cache'))).toEqual([
+      expect.stringMatching(/-validate\.v8$/),
+    ]);
     // Run again from them.
     expect(loads(['validate'], { XDG_CACHE_HOME: cacheHome }).stdout).toContain('valid: 1 resource');
     // Below a regular file: the directories cannot be made, and stratum starts all the same.
@@ -151,8 +153,8 @@ describe('what each command runs', { timeout: 60_000 }, () => {
   it('fmt runs the parser, and neither ssh2 nor a provider', () => {
     const run = loads(['fmt', '--check']);
     expect(run.code, run.stderr).toBe(1); // hostBlock aligns `=` signs, which fmt does not
-    expect(run.bundles).toEqual(['commands.cjs', 'main.cjs']);
-    // The providers' modules require node:net (provider-ssh), ssh2 node:zlib.
+    // Exit 1 (a file to format): no cache is kept of a run that failed.
+    expect(run.caches).toEqual([]);
     for (const never of ['net', 'zlib', 'child_process']) expect(run.builtins).not.toContain(never);
   });
 
@@ -160,7 +162,7 @@ describe('what each command runs', { timeout: 60_000 }, () => {
     for (const args of [['validate'], ['plan']]) {
       const run = loads(args);
       expect(run.code, run.stderr).toBe(0);
-      expect(run.bundles).toEqual(['commands.cjs', 'main.cjs']);
+      expect(run.caches).toEqual(args);
       expect(run.builtins).toContain('net');
       expect(run.builtins).toContain('crypto');
       // import-meta-resolve (and node:v8 under it) runs only for a provider package; only a
@@ -176,7 +178,7 @@ describe('what each command runs', { timeout: 60_000 }, () => {
     // code cache reads a bundle as latin1; the build rewrites comments to ASCII
     // (tsup.shared.ts, asciiOutput).
     const program = readdirSync(DIST).filter((name) => /\.c?js$/.test(name));
-    expect(program).toEqual(expect.arrayContaining(['bin.js', 'start.js', 'main.cjs', 'commands.cjs']));
+    expect(program).toEqual(expect.arrayContaining(['bin.js', 'start.js', 'stratum.cjs']));
     const nonAscii = program.filter((name) => /[^\x00-\x7f]/.test(readFileSync(join(DIST, name), 'latin1')));
     expect(nonAscii).toEqual([]);
   });
@@ -199,7 +201,7 @@ describe('what each command runs', { timeout: 60_000 }, () => {
   });
 
   it('imports a third-party provider as an ES module, top-level await and all', () => {
-    // Inside the bundles `import()` is `require()` (code-cache.ts); a provider still gets a real import,
+    // Inside the bundle `import()` is `require()` (import-module.ts); a provider still gets a real import,
     // which an ES module with top-level await needs (require() refuses it).
     const project = mkdtempSync(join(dir, 'project-'));
     const pkg = join(project, 'node_modules', 'stratum-provider-tla');

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
 import { withConfigOptions, withStateOptions } from '../options';
 import type { ApplyCommandFlags } from '../run/apply';
 import { type CommandRunner, runCommand } from './runner';
@@ -32,6 +31,7 @@ export function applyCommand(run: CommandRunner): CommandModule<object, ApplyCom
           type: 'boolean',
           describe: 'Print line-delimited JSON events instead of text',
         }) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runApply', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/apply')).runApply(flags, io)),
   };
 }

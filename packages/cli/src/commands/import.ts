@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
 import { withConfigOptions, withStateOptions } from '../options';
 import type { PlanFlags } from '../pipeline';
 import { type CommandRunner, runCommand } from './runner';
@@ -15,6 +14,7 @@ export function importCommand(run: CommandRunner): CommandModule<object, PlanFla
         array: true,
         describe: '<kind>.<name> in the config, not yet in state',
       }) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runImport', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/import')).runImport(flags, io)),
   };
 }

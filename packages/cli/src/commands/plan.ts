@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
 import { withConfigOptions, withStateOptions } from '../options';
 import type { PlanCommandFlags } from '../run/plan';
 import { type CommandRunner, runCommand } from './runner';
@@ -25,6 +24,7 @@ export function planCommand(run: CommandRunner): CommandModule<object, PlanComma
           type: 'boolean',
           describe: 'Exit 0 when there are no changes, 2 when there are changes, 1 on error',
         }) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runPlan', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/plan')).runPlan(flags, io)),
   };
 }

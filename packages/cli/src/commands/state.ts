@@ -1,21 +1,8 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
+import { STATE_SUBCOMMANDS } from '../command-names';
 import { withJsonOption, withPathOption, withStateOptions } from '../options';
 import type { JsonFlag, SurgeryFlags } from '../run/surgery';
 import { type CommandRunner, runCommand } from './runner';
-
-/** The subcommands of `stratum state`, for the did-you-mean of a mistyped one. */
-export const STATE_SUBCOMMANDS = [
-  'list',
-  'show',
-  'merge',
-  'pull',
-  'push',
-  'unlock',
-  'rm',
-  'mv',
-  'history',
-] as const;
 
 /** `list, show, ... or history`: the list kept in one place, so a new subcommand cannot be left out. */
 const SUBCOMMAND_LIST = `${STATE_SUBCOMMANDS.slice(0, -1).join(', ')} or ${STATE_SUBCOMMANDS.at(-1)}`;
@@ -31,8 +18,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: 'List the resources a state file tracks',
           builder: (s) => withJsonOption(withPathOption(s)),
           handler: (args) =>
-            runCommand(run, args as { path?: string; json?: boolean }, (f, io) =>
-              runBundled('runStateList', f, io),
+            runCommand(run, args as { path?: string; json?: boolean }, async (f, io) =>
+              (await import('../run/state')).runStateList(f, io),
             ),
         })
         .command({
@@ -40,8 +27,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
           describe: "Print one resource's recorded state as JSON",
           builder: (s) => withPathOption(s).positional('addr', { type: 'string', describe: '<kind>.<name>' }),
           handler: (args) =>
-            runCommand(run, args as unknown as { path?: string; addr: string }, (f, io) =>
-              runBundled('runStateShow', f, io),
+            runCommand(run, args as unknown as { path?: string; addr: string }, async (f, io) =>
+              (await import('../run/state')).runStateShow(f, io),
             ),
         })
         .command({
@@ -57,8 +44,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
                 describe: 'Output path (must not exist)',
               }),
           handler: (args) =>
-            runCommand(run, args as unknown as { out: string; inputs: string[] }, (f, io) =>
-              runBundled('runStateMerge', f, io),
+            runCommand(run, args as unknown as { out: string; inputs: string[] }, async (f, io) =>
+              (await import('../run/state')).runStateMerge(f, io),
             ),
         })
         .command({
@@ -70,8 +57,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               .option('out', { alias: 'o', type: 'string', describe: 'Write to this file instead of stdout' })
               .option('force', { type: 'boolean', describe: 'Overwrite an existing -o file' }),
           handler: (args) =>
-            runCommand(run, args as unknown as { out?: string }, (f, io) =>
-              runBundled('runStatePull', f, io),
+            runCommand(run, args as unknown as { out?: string }, async (f, io) =>
+              (await import('../run/state-transfer')).runStatePull(f, io),
             ),
         })
         .command({
@@ -85,8 +72,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
                 describe: 'Replace a target that holds a different state',
               }),
           handler: (args) =>
-            runCommand(run, args as unknown as { target: string }, (f, io) =>
-              runBundled('runStatePush', f, io),
+            runCommand(run, args as unknown as { target: string }, async (f, io) =>
+              (await import('../run/state-transfer')).runStatePush(f, io),
             ),
         })
         .command({
@@ -97,7 +84,10 @@ export function stateCommand(run: CommandRunner): CommandModule {
               type: 'boolean',
               describe: 'Also break a lock held from another machine (which cannot be checked from here)',
             }),
-          handler: (args) => runCommand(run, args as object, (f, io) => runBundled('runStateUnlock', f, io)),
+          handler: (args) =>
+            runCommand(run, args as object, async (f, io) =>
+              (await import('../run/state-unlock')).runStateUnlock(f, io),
+            ),
         })
         .command({
           command: 'rm <addrs..>',
@@ -109,8 +99,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               describe: '<kind>.<name>',
             }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & JsonFlag & { addrs: string[] }, (f, io) =>
-              runBundled('runStateRm', f, io),
+            runCommand(run, args as unknown as SurgeryFlags & JsonFlag & { addrs: string[] }, async (f, io) =>
+              (await import('../run/surgery')).runStateRm(f, io),
             ),
         })
         .command({
@@ -124,7 +114,7 @@ export function stateCommand(run: CommandRunner): CommandModule {
             runCommand(
               run,
               args as unknown as SurgeryFlags & JsonFlag & { from: string; to: string },
-              (f, io) => runBundled('runStateMv', f, io),
+              async (f, io) => (await import('../run/surgery')).runStateMv(f, io),
             ),
         })
         .command({
@@ -136,8 +126,8 @@ export function stateCommand(run: CommandRunner): CommandModule {
               describe: 'A run id (or a unique prefix of it)',
             }),
           handler: (args) =>
-            runCommand(run, args as unknown as SurgeryFlags & { run?: string }, (f, io) =>
-              runBundled('runStateHistory', f, io),
+            runCommand(run, args as unknown as SurgeryFlags & { run?: string }, async (f, io) =>
+              (await import('../run/surgery')).runStateHistory(f, io),
             ),
         })
         .demandCommand(1, `name a state subcommand: ${SUBCOMMAND_LIST}`),

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
 import { withConfigOptions } from '../options';
 import type { StatusFlags } from '../run/status';
 import { type CommandRunner, runCommand } from './runner';
@@ -13,6 +12,7 @@ export function statusCommand(run: CommandRunner): CommandModule<object, StatusF
         type: 'string',
         describe: "Only this host (a host block's name or addr)",
       }) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runStatus', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/status')).runStatus(flags, io)),
   };
 }

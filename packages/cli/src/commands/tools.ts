@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runBundled } from '../commands-loader';
 import { withConfigOptions, withJsonOption } from '../options';
 import type { PlanFlags } from '../pipeline';
 import { type CommandRunner, runCommand } from './runner';
@@ -9,7 +8,8 @@ export function validateCommand(run: CommandRunner): CommandModule<object, PlanF
     command: 'validate',
     describe: 'Check configs without state or hosts: syntax, references, attributes, dependencies',
     builder: (y) => withJsonOption(withConfigOptions(y)) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runValidate', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/validate')).runValidate(flags, io)),
   };
 }
 
@@ -22,7 +22,8 @@ export function fmtCommand(run: CommandRunner): CommandModule<object, { files?: 
         type: 'boolean',
         describe: 'Change nothing; fail if a file is not formatted',
       }) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runFmt', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/fmt')).runFmt(flags, io)),
   };
 }
 
@@ -31,6 +32,7 @@ export function graphCommand(run: CommandRunner): CommandModule<object, PlanFlag
     command: 'graph',
     describe: 'Print the resources and their depends_on edges as Graphviz DOT',
     builder: (y) => withJsonOption(withConfigOptions(y)) as never,
-    handler: (args) => runCommand(run, args, (flags, io) => runBundled('runGraph', flags, io)),
+    handler: (args) =>
+      runCommand(run, args, async (flags, io) => (await import('../run/graph')).runGraph(flags, io)),
   };
 }
