@@ -10,6 +10,10 @@ const coreZod = require.resolve('@stratum/core/zod');
 const BUNDLED = ['yargs', 'import-meta-resolve'];
 /** What the bundle takes instead of a package (see `alias` below). */
 const INSTEAD: Record<string, string> = { 'string-width': 'fast-string-width' };
+// string-width (under cliui and wrap-ansi, for the `--help` layout) builds an
+// Intl.Segmenter and an emoji regex per character; fast-string-width gives the
+// same widths for what a terminal shows at a fraction of the cost.
+const ALIAS = { 'string-width': require.resolve(INSTEAD['string-width']!) };
 
 /**
  * The program as users run it: dist/stratum.cjs, `main` with everything it
@@ -22,46 +26,44 @@ const INSTEAD: Record<string, string> = { 'string-width': 'fast-string-width' };
  * library entry (`@stratum/cli`) and the @stratum packages stay ES modules,
  * shared with tools and third-party providers.
  */
-function programBundle(name: string, entry: string): Options {
-  return {
-    entry: { [name]: entry },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
-    target: 'node22',
-    platform: 'node',
-    splitting: false,
-    sourcemap: true,
-    dts: false,
-    clean: false,
-    config: false,
-    // Everything but native add-ons, which ssh2 and pg only try to load (in a
-    // try, and run without): left as `require`s, they fail there as they do
-    // when the add-on was never built.
-    noExternal: [/^(?!cpu-features$|pg-native$).*(?<!\.node)$/],
-    external: ['cpu-features', 'pg-native', /\.node$/],
-    inject: ['src/import-meta-shim.ts'],
-    define: { 'import.meta.url': 'importMetaUrl' },
-    esbuildOptions(options) {
-      // `import()` as `require()`: a script compiled through node:vm (the code
-      // cache) cannot import without an experimental loader. Modules imported by
-      // URL at run time go through the CLI's own import (src/import-module.ts).
-      options.supported = { ...options.supported, 'dynamic-import': false };
-      options.alias = { ...options.alias, 'string-width': require.resolve(INSTEAD['string-width']!) };
-    },
-    esbuildPlugins: [
-      {
-        // The CLI's own `zod` imports take the packages' one copy (core's English-only bundle),
-        // its ES module: as CommonJS, each of the fifty modules importing it would copy its 400 exports.
-        name: 'stratum-zod-from-core',
-        setup(b) {
-          b.onResolve({ filter: /^zod$/ }, () => ({ path: join(dirname(coreZod), 'zod.js') }));
-        },
+const programBundle: Options = {
+  entry: { stratum: 'src/main.ts' },
+  format: ['cjs'],
+  outExtension: () => ({ js: '.cjs' }),
+  target: 'node22',
+  platform: 'node',
+  splitting: false,
+  sourcemap: true,
+  dts: false,
+  clean: false,
+  config: false,
+  // Everything but native add-ons, which ssh2 and pg only try to load (in a
+  // try, and run without): left as `require`s, they fail there as they do
+  // when the add-on was never built.
+  noExternal: [/^(?!cpu-features$|pg-native$).*(?<!\.node)$/],
+  external: ['cpu-features', 'pg-native', /\.node$/],
+  inject: ['src/import-meta-shim.ts'],
+  define: { 'import.meta.url': 'importMetaUrl' },
+  esbuildOptions(options) {
+    // `import()` as `require()`: a script compiled through node:vm (the code
+    // cache) cannot import without an experimental loader. Modules imported by
+    // URL at run time go through the CLI's own import (src/import-module.ts).
+    options.supported = { ...options.supported, 'dynamic-import': false };
+    options.alias = { ...options.alias, ...ALIAS };
+  },
+  esbuildPlugins: [
+    {
+      // The CLI's own `zod` imports take the packages' one copy (core's English-only bundle),
+      // its ES module: as CommonJS, each of the fifty modules importing it would copy its 400 exports.
+      name: 'stratum-zod-from-core',
+      setup(b) {
+        b.onResolve({ filter: /^zod$/ }, () => ({ path: join(dirname(coreZod), 'zod.js') }));
       },
-    ],
-    // The loader reads a bundle as latin1, which is its exact text only when it is ASCII.
-    plugins: [asciiOutput()],
-  };
-}
+    },
+  ],
+  // The loader reads a bundle as latin1, which is its exact text only when it is ASCII.
+  plugins: [asciiOutput()],
+};
 
 // The ES modules: the library entry (`index`, for tools) and the binary's own
 // two small files (`bin`, which checks the Node version first, and `start`,
@@ -78,14 +80,11 @@ export default defineConfig({
   // comes from core's one bundled copy (tsup.shared.ts).
   noExternal: [...BUNDLED, 'zod'],
   esbuildOptions(options) {
-    // string-width (under cliui and wrap-ansi, for the `--help` layout) builds
-    // an Intl.Segmenter and an emoji regex per character; fast-string-width
-    // gives the same widths for what a terminal shows at a fraction of the cost.
-    options.alias = { ...options.alias, 'string-width': require.resolve(INSTEAD['string-width']!) };
+    options.alias = { ...options.alias, ...ALIAS };
   },
   // After the ES modules, not beside them: their build starts by emptying dist/.
   onSuccess: async () => {
-    await build(programBundle('stratum', 'src/main.ts'));
+    await build(programBundle);
     writeThirdPartyLicenses(BUNDLED, import.meta.dirname, INSTEAD, bundledPackageDirs());
   },
 });

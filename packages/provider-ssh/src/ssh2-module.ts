@@ -26,7 +26,7 @@ let loading: Promise<Ssh2> | undefined;
 
 export function loadSsh2(): Promise<Ssh2> {
   // Literal specifiers, so that a bundler that takes provider-ssh in (the CLI's
-  // commands bundle) takes these files with it.
+  // program bundle) takes these files with it.
   loading ??= loadSsh2With(() =>
     Promise.all([import('ssh2/lib/client.js'), import('ssh2/lib/protocol/keyParser.js')]),
   );
