@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetDigestsSeen, type ReadTreeOptions, readLocalTree, walkLocalTree } from './dir-manifest';
 import { treeDigestCacheFile } from './tree-digest-cache';
@@ -192,6 +192,20 @@ describe('walkLocalTree', () => {
     expect(walked.entries[1]).toMatchObject({ type: 'file', path: 'd00/f0', size: 3 });
     expect(walked.files.map((file) => file.relpath).slice(0, 3)).toEqual(['d00/f0', 'd00/f1', 'd00/f10']);
     expect(walked.skipped).toEqual([]);
+  });
+
+  it('gives each file its path below the root however the root is written', async () => {
+    const root = wideTree();
+    const expected = join(root, 'd03', 'f7');
+    for (const written of [root, `${root}/`, `${root}//`, `${root}/./d00/..`]) {
+      const walked = await walkLocalTree(written);
+      expect(walked.files.map((file) => file.full)).toContain(expected);
+      expect(walked.files.every((file) => existsSync(file.full))).toBe(true);
+    }
+    const fromHere = await walkLocalTree(`./${relative(process.cwd(), root)}/`);
+    expect(fromHere.files.find((file) => file.relpath === 'd03/f7')?.full).toBe(
+      relative(process.cwd(), expected),
+    );
   });
 
   it('lets the event loop turn while it walks a large tree, so other connections are not held up', async () => {

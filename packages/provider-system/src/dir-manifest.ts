@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readdirSync } from 'node:fs';
 import { lstat, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { normalize, resolve } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StratumError } from '@stratum/core';
 import type { TarEntry } from './tar-writer';
@@ -184,6 +184,10 @@ export async function walkLocalTree(root: string): Promise<WalkedTree> {
   // and 15 ms this way. The turns keep a large tree's walk from holding up
   // what else this process is doing (other hosts' connections, keepalives).
   let sinceYield = 0;
+  // Joined by hand below the root, which is normalized once: path.join
+  // normalizes its whole result again for every entry (3 ms of 550).
+  const base = normalize(root);
+  const under = (dir: string, name: string) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
   async function walk(dir: string, prefix: string): Promise<void> {
     const children = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
       compareRelpaths(a.name, b.name),
@@ -195,7 +199,7 @@ export async function walkLocalTree(root: string): Promise<WalkedTree> {
     }
     for (const child of children) {
       const relpath = prefix === '' ? child.name : `${prefix}/${child.name}`;
-      const full = join(dir, child.name);
+      const full = under(dir, child.name);
       const info = child.isDirectory() || child.isFile() ? lstatSync(full) : undefined;
       if (child.isDirectory() && info) {
         entries.push({ type: 'dir', path: relpath, mode: 0o755, mtime: info.mtimeMs / 1000 });
@@ -221,7 +225,7 @@ export async function walkLocalTree(root: string): Promise<WalkedTree> {
       }
     }
   }
-  await walk(root, '');
+  await walk(base, '');
   return { entries, files, skipped };
 }
 
