@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
 const testkit = await import(join(repo, 'packages/testkit/dist/index.js'));
-const cli = join(repo, 'packages/cli/dist/bin.js');
+const cli = join(repo, 'packages/cli/dist/bin.cjs');
 
 const say = (text) => process.stdout.write(`\n\u001b[1m== ${text}\u001b[22m\n`);
 

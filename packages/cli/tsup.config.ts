@@ -15,6 +15,18 @@ const INSTEAD: Record<string, string> = { 'string-width': 'fast-string-width' };
 // same widths for what a terminal shows at a fraction of the cost.
 const ALIAS = { 'string-width': require.resolve(INSTEAD['string-width']!) };
 
+/** yargs' `import ... from 'assert'` takes src/yargs-assert.ts instead: see there. */
+const yargsAssert: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'stratum-yargs-assert',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?assert$/ }, (args) =>
+      /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]/.test(args.importer)
+        ? { path: join(import.meta.dirname, 'src', 'yargs-assert.ts') }
+        : undefined,
+    );
+  },
+};
+
 /**
  * The program as users run it: dist/stratum.cjs, `main` with everything it
  * runs (yargs, the @stratum packages, zod, chevrotain, ssh2, pg) in one
@@ -27,16 +39,8 @@ const ALIAS = { 'string-width': require.resolve(INSTEAD['string-width']!) };
  * shared with tools and third-party providers.
  */
 const programBundle: Options = {
+  ...commonJsFile(),
   entry: { stratum: 'src/main.ts' },
-  format: ['cjs'],
-  outExtension: () => ({ js: '.cjs' }),
-  target: 'node22',
-  platform: 'node',
-  splitting: false,
-  sourcemap: true,
-  dts: false,
-  clean: false,
-  config: false,
   // Everything but native add-ons, which ssh2 and pg only try to load (in a
   // try, and run without): left as `require`s, they fail there as they do
   // when the add-on was never built.
@@ -52,6 +56,7 @@ const programBundle: Options = {
     options.alias = { ...options.alias, ...ALIAS };
   },
   esbuildPlugins: [
+    yargsAssert,
     {
       // The CLI's own `zod` imports take the packages' one copy (core's English-only bundle),
       // its ES module: as CommonJS, each of the fifty modules importing it would copy its 400 exports.
@@ -61,16 +66,23 @@ const programBundle: Options = {
       },
     },
   ],
-  // The loader reads a bundle as latin1, which is its exact text only when it is ASCII.
-  plugins: [asciiOutput()],
 };
 
-// The ES modules: the library entry (`index`, for tools) and the binary's own
-// two small files (`bin`, which checks the Node version first, and `start`,
-// which runs the program bundle above). Split into chunks, so each loads
-// only what it imports.
+/**
+ * The `stratum` binary: dist/bin.cjs, the Node version check (bin.ts) and
+ * what runs the program bundle (start.ts, code-cache.ts) in one small file.
+ * CommonJS, because Node starts an ES module entry through its module
+ * loader's asynchronous resolve, link and evaluate steps: ~3 ms of every run
+ * for two files of a few kilobytes.
+ */
+const binBuild: Options = { ...commonJsFile(), entry: { bin: 'src/bin.ts' } };
+
+const library = packageBuild({ index: 'src/index.ts' });
+
+// The ES module: the library entry (`index`, for tools), split into chunks
+// so that each command's modules load on its first call.
 export default defineConfig({
-  ...packageBuild({ index: 'src/index.ts', bin: 'src/bin.ts', start: 'src/start.ts' }),
+  ...library,
   format: ['esm'],
   splitting: true,
   // Bundled, not installed: yargs is some twenty small modules (cliui, y18n,
@@ -82,12 +94,30 @@ export default defineConfig({
   esbuildOptions(options) {
     options.alias = { ...options.alias, ...ALIAS };
   },
+  esbuildPlugins: [...(library.esbuildPlugins ?? []), yargsAssert],
   // After the ES modules, not beside them: their build starts by emptying dist/.
   onSuccess: async () => {
-    await build(programBundle);
+    await Promise.all([build(programBundle), build(binBuild)]);
     writeThirdPartyLicenses(BUNDLED, import.meta.dirname, INSTEAD, bundledPackageDirs());
   },
 });
+
+/** What the two CommonJS files share: one `.cjs` file each, built after the ES modules (onSuccess). */
+function commonJsFile(): Options {
+  return {
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    target: 'node22',
+    platform: 'node',
+    splitting: false,
+    sourcemap: true,
+    dts: false,
+    clean: false,
+    config: false,
+    // The loader reads the program bundle as latin1, which is its exact text only when it is ASCII.
+    plugins: [asciiOutput()],
+  };
+}
 
 /** The @stratum packages the program bundle holds, by directory (their dependencies are in it too). */
 function bundledPackageDirs(): string[] {

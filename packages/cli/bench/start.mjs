@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
-/** BENCH_BIN: another build's bin.js, to compare against (e.g. the one before a change). */
-const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+/** BENCH_BIN: another build's bin.cjs, to compare against (e.g. the one before a change). */
+const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 9);
 const WARMUP = 2;
 

@@ -9,7 +9,7 @@
  *
  * Each figure is the median of BENCH_ROUNDS runs (default 5) with min–max.
  *
- *   BENCH_BIN=path/to/bin.js   another build's CLI, to compare (default ../dist/bin.js)
+ *   BENCH_BIN=path/to/bin.cjs  another build's CLI, to compare (default ../dist/bin.cjs)
  *   BENCH_QUICK=1              3 rounds, N = 100 / 1,000: a quick look
  *   BENCH_N=100,1000,5000      the scaling points (default 100,1000,5000)
  *   BENCH_SCALE_BUDGET_S=60    stop a scaling point's rounds once this much time is spent (at least 1 run)
@@ -26,7 +26,7 @@ import { killRunning, runCli, sample, summarise, timeCli, timeCommand } from './
 import { printScaleAndGoals, printW, toJson } from './workload/report.mjs';
 import { createWorkspace, removeAllWorkspaces } from './workload/workspace.mjs';
 
-const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const BIN = process.env.BENCH_BIN ?? fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const TESTKIT = fileURLToPath(new URL('../../testkit/dist/index.js', import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
 const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 5));
@@ -41,7 +41,7 @@ for (const [path, what] of [
   if (!existsSync(path)) {
     console.error(
       `workload bench: ${path} does not exist: build ${what} first (\`pnpm build\` at the repository root)` +
-        (path === BIN && process.env.BENCH_BIN ? ', or point BENCH_BIN at a built bin.js' : ''),
+        (path === BIN && process.env.BENCH_BIN ? ', or point BENCH_BIN at a built bin.cjs' : ''),
     );
     process.exit(1);
   }

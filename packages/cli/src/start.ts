@@ -1,18 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { codeCacheDir, runBundle } from './code-cache';
 import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
 
 /**
  * What `stratum` runs once bin.ts has checked the Node version: `main` from
- * dist/stratum.cjs, the whole program bundled as one CommonJS file (each
- * command's modules run on its first call) and compiled through V8's code
- * cache (code-cache.ts).
+ * `bundle` (dist/stratum.cjs), the whole program bundled as one CommonJS file
+ * (each command's modules run on its first call) and compiled through V8's
+ * code cache (code-cache.ts).
  */
-export function start(argv: string[]): Promise<number> {
-  const file = fileURLToPath(new URL('./stratum.cjs', import.meta.url));
-  const program = runBundle(file, { dir: codeCacheDir(process.env), runKey: runKeyOf(argv) })
+export function start(argv: string[], bundle: string): Promise<number> {
+  const program = runBundle(bundle, { dir: codeCacheDir(process.env), runKey: runKeyOf(argv) })
     .exports as typeof import('./main');
-  // The bundle's own `import()` became `require()` (see import-module.ts): it imports through this module's.
+  // The bundle's own `import()` became `require()` (see import-module.ts): it imports through this one,
+  // which the bin's build keeps a real `import()`.
   program.setImportModule((specifier) => import(specifier));
   return program.main(argv);
 }

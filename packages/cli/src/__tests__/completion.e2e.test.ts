@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const bin = join(import.meta.dirname, '../../dist/bin.js');
+const bin = join(import.meta.dirname, '../../dist/bin.cjs');
 const run = (args: string[]) =>
   spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
 

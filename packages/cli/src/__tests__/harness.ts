@@ -7,7 +7,7 @@ import { type LoopbackSshd, startLoopbackSshd } from '@stratum/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 
 /**
- * End-to-end harness: the real `stratum` binary (packages/cli/dist/bin.js) run
+ * End-to-end harness: the real `stratum` binary (packages/cli/dist/bin.cjs) run
  * as a child process, the way a user runs it, against a loopback OpenSSH server.
  *
  * Every workspace is a fresh temp directory holding the configs (the child's
@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
  */
 
 export const CLI_DIR = resolve(import.meta.dirname, '../..');
-export const BIN = join(CLI_DIR, 'dist', 'bin.js');
+export const BIN = join(CLI_DIR, 'dist', 'bin.cjs');
 const GOLDEN_DIR = join(import.meta.dirname, 'golden');
 
 /** The test's own Node (24) first, so the binary's `env node` finds it rather than an older system node. */
@@ -49,6 +49,11 @@ export interface RunOptions {
   /** Extra environment for this run (on top of HOME, PATH, CI). */
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Start reading stdout and stderr only this long after the start: a reader
+   * that lags, so that a pipe fills up (64 KiB) and stratum's writes to it wait.
+   */
+  readAfterMs?: number;
 }
 
 /** How the workspace's ~/.ssh/config reaches the sshd. */
@@ -124,6 +129,7 @@ export class Workspace {
       cwd: this.dir,
       env: { HOME: this.home, PATH: CHILD_PATH, CI: '1', ...options.env },
       timeoutMs: options.timeoutMs,
+      readAfterMs: options.readAfterMs,
     }).then((result) => {
       this.transcript.push(result);
       return result;
@@ -249,6 +255,8 @@ export function runCli(
     bin?: string | undefined;
     /** Close the read end of stdout after the first line, or after this many bytes (see `runIntoClosedPipe`). */
     closeStdoutAfter?: 'line' | number | undefined;
+    /** See {@link RunOptions.readAfterMs}. */
+    readAfterMs?: number | undefined;
   },
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
@@ -272,6 +280,14 @@ export function runCli(
       child.stdout.destroy();
     });
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    if (options.readAfterMs !== undefined) {
+      child.stdout.pause();
+      child.stderr.pause();
+      setTimeout(() => {
+        child.stdout.resume();
+        child.stderr.resume();
+      }, options.readAfterMs);
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
     child.once('error', (error) => {
       clearTimeout(timer);

@@ -6,7 +6,9 @@ import { expectExit, hostBlock, STACK_LINE, useWorkspacePerTest } from './harnes
  * stdout into a pipe whose reader goes away early (`stratum plan | head -1`):
  * stratum stops quietly, as Unix tools do — exit 141 (128 + SIGPIPE), no stack
  * trace, no error text — and an apply stops starting steps and releases the
- * state lock on its way out.
+ * state lock on its way out. And pipes whose reader lags: stratum exits as
+ * soon as its command is done (bin.ts), but only once both pipes have taken
+ * all it wrote.
  */
 
 const t = useWorkspacePerTest();
@@ -84,5 +86,34 @@ resource "ssh_file" "after" {
     expect(apply.stderr).not.toMatch(STACK_LINE);
     expect(existsSync(t.ws.hostPath('after'))).toBe(false);
     expect(t.ws.exists('.stratum/state.json.lock')).toBe(false);
+  });
+});
+
+describe('a reader that lags', { timeout: 60_000 }, () => {
+  // Node holds a socket's reads at 64 KiB and the pipe another 64 KiB: more than both, so writes wait.
+  const PIPES_HOLD = 128 * 1024;
+
+  it('plan into a pipe read late: every line arrives, then the exit code', async () => {
+    t.ws.write('stratum.strat', bigConfig(8000));
+    const plan = await t.ws.run(['plan'], { readAfterMs: 500 });
+    expectExit(plan, 0);
+    expect(plan.stdout.length).toBeGreaterThan(PIPES_HOLD);
+    expect(plan.stdout.startsWith('stratum plan\n')).toBe(true);
+    expect(plan.stdout).toContain('+ system_dir.d7999\n');
+    expect(plan.stdout.endsWith('8000 create, 0 update, 0 delete, 0 no-op\n')).toBe(true);
+  });
+
+  it('validate into a stderr read late: every error arrives, then exit 1', async () => {
+    const bad = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `resource "system_dir" "d${i}" {\n  host = host.box.addr\n  path = "@HOST@/d${i}"\n  bogus${i} = 1\n}\n`,
+    );
+    t.ws.write('stratum.strat', `${hostBlock('box')}\n${bad.join('\n')}`);
+    const validate = await t.ws.run(['validate'], { readAfterMs: 500 });
+    expectExit(validate, 1);
+    expect(validate.stderr.length).toBeGreaterThan(PIPES_HOLD);
+    expect(validate.stderr.match(/unknown attribute `bogus\d+`/g)).toHaveLength(3000);
+    expect(validate.stderr).toMatch(/system_dir\.d2999: unknown attribute `bogus2999`.*\nhint: .*\n$/);
   });
 });

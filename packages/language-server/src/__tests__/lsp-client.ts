@@ -27,7 +27,7 @@ import {
 /** The built server, as an editor starts it. */
 export const SERVER_BIN = resolve(import.meta.dirname, '../../dist/bin.js');
 /** The built CLI, to compare the server's diagnostics with `stratum validate`'s. */
-export const CLI_BIN = resolve(import.meta.dirname, '../../../cli/dist/bin.js');
+export const CLI_BIN = resolve(import.meta.dirname, '../../../cli/dist/bin.cjs');
 
 /**
  * A real LSP client: spawns `stratum-language-server --stdio` and talks

@@ -25,7 +25,7 @@ import { expect } from 'vitest';
  */
 
 const CLI_DIR = resolve(import.meta.dirname, '../../..');
-const BIN = join(CLI_DIR, 'dist', 'bin.js');
+const BIN = join(CLI_DIR, 'dist', 'bin.cjs');
 const EXAMPLES = resolve(CLI_DIR, '../../examples');
 /** The test's own Node first, so the binary's `#!/usr/bin/env node` finds it. */
 const CHILD_PATH = [dirname(process.execPath), process.env.PATH ?? '/usr/bin:/bin'].join(':');
