@@ -35,15 +35,9 @@ export interface CodeCacheOptions {
   readonly runKey: string;
 }
 
-/**
- * `~/.cache/stratum/code-cache` (or under XDG_CACHE_HOME), beside Node's
- * compile cache; NODE_DISABLE_COMPILE_CACHE turns both off. Without a home
- * directory, no cache.
- */
+/** `~/.cache/stratum/code-cache` (see {@link stratumCacheDir}). */
 export function codeCacheDir(env: Record<string, string | undefined>): string | undefined {
-  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
-  return cacheHome ? `${cacheHome}/stratum/code-cache` : undefined;
+  return stratumCacheDir(env, 'code-cache');
 }
 
 /** What became of the cache: none kept (`off`), none yet, or V8 took it or threw it away. */
@@ -109,10 +103,15 @@ interface CachePaths {
  * compiled it, and the run key.
  */
 export function cachePaths(dir: string, file: string, runKey: string): CachePaths {
-  const info = statSync(file);
   const bundle = safe(`${basename(file)}-${hashPath(file)}-`);
-  const build = `${bundle}${safe(`${process.version}-${process.arch}-${info.size}-${Math.trunc(info.mtimeMs)}-${info.ino}`)}-`;
+  const build = `${bundle}${safe(buildOf(file))}-`;
   return { dir, bundle, build, data: join(dir, `${build}${safe(runKey)}.v8`) };
+}
+
+/** What tells one build of `file`, run by this Node, from another: the Node, and the file's size, mtime and inode. */
+export function buildOf(file: string): string {
+  const info = statSync(file);
+  return `${process.version}-${process.arch}-${info.size}-${Math.trunc(info.mtimeMs)}-${info.ino}`;
 }
 
 function safe(name: string): string {
@@ -127,24 +126,6 @@ function hashPath(path: string): string {
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash.toString(16).padStart(8, '0');
-}
-
-/**
- * Whether `path` is this user's alone: owned by them, and writable by no one
- * else. V8 runs what a code cache holds without checking it, so a cache
- * someone else could have written would be their code run as this user (a
- * cache home on a shared disk, a directory left group-writable).
- */
-function privacy(path: string): 'private' | 'shared' | 'missing' {
-  let info: ReturnType<typeof statSync>;
-  try {
-    info = statSync(path);
-  } catch {
-    return 'missing';
-  }
-  const owner = process.getuid?.();
-  if (owner !== undefined && info.uid !== owner) return 'shared';
-  return (info.mode & 0o022) === 0 ? 'private' : 'shared';
 }
 
 function readOrUndefined(path: string): Buffer | undefined {
@@ -170,7 +151,43 @@ function writeCache(script: vm.Script, cache: CachePaths): void {
   }
 }
 
-function atomicWrite(path: string, data: Uint8Array): void {
+// What stratum's caches on disk share (this one and parse-cache.ts): where
+// they live, which files may be read, and how one is written. Here, and not
+// in a module of their own, because this file imports nothing but Node's
+// own modules (its tests run it as it is).
+
+/**
+ * `~/.cache/stratum/NAME` (or under XDG_CACHE_HOME), beside Node's compile
+ * cache; NODE_DISABLE_COMPILE_CACHE turns them all off. Without a home
+ * directory, none.
+ */
+export function stratumCacheDir(env: Record<string, string | undefined>, name: string): string | undefined {
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
+  return cacheHome ? `${cacheHome}/stratum/${name}` : undefined;
+}
+
+/**
+ * Whether `path` is this user's alone: owned by them, and writable by no one
+ * else. What a cache holds is taken as it is (V8 runs a code cache unchecked;
+ * a syntax tree decides what an apply does), so a cache someone else could
+ * have written would be their code, or their config, run as this user (a
+ * cache home on a shared disk, a directory left group-writable).
+ */
+export function privacy(path: string): 'private' | 'shared' | 'missing' {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(path);
+  } catch {
+    return 'missing';
+  }
+  const owner = process.getuid?.();
+  if (owner !== undefined && info.uid !== owner) return 'shared';
+  return (info.mode & 0o022) === 0 ? 'private' : 'shared';
+}
+
+/** Writes `path` whole or not at all (a temp file renamed), readable by this user alone. */
+export function atomicWrite(path: string, data: Uint8Array | string): void {
   const temp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, data, { mode: 0o600 });

@@ -14,6 +14,7 @@ import { checkFlagValues, flagNeedsValue, takesValue, withGlobalOptions } from '
 
 // For start.ts, which runs this module as a bundle: the `import()` of an ES module (import-module.ts).
 export { setImportModule } from './import-module';
+export { useParseCache } from './parse-cache-home';
 
 export const EXIT_CODES = `Exit codes:
   0    success (plan --detailed-exitcode: no changes and no drift)

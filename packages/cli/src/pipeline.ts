@@ -20,6 +20,7 @@ import { loadEnvFiles } from './env-files';
 import { CliError } from './errors';
 import type { CliIo } from './io';
 import { type GlobalFlags, parallelismOf } from './options';
+import { parseCacheInUse } from './parse-cache';
 import { lazyPostgresBackend } from './postgres-state';
 import { loadThirdPartyProviders } from './provider-loader';
 import { builtinRegistry } from './runtime';
@@ -62,7 +63,14 @@ export async function loadConfig(flags: PlanFlags, io: CliIo, hooks: LoadHooks =
   for (const path of loaded) io.err(`[env] loaded ${path}`);
   const variables = variableOptions(flags, io);
   // The manifest alone, or with a sibling's files, lacks the variables the rest declares.
-  const partial = { ...variables, env, allowUnresolvedSecrets: true, ignoreUndeclaredVariables: true };
+  const parsed = parseCacheInUse();
+  const partial = {
+    ...variables,
+    env,
+    parsed,
+    allowUnresolvedSecrets: true,
+    ignoreUndeclaredVariables: true,
+  };
   const sources = resolveSources(
     { ...flags, state: chosenState(flags, env) },
     io.cwd,
@@ -73,6 +81,7 @@ export async function loadConfig(flags: PlanFlags, io: CliIo, hooks: LoadHooks =
     {
       ...variables,
       env,
+      parsed,
       allowUnresolvedSecrets: flags.allowUnresolvedSecrets ?? false,
     },
   );

@@ -1,4 +1,4 @@
-import { codeCacheDir, runBundle } from './code-cache';
+import { buildOf, codeCacheDir, runBundle, stratumCacheDir } from './code-cache';
 import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
 
 /**
@@ -13,6 +13,8 @@ export function start(argv: string[], bundle: string): Promise<number> {
   // The bundle's own `import()` became `require()` (see import-module.ts): it imports through this one,
   // which the bin's build keeps a real `import()`.
   program.setImportModule((specifier) => import(specifier));
+  const parseCache = stratumCacheDir(process.env, 'parse-cache');
+  if (parseCache !== undefined) program.useParseCache(parseCache, buildOf(bundle));
   return program.main(argv);
 }
 

@@ -1,4 +1,5 @@
 import type { DesiredResource, JsonObject, JsonValue, RedactionMap, SourceLocation } from '@stratum/core';
+import type { Document } from './ast';
 
 /** A `host "<name>" { ... }` block, evaluated. Hosts are literal-only. */
 export interface HostDecl {
@@ -120,6 +121,21 @@ export interface LoadOptions {
    * where the rest declares them.
    */
   ignoreUndeclaredVariables?: boolean | undefined;
+  /**
+   * Where {@link loadFiles} and {@link loadSources} look up a text's syntax
+   * tree before parsing it, and keep the tree of one they parsed: for a
+   * program that loads the same files run after run (the CLI keeps them on
+   * disk). Only texts that parsed are kept; a syntax error is found again.
+   */
+  parsed?: ParsedDocuments | undefined;
+}
+
+/** A store of syntax trees by file name and text (see {@link LoadOptions.parsed}). */
+export interface ParsedDocuments {
+  /** What `source`, named `file`, parses to, when known: never the tree of another text or name. */
+  get(file: string, source: string): Document | undefined;
+  /** `document` is what `source`, named `file`, parsed to. */
+  set(file: string, source: string, document: Document): void;
 }
 
 /** What a `variable` block's `type` may say. Without `type` any value is accepted. */

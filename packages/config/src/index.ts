@@ -29,6 +29,7 @@ export type {
   HostDecl,
   LoadOptions,
   NamespaceDecl,
+  ParsedDocuments,
   ProviderDecl,
   SecretDecl,
   SecretSource,

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectConfigError } from './__tests__/config-error';
+import type { Document } from './ast';
+import { ConfigError } from './errors';
+import type { Extracted, ParsedDocuments } from './extracted';
 import { loadFile, loadFiles, loadStr } from './load';
 
 const fixtures = join(import.meta.dirname, '__tests__/fixtures');
@@ -174,5 +177,63 @@ describe('loadStr', () => {
       code: 'RefInHostBlock',
     });
     expect(err.frame()).toBe(['  |', '2 |   addr = host.x.y', '  |          ^^^^^^^^'].join('\n'));
+  });
+});
+
+describe('loadFiles with a store of parsed documents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratum-parsed-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = (motd: string) =>
+    `host "web" {\n  addr = "root@192.0.2.1"\n}\nresource "system_file" "motd" {\n  host    = host.web.addr\n  path    = "/etc/motd"\n  content = "${motd}"\n}\n`;
+
+  const motdOf = (extracted: Extracted) =>
+    extracted.resources.find((resource) => resource.addr.name === 'motd')?.attrs.content;
+
+  /** A Map-backed store that records what it was asked. */
+  function memoryStore() {
+    const kept = new Map<string, { source: string; document: Document }>();
+    const calls: string[] = [];
+    const store: ParsedDocuments = {
+      get: (file, source) => {
+        calls.push(`get ${file}`);
+        const entry = kept.get(file);
+        return entry?.source === source ? entry.document : undefined;
+      },
+      set: (file, source, document) => {
+        calls.push(`set ${file}`);
+        kept.set(file, { source, document });
+      },
+    };
+    return { store, kept, calls };
+  }
+
+  it('keeps what it parsed, and takes the kept tree for the same text instead of parsing', () => {
+    const file = join(dir, 'a.strat');
+    writeFileSync(file, config('hello'));
+    const { store, kept, calls } = memoryStore();
+    const first = loadFiles([file], { parsed: store });
+    expect(calls).toEqual([`get ${file}`, `set ${file}`]);
+    // The kept tree is used as it is: a tree edited in the store shows in the next load.
+    const document = kept.get(file)!.document;
+    const content = document.blocks[1]!.body[2]!;
+    expect(content).toMatchObject({ type: 'attribute', name: 'content' });
+    (content as { value: { value: string } }).value.value = 'from the store';
+    const second = loadFiles([file], { parsed: store });
+    expect(calls.slice(2)).toEqual([`get ${file}`]);
+    expect(motdOf(first)).toBe('hello');
+    expect(motdOf(second)).toBe('from the store');
+  });
+
+  it('parses a changed text again, and keeps nothing of a text that does not parse', () => {
+    const file = join(dir, 'b.strat');
+    writeFileSync(file, config('one'));
+    const { store, calls } = memoryStore();
+    loadFiles([file], { parsed: store });
+    writeFileSync(file, config('two'));
+    expect(motdOf(loadFiles([file], { parsed: store }))).toBe('two');
+    expect(calls).toEqual([`get ${file}`, `set ${file}`, `get ${file}`, `set ${file}`]);
+    writeFileSync(file, 'host "web" {\n');
+    expect(() => loadFiles([file], { parsed: store })).toThrow(ConfigError);
+    expect(calls.slice(4)).toEqual([`get ${file}`]);
   });
 });

@@ -3,7 +3,7 @@ import { describeFsError, readBoundedFile } from '@stratum/core/kit';
 import type { Span } from './ast';
 import { ConfigError } from './errors';
 import { extract, type ParsedUnit } from './evaluate/extract';
-import type { Extracted, LoadOptions } from './extracted';
+import type { Extracted, LoadOptions, ParsedDocuments } from './extracted';
 import { parse } from './parse';
 
 /**
@@ -39,7 +39,9 @@ export function loadFile(path: string, options: LoadOptions = {}): Extracted {
  */
 export function loadFiles(paths: readonly string[], options: LoadOptions = {}): Extracted {
   // Read and parse file by file, so the first file's syntax error wins over a later unreadable file.
-  const parsed = paths.map((path) => parseSource({ file: path, source: readConfigFile(path) }));
+  const parsed = paths.map((path) =>
+    parseSource({ file: path, source: readConfigFile(path) }, options.parsed),
+  );
   return extract(parsed, options, [...paths]);
 }
 
@@ -61,15 +63,22 @@ export interface ConfigSource {
  */
 export function loadSources(sources: readonly ConfigSource[], options: LoadOptions = {}): Extracted {
   return extract(
-    sources.map((source) => parseSource(source)),
+    sources.map((source) => parseSource(source, options.parsed)),
     options,
     sources.map((source) => source.file),
   );
 }
 
-function parseSource({ file, source, baseDir }: ConfigSource): ParsedUnit {
+function parseSource(
+  { file, source, baseDir }: ConfigSource,
+  parsed: ParsedDocuments | undefined,
+): ParsedUnit {
   const unit = { file, source, baseDir: resolve(baseDir ?? dirname(resolve(file))) };
-  return { unit, document: parse(source, file) };
+  const known = parsed?.get(file, source);
+  if (known !== undefined) return { unit, document: known };
+  const document = parse(source, file);
+  parsed?.set(file, source, document);
+  return { unit, document };
 }
 
 /** A leading byte-order mark is dropped; anything but UTF-8 is refused. */

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -148,6 +149,26 @@ describe('what each command runs', { timeout: 60_000 }, () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('valid: 1 resource');
     expect(run.stderr.replace(/^\[(file|builtin|loaded)\] .*\n/gm, '')).toBe('');
+  });
+
+  it("keeps the config's syntax tree, takes it while the text is unchanged, and only from a private file", () => {
+    const cacheHome = join(dir, 'parse-cache-home');
+    const parseCache = join(cacheHome, 'stratum', 'parse-cache');
+    expect(loads(['plan'], { XDG_CACHE_HOME: cacheHome }).stdout).toContain('+ system_file.motd\n');
+    const [entry] = readdirSync(parseCache).map((name) => join(parseCache, name));
+    expect(readdirSync(parseCache)).toHaveLength(1);
+    // An entry whose tree names the resource otherwise: a plan that shows that name took the tree.
+    const planted = readFileSync(entry!, 'utf8').replaceAll('"motd"', '"planted"');
+    writeFileSync(entry!, planted, { mode: 0o600 });
+    expect(loads(['plan'], { XDG_CACHE_HOME: cacheHome }).stdout).toContain('+ system_file.planted\n');
+    // The same entry, writable by the group: not read, the config is parsed and the entry replaced.
+    chmodSync(entry!, 0o660);
+    expect(loads(['plan'], { XDG_CACHE_HOME: cacheHome }).stdout).toContain('+ system_file.motd\n');
+    writeFileSync(entry!, planted, { mode: 0o600 });
+    chmodSync(entry!, 0o600);
+    // Without the cache (NODE_DISABLE_COMPILE_CACHE turns stratum's caches off), the file is parsed.
+    const off = loads(['plan'], { XDG_CACHE_HOME: cacheHome, NODE_DISABLE_COMPILE_CACHE: '1' });
+    expect(off.stdout).toContain('+ system_file.motd\n');
   });
 
   it('fmt runs the parser, and neither ssh2 nor a provider', () => {
