@@ -6,13 +6,16 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Document, loadFiles } from '@stratum/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { diskParsedDocuments } from './parse-cache';
+import { diskParsedDocuments, KEPT_ENTRIES } from './parse-cache';
+
+const at0 = { offset: 0, line: 1, column: 1 };
 
 /**
  * The syntax trees the binary keeps between runs (parse-cache.ts), on a real
@@ -122,6 +125,32 @@ describe('diskParsedDocuments', () => {
     // The same tree without them is kept.
     cache.set(file, 'text', { ...trees[0]!, span: { file, start: at(0), end: at(0) } });
     expect(entries()).toHaveLength(1);
+  });
+
+  it(`keeps at most ${KEPT_ENTRIES} entries, dropping those written longest ago`, () => {
+    const { dir, cache } = setUp();
+    const document = (file: string) =>
+      ({
+        type: 'document',
+        file,
+        blocks: [],
+        comments: [],
+        span: { file, start: at0, end: at0 },
+      }) as Document;
+    const files = Array.from({ length: KEPT_ENTRIES + 2 }, (_, i) => join(root, `many-${i}.strat`));
+    files.forEach((file, i) => {
+      cache.set(file, 'text', document(file));
+      // Written a second apart, oldest first, whatever the clock's resolution.
+      const entry = readdirSync(dir)
+        .map((name) => join(dir, name))
+        .find((path) => readFileSync(path, 'utf8').includes(`"file":${JSON.stringify(file)}`));
+      utimesSync(entry!, 1_000_000 + i, 1_000_000 + i);
+    });
+    expect(readdirSync(dir)).toHaveLength(KEPT_ENTRIES);
+    expect(cache.get(files[0]!, 'text')).toBeUndefined();
+    expect(cache.get(files[1]!, 'text')).toBeUndefined();
+    expect(cache.get(files[2]!, 'text')).toEqual(document(files[2]!));
+    expect(cache.get(files.at(-1)!, 'text')).toEqual(document(files.at(-1)!));
   });
 
   it('never throws: a cache directory below a regular file only means parsing each time', () => {

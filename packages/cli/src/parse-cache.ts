@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Document, ParsedDocuments } from '@stratum/config';
@@ -14,7 +14,8 @@ import { parseCacheHome } from './parse-cache-home';
  * workload (a 227 KB config) ~17 ms of a ~115 ms `plan`, against ~3 ms to
  * read and check a kept tree.
  *
- * One file per config path, holding the tree of its latest text; an entry
+ * One file per config path, holding the tree of its latest text (at most
+ * {@link KEPT_ENTRIES} files); an entry
  * serves only the same text (its sha256), under the same name (spans carry
  * it) and from the same build of stratum (`build`: a new version may parse
  * differently), else it is parsed again and replaced. Kept only when JSON
@@ -54,11 +55,31 @@ export function diskParsedDocuments(dir: string, build: string): ParsedDocuments
         const text = JSON.stringify(entry);
         if (!isDeepStrictEqual((JSON.parse(text) as Entry).document, document)) return;
         atomicWrite(entryPath(dir, file), text);
+        dropOldest(dir, KEPT_ENTRIES);
       } catch {
         // Not kept: the next run parses again.
       }
     },
   };
+}
+
+/**
+ * Entries kept at most. One per config path, and a CI runner may check a
+ * project out at a new path for every job: past this many, the entries
+ * written longest ago go (an unchanged config used daily is written once, so
+ * it may go too, and is parsed and kept again on its next run).
+ */
+export const KEPT_ENTRIES = 128;
+
+function dropOldest(dir: string, keep: number): void {
+  const names = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  if (names.length <= keep) return;
+  const written = names.map((name) => {
+    const path = join(dir, name);
+    return { path, at: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 };
+  });
+  written.sort((a, b) => a.at - b.at);
+  for (const { path } of written.slice(0, written.length - keep)) rmSync(path, { force: true });
 }
 
 /** One entry per config path: the same file's next text replaces its tree. */
