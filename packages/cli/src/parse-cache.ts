@@ -15,10 +15,10 @@ import { parseCacheHome } from './parse-cache-home';
  * read and check a kept tree.
  *
  * One file per config path, holding the tree of its latest text (at most
- * {@link KEPT_ENTRIES} files); an entry
- * serves only the same text (its sha256), under the same name (spans carry
- * it) and from the same build of stratum (`build`: a new version may parse
- * differently), else it is parsed again and replaced. Kept only when JSON
+ * {@link KEPT_ENTRIES} files). An entry serves only the same text (its
+ * sha256), under the same name (spans carry it) and from the same build of
+ * stratum (`build`: a new version may parse differently); else the file is
+ * parsed again and its entry replaced. Kept only when JSON
  * gives back the very tree (JSON has no `undefined`, `-0` or `Infinity`), and
  * read only from a directory and file that are the user's alone: a tree
  * decides what an apply does, so one that someone else could have written
