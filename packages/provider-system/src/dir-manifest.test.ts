@@ -1,10 +1,21 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { forgetDigestsSeen, type ReadTreeOptions, readLocalTree, walkLocalTree } from './dir-manifest';
-import { treeDigestCacheFile } from './tree-digest-cache';
+import { KEPT_TREES, treeDigestCacheFile } from './tree-digest-cache';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -146,6 +157,43 @@ describe('readLocalTree digests kept between runs', () => {
     plant(options.cacheFile, root, 'not-a-digest');
     forgetDigestsSeen();
     expect((await readLocalTree(root, options)).manifest.a).toBe(sha('one\n'));
+  });
+
+  it('takes no digest from a cache file or directory others may write to, or another user owns', async () => {
+    const root = tree({ a: 'one\n', b: 'two\n' });
+    const options = later(root);
+    const dir = dirname(options.cacheFile);
+    await readLocalTree(root, options);
+    const unsafe: [string, () => void, () => void][] = [
+      ['a file others may write', () => chmodSync(options.cacheFile, 0o666), () => {}],
+      ['a directory others may write', () => chmodSync(dir, 0o777), () => chmodSync(dir, 0o700)],
+      ['a file another user owns', () => chownSync(options.cacheFile, 65534, 65534), () => {}],
+    ];
+    for (const [what, make, undo] of unsafe) {
+      plant(options.cacheFile, root, sha('planted'));
+      make();
+      forgetDigestsSeen();
+      expect((await readLocalTree(root, options)).manifest.a, what).toBe(sha('one\n'));
+      undo();
+    }
+    // And the same planted digest in a private file is taken (the check above is what refused it).
+    plant(options.cacheFile, root, sha('planted'));
+    forgetDigestsSeen();
+    expect((await readLocalTree(root, options)).manifest.a).toBe(sha('planted'));
+  });
+
+  it(`keeps at most ${KEPT_TREES} trees, dropping those written longest ago`, async () => {
+    const cacheHome = mkdtempSync(join(tmpdir(), 'stratum-cache-'));
+    roots.push(cacheHome);
+    const trees = Array.from({ length: KEPT_TREES + 2 }, () => tree({ a: 'one\n' }));
+    const files = trees.map((root) => treeDigestCacheFile(root, { XDG_CACHE_HOME: cacheHome })!);
+    for (const [i, root] of trees.entries()) {
+      await readLocalTree(root, { cacheFile: files[i], now: () => Date.now() + 60_000 });
+      // Written a second apart, oldest first, whatever the clock's resolution.
+      utimesSync(files[i]!, 1_000_000 + i, 1_000_000 + i);
+    }
+    expect(readdirSync(dirname(files[0]!))).toHaveLength(KEPT_TREES);
+    expect(files.map((file) => existsSync(file))).toEqual([false, false, ...Array(KEPT_TREES).fill(true)]);
   });
 
   it('reads the tree as ever when the cache cannot be written', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /**
  * The digests of a local `source_dir` tree, kept between runs.
@@ -16,10 +16,22 @@ import { join } from 'node:path';
  *
  * One file per tree, named by a digest of the tree's absolute path, under
  * `$XDG_CACHE_HOME/stratum/tree-digests` (`~/.cache/...` without it; the
- * compile cache's neighbour). Each write holds exactly the files of the tree
- * as last read, so a file removed from the tree leaves the cache with it.
- * Deleting the directory is always safe.
+ * compile cache's neighbour), at most {@link KEPT_TREES} of them. Each write
+ * holds exactly the files of the tree as last read, so a file removed from
+ * the tree leaves the cache with it. Deleting the directory is always safe.
+ *
+ * A digest taken from the cache decides whether a file is uploaded: one
+ * planted there would hide an edit from plan and apply. So, as with the
+ * CLI's code and parse caches, a cache directory or file that another user
+ * owns, or that group or others may write to, is no cache.
  */
+
+/**
+ * Trees kept at most: one file per tree path, and a CI runner may check a
+ * project out at a new path for every job. Past this many, the files
+ * written longest ago go.
+ */
+export const KEPT_TREES = 128;
 
 /** One remembered file: the stat it was hashed at and its sha256. */
 export interface RememberedDigest {
@@ -49,7 +61,13 @@ export async function loadTreeDigests(root: string, file: string | undefined): P
   if (file === undefined) return remembered;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
+    const [dirPrivate, filePrivate, text] = await Promise.all([
+      isPrivate(dirname(file)),
+      isPrivate(file),
+      readFile(file, 'utf8'),
+    ]);
+    if (!dirPrivate || !filePrivate) return remembered;
+    parsed = JSON.parse(text);
   } catch {
     return remembered;
   }
@@ -87,6 +105,7 @@ export async function saveTreeDigests(
     await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
     await writeFile(temporary, JSON.stringify({ format: FORMAT, root, files }), { mode: 0o600 });
     await rename(temporary, file);
+    await dropOldest(dirname(file), KEPT_TREES);
   } catch {
     await rm(temporary, { force: true }).catch(() => undefined);
   }
@@ -99,4 +118,28 @@ function sameDigests(a: TreeDigests, b: TreeDigests): boolean {
     if (other?.stamp !== entry.stamp || other.sha256 !== entry.sha256) return false;
   }
   return true;
+}
+
+/** Owned by this user and writable by no one else (see the top of this file). */
+async function isPrivate(path: string): Promise<boolean> {
+  try {
+    const info = await stat(path);
+    const owner = process.getuid?.();
+    return (owner === undefined || info.uid === owner) && (info.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function dropOldest(dir: string, keep: number): Promise<void> {
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  if (names.length <= keep) return;
+  const written = await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      return { path, at: (await stat(path).catch(() => undefined))?.mtimeMs ?? 0 };
+    }),
+  );
+  written.sort((a, b) => a.at - b.at);
+  await Promise.all(written.slice(0, written.length - keep).map(({ path }) => rm(path, { force: true })));
 }
