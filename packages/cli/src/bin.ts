@@ -3,9 +3,8 @@
 // from our arguments too, and exits before stratum runs when PATH is missing.
 // Kept free of static imports of code: on a Node too old for our dependencies
 // the import itself would crash with a SyntaxError, so check the version first.
-// (package.json is inlined by the bundler; node:module and node:path are loaded
-// before any script runs.)
-import { enableCompileCache } from 'node:module';
+// (package.json is inlined by the bundler; node:path is loaded before any
+// script runs.)
 import { join } from 'node:path';
 import packageJson from '../package.json';
 
@@ -19,11 +18,6 @@ if (major < 22) {
   // Answered before anything is loaded: scripts and version checks call this often.
   process.stdout.write(`${packageJson.version}\n`);
 } else {
-  // Node's on-disk compile cache (Node >= 22.1) for the ES modules a run
-  // imports: a project's third-party providers. The program itself has its
-  // own code cache (code-cache.ts). NODE_DISABLE_COMPILE_CACHE turns it off;
-  // an unwritable directory only means no cache (Node reports it, not throws).
-  enableCompileCache?.(compileCacheDir());
   // Required only now, once the Node version is known to be good; the
   // bundler puts it in this file (dist/bin.cjs), which runs as CommonJS: an
   // ES module entry costs each start the module loader's asynchronous
@@ -53,16 +47,4 @@ function exitOnceWritten(code: number): void {
   };
   if (pending === 0) process.exit(code);
   for (const stream of streams) stream.write('', written);
-}
-
-/**
- * The user's own cache directory rather than Node's default under the shared
- * temp dir, where another user's directory would leave this one without a
- * cache. NODE_COMPILE_CACHE still wins; without a home, Node's default.
- */
-function compileCacheDir(): string | undefined {
-  const env = process.env;
-  if (env.NODE_COMPILE_CACHE) return env.NODE_COMPILE_CACHE;
-  const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? `${env.HOME}/.cache` : undefined);
-  return cacheHome ? `${cacheHome}/stratum/compile-cache` : undefined;
 }

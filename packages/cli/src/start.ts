@@ -1,3 +1,4 @@
+import { enableCompileCache } from 'node:module';
 import { buildOf, codeCacheDir, runBundle, stratumCacheDir } from './code-cache';
 import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
 
@@ -8,6 +9,13 @@ import { COMMANDS, STATE_SUBCOMMANDS } from './command-names';
  * code cache (code-cache.ts).
  */
 export function start(argv: string[], bundle: string): Promise<number> {
+  // Node's on-disk compile cache (Node >= 22.1) for the ES modules a run
+  // imports: a project's third-party providers. In the user's own cache
+  // directory rather than Node's default under the shared temp dir, where
+  // another user's directory would leave this one without a cache;
+  // NODE_COMPILE_CACHE still wins, NODE_DISABLE_COMPILE_CACHE turns it off.
+  // An unwritable directory only means no cache (Node reports it, not throws).
+  enableCompileCache?.(process.env.NODE_COMPILE_CACHE || stratumCacheDir(process.env, 'compile-cache'));
   const program = runBundle(bundle, { dir: codeCacheDir(process.env), runKey: runKeyOf(argv) })
     .exports as typeof import('./main');
   // The bundle's own `import()` became `require()` (see import-module.ts): it imports through this one,
